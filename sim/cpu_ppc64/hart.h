@@ -1,0 +1,90 @@
+// One PowerPC 64 hardware thread: architected state, an in-order timing model
+// with a register scoreboard, and the interpreter loop over predecoded
+// instructions. No SystemC here: the CPU module drives it one quantum at a time.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "cpu_ppc64/core_timing.h"
+#include "cpu_ppc64/decode_cache.h"
+#include "cpu_ppc64/environment_if.h"
+#include "memory_coherence/guest_memory.h"
+#include "memory_coherence/mem_port_if.h"
+
+namespace quiesce::ppc {
+
+class Tracer;
+
+enum class StopReason : uint8_t { Running, Budget, Halted, Exited, Trapped };
+
+struct TrapInfo {
+  std::string what;      // one line: "illegal instruction", "load outside guest memory at 0x...", ...
+  uint64_t pc = 0;
+  uint32_t word = 0;
+  bool have_word = false;
+};
+
+struct ArchState {
+  std::array<uint64_t, 32> gpr{};
+  uint64_t pc = 0, lr = 0, ctr = 0;
+  uint32_t cr = 0;
+  uint8_t so = 0, ov = 0, ca = 0;
+  uint64_t xer() const { return uint64_t{so} << 31 | uint64_t{ov} << 30 | uint64_t{ca} << 29; }
+  void set_xer(uint64_t v) { so = (v >> 31) & 1, ov = (v >> 30) & 1, ca = (v >> 29) & 1; }
+};
+
+class Hart {
+ public:
+  Hart(unsigned id, mem::GuestMemory& memory, mem::MemPort_if& port, Environment_if& env,
+       DecodeCache& icache, const CoreTiming& timing, uint32_t line_bytes = 128);
+
+  unsigned id() const { return id_; }
+  ArchState& state() { return s_; }
+  const ArchState& state() const { return s_; }
+  uint64_t cycle() const { return cycle_; }
+  uint64_t instructions() const { return instret_; }
+  StopReason stop_reason() const { return stop_; }
+  const TrapInfo& trap() const { return trap_; }
+
+  void set_instruction_limit(uint64_t n) { instr_limit_ = n ? n : ~uint64_t{0}; }
+  void set_tracer(Tracer* t) { tracer_ = t; }
+  void advance_to(uint64_t cycle) { if (cycle > cycle_) cycle_ = cycle; }
+
+  // Execute until the local cycle reaches `until` or the hart stops.
+  StopReason run(uint64_t until);
+
+  // Functional guest memory access for the environment (MMIO handlers, syscalls).
+  mem::GuestMemory& memory() { return mem_; }
+  // Stop with a trap report (used by the environment, e.g. a bad system call).
+  void raise_trap(std::string what);
+
+ private:
+  template <bool kTrace> StopReason loop(uint64_t until);
+  template <typename T> bool load(uint64_t ea, T& out, mem::AccessKind kind, uint32_t& lat);
+  template <typename T> bool store(uint64_t ea, T value, mem::AccessKind kind, uint32_t& lat);
+  bool mmio_or_fault(uint64_t ea, unsigned size, bool is_store, uint64_t& value);
+  bool fetch_page(uint64_t pc);
+  void fault(std::string what, bool with_word = true);
+  uint32_t port_access(mem::AccessKind kind, uint64_t ea, unsigned size, bool* ok = nullptr);
+
+  unsigned id_;
+  mem::GuestMemory& mem_;
+  mem::MemPort_if& port_;
+  Environment_if& env_;
+  DecodeCache& icache_;
+  CoreTiming t_;
+  uint32_t line_bytes_;
+
+  ArchState s_;
+  uint64_t cycle_ = 0, instret_ = 0, instr_limit_ = ~uint64_t{0};
+  std::array<uint64_t, kSbSlots> ready_{};  // cycle each register's value is available
+  DecodeCache::Page* page_ = nullptr;
+  uint64_t page_base_ = ~uint64_t{0};
+  uint64_t fetch_line_ = ~uint64_t{0};
+  StopReason stop_ = StopReason::Running;
+  TrapInfo trap_;
+  Tracer* tracer_ = nullptr;
+};
+
+}  // namespace quiesce::ppc

@@ -1,0 +1,39 @@
+// The bare-metal guest's outside world: the MMIO block at 0xFFFFFFFFFFFF0000
+// (console, exit, halt, cpu id, cpu count; see guest/README.md) and, for test
+// programs built with the linux target, the few Linux system calls they use.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "cpu_ppc64/environment_if.h"
+
+namespace quiesce::platform {
+
+class GuestIo final : public ppc::Environment_if {
+ public:
+  static constexpr uint64_t kBase = 0xFFFFFFFFFFFF0000ull;
+  enum Reg : uint64_t { kConsole = 0x00, kExit = 0x08, kHalt = 0x10, kCpuId = 0x18, kNumCpus = 0x20 };
+
+  explicit GuestIo(unsigned cpus) : cpus_(cpus) {}
+
+  bool is_mmio(uint64_t addr) const override { return addr >= kBase; }
+  ppc::HartAction mmio_load(ppc::Hart& h, uint64_t addr, unsigned size, uint64_t& value) override;
+  ppc::HartAction mmio_store(ppc::Hart& h, uint64_t addr, unsigned size, uint64_t value) override;
+  ppc::HartAction system_call(ppc::Hart& h) override;
+
+  bool exited() const { return exited_; }
+  int exit_code() const { return exit_code_; }
+  // Console bytes are written to stdout as they come; this counts them.
+  uint64_t console_bytes() const { return console_bytes_; }
+
+ private:
+  ppc::HartAction exit_with(int code);
+  void putc(char c);
+
+  unsigned cpus_;
+  bool exited_ = false;
+  int exit_code_ = 0;
+  uint64_t console_bytes_ = 0;
+};
+
+}  // namespace quiesce::platform

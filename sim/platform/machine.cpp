@@ -1,0 +1,96 @@
+#include "platform/machine.h"
+
+#include <chrono>
+#include <fmt/format.h>
+
+#include "cpu_ppc64/capstone_disasm.h"
+#include "cpu_ppc64/tracer.h"
+
+namespace quiesce::platform {
+
+Machine::Machine(const MachineConfig& cfg)
+    : cfg_(cfg), memory_(cfg.memory_bytes), port_(cfg.cpus, cfg.memory), io_(cfg.cpus) {
+  if (cfg.cpus == 0 || cfg.cpus > 1024) throw ConfigError(fmt::format("cpus must be 1..1024, got {}", cfg.cpus));
+  if (cfg.stack_bytes * cfg.cpus >= cfg.memory_bytes)
+    throw ConfigError(fmt::format("{} stacks of {} bytes do not fit in {} bytes of memory", cfg.cpus,
+                                     cfg.stack_bytes, cfg.memory_bytes));
+  const sc_core::sc_time period(1.0 / cfg.clock_hz, sc_core::SC_SEC);
+  for (unsigned i = 0; i < cfg.cpus; ++i) {
+    harts_.push_back(std::make_unique<ppc::Hart>(i, memory_, port_, io_, icache_, cfg.core, cfg.memory.line_bytes));
+    harts_.back()->set_instruction_limit(cfg.max_instructions);
+    modules_.push_back(std::make_unique<CpuModule>(fmt::format("cpu{}", i).c_str(), *harts_.back(), *this,
+                                                   cfg.quantum_cycles, period));
+  }
+}
+
+Machine::~Machine() = default;
+
+void Machine::load(const std::string& elf_path) {
+  program_ = ppc::load_elf(elf_path, memory_);
+  const uint64_t stack_floor = cfg_.memory_bytes - cfg_.stack_bytes * cfg_.cpus;
+  if (program_.highest > stack_floor)
+    throw ppc::LoadError(fmt::format("{}: program ends at 0x{:x}, above the CPU stacks at 0x{:x}", elf_path,
+                                     program_.highest, stack_floor));
+  for (unsigned i = 0; i < cfg_.cpus; ++i) {
+    auto& s = harts_[i]->state();
+    s = ppc::ArchState{};
+    s.pc = program_.entry;
+    s.gpr[1] = (cfg_.memory_bytes - cfg_.stack_bytes * i) & ~uint64_t{15};
+    s.gpr[2] = program_.toc;
+    s.gpr[3] = i;
+    s.gpr[4] = cfg_.cpus;
+    s.gpr[12] = program_.entry;
+  }
+}
+
+void Machine::enable_trace(std::FILE* out) {
+  tracer_ = std::make_unique<ppc::Tracer>(out, &program_.symbols);
+  for (auto& h : harts_) h->set_tracer(tracer_.get());
+}
+
+void Machine::cpu_stopped(ppc::Hart& h) {
+  switch (h.stop_reason()) {
+    case ppc::StopReason::Trapped:
+      if (!trapped_) trapped_ = h.id();
+      sc_core::sc_stop();
+      break;
+    case ppc::StopReason::Exited: sc_core::sc_stop(); break;
+    default: break;  // halted: the others go on
+  }
+}
+
+RunResult Machine::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  RunResult r;
+  r.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.exited = io_.exited();
+  r.exit_code = io_.exit_code();
+  r.trapped_cpu = trapped_;
+  for (auto& h : harts_) {
+    r.cpus.push_back({h->id(), h->instructions(), h->cycle(), h->stop_reason()});
+    r.instructions += h->instructions();
+    r.cycles = std::max(r.cycles, h->cycle());
+  }
+  std::fflush(stdout);
+  return r;
+}
+
+std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols) {
+  const auto& t = h.trap();
+  const auto& s = h.state();
+  std::string out = fmt::format("quiesce: guest fault on cpu {} at cycle {}: {}\n", h.id(), h.cycle(), t.what);
+  const std::string where = symbols.describe(t.pc);
+  out += fmt::format("  pc    0x{:016x}{}\n", t.pc, where.empty() ? "" : "  <" + where + ">");
+  if (t.have_word) {
+    const ppc::CapstoneDisasm cs;
+    out += fmt::format("  insn  0x{:08x}  {}\n", t.word, cs.disasm(t.word, t.pc));
+  }
+  for (unsigned i = 0; i < 32; i += 4)
+    out += fmt::format("  r{:<2} 0x{:016x}  r{:<2} 0x{:016x}  r{:<2} 0x{:016x}  r{:<2} 0x{:016x}\n", i, s.gpr[i],
+                       i + 1, s.gpr[i + 1], i + 2, s.gpr[i + 2], i + 3, s.gpr[i + 3]);
+  out += fmt::format("  lr  0x{:016x}  ctr 0x{:016x}  cr 0x{:08x}  xer 0x{:08x}\n", s.lr, s.ctr, s.cr, s.xer());
+  return out;
+}
+
+}  // namespace quiesce::platform

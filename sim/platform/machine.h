@@ -1,0 +1,86 @@
+// The multiprocessor platform: guest memory, the memory timing model behind the
+// port interface, the guest I/O block, and N CPUs each in its own SystemC module.
+#pragma once
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cpu_ppc64/core_timing.h"
+#include "cpu_ppc64/decode_cache.h"
+#include "cpu_ppc64/elf_loader.h"
+#include "cpu_ppc64/hart.h"
+#include "memory_coherence/fixed_latency_memory.h"
+#include "memory_coherence/guest_memory.h"
+#include "platform/cpu_module.h"
+#include "platform/guest_io.h"
+
+namespace quiesce::platform {
+
+// A machine setting out of range: bad input, reported with exit code 2.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct MachineConfig {
+  unsigned cpus = 1;
+  uint64_t memory_bytes = uint64_t{256} << 20;
+  uint64_t stack_bytes = uint64_t{1} << 20;  // per CPU, carved from the top of RAM
+  uint64_t quantum_cycles = 1000;
+  double clock_hz = 2e9;
+  uint64_t max_instructions = 0;  // per CPU; 0 = no limit
+  ppc::CoreTiming core;
+  mem::FixedLatencyConfig memory;
+};
+
+struct CpuResult {
+  unsigned id;
+  uint64_t instructions, cycles;
+  ppc::StopReason stop;
+};
+
+struct RunResult {
+  bool exited = false;
+  int exit_code = 0;
+  std::optional<unsigned> trapped_cpu;  // first CPU that faulted
+  std::vector<CpuResult> cpus;
+  uint64_t instructions = 0, cycles = 0;
+  double host_seconds = 0;
+};
+
+class Machine {
+ public:
+  explicit Machine(const MachineConfig& cfg);
+  ~Machine();
+
+  // Loads a static ELF and sets every CPU at its entry with the boot protocol
+  // registers (r1 stack top, r2 TOC, r3 cpu id, r4 cpu count, r12 entry).
+  void load(const std::string& elf_path);
+  void enable_trace(std::FILE* out);
+  RunResult run();
+
+  const ppc::LoadedProgram& program() const { return program_; }
+  ppc::Hart& hart(unsigned i) { return *harts_[i]; }
+  unsigned cpus() const { return cfg_.cpus; }
+
+  // Called by a CPU module when its hart stops for good (halt, exit, trap).
+  void cpu_stopped(ppc::Hart& h);
+
+ private:
+  MachineConfig cfg_;
+  mem::GuestMemory memory_;
+  mem::FixedLatencyMemory port_;
+  GuestIo io_;
+  ppc::DecodeCache icache_;
+  std::vector<std::unique_ptr<ppc::Hart>> harts_;
+  std::vector<std::unique_ptr<CpuModule>> modules_;
+  ppc::LoadedProgram program_;
+  std::unique_ptr<ppc::Tracer> tracer_;
+  std::optional<unsigned> trapped_;
+};
+
+// Human-readable trap report (cpu, pc, symbol+offset, word, Capstone disassembly, registers).
+std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols);
+
+}  // namespace quiesce::platform
