@@ -52,10 +52,13 @@ void Machine::cpu_stopped(ppc::Hart& h) {
   switch (h.stop_reason()) {
     case ppc::StopReason::Trapped:
       if (!trapped_) trapped_ = h.id();
-      sc_core::sc_stop();
       break;
-    case ppc::StopReason::Exited: sc_core::sc_stop(); break;
-    default: break;  // halted: the others go on
+    case ppc::StopReason::Exited: break;
+    default: return;  // halted: the others go on
+  }
+  if (!stopping_) {
+    stopping_ = true;
+    sc_core::sc_stop();
   }
 }
 

@@ -78,6 +78,7 @@ class Machine {
   ppc::LoadedProgram program_;
   std::unique_ptr<ppc::Tracer> tracer_;
   std::optional<unsigned> trapped_;
+  bool stopping_ = false;
 };
 
 // Human-readable trap report (cpu, pc, symbol+offset, word, Capstone disassembly, registers).
