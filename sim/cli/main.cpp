@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <string>
 #include <systemc>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -26,7 +28,33 @@ struct ExecOptions {
   std::string stats;
   uint64_t memory_mib = 256;
   uint64_t quantum = 1000;
+  std::vector<std::string> regs;  // NAME=VALUE overrides of CPU 0's initial state
 };
+
+// "r5=0x10", "lr=...", "ctr=...", "cr=...", "xer=...", "pc=..."
+void apply_reg(ppc::ArchState& s, const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos) throw platform::ConfigError(fmt::format("--reg {}: expected NAME=VALUE", spec));
+  const std::string name = spec.substr(0, eq), value = spec.substr(eq + 1);
+  uint64_t v = 0;
+  try {
+    size_t used = 0;
+    v = std::stoull(value, &used, 0);
+    if (used != value.size()) throw std::invalid_argument(value);
+  } catch (const std::exception&) {
+    throw platform::ConfigError(fmt::format("--reg {}: '{}' is not a number", spec, value));
+  }
+  if (name.size() > 1 && name[0] == 'r' && name.find_first_not_of("0123456789", 1) == std::string::npos) {
+    const unsigned n = static_cast<unsigned>(std::stoul(name.substr(1)));
+    if (n < 32) { s.gpr[n] = v; return; }
+  }
+  if (name == "lr") s.lr = v;
+  else if (name == "ctr") s.ctr = v;
+  else if (name == "cr") s.cr = static_cast<uint32_t>(v);
+  else if (name == "xer") s.set_xer(v);
+  else if (name == "pc") s.pc = v;
+  else throw platform::ConfigError(fmt::format("--reg {}: unknown register '{}'", spec, name));
+}
 
 void write_stats(const std::string& path, const platform::RunResult& r) {
   nlohmann::ordered_json j;
@@ -54,6 +82,7 @@ int run_exec(const ExecOptions& o) {
   cfg.max_instructions = o.max_instructions;
   platform::Machine m(cfg);
   m.load(o.elf);
+  for (const auto& spec : o.regs) apply_reg(m.hart(0).state(), spec);
   if (o.trace) {
     static char buf[1 << 16];
     std::setvbuf(stderr, buf, _IOFBF, sizeof buf);
@@ -85,6 +114,7 @@ int sc_main(int argc, char* argv[]) {
   exec->add_option("--stats", ex.stats, "Write run statistics as JSON to FILE");
   exec->add_option("--memory-mib", ex.memory_mib, "Guest memory size in MiB")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   exec->add_option("--quantum", ex.quantum, "Cycles a CPU may run ahead of SystemC time")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
+  exec->add_option("--reg", ex.regs, "Set CPU 0's initial register NAME=VALUE (r0..r31, lr, ctr, cr, xer, pc); for test tools");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
