@@ -27,6 +27,12 @@ class DecodeCache {
       if (it != pages_.end()) it->second->slot[(a >> 2) & ((1u << (kPageBits - 2)) - 1)] = Insn{};
     }
   }
+  // Visit every decoded slot in address order: f(address, insn).
+  template <typename F> void for_each_decoded(F&& f) const {
+    for (const auto& [index, page] : pages_)
+      for (unsigned i = 0; i < (1u << (kPageBits - 2)); ++i)
+        if (page->slot[i].op != Op::Undecoded) f((index << kPageBits) + 4 * uint64_t{i}, page->slot[i]);
+  }
 
  private:
   std::map<uint64_t, std::unique_ptr<Page>> pages_;  // ordered: no hash iteration anywhere

@@ -14,32 +14,33 @@ std::string num(int64_t v) {
 std::string unum(uint64_t v) { return v > 9 ? fmt::format("0x{:x}", v) : fmt::format("{}", v); }
 std::string r(unsigned n) { return fmt::format("r{}", n); }
 std::string crf(unsigned n) { return fmt::format("cr{}", n); }
-std::string mem(int64_t disp, unsigned base) { return fmt::format("{}({})", num(disp), r(base)); }
+// Capstone prints 16-bit immediates unsigned, displacements signed, base 0 as "0".
+std::string imm16(int64_t v) { return unum(static_cast<uint64_t>(v) & 0xffff); }
+std::string mem(int64_t disp, unsigned base) { return fmt::format("{}({})", num(disp), base ? r(base) : "0"); }
 
-const char* kCond[] = {"lt", "gt", "eq", "un"};
 
 // Extended branch mnemonics: returns the base ("beq", "bdnz", ...) or "" when
 // the BO/BI combination has none.
-std::string branch_base(unsigned bo, unsigned bi, bool& uses_cr) {
+// The static prediction hint ("+" likely, "-" unlikely) comes from the "at" bits.
+std::string branch_base(unsigned bo, unsigned bi, bool& uses_cr, std::string& hint) {
   uses_cr = false;
-  const unsigned bo_nohint = bo & 0x1e;
-  if ((bo & 0x14) == 0x14) return "b";  // always
-  if ((bo & 0x10) && !(bo & 4)) return (bo & 2) ? "bdz" : "bdnz";
-  if ((bo & 0x14) == 0x04) {
+  hint.clear();
+  if (bo == 20) return "b";  // branch always
+  if ((bo & 0x14) == 0x10) {  // decrement CTR, ignore the condition: 1a0zt
+    if (bo & 8) hint = (bo & 1) ? "+" : "-";
+    return (bo & 2) ? "bdz" : "bdnz";
+  }
+  if ((bo & 0x14) == 0x04) {  // test the condition only: 0c1at
     uses_cr = true;
-    const bool t = bo & 8;
+    if (bo & 2) hint = (bo & 1) ? "+" : "-";
     static const char* pos[] = {"lt", "gt", "eq", "so"};
     static const char* neg[] = {"ge", "le", "ne", "ns"};
-    (void)bo_nohint;
-    return std::string("b") + (t ? pos[bi & 3] : neg[bi & 3]);
+    return std::string("b") + ((bo & 8) ? pos[bi & 3] : neg[bi & 3]);
   }
   return "";
 }
 
-std::string crbit(unsigned b) {
-  const unsigned f = b / 4;
-  return f ? fmt::format("4*cr{}+{}", f, kCond[b & 3]) : std::string(kCond[b & 3]);
-}
+std::string crnum(unsigned b) { return fmt::format("{}", b); }
 
 }  // namespace
 
@@ -60,13 +61,13 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
     case Op::Undecoded: case Op::Illegal: case Op::Count:
       return {".long", fmt::format("0x{:x}", word)};
     case Op::Addi:
-      if (!ra) return {"li", fmt::format("{}, {}", r(rt), num(d.imm))};
-      return {m, fmt::format("{}, {}, {}", r(rt), r(ra), num(d.imm))};
+      if (!ra) return {"li", fmt::format("{}, {}", r(rt), imm16(d.imm))};
+      return {m, fmt::format("{}, {}, {}", r(rt), r(ra), imm16(d.imm))};
     case Op::Addis:
       if (!ra) return {"lis", fmt::format("{}, {}", r(rt), unum(static_cast<uint64_t>(d.imm >> 16) & 0xffff))};
       return {m, fmt::format("{}, {}, {}", r(rt), r(ra), unum(static_cast<uint64_t>(d.imm >> 16) & 0xffff))};
     case Op::Addic: case Op::AddicRc: case Op::Subfic: case Op::Mulli:
-      return {m, fmt::format("{}, {}, {}", r(rt), r(ra), num(d.imm))};
+      return {m, fmt::format("{}, {}, {}", r(rt), r(ra), imm16(d.imm))};
     case Op::Ori: case Op::Xori: case Op::AndiRc:
       if (d.op == Op::Ori && !rt && !ra && !d.imm) return {"nop", ""};
       return {m, fmt::format("{}, {}, {}", r(ra), r(rt), unum(static_cast<uint64_t>(d.imm)))};
@@ -76,15 +77,19 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
       const bool imm = d.op == Op::Cmpi || d.op == Op::Cmpli;
       const bool logical = d.op == Op::Cmpli || d.op == Op::Cmpl;
       std::string mn = std::string("cmp") + (logical ? "l" : "") + (d.mb ? "d" : "w") + (imm ? "i" : "");
-      std::string second = imm ? (logical ? unum(static_cast<uint64_t>(d.imm)) : num(d.imm)) : r(rb);
+      std::string second = imm ? imm16(d.imm) : r(rb);
       std::string ops = fmt::format("{}, {}", r(ra), second);
       if (rt) ops = crf(rt) + ", " + ops;
       return {mn, ops};
     }
     case Op::Tw: case Op::Td:
       if (d.op == Op::Tw && rt == 31 && !ra && !rb) return {"trap", ""};
-      return {m, fmt::format("{}, {}, {}", rt, r(ra), r(rb))};
-    case Op::Twi: case Op::Tdi: return {m, fmt::format("{}, {}, {}", rt, r(ra), num(d.imm))};
+      return {m, fmt::format("{}, {}, {}", unum(rt), r(ra), r(rb))};
+    case Op::Twi: case Op::Tdi: {
+      const char* cond = rt == 4 ? "eq" : rt == 16 ? "lt" : rt == 24 ? "ne" : rt == 31 ? "u" : nullptr;
+      if (cond) return {fmt::format("{}{}i", d.op == Op::Twi ? "tw" : "td", cond), fmt::format("{}, {}", r(ra), imm16(d.imm))};
+      return {m, fmt::format("{}, {}, {}", unum(rt), r(ra), imm16(d.imm))};
+    }
     case Op::Add: case Op::Addc: case Op::Adde: case Op::Subf: case Op::Subfc: case Op::Subfe:
     case Op::Mullw: case Op::Mulld: case Op::Mulhw: case Op::Mulhwu: case Op::Mulhd: case Op::Mulhdu:
     case Op::Divw: case Op::Divwu: case Op::Divd: case Op::Divdu:
@@ -92,7 +97,7 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
     case Op::Addze: case Op::Addme: case Op::Subfze: case Op::Subfme: case Op::Neg:
       return rr();
     case Op::Or:
-      if (rt == rb) return {"mr" + dot, fmt::format("{}, {}", r(ra), r(rt))};
+      if (rt == rb && !d.rc) return {"mr", fmt::format("{}, {}", r(ra), r(rt))};
       return logic3();
     case Op::Nor:
       return logic3();
@@ -101,9 +106,8 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
       return logic3();
     case Op::Extsb: case Op::Extsh: case Op::Extsw: case Op::Popcntb: case Op::Popcntw: case Op::Popcntd:
       return logic2();
-    case Op::Cntlzw: return {"cntlz" + dot, fmt::format("{}, {}", r(ra), r(rt))};
-    case Op::Cntlzd: return logic2();
-    case Op::Isel: return {m, fmt::format("{}, {}, {}, {}", r(rt), ra ? r(ra) : "0", r(rb), d.mb)};
+    case Op::Cntlzw: case Op::Cntlzd: return logic2();
+    case Op::Isel: return {m, fmt::format("{}, {}, {}, {}", r(rt), ra ? r(ra) : "0", r(rb), unsigned{d.mb})};
     case Op::Srawi: case Op::Sradi: return {m + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(rb))};
     case Op::Rlwinm: {
       const unsigned sh = rb, mb = d.mb, me = d.me;
@@ -120,9 +124,8 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
       return {m + dot, fmt::format("{}, {}, {}, {}, {}", r(ra), r(rt), unum(rb), unum(d.mb), unum(d.me))};
     case Op::Rldicl: {
       const unsigned sh = rb, mb = d.mb;
-      if (sh == 0) return {"clrldi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(mb))};
       if (mb == 0) return {"rotldi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(sh))};
-      if (sh + mb == 64) return {"srdi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(mb))};
+      if (sh == 0) return {"clrldi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(mb))};
       return {m + dot, fmt::format("{}, {}, {}, {}", r(ra), r(rt), unum(sh), unum(mb))};
     }
     case Op::Rldicr: {
@@ -152,7 +155,8 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
     }
     case Op::Bc: case Op::Bclr: case Op::Bcctr: {
       bool uses_cr = false;
-      std::string b = branch_base(rt, ra, uses_cr);
+      std::string hint;
+      std::string b = branch_base(rt, ra, uses_cr, hint);
       const std::string suffix = d.op == Op::Bclr ? "lr" : d.op == Op::Bcctr ? "ctr" : "";
       std::string target;
       if (d.op == Op::Bc) target = unum(d.oe ? static_cast<uint64_t>(d.imm) : pc + static_cast<uint64_t>(d.imm));
@@ -161,7 +165,7 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
         if (!target.empty()) ops += ", " + target;
         return {m + (d.rc ? "l" : "") + (d.oe ? "a" : ""), ops};
       }
-      std::string mn = b + suffix + (d.rc ? "l" : "") + (d.oe ? "a" : "");
+      std::string mn = b + suffix + (d.rc ? "l" : "") + (d.oe ? "a" : "") + hint;
       std::string ops;
       if (uses_cr && ra / 4) ops = crf(ra / 4);
       if (!target.empty()) ops += (ops.empty() ? "" : ", ") + target;
@@ -169,37 +173,40 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
     }
     case Op::Mcrf: return {m, fmt::format("{}, {}", crf(rt), crf(ra))};
     case Op::Crxor:
-      if (rt == ra && ra == rb) return {"crclr", crbit(rt)};
-      return {m, fmt::format("{}, {}, {}", crbit(rt), crbit(ra), crbit(rb))};
+      if (rt == ra && ra == rb) return {"crclr", crnum(rt)};
+      return {m, fmt::format("{}, {}, {}", crnum(rt), crnum(ra), crnum(rb))};
     case Op::Creqv:
-      if (rt == ra && ra == rb) return {"crset", crbit(rt)};
-      return {m, fmt::format("{}, {}, {}", crbit(rt), crbit(ra), crbit(rb))};
+      if (rt == ra && ra == rb) return {"crset", crnum(rt)};
+      return {m, fmt::format("{}, {}, {}", crnum(rt), crnum(ra), crnum(rb))};
     case Op::Cror:
-      if (ra == rb) return {"crmove", fmt::format("{}, {}", crbit(rt), crbit(ra))};
-      return {m, fmt::format("{}, {}, {}", crbit(rt), crbit(ra), crbit(rb))};
+      if (ra == rb) return {"crmove", fmt::format("{}, {}", crnum(rt), crnum(ra))};
+      return {m, fmt::format("{}, {}, {}", crnum(rt), crnum(ra), crnum(rb))};
     case Op::Crnor:
-      if (ra == rb) return {"crnot", fmt::format("{}, {}", crbit(rt), crbit(ra))};
-      return {m, fmt::format("{}, {}, {}", crbit(rt), crbit(ra), crbit(rb))};
+      if (ra == rb) return {"crnot", fmt::format("{}, {}", crnum(rt), crnum(ra))};
+      return {m, fmt::format("{}, {}, {}", crnum(rt), crnum(ra), crnum(rb))};
     case Op::Crand: case Op::Crandc: case Op::Crnand: case Op::Crorc:
-      return {m, fmt::format("{}, {}, {}", crbit(rt), crbit(ra), crbit(rb))};
+      return {m, fmt::format("{}, {}, {}", crnum(rt), crnum(ra), crnum(rb))};
     case Op::Mfcr: return {m, r(rt)};
     case Op::Mfocrf: return {m, fmt::format("{}, {}", r(rt), unum(static_cast<uint64_t>(d.imm)))};
     case Op::Mtcrf:
+      if (d.imm == 0xff) return {"mtcr", r(rt)};
       return {m, fmt::format("{}, {}", unum(static_cast<uint64_t>(d.imm)), r(rt))};
     case Op::Mtocrf: return {m, fmt::format("{}, {}", unum(static_cast<uint64_t>(d.imm)), r(rt))};
     case Op::Mfspr:
       if (d.imm == 8) return {"mflr", r(rt)};
       if (d.imm == 9) return {"mfctr", r(rt)};
       if (d.imm == 1) return {"mfxer", r(rt)};
+      if (d.imm == 268) return {"mftb", r(rt)};
+      if (d.imm == 269) return {"mftbu", r(rt)};
       return {m, fmt::format("{}, {}", r(rt), unum(static_cast<uint64_t>(d.imm)))};
     case Op::Mtspr:
       if (d.imm == 8) return {"mtlr", r(rt)};
       if (d.imm == 9) return {"mtctr", r(rt)};
       if (d.imm == 1) return {"mtxer", r(rt)};
       return {m, fmt::format("{}, {}", unum(static_cast<uint64_t>(d.imm)), r(rt))};
-    case Op::Mftb: return {m, r(rt)};
+    case Op::Mftb: return {d.imm == 269 ? "mftbu" : "mftb", r(rt)};
     case Op::Sc: return {m, ""};
-    case Op::Sync: return {m, "0"};
+    case Op::Sync: return {m, ""};
     case Op::Lwsync: case Op::Isync: case Op::Eieio: return {m, ""};
     case Op::Dcbt: case Op::Dcbtst: case Op::Dcbst: case Op::Dcbf: case Op::Dcbz: case Op::Icbi:
       return cache();
