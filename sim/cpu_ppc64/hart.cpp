@@ -147,8 +147,9 @@ StopReason Hart::loop(uint64_t until) {
     if constexpr (kTrace) before = s_;
 
     // Issue when the sources are ready; single issue, in order.
-    uint64_t t = cycle_;
-    for (uint8_t s : d.src) t = std::max(t, ready_[s]);
+    uint64_t t = std::max(cycle_, ready_[d.src[0]]);
+    t = std::max(t, ready_[d.src[1]]);
+    t = std::max(t, ready_[d.src[2]]);
     uint32_t lat = t_.alu;
     uint64_t next = pc + 4;
     uint64_t stall = 0;  // cycles the pipeline is held after issue (stores, barriers)
@@ -311,6 +312,7 @@ StopReason Hart::loop(uint64_t until) {
       }
       case Op::Divw: {
         lat = t_.div32;
+        stall += lat - 1;  // the divider is not pipelined
         const auto a = static_cast<int32_t>(r[ra]), b = static_cast<int32_t>(r[rb]);
         const bool bad = b == 0 || (a == INT32_MIN && b == -1);
         if (d.oe) set_ov(bad);
@@ -320,6 +322,7 @@ StopReason Hart::loop(uint64_t until) {
       }
       case Op::Divwu: {
         lat = t_.div32;
+        stall += lat - 1;  // the divider is not pipelined
         const auto a = static_cast<uint32_t>(r[ra]), b = static_cast<uint32_t>(r[rb]);
         if (d.oe) set_ov(b == 0);
         r[rt] = b ? a / b : 0;
@@ -328,6 +331,7 @@ StopReason Hart::loop(uint64_t until) {
       }
       case Op::Divd: {
         lat = t_.div64;
+        stall += lat - 1;  // the divider is not pipelined
         const auto a = static_cast<int64_t>(r[ra]), b = static_cast<int64_t>(r[rb]);
         const bool bad = b == 0 || (a == INT64_MIN && b == -1);
         if (d.oe) set_ov(bad);
@@ -337,6 +341,7 @@ StopReason Hart::loop(uint64_t until) {
       }
       case Op::Divdu: {
         lat = t_.div64;
+        stall += lat - 1;  // the divider is not pipelined
         if (d.oe) set_ov(r[rb] == 0);
         r[rt] = r[rb] ? r[ra] / r[rb] : 0;
         if (d.rc) cr0(r[rt]);
@@ -579,10 +584,6 @@ StopReason Hart::loop(uint64_t until) {
 #undef LOAD
 #undef STORE
     // Retire: result latency on the destination, pipeline advance, branch penalty.
-    switch (kOpClass[static_cast<int>(d.op)]) {
-      case TimingClass::Div32: case TimingClass::Div64: stall += lat - 1; break;  // not pipelined
-      default: break;
-    }
     ready_[d.dst] = t + lat;
     ready_[kSbNone] = 0;
     cycle_ = t + 1 + stall;
