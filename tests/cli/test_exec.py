@@ -1,0 +1,126 @@
+"""`quiesce exec` behaviour seen from the command line: exit codes, trap reports,
+bad input, multiprocessor runs and the --stats file. Run with
+    QUIESCE=build/quiesce GUEST_CC=tools/guest-cc /usr/bin/python3 -m pytest tests/cli
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QUIESCE = os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce"))
+GUEST_CC = os.environ.get("GUEST_CC", os.path.join(ROOT, "tools", "guest-cc"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture(scope="session")
+def elfs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("guest")
+    built = {}
+    for src in sorted(os.listdir(os.path.join(HERE, "guest"))):
+        name = src[:-2]
+        elf = str(out / (name + ".elf"))
+        subprocess.run([GUEST_CC, "-O2", "-o", elf, os.path.join(HERE, "guest", src)], check=True)
+        built[name] = elf
+    return built
+
+
+def run(*args, timeout=60):
+    return subprocess.run([QUIESCE, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_illegal_instruction_is_a_trap_report(elfs):
+    p = run("exec", elfs["illegal"])
+    assert p.returncode == 3
+    assert p.stdout == "before\n"
+    assert "illegal or unimplemented instruction" in p.stderr
+    assert "do_illegal" in p.stderr            # symbol+offset
+    assert "0x00000000" in p.stderr            # the word
+    assert "r1 " in p.stderr and "lr " in p.stderr
+
+
+def test_unaligned_larx_traps(elfs):
+    p = run("exec", elfs["unaligned_larx"])
+    assert p.returncode == 3
+    assert "unaligned lwarx" in p.stderr
+    assert "lwarx" in p.stderr.split("insn", 1)[1]  # Capstone disassembly of the word
+
+
+def test_store_outside_memory_traps(elfs):
+    p = run("exec", elfs["wild_store"])
+    assert p.returncode == 3
+    assert "outside guest memory at 0x123400000000" in p.stderr
+
+
+def test_instruction_limit(elfs):
+    p = run("exec", elfs["spin"], "--max-instructions", "100000")
+    assert p.returncode == 3
+    assert "instruction limit of 100000 reached" in p.stderr
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 4, 8])
+def test_multicpu_atomics_and_stats(elfs, tmp_path, cpus):
+    stats = tmp_path / "s.json"
+    p = run("exec", elfs["multicpu"], "--cpus", str(cpus), "--stats", str(stats))
+    assert p.returncode == cpus * (cpus - 1) // 2
+    assert p.stdout == "cpus %016x\ntickets %016x\n" % (cpus, cpus)
+    s = json.loads(stats.read_text())
+    assert len(s["cpus"]) == cpus
+    assert [c["id"] for c in s["cpus"]] == list(range(cpus))
+    assert s["instructions"] == sum(c["instructions"] for c in s["cpus"])
+    assert s["cycles"] == max(c["cycles"] for c in s["cpus"])
+    assert s["mips"] > 0 and s["host_seconds"] > 0
+
+
+def test_exit_from_another_cpu(elfs):
+    p = run("exec", elfs["exit_from_cpu"], "--cpus", "3")
+    assert p.returncode == 42
+
+
+def test_deterministic_stats(elfs, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    run("exec", elfs["multicpu"], "--cpus", "4", "--stats", str(a))
+    run("exec", elfs["multicpu"], "--cpus", "4", "--stats", str(b))
+    ja, jb = json.loads(a.read_text()), json.loads(b.read_text())
+    for j in (ja, jb):
+        del j["host_seconds"], j["mips"]
+    assert ja == jb
+
+
+def test_trace_format(elfs):
+    p = run("exec", elfs["illegal"], "--trace")
+    lines = [l for l in p.stderr.splitlines() if l[:1].isdigit()]
+    assert len(lines) > 10
+    cycle, cpu, pc = lines[0].split()[:3]
+    assert cpu == "0" and pc.startswith("0x") and len(pc) == 18
+    assert any("do_illegal" in l for l in lines)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["exec"], "program is required"),
+    (["exec", "/nonexistent.elf"], "does not exist"),
+    (["exec", __file__], "not an ELF file"),
+    (["exec", "--cpus", "0", __file__], "--cpus"),
+    (["frobnicate"], "frobnicate"),
+])
+def test_bad_input_exits_2(args, needle):
+    p = run(*args)
+    assert p.returncode == 2
+    assert needle in (p.stderr + p.stdout)
+
+
+def test_bad_elf_files(tmp_path, elfs):
+    good = open(elfs["spin"], "rb").read()
+    cases = {
+        "truncated": good[:100],
+        "empty": b"",
+        "wrong_machine": good[:18] + b"\x00\x3e" + good[20:],  # EM_X86_64
+        "little_endian": good[:5] + b"\x01" + good[6:],
+    }
+    for name, data in cases.items():
+        f = tmp_path / (name + ".elf")
+        f.write_bytes(data)
+        p = run("exec", str(f))
+        assert p.returncode == 2, name
+        assert str(f) in p.stderr, name
