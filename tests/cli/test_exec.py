@@ -102,7 +102,7 @@ def test_trace_format(elfs):
     (["exec", "/nonexistent.elf"], "does not exist"),
     (["exec", __file__], "not an ELF file"),
     (["exec", "--cpus", "0", __file__], "--cpus"),
-    (["frobnicate"], "frobnicate"),
+    (["frobnicate"], "subcommand"),
 ])
 def test_bad_input_exits_2(args, needle):
     p = run(*args)
