@@ -316,7 +316,8 @@ StopReason Hart::loop(uint64_t until) {
         const auto a = static_cast<int32_t>(r[ra]), b = static_cast<int32_t>(r[rb]);
         const bool bad = b == 0 || (a == INT32_MIN && b == -1);
         if (d.oe) set_ov(bad);
-        r[rt] = bad ? 0 : sext32(static_cast<uint32_t>(a / b));
+        // The high word is undefined in the ISA; zero it as qemu does so lockstep agrees.
+        r[rt] = bad ? 0 : static_cast<uint32_t>(a / b);
         if (d.rc) cr0(r[rt]);
         break;
       }
