@@ -19,6 +19,7 @@ def main():
     ap.add_argument("--quiesce", required=True)
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--only")
+    ap.add_argument("--max", default="400000", help="instructions compared per program (0: all)")
     a = ap.parse_args()
     os.makedirs(a.build_dir, exist_ok=True)
     failed = []
@@ -33,7 +34,7 @@ def main():
                            check=True)
             cpu = "power5+" if "power5" in " ".join(flags) else "970" if "970" in " ".join(flags) else "power5+"
             p = subprocess.run([os.path.join(ROOT, "tools", "lockstep"), "--quiesce", a.quiesce, "--qemu-cpu", cpu,
-                                elf], capture_output=True, text=True)
+                                "--max", a.max, elf], capture_output=True, text=True)
             status = "ok" if p.returncode == 0 else "FAIL"
             print("%-28s %-5s %s %s" % (name, tag, status, p.stdout.strip().splitlines()[-1] if p.stdout.strip() else p.stderr.strip()))
             if p.returncode != 0:
