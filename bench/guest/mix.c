@@ -5,7 +5,7 @@
 #include <quiesce/guest.h>
 
 #ifndef ROUNDS
-#define ROUNDS 200
+#define ROUNDS 500
 #endif
 
 static uint64_t rng = 88172645463325252ull;
