@@ -26,6 +26,8 @@ std::string normalise_capstone(std::string text) {
       {std::regex(R"(^sync 0$)"), "sync"},
       {std::regex(R"(^mfspr (r\d+), 0x10c$)"), "mftb $1"},
       {std::regex(R"(^mfspr (r\d+), 0x10d$)"), "mftbu $1"},
+      {std::regex(R"(^mftb (r\d+), 0x10c$)"), "mftb $1"},
+      {std::regex(R"(^mftb (r\d+), 0x10d$)"), "mftbu $1"},
       {std::regex(R"(^mtcrf 0xff, (r\d+)$)"), "mtcr $1"},
   };
   for (const auto& [re, repl] : kRules) text = std::regex_replace(text, re, repl);

@@ -26,6 +26,10 @@ std::string branch_base(unsigned bo, unsigned bi, bool& uses_cr, std::string& hi
   uses_cr = false;
   hint.clear();
   if (bo == 20) return "b";  // branch always
+  if ((bo & 0x14) == 0) {  // decrement CTR and test the condition: bd{nz,z}{t,f} crbit
+    uses_cr = true;
+    return std::string("bd") + ((bo & 2) ? "z" : "nz") + ((bo & 8) ? "t" : "f");
+  }
   if ((bo & 0x14) == 0x10) {  // decrement CTR, ignore the condition: 1a0zt
     if (bo & 8) hint = (bo & 1) ? "+" : "-";
     return (bo & 2) ? "bdz" : "bdnz";
@@ -41,6 +45,21 @@ std::string branch_base(unsigned bo, unsigned bi, bool& uses_cr, std::string& hi
 }
 
 std::string crnum(unsigned b) { return fmt::format("{}", b); }
+std::string crbit(unsigned b) {
+  static const char* kBit[] = {"lt", "gt", "eq", "un"};
+  return b / 4 ? fmt::format("4*cr{}+{}", b / 4, kBit[b & 3]) : std::string(kBit[b & 3]);
+}
+// Trap conditions with an extended mnemonic in Capstone 4.
+const char* trap_cond(unsigned to) {
+  switch (to) {
+    case 4: return "eq";
+    case 8: return "gt";
+    case 16: return "lt";
+    case 24: return "ne";
+    case 31: return "u";
+    default: return nullptr;
+  }
+}
 
 }  // namespace
 
@@ -84,12 +103,11 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
     }
     case Op::Tw: case Op::Td:
       if (d.op == Op::Tw && rt == 31 && !ra && !rb) return {"trap", ""};
+      if (const char* c = trap_cond(rt)) return {fmt::format("{}{}", m, c), fmt::format("{}, {}", r(ra), r(rb))};
       return {m, fmt::format("{}, {}, {}", unum(rt), r(ra), r(rb))};
-    case Op::Twi: case Op::Tdi: {
-      const char* cond = rt == 4 ? "eq" : rt == 16 ? "lt" : rt == 24 ? "ne" : rt == 31 ? "u" : nullptr;
-      if (cond) return {fmt::format("{}{}i", d.op == Op::Twi ? "tw" : "td", cond), fmt::format("{}, {}", r(ra), imm16(d.imm))};
+    case Op::Twi: case Op::Tdi:
+      if (const char* c = trap_cond(rt)) return {fmt::format("{}{}i", d.op == Op::Twi ? "tw" : "td", c), fmt::format("{}, {}", r(ra), imm16(d.imm))};
       return {m, fmt::format("{}, {}, {}", unum(rt), r(ra), imm16(d.imm))};
-    }
     case Op::Add: case Op::Addc: case Op::Adde: case Op::Subf: case Op::Subfc: case Op::Subfe:
     case Op::Mullw: case Op::Mulld: case Op::Mulhw: case Op::Mulhwu: case Op::Mulhd: case Op::Mulhdu:
     case Op::Divw: case Op::Divwu: case Op::Divd: case Op::Divdu:
@@ -113,8 +131,8 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
       const unsigned sh = rb, mb = d.mb, me = d.me;
       if (mb == 0 && me == 31 - sh && sh) return {"slwi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(sh))};
       if (me == 31 && sh == 32 - mb && sh && mb) return {"srwi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(mb))};
-      if (sh == 0 && me == 31) return {"clrlwi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(mb))};
       if (mb == 0 && me == 31) return {"rotlwi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(sh))};
+      if (sh == 0 && me == 31) return {"clrlwi" + dot, fmt::format("{}, {}, {}", r(ra), r(rt), unum(mb))};
       return {m + dot, fmt::format("{}, {}, {}, {}, {}", r(ra), r(rt), unum(sh), unum(mb), unum(me))};
     }
     case Op::Rlwnm:
@@ -156,7 +174,8 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
     case Op::Bc: case Op::Bclr: case Op::Bcctr: {
       bool uses_cr = false;
       std::string hint;
-      std::string b = branch_base(rt, ra, uses_cr, hint);
+      // bc with BO=20 is not printed as "b": that would read back as the I-form.
+      std::string b = d.op == Op::Bc && rt == 20 ? "" : branch_base(rt, ra, uses_cr, hint);
       const std::string suffix = d.op == Op::Bclr ? "lr" : d.op == Op::Bcctr ? "ctr" : "";
       std::string target;
       if (d.op == Op::Bc) target = unum(d.oe ? static_cast<uint64_t>(d.imm) : pc + static_cast<uint64_t>(d.imm));
@@ -167,7 +186,8 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
       }
       std::string mn = b + suffix + (d.rc ? "l" : "") + (d.oe ? "a" : "") + hint;
       std::string ops;
-      if (uses_cr && ra / 4) ops = crf(ra / 4);
+      if (b.starts_with("bd") && uses_cr) ops = crbit(ra);
+      else if (uses_cr && ra / 4) ops = crf(ra / 4);
       if (!target.empty()) ops += (ops.empty() ? "" : ", ") + target;
       return {mn, ops};
     }
