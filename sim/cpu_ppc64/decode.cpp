@@ -222,8 +222,7 @@ Insn decode_31(uint32_t w) {
 
 Insn decode_19(uint32_t w) {
   Builder b(w);
-  const uint8_t bt = b.i.rt, ba = b.i.ra, bb = b.i.rb;
-  auto crlog = [&](Op o) { b.op(o).reads(kSbCr).writes(kSbCr); (void)bt, (void)ba, (void)bb; return b.i; };
+  auto crlog = [&](Op o) { b.op(o).reads(kSbCr).writes(kSbCr); return b.i; };
   switch (bits(w, 21, 30)) {
     case 0:
       if (bits(w, 9, 10) || bits(w, 14, 31)) return illegal();
