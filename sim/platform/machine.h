@@ -13,6 +13,7 @@
 #include "cpu_ppc64/hart.h"
 #include "memory_coherence/fixed_latency_memory.h"
 #include "memory_coherence/guest_memory.h"
+#include "memory_coherence/hierarchy_config.h"
 #include "platform/cpu_module.h"
 #include "platform/guest_io.h"
 
@@ -31,7 +32,8 @@ struct MachineConfig {
   double clock_hz = 2e9;
   uint64_t max_instructions = 0;  // per CPU; 0 = no limit
   ppc::CoreTiming core;
-  mem::FixedLatencyConfig memory;
+  mem::FixedLatencyConfig memory;  // superseded by hierarchy (being wired in)
+  mem::HierarchyConfig hierarchy;
 };
 
 struct CpuResult {
