@@ -186,7 +186,7 @@ LoadedProgram load_elf_image(const std::vector<uint8_t>& image, const std::strin
         size = 0;  // descriptor size, not code size
       }
       if (stype != STT_OBJECT && !in_segment(value, 1, true)) continue;  // only code labels and data objects
-      p.symbols.add({value, size, std::move(nm)});
+      p.symbols.add({value, size, std::move(nm), stype == STT_OBJECT});
     }
   }
   p.symbols.finish();

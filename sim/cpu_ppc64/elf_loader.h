@@ -20,6 +20,7 @@ struct Symbol {
   uint64_t addr;
   uint64_t size;
   std::string name;
+  bool data = false;  // a data object (STT_OBJECT): a statistics region
 };
 
 class SymbolTable {

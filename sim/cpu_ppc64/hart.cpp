@@ -72,6 +72,8 @@ template <typename T>
 inline bool Hart::load(uint64_t ea, T& out, AccessKind kind, uint32_t& lat) {
   constexpr uint64_t kOff = mem::GuestMemory::kPageSize - 1;
   if (mem_.contains(ea, sizeof(T))) [[likely]] {
+    // The port first: a miss may synchronise with other CPUs, whose stores must be seen.
+    lat = port_access(kind, ea, sizeof(T));
     if ((ea & kOff) <= kOff + 1 - sizeof(T)) [[likely]] {
       T v;
       std::memcpy(&v, mem_.host_ptr(ea), sizeof v);
@@ -79,7 +81,6 @@ inline bool Hart::load(uint64_t ea, T& out, AccessKind kind, uint32_t& lat) {
     } else {
       out = mem_.load<T>(ea);
     }
-    lat = port_access(kind, ea, sizeof(T));
     return true;
   }
   uint64_t v = 0;
@@ -452,8 +453,9 @@ StopReason Hart::loop(uint64_t until) {
         const unsigned size = d.op == Op::Lwarx ? 4 : 8;
         if (ea & (size - 1)) { fault(fmt::format("unaligned {} at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
         if (!mem_.contains(ea, size)) { fault(fmt::format("{} outside guest memory at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
-        r[rt] = size == 4 ? uint64_t{mem_.load<uint32_t>(ea)} : mem_.load<uint64_t>(ea);
+        // The port first: it may synchronise with other CPUs, whose stores must be seen.
         lat = port_access(AccessKind::Larx, ea, size) + t_.larx;
+        r[rt] = size == 4 ? uint64_t{mem_.load<uint32_t>(ea)} : mem_.load<uint64_t>(ea);
         break;
       }
       // ---- stores

@@ -11,18 +11,28 @@ CpuModule::CpuModule(sc_core::sc_module_name name, ppc::Hart& hart, Machine& mac
   SC_THREAD(thread);
 }
 
+uint64_t CpuModule::sync(uint64_t cycle) {
+  const uint64_t t = now();
+  if (cycle <= t) return t;
+  ++syncs_;
+  wait(period_ * static_cast<double>(cycle - t));
+  return now();
+}
+
 void CpuModule::thread() {
   for (;;) {
-    const auto now = static_cast<uint64_t>(sc_core::sc_time_stamp() / period_);
-    hart_.advance_to(now);
+    // A hart never runs behind SystemC time at a quantum's start (it may fall
+    // behind inside one: a store retiring into the store buffer does not stall
+    // it while the memory system serves the miss).
+    hart_.advance_to(now());
     // Quantum boundaries are global multiples of the quantum, so cores meet there.
-    const uint64_t until = (now / quantum_ + 1) * quantum_;
+    const uint64_t until = (hart_.cycle() / quantum_ + 1) * quantum_;
     const ppc::StopReason why = hart_.run(until);
     if (why != ppc::StopReason::Budget) {
       machine_.cpu_stopped(hart_);
       return;
     }
-    wait(period_ * static_cast<double>(hart_.cycle() - now));
+    sync(hart_.cycle());
   }
 }
 

@@ -1,5 +1,6 @@
 #include "platform/machine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 
@@ -8,15 +9,28 @@
 
 namespace quiesce::platform {
 
-Machine::Machine(const MachineConfig& cfg)
-    : cfg_(cfg), memory_(cfg.memory_bytes), port_(cfg.cpus, cfg.memory), io_(cfg.cpus) {
+namespace {
+const MachineConfig& validated(const MachineConfig& cfg) {
   if (cfg.cpus == 0 || cfg.cpus > 1024) throw ConfigError(fmt::format("cpus must be 1..1024, got {}", cfg.cpus));
   if (cfg.stack_bytes * cfg.cpus >= cfg.memory_bytes)
     throw ConfigError(fmt::format("{} stacks of {} bytes do not fit in {} bytes of memory", cfg.cpus,
                                      cfg.stack_bytes, cfg.memory_bytes));
+  return cfg;
+}
+mem::CoherentMemory make_memory_system(const MachineConfig& cfg, mem::TimeSync_if* sync) {
+  try {
+    return mem::CoherentMemory(cfg.cpus, cfg.hierarchy, sync);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+}
+}  // namespace
+
+Machine::Machine(const MachineConfig& cfg)
+    : cfg_(validated(cfg)), memory_(cfg.memory_bytes), port_(make_memory_system(cfg, this)), io_(cfg.cpus) {
   const sc_core::sc_time period(1.0 / cfg.clock_hz, sc_core::SC_SEC);
   for (unsigned i = 0; i < cfg.cpus; ++i) {
-    harts_.push_back(std::make_unique<ppc::Hart>(i, memory_, port_, io_, icache_, cfg.core, cfg.memory.line_bytes));
+    harts_.push_back(std::make_unique<ppc::Hart>(i, memory_, port_, io_, icache_, cfg.core, cfg.hierarchy.line_bytes));
     harts_.back()->set_instruction_limit(cfg.max_instructions);
     modules_.push_back(std::make_unique<CpuModule>(fmt::format("cpu{}", i).c_str(), *harts_.back(), *this,
                                                    cfg.quantum_cycles, period));
@@ -31,6 +45,11 @@ void Machine::load(const std::string& elf_path) {
   if (program_.highest > stack_floor)
     throw ppc::LoadError(fmt::format("{}: program ends at 0x{:x}, above the CPU stacks at 0x{:x}", elf_path,
                                      program_.highest, stack_floor));
+  // Statistics regions: the program's data objects and the CPUs' stacks.
+  for (const auto& sym : program_.symbols.all())
+    if (sym.data && sym.size) port_.regions().add(sym.name, sym.addr, sym.size);
+  for (unsigned i = 0; i < cfg_.cpus; ++i)
+    port_.regions().add(fmt::format("stack.cpu{}", i), cfg_.memory_bytes - cfg_.stack_bytes * (i + 1), cfg_.stack_bytes);
   for (unsigned i = 0; i < cfg_.cpus; ++i) {
     auto& s = harts_[i]->state();
     s = ppc::ArchState{};
@@ -71,10 +90,18 @@ RunResult Machine::run() {
   r.exit_code = io_.exit_code();
   r.trapped_cpu = trapped_;
   for (auto& h : harts_) {
-    r.cpus.push_back({h->id(), h->instructions(), h->cycle(), h->stop_reason()});
+    r.cpus.push_back({h->id(), h->instructions(), h->cycle(), h->stop_reason(), port_.cpu_counters(h->id()),
+                      modules_[h->id()]->syncs()});
     r.instructions += h->instructions();
     r.cycles = std::max(r.cycles, h->cycle());
   }
+  const auto& regions = port_.regions();
+  for (uint32_t id = 0; id < regions.size(); ++id) {
+    const mem::CoherenceCounters c = port_.region_counters(id);
+    if (c.accesses || c.misses || c.invalidations_received)
+      r.regions.push_back({regions.name(id), regions.start(id), regions.bytes(id), c});
+  }
+  std::stable_sort(r.regions.begin(), r.regions.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
   std::fflush(stdout);
   return r;
 }

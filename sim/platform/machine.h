@@ -11,7 +11,7 @@
 #include "cpu_ppc64/decode_cache.h"
 #include "cpu_ppc64/elf_loader.h"
 #include "cpu_ppc64/hart.h"
-#include "memory_coherence/fixed_latency_memory.h"
+#include "memory_coherence/coherent_memory.h"
 #include "memory_coherence/guest_memory.h"
 #include "memory_coherence/hierarchy_config.h"
 #include "platform/cpu_module.h"
@@ -32,7 +32,6 @@ struct MachineConfig {
   double clock_hz = 2e9;
   uint64_t max_instructions = 0;  // per CPU; 0 = no limit
   ppc::CoreTiming core;
-  mem::FixedLatencyConfig memory;  // superseded by hierarchy (being wired in)
   mem::HierarchyConfig hierarchy;
 };
 
@@ -40,6 +39,14 @@ struct CpuResult {
   unsigned id;
   uint64_t instructions, cycles;
   ppc::StopReason stop;
+  mem::CoherenceCounters counters;
+  uint64_t syncs;  // mid-quantum synchronisations with SystemC time
+};
+
+struct RegionResult {
+  std::string name;
+  uint64_t start, bytes;
+  mem::CoherenceCounters counters;
 };
 
 struct RunResult {
@@ -47,14 +54,15 @@ struct RunResult {
   int exit_code = 0;
   std::optional<unsigned> trapped_cpu;  // first CPU that faulted
   std::vector<CpuResult> cpus;
+  std::vector<RegionResult> regions;  // regions with any access, in address order
   uint64_t instructions = 0, cycles = 0;
   double host_seconds = 0;
 };
 
-class Machine {
+class Machine final : public mem::TimeSync_if {
  public:
   explicit Machine(const MachineConfig& cfg);
-  ~Machine();
+  ~Machine() override;
 
   // Loads a static ELF and sets every CPU at its entry with the boot protocol
   // registers (r1 stack top, r2 TOC, r3 cpu id, r4 cpu count, r12 entry).
@@ -68,11 +76,16 @@ class Machine {
 
   // Called by a CPU module when its hart stops for good (halt, exit, trap).
   void cpu_stopped(ppc::Hart& h);
+  uint64_t sync(unsigned cpu, uint64_t cycle) override { return modules_[cpu]->sync(cycle); }
+
+  mem::CoherentMemory& memory_system() { return port_; }
+  const mem::CoherentMemory& memory_system() const { return port_; }
+  uint64_t syncs(unsigned cpu) const { return modules_[cpu]->syncs(); }
 
  private:
   MachineConfig cfg_;
   mem::GuestMemory memory_;
-  mem::FixedLatencyMemory port_;
+  mem::CoherentMemory port_;
   GuestIo io_;
   ppc::DecodeCache icache_;
   std::vector<std::unique_ptr<ppc::Hart>> harts_;

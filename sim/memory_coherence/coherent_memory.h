@@ -1,0 +1,81 @@
+// The coherent memory hierarchy behind MemPort_if: per CPU an L1I, an L1D and
+// (unless shared) an L2, a MESI directory at the point of coherence, larx/stcx.
+// reservations, a store buffer, statistics per CPU and per named region, and
+// an optional invariant checker. Data itself stays in GuestMemory: the caches
+// hold tags, states and data versions, which is what timing and the checker need.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "memory_coherence/coherence_stats.h"
+#include "memory_coherence/hierarchy_config.h"
+#include "memory_coherence/mem_port_if.h"
+#include "memory_coherence/mesi_directory.h"
+#include "memory_coherence/private_hierarchy.h"
+#include "memory_coherence/region_map.h"
+#include "memory_coherence/time_sync_if.h"
+
+namespace quiesce::mem {
+
+class CoherentMemory final : public MemPort_if {
+ public:
+  // Throws std::invalid_argument for an impossible geometry.
+  CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync_if* sync = nullptr);
+  MemResponse access(const MemRequest& req) override;
+
+  RegionMap& regions() { return regions_; }
+  const RegionMap& regions() const { return regions_; }
+  const CoherenceCounters& cpu_counters(unsigned cpu) const { return cpus_[cpu].counters; }
+  // Counters per region id (RegionMap ids; regions added later start at zero).
+  CoherenceCounters region_counters(uint32_t id) const {
+    return id < region_counters_.size() ? region_counters_[id] : CoherenceCounters{};
+  }
+  const HierarchyConfig& config() const { return h_; }
+  const MesiDirectory& directory() const { return dir_; }
+  const PrivateHierarchy& cpu(unsigned c) const { return cpus_[c]; }
+  uint64_t line_of(uint64_t addr) const { return addr >> line_shift_; }
+
+  // Invariant checking (config().check_invariants): violations found so far.
+  uint64_t violations() const { return violations_; }
+  const std::string& first_violation() const { return first_violation_; }
+  // Checks every line any cache holds (the per-access checks cover only the
+  // line being accessed).
+  void check_all();
+
+ private:
+  uint32_t read(const MemRequest& r, uint64_t line, PrivateHierarchy& p, CoherenceCounters& reg, bool larx);
+  uint32_t write_permission(const MemRequest& r, uint64_t line, PrivateHierarchy& p, CoherenceCounters& reg, bool larx,
+                            bool no_data, bool wait_for_start);
+  uint32_t fetch(const MemRequest& r, uint64_t line, PrivateHierarchy& p);
+  uint32_t buffer_store(PrivateHierarchy& p, uint64_t issue, uint64_t complete);
+  uint32_t cache_op(const MemRequest& r, uint64_t line, CoherenceRequest req, CoherenceCounters& reg);
+  void install(unsigned cpu, uint64_t line, LineState s, uint64_t version, bool into_l1d);
+  void fill_l1d(PrivateHierarchy& p, uint64_t line, const Cache::Line& from);
+  void written(unsigned cpu, uint64_t line);
+  CoherenceCounters& region_of(unsigned cpu, uint64_t addr);
+
+  void check_read(unsigned cpu, uint64_t line, uint64_t version);
+  void check_line(uint64_t line);
+  void violation(std::string what);
+
+  HierarchyConfig h_;
+  unsigned line_shift_;
+  std::vector<PrivateHierarchy> cpus_;
+  MesiDirectory dir_;
+  RegionMap regions_;
+  std::vector<CoherenceCounters> region_counters_;
+  struct RegionCache {
+    uint64_t lo = 1, hi = 0;  // empty
+    uint32_t id = 0;
+    uint64_t generation = 0;
+  };
+  std::vector<RegionCache> last_region_;  // per CPU: the interval of its last lookup
+
+  std::unordered_map<uint64_t, uint64_t> latest_;  // checker: latest data version per line
+  uint64_t violations_ = 0;
+  std::string first_violation_;
+};
+
+}  // namespace quiesce::mem

@@ -1,0 +1,279 @@
+#include "memory_coherence/mesi_directory.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace quiesce::mem {
+
+MesiDirectory::MesiDirectory(const HierarchyConfig& h, std::vector<PrivateHierarchy>& cpus, TimeSync_if* sync)
+    : h_(h),
+      cpus_(cpus),
+      sync_(sync),
+      words_(static_cast<uint32_t>((cpus.size() + 63) / 64)),
+      dir_free_(std::max(1u, h.directory_banks), 0),
+      mem_free_(std::max(1u, h.memory_banks), 0),
+      l2_free_(std::max(1u, h.l2_banks), 0) {
+  if (h.l2_shared) shared_l2_.emplace(h.l2, h.line_bytes);
+}
+
+MesiDirectory::Entry& MesiDirectory::entry(uint64_t line) {
+  auto [it, fresh] = entries_.try_emplace(line);
+  if (fresh) {
+    if (free_slots_.empty()) {
+      it->second.slot = static_cast<uint32_t>(bits_.size() / words_);
+      bits_.resize(bits_.size() + words_, 0);
+    } else {
+      it->second.slot = free_slots_.back();
+      free_slots_.pop_back();
+    }
+  }
+  return it->second;
+}
+
+void MesiDirectory::release(uint64_t line) {
+  auto it = entries_.find(line);
+  if (it == entries_.end()) return;
+  std::fill_n(bits_.begin() + it->second.slot * words_, words_, 0);
+  free_slots_.push_back(it->second.slot);
+  entries_.erase(it);
+}
+
+void MesiDirectory::add(Entry& e, unsigned cpu) {
+  uint64_t& w = bits_[e.slot * words_ + cpu / 64];
+  if (!(w >> (cpu % 64) & 1)) w |= uint64_t{1} << (cpu % 64), ++e.count;
+}
+
+void MesiDirectory::remove(Entry& e, unsigned cpu) {
+  uint64_t& w = bits_[e.slot * words_ + cpu / 64];
+  if (w >> (cpu % 64) & 1) w &= ~(uint64_t{1} << (cpu % 64)), --e.count;
+  if (e.owner == static_cast<int32_t>(cpu)) e.owner = -1;
+}
+
+// Visits sharers in ascending CPU order (deterministic), on a copy of the bits
+// so that f may remove the sharer it is given.
+template <typename F> void MesiDirectory::for_each_sharer(const Entry& e, F&& f) const {
+  for (uint32_t w = 0; w < words_; ++w)
+    for (uint64_t bits = bits_[e.slot * words_ + w]; bits; bits &= bits - 1)
+      f(w * 64 + static_cast<unsigned>(std::countr_zero(bits)));
+}
+
+MesiDirectory::View MesiDirectory::view(uint64_t line) const {
+  View v;
+  auto it = entries_.find(line);
+  if (it == entries_.end()) return v;
+  v.owner = it->second.owner;
+  for_each_sharer(it->second, [&](unsigned c) { v.sharers.push_back(c); });
+  return v;
+}
+
+uint64_t MesiDirectory::backing_version(uint64_t line) const {
+  if (shared_l2_)
+    if (const Cache::Line* l = shared_l2_->peek(line)) return l->version;
+  auto it = memory_version_.find(line);
+  return it == memory_version_.end() ? 0 : it->second;
+}
+
+// A memory bank serves one access per `memory_occupancy` cycles.
+uint64_t MesiDirectory::memory_access(uint64_t line, uint64_t at, uint64_t& queued) {
+  uint64_t& bank = mem_free_[line % mem_free_.size()];
+  const uint64_t start = std::max(at, bank);
+  bank = start + h_.memory_occupancy;
+  queued += start - at;
+  return start - at + h_.memory_latency;
+}
+
+void MesiDirectory::write_back(uint64_t line, uint64_t version, CoherenceCounters& who, CoherenceCounters& region) {
+  ++who.writebacks, ++region.writebacks;
+  if (shared_l2_) {
+    if (Cache::Line* l = shared_l2_->peek(line)) {  // inclusive: the dirty data lands in the L2
+      l->state = LineState::M, l->version = version;
+      return;
+    }
+  }
+  if (h_.check_invariants) memory_version_[line] = version;
+}
+
+// Shared L2 at the directory: extra cycles beyond l2.latency to have the line
+// there (a memory access on a miss). Filling may evict a line, which is first
+// recalled from every L1D (inclusion).
+uint64_t MesiDirectory::shared_l2_lookup(uint64_t line, uint64_t at, uint64_t& queued, CoherenceCounters& region) {
+  uint64_t& bank = l2_free_[line % l2_free_.size()];
+  const uint64_t start = std::max(at, bank);
+  bank = start + h_.l2_occupancy;
+  queued += start - at;
+  if (shared_l2_->find(line)) return start - at;
+  const uint64_t version = backing_version(line);
+  const uint64_t extra = start - at + memory_access(line, start, queued);
+  Cache::Line victim;
+  Cache::Line* slot = shared_l2_->allocate(line, victim);
+  slot->state = LineState::E, slot->version = version;
+  if (victim.state != LineState::I) {
+    if (auto it = entries_.find(victim.tag); it != entries_.end()) {
+      for_each_sharer(it->second, [&](unsigned c) {
+        const Cache::Line was = cpus_[c].drop(victim.tag);
+        ++cpus_[c].counters.invalidations_received;
+        if (was.state == LineState::M) victim.state = LineState::M, victim.version = was.version;
+      });
+      release(victim.tag);
+    }
+    if (victim.state == LineState::M) {
+      ++region.writebacks;
+      if (h_.check_invariants) memory_version_[victim.tag] = victim.version;
+    }
+  }
+  return extra;
+}
+
+Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, uint64_t arrival, bool larx,
+                             bool wait_for_start, CoherenceCounters& region) {
+  PrivateHierarchy& me = cpus_[c];
+  CoherenceCounters& mine = me.counters;
+  const bool write = req == CoherenceRequest::GetM || req == CoherenceRequest::GetMNoData;
+  const uint32_t hop = h_.interconnect_latency;
+  const uint64_t base = h_.l2_shared ? h_.l2.latency : uint64_t{h_.l2.latency} + 2 * hop + h_.directory_latency;
+
+  // Plan at arrival: wait for the line, a directory bank and the interconnect.
+  // Queueing on the line reserves it before this CPU waits, so requests
+  // arriving meanwhile queue behind it.
+  Grant g{};
+  uint64_t start = tbe_.resolve_race(line, arrival);
+  uint64_t& bank = dir_free_[line % dir_free_.size()];
+  start = std::max(start, bank);
+  bank = start + h_.directory_occupancy;
+  const Entry* planned = [&]() -> const Entry* { auto it = entries_.find(line); return it == entries_.end() ? nullptr : &it->second; }();
+  const bool remote_owner = planned && planned->owner >= 0 && planned->owner != static_cast<int32_t>(c);
+  const uint32_t others = planned ? planned->count - (has(*planned, c) ? 1 : 0) : 0;
+  const unsigned messages = 2 + (remote_owner ? 1 : 0) + (write || req == CoherenceRequest::Flush ? 2 * others : 0);
+  start = std::max(start, link_free_);
+  link_free_ = start + uint64_t{messages} * h_.interconnect_occupancy;
+  const bool holding = me.coherent().peek(line) != nullptr;
+  const Transient ts = req == CoherenceRequest::GetS ? Transient::IS
+                       : (req == CoherenceRequest::Flush || req == CoherenceRequest::Clean) ? Transient::MI
+                       : holding ? Transient::SM : Transient::IM;
+  const uint64_t estimate = base + (remote_owner ? hop + h_.c2c_latency : h_.memory_latency);
+  const uint64_t hold = larx ? h_.larx_hold_cycles : 0;
+  const uint32_t ticket = tbe_.enqueue(line, ts, start, start + estimate + hold);
+
+  // Synchronise: with sync-on-coherence to the start (so requests are
+  // performed in simulated-time order); without it only when the request
+  // queued, so that it cannot take the line before its predecessors are done.
+  // The transaction is then performed when its predecessors have released the
+  // line; it starts when performed. A store retiring into the store buffer
+  // does not wait: it is performed at once.
+  if (sync_ && wait_for_start && (h_.sync_on_coherence || start > arrival)) {
+    uint64_t now = sync_->sync(c, start), again;
+    while (tbe_.must_wait(line, ticket, now, again)) now = sync_->sync(c, again);
+    start = std::max(start, now);
+  }
+  g.queued = start - arrival;
+
+  // Perform at `start`, from the state as it is now.
+  Entry& e = entry(line);
+  uint64_t latency = base;
+  bool invalidated_any = false;
+  auto invalidate = [&](unsigned o) {
+    const Cache::Line was = cpus_[o].drop(line);
+    remove(e, o);
+    ++cpus_[o].counters.invalidations_received, ++region.invalidations_received;
+    ++mine.invalidations_sent, ++region.invalidations_sent;
+    invalidated_any = true;
+    return was;
+  };
+  switch (req) {
+    case CoherenceRequest::GetS: {
+      ++mine.misses, ++region.misses;
+      if (e.owner >= 0 && e.owner != static_cast<int32_t>(c)) {
+        const unsigned o = static_cast<unsigned>(e.owner);
+        const Cache::Line* ol = cpus_[o].coherent().peek(line);
+        g.version = ol->version;
+        if (ol->state == LineState::M) write_back(line, g.version, cpus_[o].counters, region);
+        cpus_[o].set(line, LineState::S, g.version);
+        ++cpus_[o].counters.downgrades_received;
+        e.owner = -1;
+        latency += hop + h_.c2c_latency;
+        ++mine.c2c_transfers, ++region.c2c_transfers;
+        g.state = LineState::S;
+      } else {
+        if (shared_l2_) latency += shared_l2_lookup(line, start + base, g.queued, region);
+        else latency += memory_access(line, start + base, g.queued);
+        g.version = backing_version(line);
+        ++mine.memory_reads, ++region.memory_reads;
+        g.state = e.count == 0 ? LineState::E : LineState::S;
+        if (g.state == LineState::E) e.owner = static_cast<int32_t>(c);
+      }
+      add(e, c);
+      break;
+    }
+    case CoherenceRequest::GetM:
+    case CoherenceRequest::GetMNoData: {
+      ++mine.misses, ++region.misses;
+      const Cache::Line* own = me.coherent().peek(line);
+      bool have_data = own != nullptr;
+      if (have_data) g.version = own->version, ++mine.upgrades, ++region.upgrades;
+      bool from_owner = false;
+      for_each_sharer(e, [&](unsigned o) {
+        if (o == c) return;
+        const bool owner = e.owner == static_cast<int32_t>(o);
+        const Cache::Line was = invalidate(o);
+        if (owner) g.version = was.version, from_owner = true;  // dirty data moves with ownership
+      });
+      if (from_owner && !have_data && req == CoherenceRequest::GetM) {
+        latency += hop + h_.c2c_latency;
+        ++mine.c2c_transfers, ++region.c2c_transfers;
+      } else if (!have_data && !from_owner) {
+        g.version = backing_version(line);
+        if (req == CoherenceRequest::GetM) {
+          if (shared_l2_) latency += shared_l2_lookup(line, start + base, g.queued, region);
+          else latency += memory_access(line, start + base, g.queued);
+          ++mine.memory_reads, ++region.memory_reads;
+        }
+      }
+      if (invalidated_any && !from_owner) latency += 2 * hop;  // invalidations and their acks
+      e.owner = static_cast<int32_t>(c);
+      add(e, c);
+      g.state = LineState::M;
+      break;
+    }
+    case CoherenceRequest::Flush:
+    case CoherenceRequest::Clean: {
+      for_each_sharer(e, [&](unsigned o) {
+        const Cache::Line* l = cpus_[o].coherent().peek(line);
+        if (l->state == LineState::M) {
+          write_back(line, l->version, cpus_[o].counters, region);
+          if (req == CoherenceRequest::Clean) cpus_[o].set(line, LineState::E, l->version);
+        }
+        if (req == CoherenceRequest::Flush) {
+          if (o == c) cpus_[o].drop(line), remove(e, o);
+          else invalidate(o);
+        }
+      });
+      if (invalidated_any) latency += 2 * hop;
+      const Cache::Line* own = me.coherent().peek(line);
+      g.state = own ? own->state : LineState::I;
+      g.version = own ? own->version : backing_version(line);
+      break;
+    }
+  }
+  if (e.count == 0) release(line);
+  g.done = start + latency;
+  tbe_.performed(line, ticket, g.done + hold);
+  mine.queue_cycles += g.queued, region.queue_cycles += g.queued;
+  return g;
+}
+
+uint64_t MesiDirectory::fetch_below(uint64_t line, uint64_t at, CoherenceCounters& region) {
+  uint64_t queued = 0;
+  const uint64_t extra = shared_l2_lookup(line, at, queued, region);
+  region.queue_cycles += queued;
+  return h_.l2.latency + extra;
+}
+
+void MesiDirectory::evicted(unsigned cpu, const Cache::Line& victim, CoherenceCounters& region) {
+  auto it = entries_.find(victim.tag);
+  if (it == entries_.end()) return;
+  if (victim.state == LineState::M) write_back(victim.tag, victim.version, cpus_[cpu].counters, region);
+  remove(it->second, cpu);
+  if (it->second.count == 0) release(victim.tag);
+}
+
+}  // namespace quiesce::mem

@@ -1,0 +1,19 @@
+// How the memory system asks the platform to bring a CPU's thread of control
+// to a point in simulated time. The platform implements it with SystemC waits
+// (so other CPUs' earlier requests are performed first); unit tests that drive
+// the memory directly use no-op implementations.
+#pragma once
+#include <cstdint>
+
+namespace quiesce::mem {
+
+class TimeSync_if {
+ public:
+  virtual ~TimeSync_if() = default;
+  // Returns once simulated time has reached `cycle` on `cpu`'s clock, with
+  // the current time (>= cycle). Called only from the requesting CPU's own
+  // thread of control.
+  virtual uint64_t sync(unsigned cpu, uint64_t cycle) = 0;
+};
+
+}  // namespace quiesce::mem
