@@ -41,7 +41,7 @@ Cache::Line* Cache::allocate(uint64_t line, Line& victim) {
   }
   victim = *slot;
   if (victim.tag == kNoLine) victim.state = LineState::I;
-  *slot = Line{line, 0, ++clock_, LineState::I};
+  *slot = Line{line, 0, ++clock_, LineState::I, false};
   return slot;
 }
 

@@ -20,6 +20,7 @@ class Cache {
     uint64_t version = 0;    // data version held (checked by the invariant checker)
     uint64_t lru = 0;        // last-use stamp
     LineState state = LineState::I;
+    bool contended = false;  // arrived from another cache or took it from others: hits sync (see CoherentMemory)
   };
   static constexpr uint64_t kNoLine = ~uint64_t{0};
 

@@ -22,6 +22,8 @@ bool writable(LineState s) { return s == LineState::M || s == LineState::E; }
 
 CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync_if* sync)
     : h_(h),
+      sync_(sync),
+      sync_hits_(sync && h.sync_on_contended),
       line_shift_(static_cast<unsigned>(std::countr_zero(h.line_bytes))),
       cpus_(make_cpus(cpus, h)),
       dir_(h, cpus_, sync),
@@ -92,19 +94,24 @@ MemResponse CoherentMemory::access(const MemRequest& r) {
 }
 
 uint32_t CoherentMemory::read(const MemRequest& r, uint64_t line, PrivateHierarchy& p, CoherenceCounters& reg, bool larx) {
-  if (const Cache::Line* l = p.l1d.find(line)) [[likely]] {
+  const Cache::Line* l = p.l1d.find(line);
+  if (l && l->contended && sync_hits_) [[unlikely]] l = resync(r, p.l1d, line);
+  if (l) [[likely]] {
     if (h_.check_invariants) check_read(r.cpu, line, l->version);
     return p.l1d.latency();
   }
   ++p.counters.l1d_misses, ++reg.l1d_misses;
-  if (p.l2)
-    if (const Cache::Line* l = p.l2->find(line)) {
-      fill_l1d(p, line, *l);
-      if (h_.check_invariants) check_read(r.cpu, line, l->version);
+  if (p.l2) {
+    const Cache::Line* l2 = p.l2->find(line);
+    if (l2 && l2->contended && sync_hits_) l2 = resync(r, *p.l2, line);
+    if (l2) {
+      fill_l1d(p, line, *l2);
+      if (h_.check_invariants) check_read(r.cpu, line, l2->version);
       return p.l2->latency();
     }
+  }
   const Grant g = dir_.request(r.cpu, line, CoherenceRequest::GetS, r.cycle, larx, true, reg);
-  install(r.cpu, line, g.state, g.version, true);
+  install(r.cpu, line, g, g.state, true);
   if (h_.check_invariants) check_line(line), check_read(r.cpu, line, g.version);
   const uint64_t lat = g.done - r.cycle;
   p.counters.miss_cycles += lat, reg.miss_cycles += lat;
@@ -114,20 +121,24 @@ uint32_t CoherentMemory::read(const MemRequest& r, uint64_t line, PrivateHierarc
 uint32_t CoherentMemory::write_permission(const MemRequest& r, uint64_t line, PrivateHierarchy& p, CoherenceCounters& reg,
                                           bool larx, bool no_data, bool wait_for_start) {
   Cache::Line* l = p.l1d.find(line);
+  if (l && l->contended && sync_hits_) [[unlikely]] l = resync(r, p.l1d, line);
   if (l && writable(l->state)) [[likely]] {
     if (l->state == LineState::E) p.set(line, LineState::M, l->version);  // silent upgrade
     return p.l1d.latency();
   }
   if (!l) ++p.counters.l1d_misses, ++reg.l1d_misses;
-  if (p.l2 && !l)
-    if (Cache::Line* l2 = p.l2->find(line); l2 && writable(l2->state)) {
+  if (p.l2 && !l) {
+    Cache::Line* l2 = p.l2->find(line);
+    if (l2 && l2->contended && sync_hits_) l2 = resync(r, *p.l2, line);
+    if (l2 && writable(l2->state)) {
       l2->state = LineState::M;
       fill_l1d(p, line, *l2);
       return p.l2->latency();
     }
+  }
   const Grant g = dir_.request(r.cpu, line, no_data ? CoherenceRequest::GetMNoData : CoherenceRequest::GetM, r.cycle,
                                larx, wait_for_start, reg);
-  install(r.cpu, line, LineState::M, g.version, true);
+  install(r.cpu, line, g, LineState::M, true);
   if (h_.check_invariants) check_line(line);
   const uint64_t lat = g.done - r.cycle;
   p.counters.miss_cycles += lat, reg.miss_cycles += lat;
@@ -145,7 +156,7 @@ uint32_t CoherentMemory::fetch(const MemRequest& r, uint64_t line, PrivateHierar
   } else {
     CoherenceCounters& reg = region_of(r.cpu, r.addr);
     const Grant g = dir_.request(r.cpu, line, CoherenceRequest::GetS, r.cycle, false, true, reg);
-    install(r.cpu, line, g.state, g.version, false);
+    install(r.cpu, line, g, g.state, false);
     lat = g.done - r.cycle;
   }
   Cache::Line victim;
@@ -169,7 +180,15 @@ uint32_t CoherentMemory::cache_op(const MemRequest& r, uint64_t line, CoherenceR
   return static_cast<uint32_t>(g.done - r.cycle);
 }
 
-void CoherentMemory::install(unsigned cpu, uint64_t line, LineState s, uint64_t version, bool into_l1d) {
+// Brings this CPU to the access's time before a hit on a contended line, then
+// looks again: an earlier request by another CPU may have taken the line.
+Cache::Line* CoherentMemory::resync(const MemRequest& r, Cache& c, uint64_t line) {
+  sync_->sync(r.cpu, r.cycle);
+  return c.find(line);
+}
+
+void CoherentMemory::install(unsigned cpu, uint64_t line, const Grant& g, LineState s, bool into_l1d) {
+  const uint64_t version = g.version;
   PrivateHierarchy& p = cpus_[cpu];
   Cache::Line* l = p.coherent().peek(line);
   if (!l) {
@@ -181,9 +200,9 @@ void CoherentMemory::install(unsigned cpu, uint64_t line, LineState s, uint64_t 
       dir_.evicted(cpu, victim, region_of(cpu, victim.tag << line_shift_));
     }
   }
-  l->state = s, l->version = version;
+  l->state = s, l->version = version, l->contended = g.contended;
   if (p.l2) {
-    if (Cache::Line* l1 = p.l1d.peek(line)) l1->state = s, l1->version = version;
+    if (Cache::Line* l1 = p.l1d.peek(line)) l1->state = s, l1->version = version, l1->contended = g.contended;
     else if (into_l1d) fill_l1d(p, line, *l);
   }
 }
@@ -193,7 +212,7 @@ void CoherentMemory::install(unsigned cpu, uint64_t line, LineState s, uint64_t 
 void CoherentMemory::fill_l1d(PrivateHierarchy& p, uint64_t line, const Cache::Line& from) {
   Cache::Line victim;
   Cache::Line* l = p.l1d.allocate(line, victim);
-  l->state = from.state, l->version = from.version;
+  l->state = from.state, l->version = from.version, l->contended = from.contended;
 }
 
 void CoherentMemory::written(unsigned cpu, uint64_t line) {

@@ -3,6 +3,15 @@
 // reservations, a store buffer, statistics per CPU and per named region, and
 // an optional invariant checker. Data itself stays in GuestMemory: the caches
 // hold tags, states and data versions, which is what timing and the checker need.
+//
+// Time. A CPU runs ahead of SystemC time by up to a quantum. Misses and
+// upgrades synchronise first (sync_on_coherence), so they are performed in
+// simulated-time order. That alone does not stop a CPU that holds a line from
+// hitting it for the rest of its quantum after another CPU, earlier in
+// simulated time, asked for it. So lines that moved between CPUs (obtained
+// from another cache, or taken from others) are marked contended, and hits on
+// them synchronise too (sync_on_contended): shared lines are ordered
+// accurately while private work runs decoupled.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -51,9 +60,10 @@ class CoherentMemory final : public MemPort_if {
   uint32_t fetch(const MemRequest& r, uint64_t line, PrivateHierarchy& p);
   uint32_t buffer_store(PrivateHierarchy& p, uint64_t issue, uint64_t complete);
   uint32_t cache_op(const MemRequest& r, uint64_t line, CoherenceRequest req, CoherenceCounters& reg);
-  void install(unsigned cpu, uint64_t line, LineState s, uint64_t version, bool into_l1d);
+  void install(unsigned cpu, uint64_t line, const Grant& g, LineState s, bool into_l1d);
   void fill_l1d(PrivateHierarchy& p, uint64_t line, const Cache::Line& from);
   void written(unsigned cpu, uint64_t line);
+  Cache::Line* resync(const MemRequest& r, Cache& c, uint64_t line);
   CoherenceCounters& region_of(unsigned cpu, uint64_t addr);
 
   void check_read(unsigned cpu, uint64_t line, uint64_t version);
@@ -61,6 +71,8 @@ class CoherentMemory final : public MemPort_if {
   void violation(std::string what);
 
   HierarchyConfig h_;
+  TimeSync_if* sync_;
+  bool sync_hits_;
   unsigned line_shift_;
   std::vector<PrivateHierarchy> cpus_;
   MesiDirectory dir_;

@@ -48,6 +48,7 @@ struct HierarchyConfig {
   bool larx_exclusive = true;       // larx fetches the line for writing (as POWER's "read with intent")
   uint32_t larx_hold_cycles = 24;   // after a larx fill, others' requests wait this long (forward progress)
   bool sync_on_coherence = true;    // a CPU syncs with SystemC time before a miss or an upgrade
+  bool sync_on_contended = true;    // ...and before hits on lines that moved between CPUs (see coherent_memory.h)
   bool check_invariants = false;    // single-writer/multiple-reader and data-value checks on every access
 };
 

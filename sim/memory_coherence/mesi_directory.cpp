@@ -170,6 +170,7 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
   // Perform at `start`, from the state as it is now.
   Entry& e = entry(line);
   uint64_t latency = base;
+  const uint64_t c2c_before = mine.c2c_transfers;
   bool invalidated_any = false;
   auto invalidate = [&](unsigned o) {
     const Cache::Line was = cpus_[o].drop(line);
@@ -255,6 +256,7 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
     }
   }
   if (e.count == 0) release(line);
+  g.contended = invalidated_any || mine.c2c_transfers != c2c_before;
   g.done = start + latency;
   tbe_.performed(line, ticket, g.done + hold);
   mine.queue_cycles += g.queued, region.queue_cycles += g.queued;

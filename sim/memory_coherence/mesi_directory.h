@@ -34,6 +34,7 @@ struct Grant {
   uint64_t queued;     // cycles spent waiting for the line and shared resources
   LineState state;     // state granted to the requester (I for Flush)
   uint64_t version;    // data version delivered
+  bool contended;      // the line came from another cache or was taken from other caches
 };
 
 class MesiDirectory {
