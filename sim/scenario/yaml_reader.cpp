@@ -1,0 +1,325 @@
+#include "scenario/yaml_reader.h"
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <charconv>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace quiesce::scenario {
+namespace {
+
+std::string join_path(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
+}
+
+// True when `path` is `prefix` or lies under it ("" is above everything).
+bool under(const std::string& path, const std::string& prefix) {
+  return prefix.empty() || path == prefix ||
+         (path.size() > prefix.size() && path.starts_with(prefix) && path[prefix.size()] == '.');
+}
+
+// Long or odd text (a garbage key, a pasted blob) is cut and escaped in messages.
+std::string shown(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 60)) {
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  if (s.size() > 60) out += "...";
+  return out;
+}
+
+// YAML is text: refuse control bytes and malformed UTF-8 with a position
+// before yaml-cpp sees them, so binary garbage gets a plain answer.
+void check_text(const std::string& file, const std::string& t) {
+  int line = 1, col = 1;
+  for (size_t i = t.starts_with("\xEF\xBB\xBF") ? 3 : 0; i < t.size();) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n != 0 && i + n <= t.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(t[i + k]) & 0xc0) == 0x80;
+    if (n == 1 && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)) ok = false;
+    if (!ok) throw ScenarioError(fmt::format("{}:{}:{}: not a UTF-8 text file (byte 0x{:02x})", file, line, col, c));
+    if (c == '\n') line++, col = 1;
+    else col++;
+    i += n;
+  }
+}
+
+std::string read_limited(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ScenarioError(fmt::format("{}: is a directory", path));
+  const auto too_big = [&] {
+    return ScenarioError(fmt::format("{}: larger than {} MiB, the limit for a scenario file", path, kMaxFileBytes >> 20));
+  };
+  if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > kMaxFileBytes)
+    throw too_big();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::string text;
+  static char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {  // a pipe has no size: count as we go
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxFileBytes) throw too_big();
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string describe(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "nothing";
+  if (node.IsMap()) return "a map";
+  if (node.IsSequence()) return "a list";
+  return fmt::format("\"{}\"", shown(node.Scalar()));
+}
+
+std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
+  if (word.size() > 64) return {};
+  auto lower = [](std::string_view s) {
+    std::string r(s);
+    for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return r;
+  };
+  // Optimal string alignment distance: edits plus swaps of neighbours ("cpsu").
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
+      for (size_t j = 1; j <= b.size(); ++j) {
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    return d[a.size()][b.size()];
+  };
+  const std::string w = lower(word);
+  std::string best;
+  size_t best_d = 1 + w.size() / 4;  // the largest distance still taken for a typo
+  for (const auto& cand : candidates) {
+    const std::string c = lower(cand);
+    size_t d = distance(w, c);
+    // "clock" for "clock_ghz", "memory_size" for "memory": a known key plus or minus a suffix.
+    if (std::min(w.size(), c.size()) >= 3 && (c.starts_with(w) || w.starts_with(c))) d = std::min<size_t>(d, 1);
+    if (d <= best_d && (best.empty() || d < best_d)) best = cand, best_d = d;
+  }
+  return best;
+}
+
+// --- Document ---
+
+Document Document::load_file(const std::string& path) {
+  Document d;
+  d.file_ = path;
+  const std::string text = read_limited(path);
+  check_text(path, text);
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    std::string msg = e.msg;
+    // yaml-cpp bounds its recursion (DepthGuard) but words it as "bad file".
+    if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e))
+      msg = fmt::format("nested more than {} levels deep", deep->depth() - 1);
+    throw ScenarioError(e.mark.is_null() ? fmt::format("{}: {}", path, msg)
+                                         : fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, msg));
+  }
+  if (docs.size() > 1) d.fail("", docs[1], "a scenario file holds one YAML document; this is a second one");
+  if (!docs.empty()) d.root_.reset(docs[0]);
+  if (d.root_.IsDefined() && !d.root_.IsNull() && !d.root_.IsMap())
+    d.fail("", d.root_, "expected a map of sections (machine: ...), found " + describe(d.root_));
+  return d;
+}
+
+void Document::apply_set(const std::string& spec, std::string label) {
+  if (label.empty()) label = "--set " + spec;
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos) throw ScenarioError(label + ": expected KEY.PATH=VALUE");
+  const std::string path = spec.substr(0, eq);
+  std::vector<std::string> keys;
+  for (size_t start = 0;;) {
+    const size_t dot = path.find('.', start);
+    keys.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (keys.back().empty()) throw ScenarioError(fmt::format("{}: empty key in the path '{}'", label, path));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(spec.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(fmt::format("{}: the value is not valid YAML: {}", label, e.msg));
+  }
+  // Walk (creating maps where needed) to the parent of the last key, then merge.
+  // Handles are moved with reset(): assigning a yaml-cpp Node rewrites the node it refers to.
+  if (!root_.IsMap()) root_.reset(YAML::Node(YAML::NodeType::Map));
+  YAML::Node at;
+  at.reset(root_);
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    YAML::Node child = at[keys[i]];
+    if (!child.IsMap()) child = YAML::Node(YAML::NodeType::Map);  // an override replaces a scalar parent
+    at.reset(child);
+  }
+  merge(at[keys.back()], value, path, label);
+}
+
+void Document::merge(YAML::Node target, const YAML::Node& value, const std::string& path, const std::string& label) {
+  if (value.IsMap() && value.size() > 0) {
+    if (!target.IsMap()) target = YAML::Node(YAML::NodeType::Map);
+    for (const auto& kv : value) {
+      if (!kv.first.IsScalar()) throw ScenarioError(fmt::format("{}: {}: expected a key, found {}", label, path, describe(kv.first)));
+      const std::string key = kv.first.Scalar();
+      merge(target[key], kv.second, join_path(path, key), label);
+    }
+  } else {
+    target = value;
+    overrides_.push_back({path, label});  // each leaf remembers who set it, for where()
+  }
+}
+
+std::string Document::where(const std::string& path, const YAML::Node& node) const {
+  for (auto o = overrides_.rbegin(); o != overrides_.rend(); ++o)
+    if (!path.empty() && under(path, o->path)) return o->label;
+  const YAML::Mark m = node.Mark();
+  if (!m.is_null()) return fmt::format("{}:{}:{}", file_, m.line + 1, m.column + 1);
+  // A map that only an override created has no mark: name the override inside it.
+  for (auto o = overrides_.rbegin(); o != overrides_.rend(); ++o)
+    if (under(o->path, path)) return o->label;
+  return file_.empty() ? "command line" : file_;
+}
+
+void Document::fail(const std::string& path, const YAML::Node& node, const std::string& msg) const {
+  const std::string at = where(path, node);
+  throw ScenarioError(path.empty() ? fmt::format("{}: {}", at, msg) : fmt::format("{}: {}: {}", at, path, msg));
+}
+
+// --- MapReader ---
+
+MapReader::MapReader(const Document& doc, const YAML::Node& node, std::string path)
+    : doc_(&doc), node_(node), path_(std::move(path)) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsMap()) doc.fail(path_, node, "expected a map, found " + describe(node));
+  for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) doc.fail(path_, kv.first, "expected a key, found " + describe(kv.first));
+    const std::string& key = kv.first.Scalar();
+    const auto [it, fresh] = index_.emplace(key, entries_.size());
+    if (!fresh)
+      doc.fail(path_of(shown(key)), kv.first,
+               fmt::format("duplicate key (first at line {})", entries_[it->second].key_node.Mark().line + 1));
+    entries_.push_back({key, kv.first, kv.second});
+  }
+}
+
+// An empty value's mark is wherever the next token starts: point at its key instead.
+const YAML::Node& MapReader::at(const Entry& e) { return e.value.IsNull() ? e.key_node : e.value; }
+
+std::string MapReader::path_of(std::string_view key) const { return join_path(path_, key); }
+
+const MapReader::Entry* MapReader::peek(std::string_view key) const {
+  const auto it = index_.find(std::string(key));
+  return it == index_.end() ? nullptr : &entries_[it->second];
+}
+
+MapReader::Entry* MapReader::find(std::string_view key) {
+  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.emplace_back(key);
+  auto* e = const_cast<Entry*>(peek(key));
+  if (e) e->used = true;
+  return e;
+}
+
+bool MapReader::has(std::string_view key) const { return peek(key) != nullptr; }
+
+MapReader MapReader::map(std::string_view key) {
+  const Entry* e = find(key);
+  MapReader child(*doc_, e ? e->value : YAML::Node(), path_of(key));
+  if (!e) child.node_.reset(node_);  // absent: errors about it point at this map
+  else if (e->value.IsNull()) child.node_.reset(e->key_node);
+  return child;
+}
+
+YAML::Node MapReader::node(std::string_view key) {
+  const Entry* e = find(key);
+  return e ? e->value : YAML::Node(YAML::NodeType::Undefined);
+}
+
+const YAML::Node& MapReader::scalar(const Entry& e, const std::string& expected) const {
+  if (!e.value.IsScalar()) doc_->fail(path_of(e.key), at(e), fmt::format("expected {}, found {}", expected, describe(e.value)));
+  return e.value;
+}
+
+uint64_t MapReader::read_uint(std::string_view key, uint64_t def, uint64_t lo, uint64_t hi, bool pow2) {
+  const Entry* e = find(key);
+  if (!e) return def;
+  const std::string expected = fmt::format("{} {}..{}", pow2 ? "a power of two" : "an integer", lo, hi);
+  std::string s = scalar(*e, expected).Scalar();
+  std::erase(s, '_');  // 1_000_000
+  const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  const char* first = s.data() + (hex ? 2 : 0);
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(first, s.data() + s.size(), v, hex ? 16 : 10);
+  const bool ok = ec == std::errc{} && end == s.data() + s.size() && first != end;
+  if (!ok || v < lo || v > hi || (pow2 && !std::has_single_bit(v)))
+    doc_->fail(path_of(key), at(*e), fmt::format("expected {}, found {}", expected, describe(e->value)));
+  return v;
+}
+
+double MapReader::real(std::string_view key, double def, double lo, double hi) {
+  const Entry* e = find(key);
+  if (!e) return def;
+  const std::string expected = fmt::format("a number {}..{}", lo, hi);
+  const std::string& s = scalar(*e, expected).Scalar();
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || !(v >= lo && v <= hi))
+    doc_->fail(path_of(key), at(*e), fmt::format("expected {}, found {}", expected, describe(e->value)));
+  return v;
+}
+
+bool MapReader::boolean(std::string_view key, bool def) {
+  const Entry* e = find(key);
+  if (!e) return def;
+  const std::string& s = scalar(*e, "true or false").Scalar();
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  doc_->fail(path_of(key), at(*e), "expected true or false, found " + describe(e->value));
+}
+
+std::string MapReader::string(std::string_view key, const std::string& def) {
+  const Entry* e = find(key);
+  return e ? scalar(*e, "a string").Scalar() : def;
+}
+
+std::string MapReader::choice(std::string_view key, const std::string& def, std::initializer_list<std::string_view> allowed) {
+  const Entry* e = find(key);
+  if (!e) return def;
+  std::string list;
+  for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  const std::string& s = scalar(*e, "one of " + list).Scalar();
+  if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
+    doc_->fail(path_of(key), at(*e), fmt::format("expected one of {}, found {}", list, describe(e->value)));
+  return s;
+}
+
+void MapReader::finish() const {
+  for (const Entry& e : entries_) {
+    if (e.used) continue;
+    const std::string hint = closest(e.key, known_);
+    std::string msg;
+    if (!hint.empty()) msg = fmt::format("unknown key; did you mean '{}'?", hint);
+    else msg = fmt::format("unknown key; known keys: {}", fmt::join(known_, ", "));
+    doc_->fail(path_of(shown(e.key)), e.key_node, msg);
+  }
+}
+
+void MapReader::fail(std::string_view key, const std::string& msg) const {
+  const Entry* e = peek(key);
+  doc_->fail(path_of(key), e ? at(*e) : node_, msg);
+}
+
+}  // namespace quiesce::scenario
