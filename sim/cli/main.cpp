@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/machine.h"
+#include "scenario/scenario.h"
 
 namespace {
 
@@ -22,12 +23,10 @@ constexpr int kExitGuestFault = 3;
 
 struct ExecOptions {
   std::string elf;
-  unsigned cpus = 1;
   bool trace = false;
-  uint64_t max_instructions = 0;
   std::string stats;
-  uint64_t memory_mib = 256;
-  uint64_t quantum = 1000;
+  std::string config;             // scenario file; empty: every setting at its default
+  std::vector<std::string> sets;  // KEY.PATH=VALUE overrides of the scenario, in order
   std::vector<std::string> regs;  // NAME=VALUE overrides of CPU 0's initial state
 };
 
@@ -74,13 +73,18 @@ void write_stats(const std::string& path, const platform::RunResult& r) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("cannot rename {} to {}", tmp, path));
 }
 
-int run_exec(const ExecOptions& o) {
-  platform::MachineConfig cfg;
-  cfg.cpus = o.cpus;
-  cfg.memory_bytes = o.memory_mib << 20;
-  cfg.quantum_cycles = o.quantum;
-  cfg.max_instructions = o.max_instructions;
-  platform::Machine m(cfg);
+// The scenario file, then each --set, then the explicit machine flags: the last word wins.
+scenario::Scenario read_scenario(const ExecOptions& o, const std::vector<std::pair<CLI::Option*, std::string>>& flags) {
+  scenario::Document doc = o.config.empty() ? scenario::Document{} : scenario::Document::load_file(o.config);
+  for (const auto& spec : o.sets) doc.apply_set(spec);
+  for (const auto& [opt, key] : flags)
+    for (const auto& value : opt->results())
+      doc.apply_set(fmt::format("machine.{}={}", key, value), fmt::format("{} {}", opt->get_name(), value));
+  return scenario::read_scenario(doc);
+}
+
+int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
+  platform::Machine m(sc.machine);
   m.load(o.elf);
   for (const auto& spec : o.regs) apply_reg(m.hart(0).state(), spec);
   if (o.trace) {
@@ -108,12 +112,21 @@ int sc_main(int argc, char* argv[]) {
   ExecOptions ex;
   auto* exec = app.add_subcommand("exec", "Run a bare-metal guest ELF program on N CPUs");
   exec->add_option("program", ex.elf, "Guest ELF built with tools/guest-cc")->required()->check(CLI::ExistingFile);
-  exec->add_option("--cpus", ex.cpus, "Number of CPUs")->check(CLI::Range(1, 1024));
+  exec->add_option("--config", ex.config, "Scenario file (YAML; see scenarios/README.md)")->type_name("FILE");
+  exec->add_option("--set", ex.sets, "Override a scenario setting KEY.PATH=VALUE (VALUE is YAML), e.g. machine.cpus=4; repeatable")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);  // one KEY=VALUE per --set: a following word is the program
+  // The machine flags are values checked by the scenario reader, as --set machine.KEY=VALUE.
+  std::vector<std::pair<CLI::Option*, std::string>> machine_flags;
+  auto machine_flag = [&](const char* name, const char* key, const char* help) {
+    machine_flags.emplace_back(exec->add_option(name)->description(help)->type_name("N"), key);
+  };
+  machine_flag("--cpus", "cpus", "Number of CPUs (= --set machine.cpus=N)");
   exec->add_flag("--trace", ex.trace, "Print one line per instruction on stderr");
-  exec->add_option("--max-instructions", ex.max_instructions, "Fault when a CPU executes more than N instructions (0: no limit)");
+  machine_flag("--max-instructions", "max_instructions", "Fault when a CPU executes more than N instructions (0: no limit)");
   exec->add_option("--stats", ex.stats, "Write run statistics as JSON to FILE");
-  exec->add_option("--memory-mib", ex.memory_mib, "Guest memory size in MiB")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
-  exec->add_option("--quantum", ex.quantum, "Cycles a CPU may run ahead of SystemC time")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
+  machine_flag("--memory-mib", "memory.size_mib", "Guest memory size in MiB (= --set machine.memory.size_mib=N)");
+  machine_flag("--quantum", "quantum_cycles", "Cycles a CPU may run ahead of SystemC time (= --set machine.quantum_cycles=N)");
   exec->add_option("--reg", ex.regs, "Set CPU 0's initial register NAME=VALUE (r0..r31, lr, ctr, cr, xer, pc); for test tools");
   try {
     app.parse(argc, argv);
@@ -122,7 +135,10 @@ int sc_main(int argc, char* argv[]) {
     return rc == 0 ? 0 : kExitBadInput;
   }
   try {
-    if (*exec) return run_exec(ex);
+    if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
+  } catch (const quiesce::scenario::ScenarioError& e) {
+    std::fprintf(stderr, "quiesce: %s\n", e.what());
+    return kExitBadInput;
   } catch (const quiesce::ppc::LoadError& e) {
     std::fprintf(stderr, "quiesce: %s\n", e.what());
     return kExitBadInput;
