@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "platform/machine.h"
+#include "platform/run_stats.h"
 #include "scenario/scenario.h"
 
 namespace {
@@ -56,14 +57,7 @@ void apply_reg(ppc::ArchState& s, const std::string& spec) {
 }
 
 void write_stats(const std::string& path, const platform::RunResult& r) {
-  nlohmann::ordered_json j;
-  j["instructions"] = r.instructions;
-  j["cycles"] = r.cycles;
-  j["host_seconds"] = r.host_seconds;
-  j["mips"] = r.host_seconds > 0 ? static_cast<double>(r.instructions) / r.host_seconds / 1e6 : 0.0;
-  j["exit_code"] = r.exit_code;
-  auto& cpus = j["cpus"] = nlohmann::ordered_json::array();
-  for (const auto& c : r.cpus) cpus.push_back({{"id", c.id}, {"instructions", c.instructions}, {"cycles", c.cycles}});
+  const nlohmann::ordered_json j = platform::run_stats_json(r);
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp);

@@ -45,8 +45,13 @@ struct Shdr { uint32_t name, type; uint64_t flags, addr, offset, size; uint32_t 
 }  // namespace
 
 void SymbolTable::finish() {
+  // At one address keep the most informative symbol: a sized data object
+  // over a linker label such as __bss_start.
   std::sort(syms_.begin(), syms_.end(), [](const Symbol& a, const Symbol& b) {
-    return a.addr != b.addr ? a.addr < b.addr : a.name < b.name;
+    if (a.addr != b.addr) return a.addr < b.addr;
+    if (a.data != b.data) return a.data;
+    if (a.size != b.size) return a.size > b.size;
+    return a.name < b.name;
   });
   syms_.erase(std::unique(syms_.begin(), syms_.end(),
                           [](const Symbol& a, const Symbol& b) { return a.addr == b.addr; }),

@@ -73,6 +73,30 @@ def test_multicpu_atomics_and_stats(elfs, tmp_path, cpus):
     assert s["mips"] > 0 and s["host_seconds"] > 0
 
 
+COUNTERS = ["accesses", "misses", "invalidations", "c2c_transfers", "stcx_failures", "queue_cycles"]
+
+
+def test_stats_regions_name_the_contended_symbols(elfs, tmp_path):
+    stats = tmp_path / "s.json"
+    run("exec", elfs["multicpu"], "--cpus", "4", "--stats", str(stats))
+    s = json.loads(stats.read_text())
+    regions = {r["name"]: r for r in s["regions"]}
+    for name in ("tickets", "sum", "done"):
+        assert regions[name]["bytes"] == 4
+    # Four CPUs took a ticket each: the line moved between their caches.
+    assert regions["tickets"]["c2c_transfers"] >= 3
+    assert regions["tickets"]["invalidations"] >= 3
+    assert "stack.cpu0" in regions
+    for c in s["cpus"] + s["regions"]:
+        for k in COUNTERS:
+            assert isinstance(c[k], int) and c[k] >= 0
+    # Every data access is counted once per CPU and once per region.
+    for k in ("accesses", "misses", "c2c_transfers", "queue_cycles"):
+        assert sum(c[k] for c in s["cpus"]) == sum(r[k] for r in s["regions"])
+    assert set(COUNTERS) <= set(s["counter_units"])
+    assert all(u["unit"] and u["meaning"] for u in s["counter_units"].values())
+
+
 def test_exit_from_another_cpu(elfs):
     p = run("exec", elfs["exit_from_cpu"], "--cpus", "3")
     assert p.returncode == 42

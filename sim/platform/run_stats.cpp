@@ -1,0 +1,41 @@
+#include "platform/run_stats.h"
+
+namespace quiesce::platform {
+
+namespace {
+void add_counters(nlohmann::ordered_json& j, const mem::CoherenceCounters& c) {
+  mem::for_each_counter(c, [&](const char* name, const char*, const char*, uint64_t v) { j[name] = v; });
+  // The short name for the invalidations a region's or CPU's requests caused.
+  j["invalidations"] = c.invalidations_sent;
+}
+}  // namespace
+
+nlohmann::ordered_json run_stats_json(const RunResult& r) {
+  nlohmann::ordered_json j;
+  j["instructions"] = r.instructions;
+  j["cycles"] = r.cycles;
+  j["host_seconds"] = r.host_seconds;
+  j["mips"] = r.host_seconds > 0 ? static_cast<double>(r.instructions) / r.host_seconds / 1e6 : 0.0;
+  j["exit_code"] = r.exit_code;
+  auto& cpus = j["cpus"] = nlohmann::ordered_json::array();
+  for (const auto& c : r.cpus) {
+    nlohmann::ordered_json o{{"id", c.id}, {"instructions", c.instructions}, {"cycles", c.cycles}, {"syncs", c.syncs}};
+    add_counters(o, c.counters);
+    cpus.push_back(std::move(o));
+  }
+  auto& regions = j["regions"] = nlohmann::ordered_json::array();
+  for (const auto& g : r.regions) {
+    nlohmann::ordered_json o{{"name", g.name}, {"start", g.start}, {"bytes", g.bytes}};
+    add_counters(o, g.counters);
+    regions.push_back(std::move(o));
+  }
+  auto& units = j["counter_units"] = nlohmann::ordered_json::object();
+  mem::for_each_counter(mem::CoherenceCounters{}, [&](const char* name, const char* unit, const char* meaning, uint64_t) {
+    units[name] = {{"unit", unit}, {"meaning", meaning}};
+  });
+  units["invalidations"] = {{"unit", "copies"}, {"meaning", "same as invalidations_sent"}};
+  units["syncs"] = {{"unit", "waits"}, {"meaning", "times the CPU synchronised with SystemC time inside a quantum"}};
+  return j;
+}
+
+}  // namespace quiesce::platform
