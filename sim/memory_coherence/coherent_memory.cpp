@@ -32,13 +32,10 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
   if (h.l2_shared) Cache probe(h.l2, h.line_bytes);  // validate the shared L2's geometry here too
 }
 
-CoherenceCounters& CoherentMemory::region_of(unsigned cpu, uint64_t addr) {
-  RegionCache& rc = last_region_[cpu];
-  if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]] {
-    rc.id = regions_.lookup(addr, rc.lo, rc.hi);
-    rc.generation = regions_.generation();
-    if (rc.id >= region_counters_.size()) region_counters_.resize(regions_.size());
-  }
+CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, uint64_t addr) {
+  rc.id = regions_.lookup(addr, rc.lo, rc.hi);
+  rc.generation = regions_.generation();
+  if (rc.id >= region_counters_.size()) region_counters_.resize(regions_.size());
   return region_counters_[rc.id];
 }
 

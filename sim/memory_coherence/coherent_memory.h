@@ -64,8 +64,15 @@ class CoherentMemory final : public MemPort_if {
   void fill_l1d(PrivateHierarchy& p, uint64_t line, const Cache::Line& from);
   void written(unsigned cpu, uint64_t line);
   Cache::Line* resync(const MemRequest& r, Cache& c, uint64_t line);
-  CoherenceCounters& region_of(unsigned cpu, uint64_t addr);
+  // The counters of addr's region; each CPU caches the range of its last lookup.
+  CoherenceCounters& region_of(unsigned cpu, uint64_t addr) {
+    RegionCache& rc = last_region_[cpu];
+    if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]] return region_lookup(rc, addr);
+    return region_counters_[rc.id];
+  }
 
+  struct RegionCache;
+  CoherenceCounters& region_lookup(RegionCache& rc, uint64_t addr);
   void check_read(unsigned cpu, uint64_t line, uint64_t version);
   void check_line(uint64_t line);
   void violation(std::string what);
