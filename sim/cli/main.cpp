@@ -21,6 +21,7 @@ using namespace quiesce;
 
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
+constexpr int kExitInvariant = 5;  // the simulator broke its own coherence invariants (a bug)
 
 struct ExecOptions {
   std::string elf;
@@ -89,6 +90,11 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
   const platform::RunResult r = m.run();
   std::fflush(stderr);
   if (!o.stats.empty()) write_stats(o.stats, r);
+  if (r.coherence_violations) {
+    std::fprintf(stderr, "quiesce: %llu coherence invariant violations; first: %s\n",
+                 static_cast<unsigned long long>(r.coherence_violations), r.first_violation.c_str());
+    return kExitInvariant;
+  }
   if (r.trapped_cpu) {
     std::fputs(platform::trap_report(m.hart(*r.trapped_cpu), m.program().symbols).c_str(), stderr);
     return kExitGuestFault;

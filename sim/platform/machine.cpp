@@ -95,6 +95,9 @@ RunResult Machine::run() {
     r.instructions += h->instructions();
     r.cycles = std::max(r.cycles, h->cycle());
   }
+  port_.check_all();
+  r.coherence_violations = port_.violations();
+  r.first_violation = port_.first_violation();
   const auto& regions = port_.regions();
   for (uint32_t id = 0; id < regions.size(); ++id) {
     const mem::CoherenceCounters c = port_.region_counters(id);

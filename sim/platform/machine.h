@@ -55,6 +55,8 @@ struct RunResult {
   std::optional<unsigned> trapped_cpu;  // first CPU that faulted
   std::vector<CpuResult> cpus;
   std::vector<RegionResult> regions;  // regions with any access, in address order
+  uint64_t coherence_violations = 0;  // found by the invariant checker (machine.check_invariants)
+  std::string first_violation;
   uint64_t instructions = 0, cycles = 0;
   double host_seconds = 0;
 };

@@ -17,6 +17,7 @@ nlohmann::ordered_json run_stats_json(const RunResult& r) {
   j["host_seconds"] = r.host_seconds;
   j["mips"] = r.host_seconds > 0 ? static_cast<double>(r.instructions) / r.host_seconds / 1e6 : 0.0;
   j["exit_code"] = r.exit_code;
+  j["coherence_violations"] = r.coherence_violations;
   auto& cpus = j["cpus"] = nlohmann::ordered_json::array();
   for (const auto& c : r.cpus) {
     nlohmann::ordered_json o{{"id", c.id}, {"instructions", c.instructions}, {"cycles", c.cycles}, {"syncs", c.syncs}};
