@@ -33,7 +33,14 @@ bool trap_cond(unsigned to, int64_t a, int64_t b) {
 
 Hart::Hart(unsigned id, mem::GuestMemory& memory, mem::MemPort_if& port, Environment_if& env,
            DecodeCache& icache, const CoreTiming& timing, uint32_t line_bytes)
-    : id_(id), mem_(memory), port_(port), env_(env), icache_(icache), t_(timing), line_bytes_(line_bytes) {}
+    : id_(id),
+      mem_(memory),
+      port_(port),
+      env_(env),
+      host_window_(env.host_call_window()),
+      icache_(icache),
+      t_(timing),
+      line_bytes_(line_bytes) {}
 
 void Hart::fault(std::string what, bool with_word) {
   trap_.what = std::move(what);
@@ -108,6 +115,23 @@ inline bool Hart::store(uint64_t ea, T value, AccessKind kind, uint32_t& lat) {
   return mmio_or_fault(ea, sizeof(T), true, v);
 }
 
+// Runs the environment's handler for a branch into the host-call window.
+// Returns false if the hart stopped.
+bool Hart::host_call(uint64_t pc) {
+  switch (env_.host_call(*this, pc)) {
+    case HartAction::Continue:
+      if (s_.pc != pc) return true;
+      fault(fmt::format("host call at 0x{:x} did not leave the host-call window", pc), false);
+      return false;
+    case HartAction::Halt: stop_ = StopReason::Halted; return false;
+    case HartAction::Exit: stop_ = StopReason::Exited; return false;
+    case HartAction::Fault:
+      if (stop_ != StopReason::Trapped) fault(fmt::format("bad host call at 0x{:x}", pc), false);
+      return false;
+  }
+  return false;
+}
+
 bool Hart::fetch_page(uint64_t pc) {
   if (!mem_.contains(pc & ~uint64_t{(1u << DecodeCache::kPageBits) - 1}, 1u << DecodeCache::kPageBits)) {
     fault(fmt::format("instruction fetch outside guest memory at 0x{:x}", pc), false);
@@ -135,6 +159,10 @@ StopReason Hart::loop(uint64_t until) {
     }
     const uint64_t pc = s_.pc;
     if (pc - page_base_ >= (1u << DecodeCache::kPageBits)) [[unlikely]] {
+      if (pc - host_window_.base < host_window_.bytes) {
+        if (!host_call(pc)) return stop_;
+        continue;
+      }
       if (!fetch_page(pc)) return stop_;
     }
     if ((pc >> line_shift) != fetch_line_) [[unlikely]] {

@@ -56,6 +56,15 @@ class Hart {
 
   // Functional guest memory access for the environment (MMIO handlers, syscalls).
   mem::GuestMemory& memory() { return mem_; }
+  // For host-modelled code running on this CPU (host calls): the timing of an
+  // access through this CPU's memory port, which stalls the CPU until it is
+  // done; and plain cycles of work.
+  mem::MemResponse timed_access(mem::AccessKind kind, uint64_t addr, unsigned size) {
+    const mem::MemResponse r = port_.access({kind, id_, addr, size, cycle_});
+    cycle_ += r.latency;
+    return r;
+  }
+  void charge(uint64_t cycles) { cycle_ += cycles; }
   // Stop with a trap report (used by the environment, e.g. a bad system call).
   void raise_trap(std::string what);
 
@@ -65,6 +74,7 @@ class Hart {
   template <typename T> bool store(uint64_t ea, T value, mem::AccessKind kind, uint32_t& lat);
   bool mmio_or_fault(uint64_t ea, unsigned size, bool is_store, uint64_t& value);
   bool fetch_page(uint64_t pc);
+  bool host_call(uint64_t pc);
   void fault(std::string what, bool with_word = true);
   uint32_t port_access(mem::AccessKind kind, uint64_t ea, unsigned size, bool* ok = nullptr);
 
@@ -72,6 +82,7 @@ class Hart {
   mem::GuestMemory& mem_;
   mem::MemPort_if& port_;
   Environment_if& env_;
+  Environment_if::HostCallWindow host_window_;
   DecodeCache& icache_;
   CoreTiming t_;
   uint32_t line_bytes_;
