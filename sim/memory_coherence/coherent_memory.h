@@ -14,6 +14,7 @@
 // accurately while private work runs decoupled.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -84,7 +85,9 @@ class CoherentMemory final : public MemPort_if {
   std::vector<PrivateHierarchy> cpus_;
   MesiDirectory dir_;
   RegionMap regions_;
-  std::vector<CoherenceCounters> region_counters_;
+  // A deque: growing it keeps references valid, and a CPU waiting inside a
+  // request holds one to its region's counters while others add regions.
+  std::deque<CoherenceCounters> region_counters_;
   struct RegionCache {
     uint64_t lo = 1, hi = 0;  // empty
     uint32_t id = 0;
