@@ -27,6 +27,7 @@ class GuestHeap {
   // `name` in the statistics. Throws GuestHeapExhausted.
   uint64_t allocate(const std::string& name, uint64_t bytes, uint64_t align = 0);
 
+  mem::GuestMemory& memory() { return memory_; }
   uint64_t base() const { return base_; }
   uint64_t used() const { return next_ - base_; }
   uint64_t limit() const { return limit_; }

@@ -1,0 +1,91 @@
+#include "os_model/clustered_object_manager.h"
+
+#include <fmt/format.h>
+
+namespace quiesce::os {
+
+using mem::AccessKind;
+
+Root::Root(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes, unsigned cpus)
+    : name_(std::move(name)), kind_(kind), vtable_(vtable), state_bytes_(state_bytes),
+      reps_(kind == RootKind::Shared ? 1 : cpus, 0) {}
+
+uint64_t Root::rep_for(unsigned cpu, GuestHeap& heap) {
+  uint64_t& rep = reps_[kind_ == RootKind::Shared ? 0 : cpu];
+  if (!rep) {
+    const std::string region = kind_ == RootKind::Shared ? name_ + ".rep" : fmt::format("{}.rep.cpu{}", name_, cpu);
+    rep = heap.allocate(region, 8 + state_bytes_);
+    heap.memory().store<uint64_t>(rep, vtable_);
+    ++created_;
+  }
+  return rep;
+}
+
+ClusteredObjectManager::ClusteredObjectManager(GuestHeap& heap, unsigned cpus, unsigned capacity, unsigned methods,
+                                               uint64_t host_call_base, MissCosts costs)
+    : heap_(heap),
+      methods_(methods),
+      miss_base_(host_call_base),
+      default_rep_(make_default_rep(host_call_base)),
+      tt_(heap, cpus, capacity, default_rep_),
+      costs_(costs),
+      misses_(cpus, 0) {}
+
+// The Default Object: a rep whose vtable sends method m to host-call address base + 4m.
+uint64_t ClusteredObjectManager::make_default_rep(uint64_t host_call_base) {
+  const uint64_t vtable = heap_.allocate("DefaultObject.vtable", uint64_t{methods_} * 8);
+  for (unsigned m = 0; m < methods_; ++m) heap_.memory().store<uint64_t>(vtable + 8 * m, host_call_base + 4 * m);
+  const uint64_t rep = heap_.allocate("DefaultObject", 8);
+  heap_.memory().store<uint64_t>(rep, vtable);
+  return rep;
+}
+
+unsigned ClusteredObjectManager::create(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes) {
+  if (roots_.size() >= tt_.capacity())
+    throw GuestHeapExhausted(fmt::format("object {}: the translation tables hold {} objects", name, tt_.capacity()));
+  const auto coid = static_cast<unsigned>(roots_.size());
+  roots_.push_back(std::make_unique<Root>(std::move(name), kind, vtable, state_bytes, tt_.cpus()));
+  heap_.memory().store<uint64_t>(tt_.gtt_entry(coid), coid);  // the GTT names the root by its COID
+  return coid;
+}
+
+ppc::HartAction ClusteredObjectManager::handle_miss(ppc::Hart& h, uint64_t pc) {
+  auto& s = h.state();
+  const unsigned cpu = h.id();
+  const auto method = static_cast<unsigned>((pc - miss_base_) / 4);
+  unsigned coid = 0;
+  if ((pc - miss_base_) % 4 || method >= methods_ || !tt_.coid_of(cpu, s.gpr[TranslationTable::kLttEntryRegister], coid) ||
+      coid >= roots_.size()) {
+    h.raise_trap(fmt::format("call to a clustered object missed, but r11 (0x{:x}) is not an LTT entry of cpu {} for "
+                             "a created object",
+                             s.gpr[TranslationTable::kLttEntryRegister], cpu));
+    return ppc::HartAction::Fault;
+  }
+  ++misses_[cpu];
+  auto& memory = heap_.memory();
+  // Take the GTT entry's miss-handling lock for reading: an atomic update of
+  // its reader count (hot-swap takes it for writing).
+  const uint64_t lock = tt_.gtt_lock(coid);
+  h.timed_access(AccessKind::Larx, lock, 8);
+  h.timed_access(AccessKind::Stcx, lock, 8);
+  memory.store<uint64_t>(lock, memory.load<uint64_t>(lock) + 1);
+  h.timed_access(AccessKind::Load, tt_.gtt_entry(coid), 8);
+  const uint64_t rep = roots_[coid]->rep_for(cpu, heap_);
+  const uint64_t entry = tt_.ltt_entry(cpu, coid);
+  h.timed_access(AccessKind::Store, entry, 8);
+  memory.store<uint64_t>(entry, rep);
+  h.timed_access(AccessKind::LwSync, 0, 0);
+  h.timed_access(AccessKind::Larx, lock, 8);
+  h.timed_access(AccessKind::Stcx, lock, 8);
+  memory.store<uint64_t>(lock, memory.load<uint64_t>(lock) - 1);
+  h.charge(costs_.handler);
+  // Redo the call on the rep: LR still holds the caller's return address.
+  h.timed_access(AccessKind::Load, rep, 8);
+  const uint64_t vtable = memory.load<uint64_t>(rep);
+  h.timed_access(AccessKind::Load, vtable + 8 * method, 8);
+  s.gpr[3] = rep;
+  s.pc = memory.load<uint64_t>(vtable + 8 * method);
+  return ppc::HartAction::Continue;
+}
+
+}  // namespace quiesce::os

@@ -1,0 +1,79 @@
+// K42's clustered-object manager (COSMgr): creates objects (a COID, a GTT
+// entry, a root), owns the translation tables and the Default Object, and
+// handles misses. The Default Object's vtable slots are host-call addresses,
+// one per method index, so the first call of a method on a CPU misses into the
+// host. The handler finds the COID from the LTT entry address the call left in
+// r11, takes the GTT entry's miss-handling lock for reading, asks the root for
+// this CPU's rep (a per-CPU root creates it on first use), installs it in the
+// LTT, releases the lock and redoes the call on the rep, which returns straight
+// to the caller. Every step pays cycles and memory traffic on the missing CPU.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpu_ppc64/hart.h"
+#include "os_model/guest_heap.h"
+#include "os_model/translation_table.h"
+
+namespace quiesce::os {
+
+enum class RootKind : uint8_t { Shared, PerCpu };
+
+// The host side of one clustered object: how it maps CPUs to reps.
+class Root {
+ public:
+  Root(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes, unsigned cpus);
+  // This CPU's rep: [vtable address (8 bytes)][state], created on first use.
+  uint64_t rep_for(unsigned cpu, GuestHeap& heap);
+  const std::string& name() const { return name_; }
+  RootKind kind() const { return kind_; }
+  unsigned reps_created() const { return created_; }
+
+ private:
+  std::string name_;
+  RootKind kind_;
+  uint64_t vtable_, state_bytes_;
+  std::vector<uint64_t> reps_;  // per CPU (Shared: entry 0 only); 0 until created
+  unsigned created_ = 0;
+};
+
+struct MissCosts {
+  uint32_t handler = 150;  // cycles of miss-handling code beyond its memory accesses
+};
+
+class ClusteredObjectManager {
+ public:
+  // `methods`: the largest vtable any object may have.
+  ClusteredObjectManager(GuestHeap& heap, unsigned cpus, unsigned capacity, unsigned methods, uint64_t host_call_base,
+                         MissCosts costs = {});
+
+  // A new object; returns its COID.
+  unsigned create(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes);
+
+  const TranslationTable& tables() const { return tt_; }
+  Root& root(unsigned coid) { return *roots_[coid]; }
+  uint64_t default_rep() const { return default_rep_; }
+  // The host-call window range the Default Object's methods occupy.
+  uint64_t miss_base() const { return miss_base_; }
+  uint64_t miss_bytes() const { return uint64_t{methods_} * 4; }
+  uint64_t misses(unsigned cpu) const { return misses_[cpu]; }
+
+  // Handles a call that reached Default Object method slot at `pc`.
+  ppc::HartAction handle_miss(ppc::Hart& h, uint64_t pc);
+
+ private:
+  uint64_t make_default_rep(uint64_t host_call_base);
+
+  GuestHeap& heap_;
+  unsigned methods_;
+  uint64_t miss_base_;
+  uint64_t default_rep_;
+  TranslationTable tt_;
+  MissCosts costs_;
+  std::vector<std::unique_ptr<Root>> roots_;
+  std::vector<uint64_t> misses_;
+};
+
+}  // namespace quiesce::os
