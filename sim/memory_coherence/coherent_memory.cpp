@@ -28,9 +28,7 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
       cpus_(make_cpus(cpus, h)),
       dir_(h, cpus_, sync),
       region_counters_(1),
-      last_region_(cpus) {
-  if (h.l2_shared) Cache probe(h.l2, h.line_bytes);  // validate the shared L2's geometry here too
-}
+      last_region_(cpus) {}
 
 CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, uint64_t addr) {
   rc.id = regions_.lookup(addr, rc.lo, rc.hi);

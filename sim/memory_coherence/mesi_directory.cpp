@@ -140,7 +140,8 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
   uint64_t& bank = dir_free_[line % dir_free_.size()];
   start = std::max(start, bank);
   bank = start + h_.directory_occupancy;
-  const Entry* planned = [&]() -> const Entry* { auto it = entries_.find(line); return it == entries_.end() ? nullptr : &it->second; }();
+  const auto found = entries_.find(line);
+  const Entry* planned = found == entries_.end() ? nullptr : &found->second;
   const bool remote_owner = planned && planned->owner >= 0 && planned->owner != static_cast<int32_t>(c);
   const uint32_t others = planned ? planned->count - (has(*planned, c) ? 1 : 0) : 0;
   const unsigned messages = 2 + (remote_owner ? 1 : 0) + (write || req == CoherenceRequest::Flush ? 2 * others : 0);

@@ -8,7 +8,6 @@
 // must_wait() before performing.
 #pragma once
 #include <array>
-#include <cstddef>
 #include <cstdint>
 #include <unordered_map>
 
@@ -34,7 +33,6 @@ class TransactionTable {
 
   // Races met so far, by the transient state of the transaction in the way.
   const std::array<uint64_t, kTransientCount>& races() const { return races_; }
-  size_t lines() const { return table_.size(); }
 
  private:
   struct Entry {
