@@ -118,10 +118,13 @@ inline bool Hart::store(uint64_t ea, T value, AccessKind kind, uint32_t& lat) {
 // Runs the environment's handler for a branch into the host-call window.
 // Returns false if the hart stopped.
 bool Hart::host_call(uint64_t pc) {
+  const uint64_t before = cycle_;
   switch (env_.host_call(*this, pc)) {
     case HartAction::Continue:
-      if (s_.pc != pc) return true;
-      fault(fmt::format("host call at 0x{:x} did not leave the host-call window", pc), false);
+      // Staying at the same host call is allowed only while time passes (an
+      // idle loop); otherwise the hart would spin forever at one cycle.
+      if (s_.pc != pc || cycle_ != before) return true;
+      fault(fmt::format("host call at 0x{:x} neither moved on nor spent time", pc), false);
       return false;
     case HartAction::Halt: stop_ = StopReason::Halted; return false;
     case HartAction::Exit: stop_ = StopReason::Exited; return false;
@@ -145,6 +148,7 @@ bool Hart::fetch_page(uint64_t pc) {
 StopReason Hart::run(uint64_t until) {
   if (stop_ != StopReason::Running && stop_ != StopReason::Budget) return stop_;
   stop_ = StopReason::Running;
+  until_ = until;
   return tracer_ ? loop<true>(until) : loop<false>(until);
 }
 

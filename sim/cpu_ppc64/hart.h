@@ -53,6 +53,8 @@ class Hart {
 
   // Execute until the local cycle reaches `until` or the hart stops.
   StopReason run(uint64_t until);
+  // The `until` of the current run(): host calls that idle stop there.
+  uint64_t budget_end() const { return until_; }
 
   // Functional guest memory access for the environment (MMIO handlers, syscalls).
   mem::GuestMemory& memory() { return mem_; }
@@ -88,7 +90,7 @@ class Hart {
   uint32_t line_bytes_;
 
   ArchState s_;
-  uint64_t cycle_ = 0, instret_ = 0, instr_limit_ = ~uint64_t{0};
+  uint64_t cycle_ = 0, until_ = 0, instret_ = 0, instr_limit_ = ~uint64_t{0};
   std::array<uint64_t, kSbSlots> ready_{};  // cycle each register's value is available
   DecodeCache::Page* page_ = nullptr;
   uint64_t page_base_ = ~uint64_t{0};

@@ -6,16 +6,20 @@ namespace quiesce::os {
 
 using mem::AccessKind;
 
-Root::Root(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes, unsigned cpus)
-    : name_(std::move(name)), kind_(kind), vtable_(vtable), state_bytes_(state_bytes),
-      reps_(kind == RootKind::Shared ? 1 : cpus, 0) {}
+Root::Root(std::string name, RootKind kind, RepTemplate rep, unsigned cpus)
+    : name_(std::move(name)), kind_(kind), rep_(std::move(rep)), reps_(kind == RootKind::Shared ? 1 : cpus, 0) {
+  if (rep_.region.empty()) rep_.region = name_ + ".rep";
+}
 
 uint64_t Root::rep_for(unsigned cpu, GuestHeap& heap) {
   uint64_t& rep = reps_[kind_ == RootKind::Shared ? 0 : cpu];
   if (!rep) {
-    const std::string region = kind_ == RootKind::Shared ? name_ + ".rep" : fmt::format("{}.rep.cpu{}", name_, cpu);
-    rep = heap.allocate(region, 8 + state_bytes_);
-    heap.memory().store<uint64_t>(rep, vtable_);
+    const bool suffix = kind_ == RootKind::PerCpu && rep_.region_per_cpu;
+    rep = heap.allocate(suffix ? fmt::format("{}.cpu{}", rep_.region, cpu) : rep_.region, rep_.bytes);
+    auto& m = heap.memory();
+    m.store<uint64_t>(rep, rep_.vtable);
+    if (rep_.shared) m.store<uint64_t>(rep + 8, rep_.shared);
+    for (size_t i = 0; i < rep_.refs.size(); ++i) m.store<uint64_t>(rep + rep_.refs_offset + 8 * i, rep_.refs[i]);
     ++created_;
   }
   return rep;
@@ -41,10 +45,14 @@ uint64_t ClusteredObjectManager::make_default_rep(uint64_t host_call_base) {
 }
 
 unsigned ClusteredObjectManager::create(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes) {
+  return create(std::move(name), kind, RepTemplate{vtable, 0, 8 + state_bytes, 8 + state_bytes, {}, {}, true});
+}
+
+unsigned ClusteredObjectManager::create(std::string name, RootKind kind, RepTemplate rep) {
   if (roots_.size() >= tt_.capacity())
     throw GuestHeapExhausted(fmt::format("object {}: the translation tables hold {} objects", name, tt_.capacity()));
   const auto coid = static_cast<unsigned>(roots_.size());
-  roots_.push_back(std::make_unique<Root>(std::move(name), kind, vtable, state_bytes, tt_.cpus()));
+  roots_.push_back(std::make_unique<Root>(std::move(name), kind, std::move(rep), tt_.cpus()));
   heap_.memory().store<uint64_t>(tt_.gtt_entry(coid), coid);  // the GTT names the root by its COID
   return coid;
 }

@@ -15,17 +15,27 @@
 
 #include "cpu_ppc64/hart.h"
 #include "os_model/guest_heap.h"
+#include "os_model/os_spec.h"
 #include "os_model/translation_table.h"
 
 namespace quiesce::os {
 
-enum class RootKind : uint8_t { Shared, PerCpu };
+// What every rep of one object starts as (layout in method_codegen.h).
+struct RepTemplate {
+  uint64_t vtable = 0;
+  uint64_t shared = 0;  // the object's shared state, at byte 8 of every rep
+  uint64_t bytes = 16;  // the whole rep
+  uint64_t refs_offset = 16;
+  std::vector<uint64_t> refs;  // LTT offsets of the objects its nested calls reach
+  std::string region;          // statistics region of its reps ("" = the object's name + ".rep")
+  bool region_per_cpu = true;  // per-CPU reps get ".cpuN" regions (off for large groups)
+};
 
 // The host side of one clustered object: how it maps CPUs to reps.
 class Root {
  public:
-  Root(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes, unsigned cpus);
-  // This CPU's rep: [vtable address (8 bytes)][state], created on first use.
+  Root(std::string name, RootKind kind, RepTemplate rep, unsigned cpus);
+  // This CPU's rep, created and initialised on first use.
   uint64_t rep_for(unsigned cpu, GuestHeap& heap);
   const std::string& name() const { return name_; }
   RootKind kind() const { return kind_; }
@@ -34,7 +44,7 @@ class Root {
  private:
   std::string name_;
   RootKind kind_;
-  uint64_t vtable_, state_bytes_;
+  RepTemplate rep_;
   std::vector<uint64_t> reps_;  // per CPU (Shared: entry 0 only); 0 until created
   unsigned created_ = 0;
 };
@@ -50,7 +60,10 @@ class ClusteredObjectManager {
                          MissCosts costs = {});
 
   // A new object; returns its COID.
+  unsigned create(std::string name, RootKind kind, RepTemplate rep);
+  // One with no shared state or references: [vtable][8 + state_bytes of state].
   unsigned create(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes);
+  unsigned objects() const { return static_cast<unsigned>(roots_.size()); }
 
   const TranslationTable& tables() const { return tt_; }
   Root& root(unsigned coid) { return *roots_[coid]; }

@@ -27,16 +27,22 @@ bool TranslationTable::coid_of(unsigned cpu, uint64_t entry, unsigned& coid) con
 std::vector<uint32_t> dref_call(unsigned coid, unsigned method) {
   namespace enc = ppc::enc;
   const int64_t off = int64_t{coid} * TranslationTable::kLttEntryBytes;
-  if (off > 0x7fff || method * 8 > 0x7fff) throw std::invalid_argument("COID or method index too large for a D-form offset");
+  if (off > 0x7fff'ffff || method * 8 > 0x7fff) throw std::invalid_argument("COID or method index too large");
   constexpr unsigned e = TranslationTable::kLttEntryRegister;
-  return {
-      enc::addi(e, TranslationTable::kLttBaseRegister, off),  // &LTT[coid]
-      enc::ld(3, 0, e),                                       // this = the rep
-      enc::ld(12, 0, 3),                                      // its vtable
-      enc::ld(12, int64_t{method} * 8, 12),                   // the method
-      enc::mtctr(12),
-      enc::bctrl(),
-  };
+  std::vector<uint32_t> code;
+  if (off <= 0x7fff) {
+    code.push_back(enc::addi(e, TranslationTable::kLttBaseRegister, off));  // &LTT[coid]
+  } else {  // a large COID: high half first (addi sign-extends the low half)
+    const int64_t lo = static_cast<int16_t>(off & 0xffff);
+    code.push_back(enc::addis(e, TranslationTable::kLttBaseRegister, (off - lo) >> 16));
+    code.push_back(enc::addi(e, e, lo));
+  }
+  for (uint32_t w : {enc::ld(3, 0, e),                      // this = the rep
+                     enc::ld(12, 0, 3),                     // its vtable
+                     enc::ld(12, int64_t{method} * 8, 12),  // the method
+                     enc::mtctr(12), enc::bctrl()})
+    code.push_back(w);
+  return code;
 }
 
 }  // namespace quiesce::os

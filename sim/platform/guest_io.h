@@ -36,4 +36,29 @@ class GuestIo final : public ppc::Environment_if {
   uint64_t console_bytes_ = 0;
 };
 
+// What the harts see: the guest I/O block, plus host calls forwarded to the OS
+// model once one is attached (the window is fixed before the harts exist).
+class PlatformEnv final : public ppc::Environment_if {
+ public:
+  PlatformEnv(GuestIo& io, HostCallWindow window) : io_(io), window_(window) {}
+  void attach(ppc::Environment_if* host) { host_ = host; }
+  bool is_mmio(uint64_t addr) const override { return io_.is_mmio(addr); }
+  ppc::HartAction mmio_load(ppc::Hart& h, uint64_t addr, unsigned size, uint64_t& value) override {
+    return io_.mmio_load(h, addr, size, value);
+  }
+  ppc::HartAction mmio_store(ppc::Hart& h, uint64_t addr, unsigned size, uint64_t value) override {
+    return io_.mmio_store(h, addr, size, value);
+  }
+  ppc::HartAction system_call(ppc::Hart& h) override { return io_.system_call(h); }
+  HostCallWindow host_call_window() const override { return window_; }
+  ppc::HartAction host_call(ppc::Hart& h, uint64_t pc) override {
+    return host_ ? host_->host_call(h, pc) : ppc::HartAction::Fault;
+  }
+
+ private:
+  GuestIo& io_;
+  HostCallWindow window_;
+  ppc::Environment_if* host_ = nullptr;
+};
+
 }  // namespace quiesce::platform

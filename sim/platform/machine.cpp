@@ -26,11 +26,15 @@ mem::CoherentMemory make_memory_system(const MachineConfig& cfg, mem::TimeSync_i
 }
 }  // namespace
 
-Machine::Machine(const MachineConfig& cfg)
-    : cfg_(validated(cfg)), memory_(cfg.memory_bytes), port_(make_memory_system(cfg, this)), io_(cfg.cpus) {
+Machine::Machine(const MachineConfig& cfg, ppc::Environment_if::HostCallWindow host_calls)
+    : cfg_(validated(cfg)),
+      memory_(cfg.memory_bytes),
+      port_(make_memory_system(cfg, this)),
+      io_(cfg.cpus),
+      env_(io_, host_calls) {
   const sc_core::sc_time period(1.0 / cfg.clock_hz, sc_core::SC_SEC);
   for (unsigned i = 0; i < cfg.cpus; ++i) {
-    harts_.push_back(std::make_unique<ppc::Hart>(i, memory_, port_, io_, icache_, cfg.core, cfg.hierarchy.line_bytes));
+    harts_.push_back(std::make_unique<ppc::Hart>(i, memory_, port_, env_, icache_, cfg.core, cfg.hierarchy.line_bytes));
     harts_.back()->set_instruction_limit(cfg.max_instructions);
     modules_.push_back(std::make_unique<CpuModule>(fmt::format("cpu{}", i).c_str(), *harts_.back(), *this,
                                                    cfg.quantum_cycles, period));
@@ -81,9 +85,20 @@ void Machine::cpu_stopped(ppc::Hart& h) {
   }
 }
 
-RunResult Machine::run() {
+RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& progress) {
   const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  const sc_core::sc_time period(1.0 / cfg_.clock_hz, sc_core::SC_SEC);
+  if (!stop_cycle) {
+    sc_core::sc_start();
+  } else {
+    // In slices when someone watches: SystemC stops at each slice's end, which changes nothing simulated.
+    const unsigned slices = progress ? 50 : 1;
+    for (unsigned i = 1; i <= slices && !stopping_; ++i) {
+      const uint64_t until = stop_cycle * i / slices;
+      sc_core::sc_start(period * static_cast<double>(until) - sc_core::sc_time_stamp());
+      if (progress) progress(static_cast<double>(i) / slices);
+    }
+  }
   RunResult r;
   r.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.exited = io_.exited();

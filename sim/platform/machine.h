@@ -1,6 +1,7 @@
 // The multiprocessor platform: guest memory, the memory timing model behind the
 // port interface, the guest I/O block, and N CPUs each in its own SystemC module.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -63,14 +64,23 @@ struct RunResult {
 
 class Machine final : public mem::TimeSync_if {
  public:
-  explicit Machine(const MachineConfig& cfg);
+  // `host_calls`: the window an OS model will serve (attach_host), if any.
+  explicit Machine(const MachineConfig& cfg, ppc::Environment_if::HostCallWindow host_calls = {});
   ~Machine() override;
 
   // Loads a static ELF and sets every CPU at its entry with the boot protocol
   // registers (r1 stack top, r2 TOC, r3 cpu id, r4 cpu count, r12 entry).
   void load(const std::string& elf_path);
   void enable_trace(std::FILE* out);
-  RunResult run();
+  // Host calls in the window go to `host` (e.g. the OS kernel) from now on.
+  void attach_host(ppc::Environment_if& host) { env_.attach(&host); }
+  // Runs until every CPU stops, or until `stop_cycle` cycles of simulated time
+  // (0: no limit), calling `progress(fraction done)` now and then if given.
+  RunResult run(uint64_t stop_cycle = 0, const std::function<void(double)>& progress = {});
+  mem::GuestMemory& guest_memory() { return memory_; }
+  const MachineConfig& config() const { return cfg_; }
+  // The first address of the CPUs' boot stacks (the top of memory).
+  uint64_t stack_floor() const { return cfg_.memory_bytes - cfg_.stack_bytes * cfg_.cpus; }
 
   const ppc::LoadedProgram& program() const { return program_; }
   ppc::Hart& hart(unsigned i) { return *harts_[i]; }
@@ -89,6 +99,7 @@ class Machine final : public mem::TimeSync_if {
   mem::GuestMemory memory_;
   mem::CoherentMemory port_;
   GuestIo io_;
+  PlatformEnv env_;
   ppc::DecodeCache icache_;
   std::vector<std::unique_ptr<ppc::Hart>> harts_;
   std::vector<std::unique_ptr<CpuModule>> modules_;

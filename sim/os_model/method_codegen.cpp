@@ -1,0 +1,153 @@
+#include "os_model/method_codegen.h"
+
+#include <stdexcept>
+
+#include "cpu_ppc64/encoder.h"
+#include "os_model/translation_table.h"
+
+namespace quiesce::os {
+
+namespace enc = ppc::enc;
+
+RepLayout RepLayout::make(uint64_t state_bytes, unsigned nrefs, uint32_t line_bytes) {
+  RepLayout l;
+  l.refs = kState + (state_bytes + line_bytes - 1) / line_bytes * line_bytes;
+  l.bytes = l.refs + 8 * uint64_t{nrefs};
+  return l;
+}
+
+namespace {
+
+constexpr unsigned kThis = 3, kArg = 4, kShared = 5, kData = 6, kAddr = 7, kAcc = 8, kTmp = 9;
+
+class Emitter {
+ public:
+  std::vector<uint32_t> code;
+  void put(uint32_t w) { code.push_back(w); }
+  // A DS-form access at base+off, through kAddr when off does not fit 16 bits.
+  unsigned base_for(unsigned base, uint64_t& off) {
+    if (off <= 0x7fff) return base;
+    const auto lo = static_cast<int16_t>(off & 0xffff);
+    put(enc::addis(kAddr, base, static_cast<int64_t>((off - static_cast<uint64_t>(static_cast<int64_t>(lo))) >> 16)));
+    off = static_cast<uint64_t>(static_cast<int64_t>(lo));
+    return kAddr;
+  }
+  void load(unsigned base, uint64_t off) {
+    const unsigned b = base_for(base, off);
+    put(enc::ld(kData, static_cast<int64_t>(off), b));
+  }
+  void modify(unsigned base, uint64_t off) {
+    const unsigned b = base_for(base, off);
+    put(enc::ld(kData, static_cast<int64_t>(off), b));
+    put(enc::addi(kData, kData, 1));
+    put(enc::std_(kData, static_cast<int64_t>(off), b));
+  }
+  void atomic(unsigned base, uint64_t off) {
+    const unsigned b = base_for(base, off);
+    put(enc::addi(kAddr, b, static_cast<int64_t>(off)));
+    put(enc::ldarx(kData, 0, kAddr));
+    put(enc::addi(kData, kData, 1));
+    put(enc::stdcx(kData, 0, kAddr));
+    put(enc::bne(0, -12));
+  }
+};
+
+// The body's plain instructions, spread over the mix's classes by largest
+// remainder and interleaved round-robin, so any count and mix is exact.
+void emit_mix(Emitter& e, uint32_t n, const InstructionMix& mix) {
+  const double w[6] = {mix.alu, mix.mul, mix.div, mix.load, mix.store, mix.branch};
+  double total = 0;
+  for (double x : w) total += x;
+  if (n == 0 || total <= 0) return;
+  uint32_t left[6], given = 0;
+  double frac[6];
+  for (int i = 0; i < 6; ++i) {
+    const double share = n * w[i] / total;
+    left[i] = static_cast<uint32_t>(share);
+    frac[i] = share - left[i];
+    given += left[i];
+  }
+  while (given < n) {  // the largest remainders get the rest
+    int best = 0;
+    for (int i = 1; i < 6; ++i)
+      if (frac[i] > frac[best]) best = i;
+    ++left[best], frac[best] = -1, ++given;
+  }
+  for (uint32_t emitted = 0; emitted < n;)
+    for (int i = 0; i < 6; ++i) {
+      if (!left[i]) continue;
+      --left[i], ++emitted;
+      switch (i) {
+        case 0: e.put(enc::addi(kAcc, kAcc, 1)); break;
+        case 1: e.put(enc::mulld(kTmp, kArg, kArg)); break;
+        case 2: e.put(enc::divdu(kTmp, kArg, kThis)); break;  // `this` is never zero
+        case 3: e.put(enc::ld(kTmp, -16, 1)); break;           // the ABI's red zone below the stack pointer
+        case 4: e.put(enc::std_(kAcc, -16, 1)); break;
+        case 5: e.put(enc::b(4)); break;
+      }
+    }
+}
+
+}  // namespace
+
+std::vector<uint32_t> generate_method(const BodyPlan& p) {
+  const MethodSpec& m = *p.spec;
+  Emitter e;
+  const bool frame = !p.calls.empty() || p.io_point >= 0;
+  if (frame) {
+    e.put(enc::mflr(0));
+    e.put(enc::std_(0, 16, 1));
+    e.put(enc::stdu(1, -static_cast<int64_t>(kFrameBytes), 1));
+    e.put(enc::std_(kThis, kThisSlot, 1));
+  }
+  if (m.shared_reads + m.shared_writes + m.shared_atomics) e.put(enc::ld(kShared, RepLayout::kSharedPtr, kThis));
+  const uint64_t line = p.line_bytes;
+  for (uint32_t k = 0; k < m.state_reads; ++k) e.load(kThis, RepLayout::kState + k * line);
+  for (uint32_t k = 0; k < m.shared_reads; ++k) e.load(kShared, k * line);
+  emit_mix(e, m.instructions, m.mix);
+  for (uint32_t k = 0; k < m.state_writes; ++k) e.modify(kThis, RepLayout::kState + k * line);
+  for (uint32_t k = 0; k < m.shared_writes; ++k) e.modify(kShared, k * line);
+  for (uint32_t k = 0; k < m.state_atomics; ++k) e.atomic(kThis, RepLayout::kState + k * line);
+  for (uint32_t k = 0; k < m.shared_atomics; ++k) e.atomic(kShared, k * line);
+  for (const NestedCall& c : p.calls)
+    for (uint32_t i = 0; i < c.count; ++i) {
+      // The callee's COID comes from the rep, then K42's DREF and the call.
+      e.load(kThis, p.layout.refs + 8 * uint64_t{c.ref});
+      e.put(enc::add(TranslationTable::kLttEntryRegister, TranslationTable::kLttBaseRegister, kData));
+      e.put(enc::ld(3, 0, TranslationTable::kLttEntryRegister));
+      e.put(enc::ld(12, 0, 3));
+      e.put(enc::ld(12, int64_t{c.method} * 8, 12));
+      e.put(enc::mtctr(12));
+      e.put(enc::bctrl());
+      e.put(enc::ld(kThis, kThisSlot, 1));
+    }
+  if (p.io_point >= 0) {
+    if (p.io_point > 0x7fff) throw std::invalid_argument("too many I/O points");
+    e.put(enc::li(kIoPointRegister, p.io_point));
+    e.put(enc::bla(p.io_entry));
+  }
+  if (frame) {
+    e.put(enc::addi(1, 1, kFrameBytes));
+    e.put(enc::ld(0, 16, 1));
+    e.put(enc::mtlr(0));
+  }
+  e.put(enc::mr(3, kAcc));
+  e.put(enc::blr());
+  return e.code;
+}
+
+std::vector<uint32_t> request_loop(uint64_t next_call_entry) {
+  constexpr unsigned e = TranslationTable::kLttEntryRegister;
+  return {
+      enc::bla(next_call_entry),
+      enc::add(e, TranslationTable::kLttBaseRegister, kCallOffsetRegister),
+      enc::ld(3, 0, e),
+      enc::ld(12, 0, 3),
+      enc::ldx(12, 12, kCallMethodRegister),
+      enc::mtctr(12),
+      enc::bctrl(),
+      enc::b(-28),
+  };
+}
+
+}  // namespace quiesce::os

@@ -1,0 +1,218 @@
+// OsKernel construction: lays the scenario's object layer out in guest memory.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "os_model/method_codegen.h"
+#include "os_model/os_kernel.h"
+
+namespace quiesce::os {
+
+namespace {
+unsigned method_index(const ImplementationSpec& impl, const std::string& name) {
+  for (unsigned m = 0; m < impl.methods.size(); ++m)
+    if (impl.methods[m].name == name) return m;
+  throw BuildError(fmt::format("implementation {} has no method {}", impl.name, name));
+}
+
+unsigned group_index(const std::vector<ObjectGroup>& groups, const std::string& name) {
+  for (unsigned g = 0; g < groups.size(); ++g)
+    if (groups[g].name == name) return g;
+  throw BuildError(fmt::format("no object {}", name));
+}
+}  // namespace
+
+OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
+                   const std::vector<ImplementationSpec>& impls, const std::vector<ObjectSpec>& objects,
+                   const std::vector<WorkloadSpec>& workloads, const RunSpec& run, const OutputsSpec& outputs)
+    : p_(params), os_(os), impls_(impls), run_(run), heap_(memory, regions, params.heap_base, params.heap_limit, params.line_bytes) {
+  if (impls.empty() && !objects.empty()) throw BuildError("objects need implementations");
+  // Groups first: nested calls and workloads name them.
+  unsigned next = 0;
+  for (const ObjectSpec& o : objects) {
+    unsigned impl = 0;
+    while (impl < impls.size() && impls[impl].name != o.implementation) ++impl;
+    if (impl == impls.size()) throw BuildError(fmt::format("object {}: no implementation {}", o.name, o.implementation));
+    groups_.push_back({o.name, impl, next, o.count});
+    next += o.count;
+  }
+  com_ = std::make_unique<ClusteredObjectManager>(heap_, p_.cpus, next + 1024, kMaxMethods, kHostCallBase,
+                                                  MissCosts{os.miss_handler_cycles});
+  build_code(os, params.program);
+  build_objects();
+  build_threads(os);
+  token_ = std::make_unique<QuiescenceToken>(heap_, p_.cpus, os.generations, cycles(os.generations.min_round_us));
+  for (const WorkloadSpec& w : workloads) workloads_.emplace_back(w, groups_, impls_, p_.clock_hz / 1e6);
+  methods_.resize(groups_.size());
+  for (unsigned g = 0; g < groups_.size(); ++g) methods_[g].resize(impls_[groups_[g].impl].methods.size());
+  warmup_cycles_ = cycles(run.warmup_us);
+  end_cycles_ = cycles(run.duration_us);
+  window_cycles_ = std::max<uint64_t>(1, cycles(outputs.window_us));
+  windows_.resize(static_cast<size_t>((end_cycles_ + window_cycles_ - 1) / window_cycles_));
+  start_workloads(run.seed);
+}
+
+// The request loop, every generated method body, and the vtables.
+void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program) {
+  if (!os.guest_elf.empty() && !program) throw BuildError("os.guest_elf was not loaded");
+  toc_ = program ? program->toc : 0;
+  std::vector<uint32_t> code = request_loop(kNextCall);
+  std::vector<std::vector<size_t>> body_at(impls_.size());  // word offset of each generated body, or SIZE_MAX
+  call_targets_.resize(impls_.size());
+  nested_.resize(impls_.size());
+  for (unsigned i = 0; i < impls_.size(); ++i) {
+    const ImplementationSpec& impl = impls_[i];
+    if (impl.methods.size() > kMaxMethods)
+      throw BuildError(fmt::format("implementation {} has more than {} methods", impl.name, kMaxMethods));
+    // One reference slot per nested call site, in method then call order.
+    unsigned nrefs = 0;
+    for (const MethodSpec& m : impl.methods) nrefs += static_cast<unsigned>(m.calls.size());
+    const RepLayout layout = RepLayout::make(impl.state_bytes, nrefs, p_.line_bytes);
+    unsigned ref = 0;
+    for (const MethodSpec& m : impl.methods) {
+      if (!m.symbol.empty()) {
+        body_at[i].push_back(SIZE_MAX);
+        continue;
+      }
+      BodyPlan plan{&m, layout, p_.line_bytes, {}, -1, kIoWait};
+      for (const CallSite& c : m.calls) {
+        const unsigned g = group_index(groups_, c.object);
+        call_targets_[i].push_back(g);
+        plan.calls.push_back({ref++, method_index(impls_[groups_[g].impl], c.method), c.count});
+      }
+      if (m.io.probability > 0) {
+        plan.io_point = static_cast<int>(io_points_.size());
+        io_points_.push_back(m.io);
+      }
+      body_at[i].push_back(code.size());
+      for (uint32_t w : generate_method(plan)) code.push_back(w);
+    }
+  }
+  const uint64_t at = heap_.allocate("os.code", 4 * code.size());
+  for (size_t k = 0; k < code.size(); ++k) heap_.memory().store<uint32_t>(at + 4 * k, code[k]);
+  request_loop_ = at;
+  for (unsigned i = 0; i < impls_.size(); ++i) {
+    const ImplementationSpec& impl = impls_[i];
+    const uint64_t vt = heap_.allocate(impl.name + ".vtable", 8 * impl.methods.size());
+    for (unsigned m = 0; m < impl.methods.size(); ++m) {
+      uint64_t entry = at + 4 * body_at[i][m];
+      if (body_at[i][m] == SIZE_MAX) {
+        const ppc::Symbol* s = program ? program->symbols.lookup(impl.methods[m].symbol) : nullptr;
+        if (!s || s->data)
+          throw BuildError(fmt::format("implementations.{}.methods.{}.symbol: {} has no function '{}'", impl.name,
+                                       impl.methods[m].name, os.guest_elf, impl.methods[m].symbol));
+        entry = s->addr;
+      }
+      heap_.memory().store<uint64_t>(vt + 8 * m, entry);
+    }
+    vtables_.push_back(vt);
+  }
+  // What one top-level call executes through nested calls, by (group, method).
+  std::function<void(unsigned, unsigned, std::vector<std::pair<unsigned, unsigned>>&)> expand =
+      [&](unsigned impl, unsigned m, std::vector<std::pair<unsigned, unsigned>>& out) {
+        for (const CallSite& c : impls_[impl].methods[m].calls) {
+          const unsigned g = group_index(groups_, c.object);
+          const unsigned cm = method_index(impls_[groups_[g].impl], c.method);
+          for (uint32_t k = 0; k < c.count; ++k) {
+            out.emplace_back(g, cm);
+            expand(groups_[g].impl, cm, out);
+          }
+        }
+      };
+  for (unsigned i = 0; i < impls_.size(); ++i) {
+    nested_[i].resize(impls_[i].methods.size());
+    for (unsigned m = 0; m < impls_[i].methods.size(); ++m) expand(i, m, nested_[i][m]);
+  }
+}
+
+// Each instance: shared state, a root (shared or per-CPU reps) with its
+// nested-call references, and a place in its class's factory.
+void OsKernel::build_objects() {
+  for (const ImplementationSpec& impl : impls_) {
+    const std::string& cls = impl.class_name.empty() ? impl.name : impl.class_name;
+    if (std::none_of(factories_.begin(), factories_.end(), [&](const Factory& f) { return f.class_name() == cls; })) {
+      unsigned capacity = 0;
+      for (const ObjectGroup& g : groups_)
+        if ((impls_[g.impl].class_name.empty() ? impls_[g.impl].name : impls_[g.impl].class_name) == cls)
+          capacity += g.count;
+      factories_.emplace_back(heap_, cls, impl.version, std::max(capacity, 1u) + 64);
+    }
+  }
+  for (unsigned g = 0; g < groups_.size(); ++g) {
+    const ObjectGroup& grp = groups_[g];
+    const ImplementationSpec& impl = impls_[grp.impl];
+    const std::string& cls = impl.class_name.empty() ? impl.name : impl.class_name;
+    Factory& factory = *std::find_if(factories_.begin(), factories_.end(), [&](const Factory& f) { return f.class_name() == cls; });
+    const unsigned nrefs = static_cast<unsigned>(call_targets_[grp.impl].size());
+    const RepLayout layout = RepLayout::make(impl.state_bytes, nrefs, p_.line_bytes);
+    for (unsigned i = 0; i < grp.count; ++i) {
+      const std::string name = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, i);
+      RepTemplate t;
+      t.vtable = vtables_[grp.impl];
+      t.shared = heap_.allocate(grp.count == 1 ? grp.name + ".shared" : grp.name + ".shared[]",
+                                std::max<uint64_t>(8, impl.shared_state_bytes));
+      t.bytes = layout.bytes;
+      t.refs_offset = layout.refs;
+      for (unsigned target : call_targets_[grp.impl]) {
+        const ObjectGroup& callee = groups_[target];
+        t.refs.push_back(uint64_t{callee.first + i % callee.count} * TranslationTable::kLttEntryBytes);
+      }
+      t.region = grp.count == 1 ? grp.name + ".rep" : grp.name + "[].rep";
+      const unsigned coid = com_->create(name, impl.root, std::move(t));
+      factory.add(coid);
+    }
+  }
+}
+
+// Per CPU: thread descriptors, stacks, the run queue and the generation count.
+void OsKernel::build_threads(const OsConfig& os) {
+  const unsigned n = os.max_threads_per_cpu;
+  const uint64_t stack = uint64_t{os.stack_kib} << 10;
+  cpus_.resize(p_.cpus);
+  for (unsigned c = 0; c < p_.cpus; ++c) {
+    CpuState& cs = cpus_[c];
+    const uint64_t desc = heap_.allocate(fmt::format("threads.cpu{}", c), uint64_t{n} * os.descriptor_bytes);
+    const uint64_t stacks = heap_.allocate(fmt::format("stacks.cpu{}", c), n * stack, 16);
+    cs.runq_addr = heap_.allocate(fmt::format("runqueue.cpu{}", c), 16 + 8 * uint64_t{n});
+    cs.gen = std::make_unique<GenerationCount>(heap_, c);
+    for (unsigned k = 0; k < n; ++k) {
+      Thread t;
+      t.id = static_cast<unsigned>(threads_.size());
+      t.cpu = c;
+      t.descriptor = desc + uint64_t{k} * os.descriptor_bytes;
+      t.stack_top = stacks + (k + 1) * stack - kFrameBytes;
+      threads_.push_back(t);
+    }
+    for (unsigned k = n; k-- > 0;) cs.free.push_back(c * n + k);  // lowest id first
+  }
+}
+
+void OsKernel::start_workloads(uint64_t seed) {
+  for (unsigned c = 0; c < p_.cpus; ++c) cpus_[c].rng = Rng(Rng::derive(seed, c));
+  for (unsigned w = 0; w < workloads_.size(); ++w) {
+    const Workload& wl = workloads_[w];
+    const WorkloadSpec& s = wl.spec();
+    for (unsigned c : s.cpus) {
+      if (c >= p_.cpus) throw BuildError(fmt::format("workload {} uses cpu {} of {}", s.name, c, p_.cpus));
+      if (wl.start() >= wl.stop()) continue;
+      switch (s.kind) {
+        case WorkloadKind::Closed:
+          for (unsigned k = 0; k < s.threads; ++k) post(c, wl.start(), EventKind::ClientRequest, w, k);
+          break;
+        case WorkloadKind::Open: post(c, wl.start() + wl.interarrival(cpus_[c].rng), EventKind::Arrival, w); break;
+        case WorkloadKind::LongLived:
+          for (unsigned k = 0; k < s.threads; ++k) post(c, wl.start(), EventKind::LongLivedStart, w, k);
+          break;
+      }
+    }
+  }
+}
+
+uint64_t OsKernel::cycles(double us) const {
+  if (!std::isfinite(us)) return ~uint64_t{0};
+  return static_cast<uint64_t>(std::llround(us * p_.clock_hz / 1e6));
+}
+
+}  // namespace quiesce::os

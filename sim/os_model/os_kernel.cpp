@@ -1,0 +1,299 @@
+// OsKernel at run time: the host-call handlers and the per-CPU scheduler.
+// Every step runs on the CPU whose hart entered the kernel, paying cycles and
+// memory traffic there (host_access.h).
+#include "os_model/os_kernel.h"
+
+#include <algorithm>
+
+#include "os_model/host_access.h"
+#include "os_model/method_codegen.h"
+
+namespace quiesce::os {
+
+using ppc::HartAction;
+
+void OsKernel::boot(ppc::Hart& h) { h.state().pc = kIdle; }
+
+HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
+  if (pc - com_->miss_base() < com_->miss_bytes()) return com_->handle_miss(h, pc);
+  switch (pc) {
+    case kIdle: return on_idle(h);
+    case kNextCall: return on_next_call(h);
+    case kIoWait: return on_io(h);
+    default: h.raise_trap("branch into an unused kernel entry"); return HartAction::Fault;
+  }
+}
+
+unsigned OsKernel::live_threads() const {
+  return static_cast<unsigned>(std::count_if(threads_.begin(), threads_.end(),
+                                             [](const Thread& t) { return t.state != ThreadState::Free; }));
+}
+
+void OsKernel::post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b) {
+  cpus_[cpu].events.push({time, event_seq_++, kind, a, b});
+}
+
+// Every entry into the kernel handles the CPU's due events and its part of
+// the generation token, as K42 does at its scheduling points.
+void OsKernel::kernel_entry(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  while (!c.events.empty() && c.events.top().time <= h.cycle()) {
+    const Event ev = c.events.top();
+    c.events.pop();
+    handle(h, ev);
+  }
+  token_->poll(h, *c.gen);
+}
+
+void OsKernel::handle(ppc::Hart& h, const Event& ev) {
+  CpuState& c = cpus_[h.id()];
+  switch (ev.kind) {
+    case EventKind::ClientRequest: new_request(h, {ev.a, ev.b, false}); break;
+    case EventKind::LongLivedStart: new_request(h, {ev.a, ev.b, true}); break;
+    case EventKind::Arrival: {
+      new_request(h, {ev.a, 0, false});
+      const Workload& w = workloads_[ev.a];
+      const uint64_t next = ev.time + w.interarrival(c.rng);
+      if (next < w.stop()) post(h.id(), next, EventKind::Arrival, ev.a);
+      break;
+    }
+    case EventKind::Wake: {
+      Thread& t = threads_[ev.a];
+      t.state = ThreadState::Runnable;
+      if (t.long_lived && !t.counted) {  // a quiescent long-lived thread starts its next iteration
+        t.generation = c.gen->enter(h);
+        t.counted = true;
+      }
+      runq_push(h, t.id);
+      break;
+    }
+  }
+}
+
+HartAction OsKernel::on_idle(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  kernel_entry(h);
+  if (!c.runq.empty()) {
+    dispatch(h);
+    return HartAction::Continue;
+  }
+  // Nothing to run: idle until the next event, or the end of this quantum
+  // (other CPUs may hand this one work, e.g. the token, meanwhile).
+  uint64_t until = h.budget_end();
+  if (!c.events.empty()) until = std::min(until, c.events.top().time);
+  if (until <= h.cycle()) until = h.cycle() + 1;
+  c.stats.idle_cycles += until - h.cycle();
+  h.charge(until - h.cycle());
+  return HartAction::Continue;
+}
+
+HartAction OsKernel::on_next_call(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  if (c.current < 0) {
+    h.raise_trap("the request loop ran without a current thread");
+    return HartAction::Fault;
+  }
+  Thread& t = threads_[static_cast<unsigned>(c.current)];
+  if (t.in_call) complete_call(h, t);
+  kernel_entry(h);
+  if (t.calls_left == 0) {
+    const Workload& w = workloads_[t.workload];
+    if (!t.long_lived || h.cycle() >= w.stop()) {
+      end_thread(h, t);
+      return next_or_idle(h);
+    }
+    // A long-lived thread's iteration ends: it is quiescent until the next.
+    t.calls_left = w.spec().calls_per_request;
+    if (w.spec().declares_quiescence && t.counted) {
+      c.gen->leave(h, t.generation);
+      t.counted = false;
+    }
+    if (const uint64_t think = w.think(c.rng)) {
+      prepare_call(h, t);
+      t.start_on_dispatch = true;
+      h.state().pc = h.state().lr;
+      block(h, t, think);
+      return next_or_idle(h);
+    }
+    if (!t.counted) {
+      t.generation = c.gen->enter(h);
+      t.counted = true;
+    }
+  }
+  prepare_call(h, t);
+  t.call_start = h.cycle();
+  h.state().pc = h.state().lr;
+  return HartAction::Continue;
+}
+
+HartAction OsKernel::on_io(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  const uint64_t point = h.state().gpr[kIoPointRegister];
+  if (c.current < 0 || point >= io_points_.size()) {
+    h.raise_trap("I/O wait outside a thread or with an unknown I/O point");
+    return HartAction::Fault;
+  }
+  Thread& t = threads_[static_cast<unsigned>(c.current)];
+  const IoWait& io = io_points_[point];
+  h.charge(os_.io_check_cycles);
+  ++c.stats.io_points;
+  h.state().pc = h.state().lr;
+  if (c.rng.uniform() >= io.probability) return HartAction::Continue;
+  ++c.stats.io_blocks;
+  const double mean = io.mean_us * p_.clock_hz / 1e6;
+  block(h, t, std::max<uint64_t>(1, static_cast<uint64_t>(io.exponential ? c.rng.exponential(mean) : mean)));
+  return next_or_idle(h);
+}
+
+// The current thread leaves the CPU (its registers, pc included, are saved).
+void OsKernel::block(ppc::Hart& h, Thread& t, uint64_t cycles) {
+  CpuState& c = cpus_[h.id()];
+  t.regs = h.state();
+  host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
+  t.state = ThreadState::Blocked;
+  c.current = -1;
+  post(h.id(), h.cycle() + cycles, EventKind::Wake, t.id);
+}
+
+HartAction OsKernel::next_or_idle(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  c.current = -1;
+  kernel_entry(h);
+  if (!c.runq.empty()) dispatch(h);
+  else h.state().pc = kIdle;
+  return HartAction::Continue;
+}
+
+void OsKernel::dispatch(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  const unsigned tid = runq_pop(h);
+  h.charge(os_.schedule_cycles);
+  Thread& t = threads_[tid];
+  host_touch(h, t.descriptor, os_.descriptor_bytes, false, p_.line_bytes);
+  h.charge(os_.context_switch_cycles);
+  h.state() = t.regs;
+  t.state = ThreadState::Running;
+  c.current = static_cast<int>(tid);
+  ++c.stats.context_switches;
+  if (t.start_on_dispatch) {
+    t.call_start = h.cycle();
+    t.start_on_dispatch = false;
+  }
+}
+
+void OsKernel::new_request(ppc::Hart& h, const Request& r) {
+  CpuState& c = cpus_[h.id()];
+  if (c.free.empty()) {
+    c.backlog.push_back(r);
+    ++c.stats.backlogged;
+    c.stats.backlog_peak = std::max<uint64_t>(c.stats.backlog_peak, c.backlog.size());
+    return;
+  }
+  create_thread(h, r);
+}
+
+// A new thread: descriptor, first stack frame, generation, run queue.
+void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
+  CpuState& c = cpus_[h.id()];
+  const unsigned tid = c.free.back();
+  c.free.pop_back();
+  Thread& t = threads_[tid];
+  const Workload& w = workloads_[r.workload];
+  t.regs = ppc::ArchState{};
+  t.regs.pc = request_loop_;
+  t.regs.gpr[1] = t.stack_top;
+  t.regs.gpr[2] = toc_;
+  t.regs.gpr[13] = com_->tables().ltt_base(h.id());
+  host_store(h, t.stack_top, 0);  // the back chain ends here
+  host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
+  t.generation = c.gen->enter(h);
+  t.counted = true;
+  t.long_lived = r.long_lived;
+  t.workload = r.workload;
+  t.client = r.client;
+  t.calls_left = w.spec().calls_per_request;
+  t.in_call = t.start_on_dispatch = false;
+  t.created = h.cycle();
+  t.state = ThreadState::Runnable;
+  h.charge(os_.thread_create_cycles);
+  runq_push(h, tid);
+  ++c.stats.threads_created;
+  const uint64_t win = h.cycle() / window_cycles_;
+  if (win < windows_.size()) ++windows_[win].threads_created;
+}
+
+void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
+  CpuState& c = cpus_[h.id()];
+  if (t.counted) c.gen->leave(h, t.generation);
+  t.counted = false;
+  host_store(h, t.descriptor, 0);
+  h.charge(os_.thread_exit_cycles);
+  t.state = ThreadState::Free;
+  c.free.push_back(t.id);
+  c.current = -1;
+  ++c.stats.threads_exited;
+  const Workload& w = workloads_[t.workload];
+  if (!t.long_lived && w.spec().kind == WorkloadKind::Closed) {
+    const uint64_t next = h.cycle() + w.think(c.rng);
+    if (next < w.stop()) post(h.id(), next, EventKind::ClientRequest, t.workload, t.client);
+  }
+  if (!c.backlog.empty()) {
+    const Request r = c.backlog.front();
+    c.backlog.pop_front();
+    create_thread(h, r);
+  }
+}
+
+// The run queue is a ring of descriptor addresses in guest memory.
+void OsKernel::runq_push(ppc::Hart& h, unsigned tid) {
+  CpuState& c = cpus_[h.id()];
+  const uint64_t tail = host_load(h, c.runq_addr + 8);
+  host_store(h, c.runq_addr + 16 + 8 * (tail % os_.max_threads_per_cpu), threads_[tid].descriptor);
+  host_store(h, c.runq_addr + 8, tail + 1);
+  c.runq.push_back(tid);
+}
+
+unsigned OsKernel::runq_pop(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  const uint64_t head = host_load(h, c.runq_addr);
+  host_load(h, c.runq_addr + 16 + 8 * (head % os_.max_threads_per_cpu));
+  host_store(h, c.runq_addr, head + 1);
+  const unsigned tid = c.runq.front();
+  c.runq.pop_front();
+  return tid;
+}
+
+// Loads the next call of the thread's workload into the request loop's registers.
+void OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
+  CpuState& c = cpus_[h.id()];
+  const CallChoice choice = workloads_[t.workload].pick(c.rng);
+  const ObjectGroup& g = groups_[choice.group];
+  auto& r = h.state().gpr;
+  r[kCallOffsetRegister] = uint64_t{g.first + choice.instance} * TranslationTable::kLttEntryBytes;
+  r[kCallMethodRegister] = uint64_t{choice.method} * 8;
+  r[4] = ++call_seq_;
+  --t.calls_left;
+  t.in_call = true;
+  t.call_group = choice.group;
+  t.call_method = choice.method;
+  t.call_impl = g.impl;
+}
+
+void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
+  t.in_call = false;
+  const uint64_t now = h.cycle();
+  if (now >= end_cycles_) return;  // past the run's end (a CPU may run ahead of it within a quantum)
+  const uint64_t latency = now - t.call_start;
+  CpuState& c = cpus_[h.id()];
+  ++c.stats.calls;
+  WindowStats& w = windows_[now / window_cycles_];
+  ++w.calls;
+  w.latency.add(latency);
+  if (now < warmup_cycles_) return;
+  MethodStats& m = methods_[t.call_group][t.call_method];
+  ++m.calls;
+  m.latency.add(latency);
+  for (const auto& [g, nm] : nested_[t.call_impl][t.call_method]) ++methods_[g][nm].nested;
+}
+
+}  // namespace quiesce::os

@@ -1,0 +1,133 @@
+// What a scenario asks of the OS object layer, as plain data: the `os`,
+// `implementations`, `objects`, `workloads` and `run` sections after the
+// scenario reader has checked them (ranges, references, no cyclic nested
+// calls). The OS model builds itself from these; nothing here knows YAML.
+// Times are in microseconds of simulated time (the model converts them to
+// cycles with the machine's clock); every default is documented in
+// scenarios/README.md.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace quiesce::os {
+
+// K42's clustered objects: one rep shared by every CPU, or one rep per CPU
+// created on the CPU's first call.
+enum class RootKind : uint8_t { Shared, PerCpu };
+
+struct GenerationConfig {
+  bool token = true;             // circulate the token (system-wide quiescence detection) continuously
+  double min_round_us = 0;       // a new token round starts no sooner than this after the last one began
+  uint32_t swap_cycles = 40;     // host work of one local generation swap, beyond its memory accesses
+  uint32_t token_pass_cycles = 30;
+};
+
+struct OsConfig {
+  uint32_t thread_create_cycles = 400;  // host work to create a thread, beyond its memory accesses
+  uint32_t thread_exit_cycles = 200;
+  uint32_t context_switch_cycles = 150;
+  uint32_t schedule_cycles = 40;        // one pass of the scheduler (run queue, events)
+  uint32_t descriptor_bytes = 256;      // a thread descriptor (saved registers), touched on create/switch/exit
+  uint32_t stack_kib = 16;              // guest stack per thread
+  uint32_t max_threads_per_cpu = 64;    // descriptors and stacks preallocated per CPU
+  uint32_t miss_handler_cycles = 150;   // the Default Object's miss handling, beyond its memory accesses
+  uint32_t io_check_cycles = 20;        // deciding whether an I/O point blocks
+  std::string guest_elf;                // guest program holding method bodies given by `symbol` ("" = none)
+  GenerationConfig generations;
+};
+
+// Relative weights of the generated instructions of a method body.
+struct InstructionMix {
+  double alu = 1, mul = 0, div = 0, load = 0, store = 0, branch = 0;
+};
+
+// A nested call from a method body to another object's method. When the
+// object is a group (count > 1), instance i of the caller's group calls
+// instance i % count of the callee's.
+struct CallSite {
+  std::string object, method;
+  uint32_t count = 1;  // times the call is made per execution of the body
+};
+
+// A scripted blocking wait inside a method (e.g. I/O): taken with the given
+// probability on each execution; the thread leaves its CPU for the duration.
+struct IoWait {
+  double probability = 0;
+  double mean_us = 0;
+  bool exponential = true;  // false: exactly mean_us
+};
+
+struct MethodSpec {
+  std::string name;
+  // Body generated from a cost description, as real PowerPC code...
+  uint32_t instructions = 10;  // instructions beyond the state accesses, calls and frame
+  InstructionMix mix;
+  uint32_t state_reads = 0;    // lines of the rep's state loaded
+  uint32_t state_writes = 0;   // lines of the rep's state read, modified and written back
+  uint32_t state_atomics = 0;  // lines of the rep's state updated with ldarx/stdcx.
+  uint32_t shared_reads = 0;   // lines of the object's shared (root) state loaded
+  uint32_t shared_writes = 0;
+  uint32_t shared_atomics = 0;
+  std::vector<CallSite> calls;
+  IoWait io;
+  // ...or a function in the guest ELF (os.guest_elf): long f(void* rep, long arg).
+  std::string symbol;
+};
+
+struct ImplementationSpec {
+  std::string name;
+  std::string class_name;  // the factory's class; defaults to the implementation's name
+  uint32_t version = 1;
+  RootKind root = RootKind::Shared;
+  uint64_t state_bytes = 128;         // per rep, after the rep's header
+  uint64_t shared_state_bytes = 128;  // per object, reached from every rep
+  std::vector<MethodSpec> methods;    // vtable order
+};
+
+// `count` instances of one implementation, named `name` (count 1) or
+// `name[0]`..`name[count-1]`.
+struct ObjectSpec {
+  std::string name;
+  std::string implementation;
+  uint32_t count = 1;
+};
+
+struct MixEntry {
+  std::string object, method;
+  double weight = 1;
+};
+
+enum class WorkloadKind : uint8_t { Closed, Open, LongLived };
+enum class Popularity : uint8_t { Uniform, Zipf };
+
+struct WorkloadSpec {
+  std::string name;
+  WorkloadKind kind = WorkloadKind::Closed;
+  std::vector<unsigned> cpus;  // resolved CPU numbers, ascending, each < machine.cpus
+  uint32_t threads = 1;        // closed: clients per CPU; long_lived: threads per CPU
+  double think_us = 0;         // closed: between a request's end and the next; long_lived: between iterations
+  bool think_exponential = true;
+  double rate_per_ms = 0;        // open: Poisson arrivals per CPU per millisecond
+  uint32_t calls_per_request = 1;  // calls a request (or a long-lived iteration) makes
+  std::vector<MixEntry> mix;
+  Popularity popularity = Popularity::Uniform;  // which instance of a group a call picks
+  double zipf_s = 1.0;
+  double start_us = 0;
+  double stop_us = std::numeric_limits<double>::infinity();
+  bool declares_quiescence = true;  // long_lived: re-enter the current generation between iterations
+};
+
+struct RunSpec {
+  double duration_us = 1000;
+  double warmup_us = 0;  // calls and counters before this are left out of the summary's statistics
+  uint64_t seed = 1;
+};
+
+struct OutputsSpec {
+  std::string dir;         // "" = results/<scenario name>
+  double window_us = 100;  // calls.csv time window
+};
+
+}  // namespace quiesce::os

@@ -1,0 +1,31 @@
+// A K42 thread as the OS model keeps it. Its guest side is a descriptor (saved
+// registers) and a stack in guest memory; its host side is this record. Short
+// -lived threads serve one request and end; long-lived ones loop forever.
+#pragma once
+#include <cstdint>
+
+#include "cpu_ppc64/hart.h"
+
+namespace quiesce::os {
+
+enum class ThreadState : uint8_t { Free, Runnable, Running, Blocked };
+
+struct Thread {
+  unsigned id = 0, cpu = 0;
+  ThreadState state = ThreadState::Free;
+  uint64_t descriptor = 0;  // guest address of the saved-register area
+  uint64_t stack_top = 0;   // initial stack pointer (the first frame)
+  ppc::ArchState regs;      // saved while off the CPU
+  uint64_t generation = 0;  // the generation it is counted in
+  bool counted = false;     // whether it holds a count in `generation`
+  bool long_lived = false;
+  unsigned workload = 0, client = 0;
+  uint32_t calls_left = 0;  // calls left in this request (or long-lived iteration)
+  // The call in flight (from the request loop's point of view).
+  bool in_call = false, start_on_dispatch = false;
+  uint64_t call_start = 0;
+  unsigned call_group = 0, call_method = 0, call_impl = 0;
+  uint64_t created = 0;
+};
+
+}  // namespace quiesce::os

@@ -1,0 +1,196 @@
+#include "run/results_writer.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace quiesce::run {
+
+namespace {
+using json = nlohmann::ordered_json;
+
+template <unsigned kSub>
+json latency_json(const os::LatencyHistogram<kSub>& h) {
+  return {{"count", h.count()},      {"mean", h.mean()},           {"p50", h.percentile(0.5)},
+          {"p90", h.percentile(0.9)}, {"p99", h.percentile(0.99)}, {"max", h.max()}};
+}
+
+std::string counter_header() {
+  std::string s;
+  mem::for_each_counter(mem::CoherenceCounters{}, [&](const char* name, const char*, const char*, uint64_t) {
+    s += ',';
+    s += name;
+  });
+  return s;
+}
+
+std::string counter_row(const mem::CoherenceCounters& c) {
+  std::string s;
+  mem::for_each_counter(c, [&](const char*, const char*, const char*, uint64_t v) { s += fmt::format(",{}", v); });
+  return s;
+}
+
+json summary(const ScenarioRun& r) {
+  const auto& k = r.kernel();
+  const auto& res = r.result();
+  const auto& sc = r.scenario();
+  const uint64_t end = r.duration_cycles();
+  const double us_per_cycle = 1e6 / sc.machine.clock_hz;
+  const double measured_ms = (sc.run.duration_us - sc.run.warmup_us) / 1000.0;
+  json j;
+  j["quiesce_version"] = kVersion;
+  j["seed"] = sc.run.seed;
+  j["scenario"] = scenario_json(sc);
+
+  uint64_t calls = 0, created = 0, exited = 0, idle = 0, misses = 0, switches = 0, io_blocks = 0, swaps = 0;
+  for (unsigned c = 0; c < sc.machine.cpus; ++c) {
+    const auto& s = k.cpu_stats(c);
+    calls += s.calls, created += s.threads_created, exited += s.threads_exited, idle += s.idle_cycles;
+    switches += s.context_switches, io_blocks += s.io_blocks;
+    misses += k.objects().misses(c);
+    swaps += k.generation(c).swaps();
+  }
+  os::LatencyHistogram<4> swap_intervals;
+  for (unsigned c = 0; c < sc.machine.cpus; ++c) swap_intervals.merge(k.generation(c).swap_intervals());
+  j["simulated"] = {
+      {"cycles", end},
+      {"us", sc.run.duration_us},
+      {"instructions", res.instructions},
+      {"calls", calls},
+      {"calls_per_ms", measured_ms > 0 ? static_cast<double>(calls) / (sc.run.duration_us / 1000.0) : 0.0},
+      {"threads_created", created},
+      {"threads_exited", exited},
+      {"threads_live_at_end", k.live_threads()},
+      {"context_switches", switches},
+      {"io_blocks", io_blocks},
+      {"translation_misses", misses},
+      {"idle_fraction", static_cast<double>(idle) / static_cast<double>(end * sc.machine.cpus)},
+      {"os_memory_bytes", k.heap_used()},
+      {"coherence_violations", res.coherence_violations}};
+  j["generations"] = {{"token_rounds", k.token().rounds()},
+                      {"round_cycles", latency_json(k.token().round_cycles())},
+                      {"round_us_p50", static_cast<double>(k.token().round_cycles().percentile(0.5)) * us_per_cycle},
+                      {"local_swaps", swaps},
+                      {"swap_interval_cycles", latency_json(swap_intervals)}};
+
+  json objects = json::array();
+  const auto& groups = k.groups();
+  for (unsigned g = 0; g < groups.size(); ++g) {
+    const auto& impl = k.implementations()[groups[g].impl];
+    json methods = json::array();
+    for (unsigned m = 0; m < impl.methods.size(); ++m) {
+      const auto& ms = k.method_stats(g, m);
+      methods.push_back({{"name", impl.methods[m].name},
+                         {"calls", ms.calls},
+                         {"nested_calls", ms.nested},
+                         {"calls_per_ms", measured_ms > 0 ? static_cast<double>(ms.calls) / measured_ms : 0.0},
+                         {"latency_cycles", latency_json(ms.latency)}});
+    }
+    objects.push_back({{"name", groups[g].name},
+                       {"implementation", impl.name},
+                       {"instances", groups[g].count},
+                       {"root", impl.root == os::RootKind::Shared ? "shared" : "per_cpu"},
+                       {"methods", methods}});
+  }
+  j["objects"] = objects;
+  json factories = json::array();
+  for (const auto& f : k.factories())
+    factories.push_back({{"class", f.class_name()}, {"version", f.version()}, {"instances", f.instances().size()}});
+  j["factories"] = factories;
+  return j;
+}
+
+std::string calls_csv(const ScenarioRun& r) {
+  const auto& k = r.kernel();
+  const double us_per_cycle = 1e6 / r.scenario().machine.clock_hz;
+  std::string s =
+      "window,start_us,end_us,calls,calls_per_ms,latency_mean_cycles,latency_p50_cycles,latency_p90_cycles,"
+      "latency_p99_cycles,latency_max_cycles,threads_created\n";
+  const auto& w = k.windows();
+  for (size_t i = 0; i < w.size(); ++i) {
+    const double start = static_cast<double>(i * k.window_cycles()) * us_per_cycle;
+    const double end = std::min(static_cast<double>((i + 1) * k.window_cycles()) * us_per_cycle, r.scenario().run.duration_us);
+    const double ms = (end - start) / 1000.0;
+    s += fmt::format("{},{:.4f},{:.4f},{},{:.3f},{:.1f},{},{},{},{},{}\n", i, start, end, w[i].calls,
+                     ms > 0 ? static_cast<double>(w[i].calls) / ms : 0.0, w[i].latency.mean(),
+                     w[i].latency.percentile(0.5), w[i].latency.percentile(0.9), w[i].latency.percentile(0.99),
+                     w[i].latency.max(), w[i].threads_created);
+  }
+  return s;
+}
+
+std::string cpus_csv(const ScenarioRun& r) {
+  const auto& k = r.kernel();
+  std::string s =
+      "cpu,instructions,cycles,idle_cycles,calls,threads_created,threads_exited,context_switches,translation_misses,"
+      "io_points,io_blocks,backlogged,backlog_peak,generation_swaps,syncs" +
+      counter_header() + "\n";
+  for (const auto& c : r.result().cpus) {
+    const auto& o = k.cpu_stats(c.id);
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", c.id, c.instructions, c.cycles, o.idle_cycles,
+                     o.calls, o.threads_created, o.threads_exited, o.context_switches, k.objects().misses(c.id),
+                     o.io_points, o.io_blocks, o.backlogged, o.backlog_peak, k.generation(c.id).swaps(), c.syncs) +
+         counter_row(c.counters) + "\n";
+  }
+  return s;
+}
+
+// Regions of the same name (the reps of a group, say) are one row.
+std::string regions_csv(const ScenarioRun& r) {
+  struct Row {
+    uint64_t start, bytes = 0;
+    unsigned parts = 0;
+    mem::CoherenceCounters c{};
+  };
+  std::map<std::string, Row> rows;
+  std::vector<std::string> order;
+  for (const auto& g : r.result().regions) {
+    auto [it, fresh] = rows.try_emplace(g.name, Row{g.start});
+    if (fresh) order.push_back(g.name);
+    Row& row = it->second;
+    row.bytes += g.bytes;
+    ++row.parts;
+    row.c += g.counters;
+  }
+  std::string s = "region,start,bytes,parts" + counter_header() + "\n";
+  for (const auto& name : order) {
+    const Row& row = rows[name];
+    s += fmt::format("{},0x{:x},{},{}", name, row.start, row.bytes, row.parts) + counter_row(row.c) + "\n";
+  }
+  return s;
+}
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp));
+    f << text;
+    f.flush();
+    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("cannot rename {} to {}", tmp, path));
+}
+
+void write_results(const ScenarioRun& r, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", dir, ec.message()));
+  write_file_atomically(dir + "/summary.json", summary(r).dump(2) + "\n");
+  write_file_atomically(dir + "/calls.csv", calls_csv(r));
+  write_file_atomically(dir + "/cpus.csv", cpus_csv(r));
+  write_file_atomically(dir + "/regions.csv", regions_csv(r));
+  const auto& res = r.result();
+  const json host = {{"host_seconds", res.host_seconds},
+                     {"instructions", res.instructions},
+                     {"simulated_mips", res.host_seconds > 0 ? static_cast<double>(res.instructions) / res.host_seconds / 1e6 : 0.0},
+                     {"quiesce_version", kVersion}};
+  write_file_atomically(dir + "/host.json", host.dump(2) + "\n");
+}
+
+}  // namespace quiesce::run

@@ -1,0 +1,45 @@
+#include "run/scenario_run.h"
+
+#include <cmath>
+
+namespace quiesce::run {
+
+namespace {
+constexpr uint64_t kHeapAlign = uint64_t{1} << 20;
+}
+
+ScenarioRun::ScenarioRun(const scenario::Scenario& s) : s_(s) {
+  machine_ = std::make_unique<platform::Machine>(
+      s.machine, ppc::Environment_if::HostCallWindow{os::OsKernel::kHostCallBase, os::OsKernel::kHostCallBytes});
+  uint64_t heap_base = kHeapAlign;
+  const ppc::LoadedProgram* program = nullptr;
+  if (!s.os.guest_elf.empty()) {
+    machine_->load(s.os.guest_elf);
+    program = &machine_->program();
+    heap_base = (program->highest + kHeapAlign - 1) & ~(kHeapAlign - 1);
+  }
+  os::KernelParams p;
+  p.cpus = s.machine.cpus;
+  p.clock_hz = s.machine.clock_hz;
+  p.line_bytes = s.machine.hierarchy.line_bytes;
+  p.heap_base = heap_base;
+  p.heap_limit = machine_->stack_floor();
+  p.program = program;
+  if (p.heap_base >= p.heap_limit)
+    throw os::GuestHeapExhausted("no guest memory is left for OS structures (raise machine.memory.size_mib)");
+  kernel_ = std::make_unique<os::OsKernel>(machine_->guest_memory(), machine_->memory_system().regions(), p, s.os,
+                                           s.implementations, s.objects, s.workloads, s.run, s.outputs);
+  machine_->attach_host(*kernel_);
+  for (unsigned c = 0; c < s.machine.cpus; ++c) kernel_->boot(machine_->hart(c));
+}
+
+uint64_t ScenarioRun::duration_cycles() const {
+  return static_cast<uint64_t>(std::llround(s_.run.duration_us * s_.machine.clock_hz / 1e6));
+}
+
+const platform::RunResult& ScenarioRun::run(const std::function<void(double)>& progress) {
+  result_ = machine_->run(std::max<uint64_t>(1, duration_cycles()), progress);
+  return result_;
+}
+
+}  // namespace quiesce::run

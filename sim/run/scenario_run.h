@@ -1,0 +1,32 @@
+// One run of a scenario: the machine, the guest ELF of `symbol` methods (if
+// any), and the OS kernel on top, run for the scenario's duration.
+#pragma once
+#include <memory>
+
+#include "os_model/os_kernel.h"
+#include "platform/machine.h"
+#include "scenario/scenario.h"
+
+namespace quiesce::run {
+
+class ScenarioRun {
+ public:
+  // Builds everything (throws BuildError, ConfigError, LoadError, GuestHeapExhausted on bad input).
+  explicit ScenarioRun(const scenario::Scenario& s);
+  // Progress is reported through `progress(simulated fraction)` now and then, if given.
+  const platform::RunResult& run(const std::function<void(double)>& progress = {});
+
+  const scenario::Scenario& scenario() const { return s_; }
+  const platform::RunResult& result() const { return result_; }
+  const os::OsKernel& kernel() const { return *kernel_; }
+  platform::Machine& machine() { return *machine_; }
+  uint64_t duration_cycles() const;
+
+ private:
+  scenario::Scenario s_;
+  std::unique_ptr<platform::Machine> machine_;
+  std::unique_ptr<os::OsKernel> kernel_;
+  platform::RunResult result_;
+};
+
+}  // namespace quiesce::run
