@@ -127,3 +127,53 @@ TEST_CASE("a Default Object call without a valid LTT entry in r11 is a trap", "[
   REQUIRE(h.run(1'000'000) == ppc::StopReason::Trapped);
   CHECK(h.trap().what.find("not an LTT entry") != std::string::npos);
 }
+
+// The figures of the object layer's call costs (printed; reproduce with
+// `build/tests/quiesce_unit_tests "[figure]"`): a call through the
+// translation tables vs a direct call of the same method, and the first call
+// on a CPU (the miss). K42 claims the DREF costs only its indirection.
+TEST_CASE("figure: a DREF call costs a few loads over a direct call; the first call on a CPU costs the miss",
+          "[os][clustered][figure]") {
+  System s;
+  const unsigned coid = s.com.create("counter", os::RootKind::PerCpu, s.vtable, 8);
+  constexpr unsigned kCalls = 1000;
+  // One loop per variant, CTR-counted; both end in sc.
+  auto loop = [&](uint64_t at, std::vector<uint32_t> call) {
+    std::vector<uint32_t> code{li(5, kCalls), mtctr(5)};
+    const size_t top = code.size();
+    code.push_back(mfctr(30));  // the callee may use CTR: keep the count in r30
+    for (uint32_t w : call) code.push_back(w);
+    code.push_back(mtctr(30));
+    code.push_back(bdnz(-4 * static_cast<int64_t>(code.size() - top)));
+    code.push_back(sc());
+    s.place(at, code);
+  };
+  // Each run starts where the last ended: the memory system's timing is in absolute cycles.
+  uint64_t now = 1'000'000;
+  auto run = [&](uint64_t at) {
+    ppc::Hart h(0, s.memory, s.caches, s.env, s.icache, ppc::CoreTiming{});
+    h.advance_to(now);
+    h.state().pc = at;
+    h.state().gpr[13] = s.com.tables().ltt_base(0);
+    REQUIRE(h.run(~uint64_t{0} >> 1) == ppc::StopReason::Exited);
+    const uint64_t took = h.cycle() - now;
+    now = h.cycle();
+    return took;
+  };
+  const uint64_t cold = s.call(0, coid, 1);  // the first call: a miss through the Default Object
+  const uint64_t warm = s.call(0, coid, 1);  // the same code again, the rep installed
+  const uint64_t rep = s.ltt(0, coid);
+  loop(0x20000, os::dref_call(coid, 0));
+  // Direct: this in r3, then bl to the method (the call site knows its target).
+  const int64_t to_method = static_cast<int64_t>(kMethod) - static_cast<int64_t>(0x30000 + 4 * 6);
+  loop(0x30000, {lis(3, static_cast<int64_t>(rep >> 16)), ori(3, 3, static_cast<uint32_t>(rep & 0xffff)), nop(), bl(to_method)});
+  run(0x20000), run(0x30000);  // warm the caches
+  const double dref = static_cast<double>(run(0x20000)) / kCalls, direct = static_cast<double>(run(0x30000)) / kCalls;
+  std::printf("figure: call through the translation tables %.2f cycles, direct call %.2f cycles (+%.2f); "
+              "first call on a CPU %llu cycles more than a warm one\n",
+              dref, direct, dref - direct, static_cast<unsigned long long>(cold - warm));
+  CHECK(s.count(rep) == 2 + 4 * kCalls);  // both loops really called the method
+  CHECK(dref > direct);
+  CHECK(dref - direct < 15);  // three dependent L1 loads and an indirect branch
+  CHECK(cold - warm > 150);   // the miss handler: lock, GTT, root, LTT store, redo
+}
