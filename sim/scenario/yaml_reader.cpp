@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,21 +19,41 @@ std::string join_path(const std::string& parent, std::string_view key) {
   return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
 }
 
-// True when `path` is `prefix` or lies under it ("" is above everything).
+// True when `path` is `prefix` or lies under it ("" is above everything; "a.b[1].c" is under "a.b").
 bool under(const std::string& path, const std::string& prefix) {
-  return prefix.empty() || path == prefix ||
-         (path.size() > prefix.size() && path.starts_with(prefix) && path[prefix.size()] == '.');
+  if (prefix.empty() || path == prefix) return true;
+  const char next = path.size() > prefix.size() && path.starts_with(prefix) ? path[prefix.size()] : '\0';
+  return next == '.' || next == '[';
 }
 
-// Long or odd text (a garbage key, a pasted blob) is cut and escaped in messages.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 60)) {
-    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') out += fmt::format("\\x{:02x}", c);
-    else out += static_cast<char>(c);
+// One step of a --set path: a key, then the list indices that follow it ("mix[2]").
+struct Step {
+  std::string key;
+  std::vector<size_t> index;
+};
+
+std::vector<Step> parse_path(const std::string& path, const std::string& label) {
+  std::vector<Step> steps;
+  for (size_t start = 0;;) {
+    const size_t dot = path.find('.', start);
+    const std::string seg = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    Step step{seg.substr(0, seg.find('[')), {}};
+    if (step.key.empty()) throw ScenarioError(fmt::format("{}: empty key in the path '{}'", label, path));
+    for (size_t i = step.key.size(); i < seg.size();) {
+      const size_t close = seg.find(']', i);
+      size_t n = 0;
+      const char* first = seg.data() + i + 1;
+      const char* last = seg.data() + (close == std::string::npos ? i + 1 : close);
+      const auto [end, ec] = std::from_chars(first, last, n);
+      if (seg[i] != '[' || close == std::string::npos || first == last || ec != std::errc{} || end != last)
+        throw ScenarioError(fmt::format("{}: bad list index in the path '{}' (expected KEY[N])", label, path));
+      step.index.push_back(n);
+      i = close + 1;
+    }
+    steps.push_back(std::move(step));
+    if (dot == std::string::npos) return steps;
+    start = dot + 1;
   }
-  if (s.size() > 60) out += "...";
-  return out;
 }
 
 // YAML is text: refuse control bytes and malformed UTF-8 with a position
@@ -72,6 +93,16 @@ std::string read_limited(const std::string& path) {
 }
 
 }  // namespace
+
+std::string shown(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 60)) {
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  if (s.size() > 60) out += "...";
+  return out;
+}
 
 std::string describe(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
@@ -141,32 +172,36 @@ void Document::apply_set(const std::string& spec, std::string label) {
   if (label.empty()) label = "--set " + spec;
   const auto eq = spec.find('=');
   if (eq == std::string::npos) throw ScenarioError(label + ": expected KEY.PATH=VALUE");
-  const std::string path = spec.substr(0, eq);
-  std::vector<std::string> keys;
-  for (size_t start = 0;;) {
-    const size_t dot = path.find('.', start);
-    keys.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (keys.back().empty()) throw ScenarioError(fmt::format("{}: empty key in the path '{}'", label, path));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
+  const std::vector<Step> steps = parse_path(spec.substr(0, eq), label);
   YAML::Node value;
   try {
     value = YAML::Load(spec.substr(eq + 1));
   } catch (const YAML::Exception& e) {
     throw ScenarioError(fmt::format("{}: the value is not valid YAML: {}", label, e.msg));
   }
-  // Walk (creating maps where needed) to the parent of the last key, then merge.
-  // Handles are moved with reset(): assigning a yaml-cpp Node rewrites the node it refers to.
+  // Walk (creating maps where needed; lists are only indexed, never grown) to the
+  // target, then merge. Handles are moved with reset(): assigning a yaml-cpp Node
+  // rewrites the node it refers to.
   if (!root_.IsMap()) root_.reset(YAML::Node(YAML::NodeType::Map));
   YAML::Node at;
   at.reset(root_);
-  for (size_t i = 0; i + 1 < keys.size(); ++i) {
-    YAML::Node child = at[keys[i]];
+  std::string path;  // normalised as the readers name it: "a.b[1].c"
+  for (size_t i = 0; i < steps.size(); ++i) {
+    path = join_path(path, steps[i].key);
+    YAML::Node child = at[steps[i].key];
+    for (const size_t n : steps[i].index) {
+      if (!child.IsSequence())
+        throw ScenarioError(fmt::format("{}: {}: cannot take element [{}] of {}", label, path, n, describe(child)));
+      if (n >= child.size())
+        throw ScenarioError(fmt::format("{}: {}: no element [{}]; the list has {}", label, path, n, child.size()));
+      YAML::Node element = child[n];
+      child.reset(element);
+      path += fmt::format("[{}]", n);
+    }
+    if (i + 1 == steps.size()) return merge(child, value, path, label);
     if (!child.IsMap()) child = YAML::Node(YAML::NodeType::Map);  // an override replaces a scalar parent
     at.reset(child);
   }
-  merge(at[keys.back()], value, path, label);
 }
 
 void Document::merge(YAML::Node target, const YAML::Node& value, const std::string& path, const std::string& label) {
@@ -181,6 +216,10 @@ void Document::merge(YAML::Node target, const YAML::Node& value, const std::stri
     target = value;
     overrides_.push_back({path, label});  // each leaf remembers who set it, for where()
   }
+}
+
+bool Document::overridden(const std::string& path) const {
+  return std::any_of(overrides_.begin(), overrides_.end(), [&](const Override& o) { return under(path, o.path); });
 }
 
 std::string Document::where(const std::string& path, const YAML::Node& node) const {
@@ -248,6 +287,20 @@ YAML::Node MapReader::node(std::string_view key) {
   return e ? e->value : YAML::Node(YAML::NodeType::Undefined);
 }
 
+ListReader MapReader::list(std::string_view key) {
+  const Entry* e = find(key);
+  if (!e) return ListReader(*doc_, YAML::Node(), node_, path_of(key));
+  if (!e->value.IsNull() && !e->value.IsSequence())
+    doc_->fail(path_of(key), e->value, "expected a list, found " + describe(e->value));
+  return ListReader(*doc_, e->value, at(*e), path_of(key));
+}
+
+std::vector<std::string> MapReader::keys() {
+  std::vector<std::string> out;
+  for (Entry& e : entries_) e.used = true, out.push_back(e.key);
+  return out;
+}
+
 const YAML::Node& MapReader::scalar(const Entry& e, const std::string& expected) const {
   if (!e.value.IsScalar()) doc_->fail(path_of(e.key), at(e), fmt::format("expected {}, found {}", expected, describe(e.value)));
   return e.value;
@@ -270,13 +323,28 @@ uint64_t MapReader::read_uint(std::string_view key, uint64_t def, uint64_t lo, u
 }
 
 double MapReader::real(std::string_view key, double def, double lo, double hi) {
+  return read_real(key, def, lo, hi, false);
+}
+
+double MapReader::positive(std::string_view key, double def, double hi) { return read_real(key, def, 0, hi, true); }
+
+double MapReader::read_real(std::string_view key, double def, double lo, double hi, bool open_lo) {
   const Entry* e = find(key);
   if (!e) return def;
-  const std::string expected = fmt::format("a number {}..{}", lo, hi);
+  const std::string expected = fmt::format("a number {}{}..{}", open_lo ? ">" : "", lo, hi);
   const std::string& s = scalar(*e, expected).Scalar();
   double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || !(v >= lo && v <= hi))
+  // YAML spells infinity .inf (.Inf, .INF); from_chars's own "inf" and "nan" are not YAML numbers.
+  const size_t sign = s.starts_with('-') || s.starts_with('+');
+  const std::string_view mag = std::string_view(s).substr(sign);
+  bool ok = mag == ".inf" || mag == ".Inf" || mag == ".INF";
+  if (ok) {
+    v = s[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+  } else {
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    ok = ec == std::errc{} && end == s.data() + s.size() && std::isfinite(v);
+  }
+  if (!ok || !(v >= lo && v <= hi) || (open_lo && v == lo))
     doc_->fail(path_of(key), at(*e), fmt::format("expected {}, found {}", expected, describe(e->value)));
   return v;
 }
@@ -321,5 +389,35 @@ void MapReader::fail(std::string_view key, const std::string& msg) const {
   const Entry* e = peek(key);
   doc_->fail(path_of(key), e ? at(*e) : node_, msg);
 }
+
+void MapReader::fail_key(std::string_view key, const std::string& msg) const {
+  const Entry* e = peek(key);
+  doc_->fail(path_of(shown(key)), e ? e->key_node : node_, msg);
+}
+
+void MapReader::fail(const std::string& msg) const { doc_->fail(path_, node_, msg); }
+
+// --- ListReader ---
+
+ListReader::ListReader(const Document& doc, const YAML::Node& node, const YAML::Node& mark, std::string path)
+    : doc_(&doc), node_(node), mark_(mark), path_(std::move(path)) {}
+
+std::string ListReader::path_of(size_t i) const { return fmt::format("{}[{}]", path_, i); }
+
+MapReader ListReader::map(size_t i, std::string_view expected) const {
+  const YAML::Node e = node_[i];
+  if (!e.IsMap()) fail(i, fmt::format("expected {}, found {}", expected, describe(e)));
+  return MapReader(*doc_, e, path_of(i));
+}
+
+std::string ListReader::scalar(size_t i, const std::string& expected) const {
+  const YAML::Node e = node_[i];
+  if (!e.IsScalar()) fail(i, fmt::format("expected {}, found {}", expected, describe(e)));
+  return e.Scalar();
+}
+
+void ListReader::fail(size_t i, const std::string& msg) const { doc_->fail(path_of(i), node_[i], msg); }
+
+void ListReader::fail(const std::string& msg) const { doc_->fail(path_, node_.IsSequence() ? node_ : mark_, msg); }
 
 }  // namespace quiesce::scenario
