@@ -1,14 +1,61 @@
 #include "scenario/scenario.h"
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include <fmt/format.h>
+
 #include "scenario/machine_section.h"
+#include "scenario/os_sections.h"
 
 namespace quiesce::scenario {
+namespace {
+
+bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; }
+
+// The name is a directory, results/<name>: no '/', no "." or "..", no hidden files.
+bool valid_name(const std::string& s) {
+  return !s.empty() && s.size() <= 100 && s[0] != '.' && std::all_of(s.begin(), s.end(), name_char);
+}
+
+// The file's stem with anything a name may not hold replaced by '_'.
+std::string default_name(const Document& doc) {
+  std::string stem = std::filesystem::path(doc.file()).stem().string().substr(0, 100);
+  for (char& c : stem)
+    if (!name_char(c)) c = '_';
+  if (!stem.empty() && stem[0] == '.') stem[0] = '_';
+  return stem.empty() ? "scenario" : stem;
+}
+
+}  // namespace
 
 Scenario read_scenario(const Document& doc) {
   MapReader top(doc, doc.root(), "");
   Scenario s;
-  s.machine = read_machine(top.map("machine"));
+  s.name = top.string("name", default_name(doc));
+  if (!valid_name(s.name))
+    top.fail("name", fmt::format("expected letters, digits, '_', '-' and '.' (not first), at most 100, found \"{}\"",
+                                 shown(s.name)));
+  // A misspelt section is reported before the references it leaves dangling.
+  MapReader machine = top.map("machine"), os = top.map("os"), implementations = top.map("implementations"),
+            objects = top.map("objects"), workloads = top.map("workloads");
+  ListReader events = top.list("events");
+  MapReader run = top.map("run"), outputs = top.map("outputs");
   top.finish();
+
+  s.machine = read_machine(machine);
+  ppc::SymbolTable guest;
+  s.os = read_os(os, doc, s.machine, guest);
+  std::vector<CallPlace> calls;
+  s.implementations = read_implementations(implementations, s.machine, s.os, guest, calls);
+  s.objects = read_objects(objects, s.implementations);
+  const Catalog catalog(s.implementations, s.objects);
+  s.workloads = read_workloads(workloads, s.machine, catalog);
+  read_events(events);
+  s.run = read_run(run);
+  s.outputs = read_outputs(outputs, s.run);
+  check_nested_calls(calls, catalog);
   return s;
 }
 

@@ -1,0 +1,78 @@
+// The scenario's OS-layer sections bound to the plain structs of
+// os_model/os_spec.h: os, implementations, objects, workloads, events, run,
+// outputs. Each reader checks its own keys and ranges; references into earlier
+// sections are checked as they are read (objects -> implementations, workload
+// mixes -> objects and methods), while nested calls, which may name objects
+// declared later, keep their place and are checked by check_nested_calls once
+// everything is read. Keys, ranges and units: scenarios/README.md.
+#pragma once
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cpu_ppc64/elf_loader.h"
+#include "os_model/os_spec.h"
+#include "platform/machine.h"
+#include "scenario/yaml_reader.h"
+
+namespace quiesce::scenario {
+
+// Where a nested call was written (the reader of its `calls[i]` map), for errors after reading.
+struct CallPlace {
+  size_t implementation, method, call;  // indices into implementations, methods, calls
+  MapReader at;
+};
+
+// The implementations and objects, for resolving references with a did-you-mean.
+class Catalog {
+ public:
+  Catalog(const std::vector<os::ImplementationSpec>& implementations, const std::vector<os::ObjectSpec>& objects);
+  // Index of the implementation of `object` (which must exist).
+  size_t implementation_of(const std::string& object) const;
+  // Fails at `at.object` unless it names an object, at `at.method` unless that
+  // object's implementation has the method; returns the method's index.
+  size_t check_target(const MapReader& at, const std::string& object, const std::string& method) const;
+  const std::vector<os::ImplementationSpec>& implementations() const { return implementations_; }
+
+ private:
+  const std::vector<os::ImplementationSpec>& implementations_;
+  const std::vector<os::ObjectSpec>& objects_;
+  std::unordered_map<std::string, size_t> object_impl_;  // object -> index of its implementation
+};
+
+// `guest` receives the symbols of os.guest_elf, for checking method symbols.
+os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineConfig& machine, ppc::SymbolTable& guest);
+std::vector<os::ImplementationSpec> read_implementations(MapReader m, const platform::MachineConfig& machine,
+                                                         const os::OsConfig& os, const ppc::SymbolTable& guest,
+                                                         std::vector<CallPlace>& calls);
+std::vector<os::ObjectSpec> read_objects(MapReader m, const std::vector<os::ImplementationSpec>& implementations);
+std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::MachineConfig& machine,
+                                             const Catalog& catalog);
+void read_events(ListReader events);
+os::RunSpec read_run(MapReader m);
+os::OutputsSpec read_outputs(MapReader m, const os::RunSpec& run);
+
+// Every nested call names an object and one of its methods; there are no call
+// cycles; one top-level call executes at most kMaxCallTree method bodies.
+inline constexpr uint64_t kMaxCallTree = 100000;
+void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& catalog);
+
+// --- shared by the section readers ---
+
+// Implementation, method, object and workload names: [A-Za-z_][A-Za-z0-9_]*.
+bool is_identifier(const std::string& s);
+// Fails at the key unless it is an identifier.
+void check_name(const MapReader& m, const std::string& key);
+// "; did you mean 'x'?", "; known: a, b, c" or "; there are none".
+std::string hint(const std::string& word, const std::vector<std::string>& known);
+// The string value of a key the map must have.
+std::string required_string(MapReader& m, std::string_view key);
+
+template <class Spec>
+std::vector<std::string> names_of(const std::vector<Spec>& specs) {
+  std::vector<std::string> out;
+  for (const auto& s : specs) out.push_back(s.name);
+  return out;
+}
+
+}  // namespace quiesce::scenario
