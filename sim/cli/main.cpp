@@ -102,6 +102,18 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
   return r.exit_code;
 }
 
+// `quiesce validate FILE [--set K=V]...`: reads the whole scenario and says what it holds.
+int run_validate(const std::string& file, const std::vector<std::string>& sets) {
+  scenario::Document doc = scenario::Document::load_file(file);
+  for (const auto& spec : sets) doc.apply_set(spec);
+  const scenario::Scenario sc = scenario::read_scenario(doc);
+  uint64_t objects = 0;
+  for (const auto& o : sc.objects) objects += o.count;
+  std::printf("%s: ok (%llu objects, %zu workloads, %u cpus)\n", file.c_str(), static_cast<unsigned long long>(objects),
+              sc.workloads.size(), sc.machine.cpus);
+  return 0;
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
@@ -128,6 +140,13 @@ int sc_main(int argc, char* argv[]) {
   machine_flag("--memory-mib", "memory.size_mib", "Guest memory size in MiB (= --set machine.memory.size_mib=N)");
   machine_flag("--quantum", "quantum_cycles", "Cycles a CPU may run ahead of SystemC time (= --set machine.quantum_cycles=N)");
   exec->add_option("--reg", ex.regs, "Set CPU 0's initial register NAME=VALUE (r0..r31, lr, ctr, cr, xer, pc); for test tools");
+  std::string validate_file;
+  std::vector<std::string> validate_sets;
+  auto* validate = app.add_subcommand("validate", "Check a scenario file (and --set overrides) without running it");
+  validate->add_option("file", validate_file, "Scenario file (YAML; see scenarios/README.md)")->required();
+  validate->add_option("--set", validate_sets, "Override a scenario setting KEY.PATH=VALUE (VALUE is YAML); repeatable")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -136,6 +155,7 @@ int sc_main(int argc, char* argv[]) {
   }
   try {
     if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
+    if (*validate) return run_validate(validate_file, validate_sets);
   } catch (const quiesce::scenario::ScenarioError& e) {
     std::fprintf(stderr, "quiesce: %s\n", e.what());
     return kExitBadInput;
