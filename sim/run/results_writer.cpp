@@ -186,8 +186,12 @@ void write_results(const ScenarioRun& r, const std::string& dir) {
   write_file_atomically(dir + "/cpus.csv", cpus_csv(r));
   write_file_atomically(dir + "/regions.csv", regions_csv(r));
   const auto& res = r.result();
+  const double cpu_cycles = static_cast<double>(r.duration_cycles()) * r.scenario().machine.cpus;
   const json host = {{"host_seconds", res.host_seconds},
                      {"instructions", res.instructions},
+                     // Much of a CPU's simulated time is host-modelled OS work or idling, which runs no
+                     // instructions: cycles per host second says how fast simulated time passes.
+                     {"simulated_cpu_cycles_per_second", res.host_seconds > 0 ? cpu_cycles / res.host_seconds : 0.0},
                      {"simulated_mips", res.host_seconds > 0 ? static_cast<double>(res.instructions) / res.host_seconds / 1e6 : 0.0},
                      {"quiesce_version", kVersion}};
   write_file_atomically(dir + "/host.json", host.dump(2) + "\n");
