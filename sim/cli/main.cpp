@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/run_command.h"
+#include "os_model/os_kernel.h"
 #include "platform/machine.h"
 #include "platform/run_stats.h"
 #include "scenario/scenario.h"
@@ -147,6 +149,16 @@ int sc_main(int argc, char* argv[]) {
   validate->add_option("--set", validate_sets, "Override a scenario setting KEY.PATH=VALUE (VALUE is YAML); repeatable")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+  cli::RunOptions ro;
+  auto* run = app.add_subcommand("run", "Run a scenario and write its results directory");
+  run->add_option("scenario", ro.scenario, "Scenario file (YAML; see scenarios/README.md)")->required();
+  run->add_option("-o,--out", ro.out, "Results directory (default: outputs.dir, else results/<scenario name>)")
+      ->type_name("DIR");
+  run->add_option("--set", ro.sets, "Override a scenario setting KEY.PATH=VALUE (VALUE is YAML); repeatable")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  run->add_option("--seed", ro.seed, "Seed of the run's random choices (= --set run.seed=N)")->type_name("N");
+  run->add_flag("-q,--quiet", ro.quiet, "Print nothing on success");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -156,6 +168,7 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
     if (*validate) return run_validate(validate_file, validate_sets);
+    if (*run) return cli::run_command(ro);
   } catch (const quiesce::scenario::ScenarioError& e) {
     std::fprintf(stderr, "quiesce: %s\n", e.what());
     return kExitBadInput;
@@ -163,6 +176,12 @@ int sc_main(int argc, char* argv[]) {
     std::fprintf(stderr, "quiesce: %s\n", e.what());
     return kExitBadInput;
   } catch (const quiesce::platform::ConfigError& e) {
+    std::fprintf(stderr, "quiesce: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const quiesce::os::BuildError& e) {
+    std::fprintf(stderr, "quiesce: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const quiesce::os::GuestHeapExhausted& e) {
     std::fprintf(stderr, "quiesce: %s\n", e.what());
     return kExitBadInput;
   }
