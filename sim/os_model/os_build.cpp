@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cpu_ppc64/encoder.h"
 #include "os_model/method_codegen.h"
 #include "os_model/os_kernel.h"
 
@@ -59,6 +60,10 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
   if (!os.guest_elf.empty() && !program) throw BuildError("os.guest_elf was not loaded");
   toc_ = program ? program->toc : 0;
   std::vector<uint32_t> code = request_loop(kNextCall);
+  const size_t system_loop_at = code.size();
+  code.push_back(ppc::enc::bla(kSystemStep));  // a system thread: one host-modelled step per pass
+  code.push_back(ppc::enc::b(-4));
+  std::vector<std::vector<std::pair<size_t, size_t>>> body_span(impls_.size());  // words [from, to)
   std::vector<std::vector<size_t>> body_at(impls_.size());  // word offset of each generated body, or SIZE_MAX
   call_targets_.resize(impls_.size());
   nested_.resize(impls_.size());
@@ -74,6 +79,7 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
     for (const MethodSpec& m : impl.methods) {
       if (!m.symbol.empty()) {
         body_at[i].push_back(SIZE_MAX);
+        body_span[i].emplace_back(0, 0);
         continue;
       }
       BodyPlan plan{&m, layout, p_.line_bytes, {}, -1, kIoWait};
@@ -88,24 +94,30 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
       }
       body_at[i].push_back(code.size());
       for (uint32_t w : generate_method(plan)) code.push_back(w);
+      body_span[i].emplace_back(body_at[i].back(), code.size());
     }
   }
   const uint64_t at = heap_.allocate("os.code", 4 * code.size());
   for (size_t k = 0; k < code.size(); ++k) heap_.memory().store<uint32_t>(at + 4 * k, code[k]);
   request_loop_ = at;
-  for (unsigned i = 0; i < impls_.size(); ++i) {
+  system_loop_ = at + 4 * system_loop_at;
+  code_ranges_.resize(impls_.size());  for (unsigned i = 0; i < impls_.size(); ++i) {
     const ImplementationSpec& impl = impls_[i];
     const uint64_t vt = heap_.allocate(impl.name + ".vtable", 8 * impl.methods.size());
     for (unsigned m = 0; m < impl.methods.size(); ++m) {
       uint64_t entry = at + 4 * body_at[i][m];
+      const MethodSpec& spec = impl.methods[m];
+      CodeRange range{entry, at + 4 * body_span[i][m].second, !spec.calls.empty() || spec.io.probability > 0};
       if (body_at[i][m] == SIZE_MAX) {
         const ppc::Symbol* s = program ? program->symbols.lookup(impl.methods[m].symbol) : nullptr;
         if (!s || s->data)
           throw BuildError(fmt::format("implementations.{}.methods.{}.symbol: {} has no function '{}'", impl.name,
                                        impl.methods[m].name, os.guest_elf, impl.methods[m].symbol));
         entry = s->addr;
+        range = {s->addr, s->addr + std::max<uint64_t>(s->size, 4), false};  // compiled: `this` not tracked
       }
       heap_.memory().store<uint64_t>(vt + 8 * m, entry);
+      code_ranges_[i].push_back(range);
     }
     vtables_.push_back(vt);
   }
@@ -145,25 +157,42 @@ void OsKernel::build_objects() {
     const ImplementationSpec& impl = impls_[grp.impl];
     const std::string& cls = impl.class_name.empty() ? impl.name : impl.class_name;
     Factory& factory = *std::find_if(factories_.begin(), factories_.end(), [&](const Factory& f) { return f.class_name() == cls; });
-    const unsigned nrefs = static_cast<unsigned>(call_targets_[grp.impl].size());
-    const RepLayout layout = RepLayout::make(impl.state_bytes, nrefs, p_.line_bytes);
     for (unsigned i = 0; i < grp.count; ++i) {
       const std::string name = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, i);
-      RepTemplate t;
-      t.vtable = vtables_[grp.impl];
-      t.shared = heap_.allocate(grp.count == 1 ? grp.name + ".shared" : grp.name + ".shared[]",
-                                std::max<uint64_t>(8, impl.shared_state_bytes));
-      t.bytes = layout.bytes;
-      t.refs_offset = layout.refs;
-      for (unsigned target : call_targets_[grp.impl]) {
-        const ObjectGroup& callee = groups_[target];
-        t.refs.push_back(uint64_t{callee.first + i % callee.count} * TranslationTable::kLttEntryBytes);
-      }
-      t.region = grp.count == 1 ? grp.name + ".rep" : grp.name + "[].rep";
-      const unsigned coid = com_->create(name, impl.root, std::move(t));
+      instance_impl_.push_back(grp.impl);
+      const unsigned coid = com_->create(name, impl.root, rep_template(grp.first + i, grp.impl));
       factory.add(coid);
     }
   }
+}
+
+// The reps instance `coid` gets as implementation `impl`: a fresh shared
+// state, the nested-call references of that instance, the statistics region.
+RepTemplate OsKernel::rep_template(unsigned coid, unsigned impl_index) {
+  const unsigned g = group_of(coid);
+  const ObjectGroup& grp = groups_[g];
+  const ImplementationSpec& impl = impls_[impl_index];
+  const unsigned i = coid - grp.first;
+  const RepLayout layout =
+      RepLayout::make(impl.state_bytes, static_cast<unsigned>(call_targets_[impl_index].size()), p_.line_bytes);
+  RepTemplate t;
+  t.vtable = vtables_[impl_index];
+  t.shared = heap_.allocate(grp.count == 1 ? grp.name + ".shared" : grp.name + "[].shared",
+                            std::max<uint64_t>(8, impl.shared_state_bytes));
+  t.bytes = layout.bytes;
+  t.refs_offset = layout.refs;
+  for (unsigned target : call_targets_[impl_index]) {
+    const ObjectGroup& callee = groups_[target];
+    t.refs.push_back(uint64_t{callee.first + i % callee.count} * TranslationTable::kLttEntryBytes);
+  }
+  t.region = grp.count == 1 ? grp.name + ".rep" : grp.name + "[].rep";
+  return t;
+}
+
+unsigned OsKernel::group_of(unsigned coid) const {
+  auto it = std::upper_bound(groups_.begin(), groups_.end(), coid,
+                             [](unsigned c, const ObjectGroup& g) { return c < g.first; });
+  return static_cast<unsigned>(it - groups_.begin()) - 1;
 }
 
 // Per CPU: thread descriptors, stacks, the run queue and the generation count.

@@ -12,7 +12,11 @@ namespace quiesce::os {
 
 using ppc::HartAction;
 
-void OsKernel::boot(ppc::Hart& h) { h.state().pc = kIdle; }
+void OsKernel::boot(ppc::Hart& h) {
+  if (harts_.size() <= h.id()) harts_.resize(h.id() + 1, nullptr);
+  harts_[h.id()] = &h;
+  h.state().pc = kIdle;
+}
 
 HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
   if (pc - com_->miss_base() < com_->miss_bytes()) return com_->handle_miss(h, pc);
@@ -20,8 +24,67 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
     case kIdle: return on_idle(h);
     case kNextCall: return on_next_call(h);
     case kIoWait: return on_io(h);
-    default: h.raise_trap("branch into an unused kernel entry"); return HartAction::Fault;
+    case kSystemStep: return on_system_step(h);
+    default: break;
   }
+  uint64_t base = kExtensionCalls;
+  for (auto& [count, handler] : extensions_) {
+    if (pc - base < 4 * uint64_t{count} && (pc - base) % 4 == 0) return handler(h, static_cast<unsigned>((pc - base) / 4));
+    base += 4 * uint64_t{count};
+  }
+  h.raise_trap("branch into an unused kernel entry");
+  return HartAction::Fault;
+}
+
+uint64_t OsKernel::add_host_calls(unsigned count, HostCallHandler handler) {
+  uint64_t base = kExtensionCalls;
+  for (const auto& e : extensions_) base += 4 * uint64_t{e.first};
+  if (base + 4 * uint64_t{count} > kHostCallBase + kHostCallBytes)
+    throw std::length_error("the host-call window has no room for more kernel entries");
+  extensions_.emplace_back(count, std::move(handler));
+  return base;
+}
+
+void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, SystemBody body) {
+  system_bodies_.push_back(std::move(body));
+  post(cpu, h.cycle(), EventKind::Spawn, static_cast<unsigned>(system_bodies_.size() - 1));
+}
+
+void OsKernel::wake(unsigned tid, uint64_t cycle) { post(threads_[tid].cpu, cycle, EventKind::Wake, tid); }
+
+void OsKernel::at(unsigned cpu, uint64_t cycle, std::function<void(ppc::Hart&)> fn) {
+  callbacks_.push_back(std::move(fn));
+  post(cpu, cycle, EventKind::Callback, static_cast<unsigned>(callbacks_.size() - 1));
+}
+
+Thread* OsKernel::current(unsigned cpu) {
+  const int c = cpus_[cpu].current;
+  return c < 0 ? nullptr : &threads_[static_cast<unsigned>(c)];
+}
+
+HartAction OsKernel::park_current(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  Thread& t = threads_[static_cast<unsigned>(c.current)];
+  t.regs = h.state();
+  t.state = ThreadState::Blocked;
+  c.current = -1;
+  host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
+  return next_or_idle(h);
+}
+
+HartAction OsKernel::on_system_step(ppc::Hart& h) {
+  Thread* t = current(h.id());
+  if (!t || !t->system) {
+    h.raise_trap("a system-thread step outside a system thread");
+    return HartAction::Fault;
+  }
+  h.state().pc = h.state().lr;
+  switch (system_bodies_[t->system_body](h, *t)) {
+    case Step::Again: return HartAction::Continue;
+    case Step::Block: return park_current(h);
+    case Step::Exit: end_thread(h, *t); return next_or_idle(h);
+  }
+  return HartAction::Fault;
 }
 
 unsigned OsKernel::live_threads() const {
@@ -43,6 +106,7 @@ void OsKernel::kernel_entry(ppc::Hart& h) {
     handle(h, ev);
   }
   token_->poll(h, *c.gen);
+  for (auto& hook : hooks_) hook(h);
 }
 
 void OsKernel::handle(ppc::Hart& h, const Event& ev) {
@@ -57,8 +121,11 @@ void OsKernel::handle(ppc::Hart& h, const Event& ev) {
       if (next < w.stop()) post(h.id(), next, EventKind::Arrival, ev.a);
       break;
     }
+    case EventKind::Callback: callbacks_[ev.a](h); break;
+    case EventKind::Spawn: new_request(h, {0, 0, false, static_cast<int>(ev.a)}); break;
     case EventKind::Wake: {
       Thread& t = threads_[ev.a];
+      if (t.state != ThreadState::Blocked) break;  // already woken
       t.state = ThreadState::Runnable;
       if (t.long_lived && !t.counted) {  // a quiescent long-lived thread starts its next iteration
         t.generation = c.gen->enter(h);
@@ -198,20 +265,22 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   const unsigned tid = c.free.back();
   c.free.pop_back();
   Thread& t = threads_[tid];
-  const Workload& w = workloads_[r.workload];
+  t.system = r.system >= 0;
+  t.system_body = t.system ? static_cast<unsigned>(r.system) : 0;
+  t.forwarded_calls = 0;
   t.regs = ppc::ArchState{};
-  t.regs.pc = request_loop_;
+  t.regs.pc = t.system ? system_loop_ : request_loop_;
   t.regs.gpr[1] = t.stack_top;
   t.regs.gpr[2] = toc_;
   t.regs.gpr[13] = com_->tables().ltt_base(h.id());
   host_store(h, t.stack_top, 0);  // the back chain ends here
   host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
-  t.generation = c.gen->enter(h);
-  t.counted = true;
+  t.counted = !t.system;  // kernel threads never hold a generation back
+  if (t.counted) t.generation = c.gen->enter(h);
   t.long_lived = r.long_lived;
   t.workload = r.workload;
   t.client = r.client;
-  t.calls_left = w.spec().calls_per_request;
+  t.calls_left = t.system ? 0 : workloads_[r.workload].spec().calls_per_request;
   t.in_call = t.start_on_dispatch = false;
   t.created = h.cycle();
   t.state = ThreadState::Runnable;
@@ -232,8 +301,9 @@ void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
   c.free.push_back(t.id);
   c.current = -1;
   ++c.stats.threads_exited;
-  const Workload& w = workloads_[t.workload];
-  if (!t.long_lived && w.spec().kind == WorkloadKind::Closed) {
+  if (t.system) {
+    // nothing to re-issue
+  } else if (const Workload& w = workloads_[t.workload]; !t.long_lived && w.spec().kind == WorkloadKind::Closed) {
     const uint64_t next = h.cycle() + w.think(c.rng);
     if (next < w.stop()) post(h.id(), next, EventKind::ClientRequest, t.workload, t.client);
   }
@@ -276,7 +346,7 @@ void OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   t.in_call = true;
   t.call_group = choice.group;
   t.call_method = choice.method;
-  t.call_impl = g.impl;
+  t.call_impl = instance_impl_[g.first + choice.instance];
 }
 
 void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
@@ -284,6 +354,7 @@ void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
   const uint64_t now = h.cycle();
   if (now >= end_cycles_) return;  // past the run's end (a CPU may run ahead of it within a quantum)
   const uint64_t latency = now - t.call_start;
+  ++calls_total_;
   CpuState& c = cpus_[h.id()];
   ++c.stats.calls;
   WindowStats& w = windows_[now / window_cycles_];

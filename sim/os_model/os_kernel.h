@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <queue>
 #include <string>
@@ -62,7 +63,9 @@ struct KernelParams {
 class OsKernel final : public ppc::Environment_if {
  public:
   static constexpr uint64_t kHostCallBase = 0xffff'ffff'fffe'0000ull, kHostCallBytes = 0x1000;
-  static constexpr uint64_t kIdle = kHostCallBase + 0x800, kNextCall = kIdle + 4, kIoWait = kIdle + 8;
+  static constexpr uint64_t kIdle = kHostCallBase + 0x800, kNextCall = kIdle + 4, kIoWait = kIdle + 8,
+                            kSystemStep = kIdle + 12;
+  static constexpr uint64_t kExtensionCalls = kHostCallBase + 0x900;  // entries handed out by add_host_calls
   static constexpr unsigned kMaxMethods = 64;
 
   OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
@@ -79,6 +82,50 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction system_call(ppc::Hart&) override { return ppc::HartAction::Fault; }
   HostCallWindow host_call_window() const override { return {kHostCallBase, kHostCallBytes}; }
   ppc::HartAction host_call(ppc::Hart& h, uint64_t pc) override;
+
+  // ---- Extension points for the layers above (hot-swap); the OS knows nothing of them. ----
+  using HostCallHandler = std::function<ppc::HartAction(ppc::Hart&, unsigned index)>;
+  // Reserves `count` consecutive host-call entries served by `handler`; returns entry 0's address.
+  uint64_t add_host_calls(unsigned count, HostCallHandler handler);
+  // A system thread's work: one step per dispatch of its loop. Again: run the
+  // next step (the step charged its cycles); Block: leave the CPU until wake();
+  // Exit: the thread ends.
+  enum class Step : uint8_t { Again, Block, Exit };
+  using SystemBody = std::function<Step(ppc::Hart&, Thread&)>;
+  // Creates a system thread on `cpu` (from `h`, on any CPU: the target CPU
+  // creates it at its next kernel entry, paying the creation). Not counted in generations.
+  void spawn_system_thread(ppc::Hart& h, unsigned cpu, SystemBody body);
+  // A blocked thread becomes runnable on its CPU at `cycle` (callable from any CPU).
+  void wake(unsigned tid, uint64_t cycle);
+  // The thread running on h's CPU leaves it, blocked until wake(), with its
+  // registers as they are now; returns what the host-call handler returns.
+  ppc::HartAction park_current(ppc::Hart& h);
+  Thread* current(unsigned cpu);
+  Thread& thread(unsigned id) { return threads_[id]; }
+  // `fn` runs on `cpu` at its first kernel entry at or after `cycle`.
+  void at(unsigned cpu, uint64_t cycle, std::function<void(ppc::Hart&)> fn);
+  // Runs at every kernel entry of every CPU (conditions on the load, say).
+  void add_entry_hook(std::function<void(ppc::Hart&)> fn) { hooks_.push_back(std::move(fn)); }
+  ppc::Hart& hart(unsigned cpu) { return *harts_[cpu]; }
+  GenerationCount& generation(unsigned cpu) { return *cpus_[cpu].gen; }
+  GuestHeap& heap() { return heap_; }
+  const KernelParams& params() const { return p_; }
+  const OsConfig& os_config() const { return os_; }
+  // The implementation an instance runs now (a hot-swap changes it), and the
+  // rep template of instance `coid` built as implementation `impl`.
+  unsigned impl_of(unsigned coid) const { return instance_impl_[coid]; }
+  void set_impl_of(unsigned coid, unsigned impl) { instance_impl_[coid] = impl; }
+  unsigned group_of(unsigned coid) const;
+  RepTemplate rep_template(unsigned coid, unsigned impl);
+  uint64_t vtable(unsigned impl) const { return vtables_[impl]; }
+  // Where each method's code lies ([start, end), and whether it keeps `this` in a frame).
+  struct CodeRange {
+    uint64_t start = 0, end = 0;
+    bool frame = false;
+  };
+  const std::vector<std::vector<CodeRange>>& code_ranges() const { return code_ranges_; }
+  uint64_t calls_completed() const { return calls_total_; }
+  uint64_t calls_issued() const { return call_seq_; }
 
   // Results.
   const std::vector<ObjectGroup>& groups() const { return groups_; }
@@ -100,7 +147,7 @@ class OsKernel final : public ppc::Environment_if {
   uint64_t request_loop_entry() const { return request_loop_; }
 
  private:
-  enum class EventKind : uint8_t { ClientRequest, Arrival, LongLivedStart, Wake };
+  enum class EventKind : uint8_t { ClientRequest, Arrival, LongLivedStart, Wake, Callback, Spawn };
   struct Event {
     uint64_t time, seq;
     EventKind kind;
@@ -110,6 +157,7 @@ class OsKernel final : public ppc::Environment_if {
   struct Request {
     unsigned workload, client;
     bool long_lived;
+    int system = -1;  // index of a system body, for system threads
   };
   struct CpuState {
     int current = -1;
@@ -133,6 +181,7 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction on_idle(ppc::Hart& h);
   ppc::HartAction on_next_call(ppc::Hart& h);
   ppc::HartAction on_io(ppc::Hart& h);
+  ppc::HartAction on_system_step(ppc::Hart& h);
 
   // Scheduling.
   void kernel_entry(ppc::Hart& h);
@@ -164,6 +213,15 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::vector<std::vector<std::pair<unsigned, unsigned>>>> nested_;  // [impl][method] -> (group, method) executions
   std::vector<std::vector<unsigned>> call_targets_;     // [impl] -> group of each nested-call reference
   std::vector<IoWait> io_points_;
+  std::vector<std::vector<CodeRange>> code_ranges_;  // [impl][method]
+  std::vector<unsigned> instance_impl_;              // [coid]
+  uint64_t system_loop_ = 0;                         // guest loop of system threads
+  std::vector<std::pair<unsigned, HostCallHandler>> extensions_;  // entry count, handler
+  std::vector<SystemBody> system_bodies_;                         // by Request::system
+  std::vector<std::function<void(ppc::Hart&)>> callbacks_;        // by Callback event
+  std::vector<std::function<void(ppc::Hart&)>> hooks_;
+  std::vector<ppc::Hart*> harts_;
+  uint64_t calls_total_ = 0;
   uint64_t request_loop_ = 0, toc_ = 0;
   std::vector<Thread> threads_;
   std::vector<CpuState> cpus_;
