@@ -25,6 +25,12 @@ uint64_t Root::rep_for(unsigned cpu, GuestHeap& heap) {
   return rep;
 }
 
+void Root::adopt(unsigned cpu, uint64_t rep) {
+  uint64_t& slot = reps_[kind_ == RootKind::Shared ? 0 : cpu];
+  if (!slot) ++created_;
+  slot = rep;
+}
+
 ClusteredObjectManager::ClusteredObjectManager(GuestHeap& heap, unsigned cpus, unsigned capacity, unsigned methods,
                                                uint64_t host_call_base, MissCosts costs)
     : heap_(heap),
@@ -53,6 +59,7 @@ unsigned ClusteredObjectManager::create(std::string name, RootKind kind, RepTemp
     throw GuestHeapExhausted(fmt::format("object {}: the translation tables hold {} objects", name, tt_.capacity()));
   const auto coid = static_cast<unsigned>(roots_.size());
   roots_.push_back(std::make_unique<Root>(std::move(name), kind, std::move(rep), tt_.cpus()));
+  installed_.emplace_back(tt_.cpus(), false);
   heap_.memory().store<uint64_t>(tt_.gtt_entry(coid), coid);  // the GTT names the root by its COID
   return coid;
 }
@@ -69,12 +76,17 @@ ppc::HartAction ClusteredObjectManager::handle_miss(ppc::Hart& h, uint64_t pc) {
                              s.gpr[TranslationTable::kLttEntryRegister], cpu));
     return ppc::HartAction::Fault;
   }
-  ++misses_[cpu];
   auto& memory = heap_.memory();
   // Take the GTT entry's miss-handling lock for reading: an atomic update of
-  // its reader count (hot-swap takes it for writing).
+  // its reader count. While a hot-swap holds it for writing, spin: the call
+  // comes back here after a short wait.
   const uint64_t lock = tt_.gtt_lock(coid);
   h.timed_access(AccessKind::Larx, lock, 8);
+  if (memory.load<uint64_t>(lock) & kWriterBit) {
+    h.charge(costs_.lock_retry);
+    return ppc::HartAction::Continue;  // pc unchanged: the same miss again, later
+  }
+  ++misses_[cpu];
   h.timed_access(AccessKind::Stcx, lock, 8);
   memory.store<uint64_t>(lock, memory.load<uint64_t>(lock) + 1);
   h.timed_access(AccessKind::Load, tt_.gtt_entry(coid), 8);
@@ -82,6 +94,7 @@ ppc::HartAction ClusteredObjectManager::handle_miss(ppc::Hart& h, uint64_t pc) {
   const uint64_t entry = tt_.ltt_entry(cpu, coid);
   h.timed_access(AccessKind::Store, entry, 8);
   memory.store<uint64_t>(entry, rep);
+  installed_[coid][cpu] = true;
   h.timed_access(AccessKind::LwSync, 0, 0);
   h.timed_access(AccessKind::Larx, lock, 8);
   h.timed_access(AccessKind::Stcx, lock, 8);
@@ -94,6 +107,27 @@ ppc::HartAction ClusteredObjectManager::handle_miss(ppc::Hart& h, uint64_t pc) {
   s.gpr[3] = rep;
   s.pc = memory.load<uint64_t>(vtable + 8 * method);
   return ppc::HartAction::Continue;
+}
+
+std::unique_ptr<Root> ClusteredObjectManager::replace_root(unsigned coid, std::unique_ptr<Root> root) {
+  std::swap(roots_[coid], root);
+  return root;
+}
+
+bool ClusteredObjectManager::try_lock_for_writing(ppc::Hart& h, unsigned coid) {
+  auto& memory = heap_.memory();
+  const uint64_t lock = tt_.gtt_lock(coid);
+  h.timed_access(AccessKind::Larx, lock, 8);
+  if (memory.load<uint64_t>(lock) != 0) return false;  // misses in progress (or another writer)
+  h.timed_access(AccessKind::Stcx, lock, 8);
+  memory.store<uint64_t>(lock, kWriterBit);
+  return true;
+}
+
+void ClusteredObjectManager::unlock_for_writing(ppc::Hart& h, unsigned coid) {
+  const uint64_t lock = tt_.gtt_lock(coid);
+  h.timed_access(AccessKind::Store, lock, 8);
+  heap_.memory().store<uint64_t>(lock, 0);
 }
 
 }  // namespace quiesce::os

@@ -35,8 +35,15 @@ struct RepTemplate {
 class Root {
  public:
   Root(std::string name, RootKind kind, RepTemplate rep, unsigned cpus);
-  // This CPU's rep, created and initialised on first use.
-  uint64_t rep_for(unsigned cpu, GuestHeap& heap);
+  virtual ~Root() = default;
+  // This CPU's rep, created and initialised on first use. (A hot-swap's
+  // mediator root hands out its own reps instead.)
+  virtual uint64_t rep_for(unsigned cpu, GuestHeap& heap);
+  // The rep this CPU has, or 0 if none was made yet.
+  uint64_t rep_if_any(unsigned cpu) const { return reps_[kind_ == RootKind::Shared ? 0 : cpu]; }
+  // Takes an existing rep as this CPU's (a by-reference state transfer).
+  void adopt(unsigned cpu, uint64_t rep);
+  const RepTemplate& rep_template() const { return rep_; }
   const std::string& name() const { return name_; }
   RootKind kind() const { return kind_; }
   unsigned reps_created() const { return created_; }
@@ -50,7 +57,8 @@ class Root {
 };
 
 struct MissCosts {
-  uint32_t handler = 150;  // cycles of miss-handling code beyond its memory accesses
+  uint32_t handler = 150;    // cycles of miss-handling code beyond its memory accesses
+  uint32_t lock_retry = 40;  // waiting before retrying a miss while a hot-swap holds the lock
 };
 
 class ClusteredObjectManager {
@@ -64,6 +72,16 @@ class ClusteredObjectManager {
   // One with no shared state or references: [vtable][8 + state_bytes of state].
   unsigned create(std::string name, RootKind kind, uint64_t vtable, uint64_t state_bytes);
   unsigned objects() const { return static_cast<unsigned>(roots_.size()); }
+  // Whether CPU `cpu` has installed a rep of `coid` in its LTT (the CPUs a
+  // hot-swap must visit).
+  bool installed(unsigned coid, unsigned cpu) const { return installed_[coid][cpu]; }
+  // Replaces an object's root (the GTT entry's root pointer); returns the old one.
+  std::unique_ptr<Root> replace_root(unsigned coid, std::unique_ptr<Root> root);
+  // The miss-handling lock taken for writing: succeeds (paying an atomic
+  // update) only when no miss holds it for reading; misses wait meanwhile.
+  bool try_lock_for_writing(ppc::Hart& h, unsigned coid);
+  void unlock_for_writing(ppc::Hart& h, unsigned coid);
+  static constexpr uint64_t kWriterBit = uint64_t{1} << 63;
 
   const TranslationTable& tables() const { return tt_; }
   Root& root(unsigned coid) { return *roots_[coid]; }
@@ -87,6 +105,7 @@ class ClusteredObjectManager {
   MissCosts costs_;
   std::vector<std::unique_ptr<Root>> roots_;
   std::vector<uint64_t> misses_;
+  std::vector<std::vector<bool>> installed_;  // [coid][cpu]
 };
 
 }  // namespace quiesce::os
