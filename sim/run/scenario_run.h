@@ -3,6 +3,7 @@
 #pragma once
 #include <memory>
 
+#include "hotswap/hotswap_manager.h"
 #include "os_model/os_kernel.h"
 #include "platform/machine.h"
 #include "scenario/scenario.h"
@@ -19,6 +20,7 @@ class ScenarioRun {
   const scenario::Scenario& scenario() const { return s_; }
   const platform::RunResult& result() const { return result_; }
   const os::OsKernel& kernel() const { return *kernel_; }
+  const hotswap::HotSwapManager& hotswap() const { return *hotswap_; }
   platform::Machine& machine() { return *machine_; }
   uint64_t duration_cycles() const;
 
@@ -26,6 +28,7 @@ class ScenarioRun {
   scenario::Scenario s_;
   std::unique_ptr<platform::Machine> machine_;
   std::unique_ptr<os::OsKernel> kernel_;
+  std::unique_ptr<hotswap::HotSwapManager> hotswap_;
   platform::RunResult result_;
 };
 

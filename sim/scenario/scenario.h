@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hotswap/hotswap_spec.h"
 #include "os_model/os_spec.h"
 #include "platform/machine.h"
 #include "scenario/yaml_reader.h"
@@ -20,6 +21,7 @@ struct Scenario {
   std::vector<os::ImplementationSpec> implementations;  // file order
   std::vector<os::ObjectSpec> objects;                  // file order
   std::vector<os::WorkloadSpec> workloads;              // file order
+  hotswap::HotSwapSpec hotswap;  // transfer abilities (per implementation), events, mediator costs
   os::RunSpec run;
   os::OutputsSpec outputs;
 };

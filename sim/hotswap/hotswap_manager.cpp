@@ -1,0 +1,108 @@
+#include "hotswap/hotswap_manager.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace quiesce::hotswap {
+
+namespace {
+constexpr unsigned kMethodEntries = os::OsKernel::kMaxMethods;  // entries 0..63: methods; 64: forwarded return
+}
+
+const std::vector<std::string>& HotSwapManager::strategies() {
+  static const std::vector<std::string> names{"k42_generation"};
+  return names;
+}
+
+HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::ImplementationSpec>& impls,
+                               const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec)
+    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_, 0, 0, {}} {
+  if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
+  if (spec_.swaps.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
+  ctx_.returns.resize(k_.threads());
+  entries_ = k_.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
+  ctx_.return_entry = entries_ + 4 * kMethodEntries;
+  ctx_.vtable = k_.heap().allocate("Mediator.vtable", 8 * kMethodEntries);
+  for (unsigned m = 0; m < kMethodEntries; ++m) k_.heap().memory().store<uint64_t>(ctx_.vtable + 8 * m, entries_ + 4 * m);
+  // Event targets: a group (all its instances) or one instance "name[i]".
+  for (unsigned e = 0; e < spec_.swaps.size(); ++e) {
+    const SwapEvent& ev = spec_.swaps[e];
+    std::string name = ev.object;
+    long index = -1;
+    if (const auto lb = name.find('['); lb != std::string::npos) {
+      index = std::stol(name.substr(lb + 1));
+      name = name.substr(0, lb);
+    }
+    unsigned first = 0;
+    std::vector<unsigned> coids;
+    for (const auto& o : objects) {
+      if (o.name == name)
+        for (unsigned i = 0; i < o.count; ++i)
+          if (index < 0 || i == static_cast<unsigned>(index)) coids.push_back(first + i);
+      first += o.count;
+    }
+    unsigned to = 0;
+    while (to < impls.size() && impls[to].name != ev.to) ++to;
+    if (coids.empty() || to == impls.size())
+      throw os::BuildError(fmt::format("swap event {}: no object {} or implementation {}", e, ev.object, ev.to));
+    targets_.push_back(coids);
+    to_impl_.push_back(to);
+    fired_.push_back(false);
+    schedule(ev, e);
+  }
+  k_.add_entry_hook([this](ppc::Hart& h) {
+    for (auto& m : mediators_)
+      if (m->active()) m->poll(h);
+  });
+}
+
+void HotSwapManager::schedule(const SwapEvent& ev, unsigned e) {
+  if (ev.after_calls == 0) {
+    const auto at = static_cast<uint64_t>(std::llround(ev.at_us * k_.params().clock_hz / 1e6));
+    k_.at(ev.cpu, at, [this, e](ppc::Hart& h) { begin(h, e); });
+    return;
+  }
+  k_.add_entry_hook([this, e, cpu = ev.cpu, n = ev.after_calls](ppc::Hart& h) {
+    if (!fired_[e] && h.id() == cpu && k_.calls_completed() >= n) begin(h, e);
+  });
+}
+
+// A swap event fires: one mediator per instance, all at once (concurrent swaps).
+void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
+  if (fired_[e]) return;
+  fired_[e] = true;
+  const SwapEvent& ev = spec_.swaps[e];
+  for (unsigned coid : targets_[e]) {
+    if (k_.impl_of(coid) == to_impl_[e]) continue;  // already there (an earlier swap)
+    const unsigned g = k_.group_of(coid);
+    const auto& grp = k_.groups()[g];
+    const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
+    mediators_.push_back(std::make_unique<Mediator>(ctx_, static_cast<unsigned>(mediators_.size()), coid, to_impl_[e],
+                                                    ev.strategy, label));
+    mediators_.back()->start(h);
+  }
+}
+
+// Mediation routine entries: method m of whichever mediator owns the rep in r3;
+// the last entry is where forwarded calls return.
+ppc::HartAction HotSwapManager::on_call(ppc::Hart& h, unsigned index) {
+  os::Thread* t = k_.current(h.id());
+  if (index == kMethodEntries) {
+    if (!t || ctx_.returns[t->id].empty()) {
+      h.raise_trap("a return into a hot-swap mediator with no forwarded call");
+      return ppc::HartAction::Fault;
+    }
+    const auto [id, lr] = ctx_.returns[t->id].back();
+    ctx_.returns[t->id].pop_back();
+    mediators_[id]->returned(h, lr);
+    return ppc::HartAction::Continue;
+  }
+  const uint64_t rep = h.state().gpr[3];
+  for (auto& m : mediators_)
+    if (m->owns_rep(h.id(), rep)) return m->intercept(h, index);
+  h.raise_trap(fmt::format("a call reached the mediator entries with r3 0x{:x}, not a mediator rep", rep));
+  return ppc::HartAction::Fault;
+}
+
+}  // namespace quiesce::hotswap

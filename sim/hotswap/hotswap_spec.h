@@ -1,0 +1,68 @@
+// What a scenario asks of the hot-swap layer, as plain data: each
+// implementation's state-transfer abilities, the swap and update events, and
+// the mediator's costs. Checked by the scenario reader (references, a common
+// transfer protocol, same interface); nothing here knows YAML. Times are in
+// microseconds; defaults are documented in scenarios/README.md.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace quiesce::hotswap {
+
+// State-transfer protocols, defined a priori; the bit number is the priority
+// (the patent's negotiation: AND the old object's export set with the new
+// one's import set and take the most significant bit).
+enum class Protocol : uint8_t { Transform = 0, Copy = 1, ByReference = 2 };
+inline constexpr uint32_t kAllProtocols = 0b111;
+const char* protocol_name(Protocol p);
+
+struct TransferSpec {
+  uint32_t exports = kAllProtocols;  // bit set of Protocol
+  uint32_t imports = kAllProtocols;
+  uint32_t fixed_cycles = 200;             // per rep: setting up export/import
+  uint32_t copy_cycles_per_line = 4;       // copy/marshal: per line, beyond its load and store
+  double transform_cycles_per_byte = 2.0;  // transform: conversion work per byte
+};
+
+// Swap object `object` (a whole group, or one instance "name[i]") to
+// implementation `to`, when the time reaches at_us or, if after_calls > 0,
+// once that many calls have completed in the whole system (whichever is set).
+struct SwapEvent {
+  std::string object;
+  std::string to;
+  std::string strategy = "k42_generation";
+  double at_us = 0;
+  uint64_t after_calls = 0;
+  unsigned cpu = 0;  // the CPU that initiates it
+};
+
+// Dynamic update of class `class_name` to the implementation of that class
+// with version `to_version`: the factory is hot-swapped (its instance set
+// transferred), then every live instance is swapped, eagerly (a worker per
+// CPU walks the instances) or lazily (each on its next call).
+struct UpdateEvent {
+  std::string class_name;
+  uint32_t to_version = 2;
+  bool lazy = false;
+  std::string strategy = "k42_generation";
+  double at_us = 0;
+  uint64_t after_calls = 0;
+  unsigned cpu = 0;
+};
+
+struct MediatorCosts {
+  uint32_t call_cycles = 40;     // the mediation routine per intercepted call (beyond its memory accesses)
+  uint32_t return_cycles = 25;   // the forwarded call's return through the mediator
+  uint32_t worker_step_cycles = 60;  // a worker's bookkeeping per step
+  uint32_t hash_slots = 64;      // per mediator rep: thread -> return address
+};
+
+struct HotSwapSpec {
+  std::vector<TransferSpec> transfer;  // per implementation, in the scenario's implementation order
+  std::vector<SwapEvent> swaps;
+  std::vector<UpdateEvent> updates;
+  MediatorCosts costs;
+};
+
+}  // namespace quiesce::hotswap

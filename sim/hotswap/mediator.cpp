@@ -1,0 +1,419 @@
+#include "hotswap/mediator.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "os_model/host_access.h"
+#include "os_model/method_codegen.h"
+
+namespace quiesce::hotswap {
+
+using os::OsKernel;
+using Step = OsKernel::Step;
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::Interpose: return "interpose";
+    case Phase::Forward: return "forward";
+    case Phase::Block: return "block";
+    case Phase::Transfer: return "transfer";
+    case Phase::Complete: return "complete";
+    case Phase::Done: return "done";
+  }
+  return "?";
+}
+
+namespace {
+// Mediator rep words: [vtable][phase][in flight][blocked][hash slots: thread id, return address].
+constexpr unsigned kPhaseWord = 1, kInFlightWord = 2, kBlockedWord = 3, kHashWord = 4;
+// Mediator root line words: [phase][meet 1][meet 2][protocol].
+constexpr unsigned kMeet1 = 1, kMeet2 = 2, kProtocolWord = 3;
+constexpr uint32_t kLockRetryCycles = 40;
+}  // namespace
+
+Mediator::Mediator(MediatorContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy,
+                   std::string label)
+    : ctx_(ctx),
+      id_(id),
+      coid_(coid),
+      old_impl_(ctx.kernel.impl_of(coid)),
+      new_impl_(new_impl),
+      strategy_(std::move(strategy)),
+      label_(std::move(label)),
+      cpus_(ctx.kernel.params().cpus),
+      phase_(cpus_, Phase::Interpose),
+      gen_target_(cpus_, 0),
+      in_flight_(cpus_, 0),
+      worker_(cpus_),
+      blocked_(cpus_),
+      rec_(cpus_) {}
+
+// The mediator's root: hands out a mediator rep per CPU, and tells the
+// mediator when a CPU meets it for the first time through a miss.
+class Mediator::MediatorRoot final : public os::Root {
+ public:
+  MediatorRoot(Mediator& m, os::RepTemplate t, unsigned cpus)
+      : os::Root(m.label_ + ".mediator", os::RootKind::PerCpu, std::move(t), cpus), m_(m) {}
+  uint64_t rep_for(unsigned cpu, os::GuestHeap& heap) override {
+    const bool fresh = rep_if_any(cpu) == 0;
+    const uint64_t rep = os::Root::rep_for(cpu, heap);
+    if (fresh) m_.new_mediator_rep(cpu);
+    return rep;
+  }
+
+ private:
+  Mediator& m_;
+};
+
+uint64_t Mediator::rep_word(unsigned cpu, unsigned word) const { return root_->rep_if_any(cpu) + 8 * word; }
+
+void Mediator::set_phase(ppc::Hart& h, unsigned cpu, Phase p) {
+  const uint64_t now = h.cycle();
+  const auto old = static_cast<unsigned>(phase_[cpu]);
+  if (old < kRecordedPhases && rec_[cpu].start[old] && !rec_[cpu].end[old]) rec_[cpu].end[old] = now;
+  phase_[cpu] = p;
+  const auto i = static_cast<unsigned>(p);
+  if (i < kRecordedPhases) rec_[cpu].start[i] = now;
+  if (root_->rep_if_any(cpu)) os::host_store(h, rep_word(cpu, kPhaseWord), i);
+}
+
+// The swap begins: the mediator's structures, the new object's root, and a
+// system thread on this CPU that interposes.
+void Mediator::start(ppc::Hart& h) {
+  auto& k = ctx_.kernel;
+  started_ = true;
+  start_cycle_ = h.cycle();
+  line_ = k.heap().allocate(fmt::format("mediator.{}", label_), 32);
+  os::RepTemplate t;
+  t.vtable = ctx_.vtable;
+  t.bytes = 8 * (kHashWord + 2 * uint64_t{ctx_.spec.costs.hash_slots});
+  t.region = fmt::format("mediator.{}.rep", label_);
+  root_keep_ = std::make_unique<MediatorRoot>(*this, std::move(t), cpus_);
+  root_ = root_keep_.get();
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
+  // Threads alive now must all end before the Block phase: two generation swaps on each CPU.
+  for (unsigned c = 0; c < cpus_; ++c) gen_target_[c] = k.generation(c).swaps() + 2;
+  k.spawn_system_thread(h, h.id(), [this](ppc::Hart& hh, os::Thread&) { return initiate(hh); });
+}
+
+// Interposition, on the initiating CPU: the GTT entry's lock for writing
+// (waiting out misses in progress), the root swung to the mediator's.
+Step Mediator::initiate(ppc::Hart& h) {
+  auto& k = ctx_.kernel;
+  auto& com = k.objects();
+  h.charge(ctx_.spec.costs.worker_step_cycles);
+  if (!locked_) {
+    if (!com.try_lock_for_writing(h, coid_)) {
+      h.charge(kLockRetryCycles);
+      return Step::Again;
+    }
+    locked_ = true;
+  }
+  // The CPUs that used the object get workers; reps made so far are the old object's.
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (const uint64_t rep = com.root(coid_).rep_if_any(c))
+      if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
+  os::host_store(h, com.tables().gtt_entry(coid_), 0x8000'0000u + id_);  // the root: the mediator's
+  old_root_ = com.replace_root(coid_, std::move(root_keep_));
+  com.unlock_for_writing(h, coid_);
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (com.installed(coid_, c)) add_worker(h, c);
+  if (!workers_) add_worker(h, h.id());  // nobody used it: one worker does the transfer
+  return Step::Exit;
+}
+
+void Mediator::add_worker(ppc::Hart& h, unsigned cpu) {
+  worker_[cpu].assigned = true;
+  ++workers_;
+  rec_[cpu].worker = true;
+  ctx_.kernel.spawn_system_thread(h, cpu, [this, cpu](ppc::Hart& hh, os::Thread& t) {
+    worker_[cpu].tid = static_cast<int>(t.id);
+    return work(hh, cpu);
+  });
+}
+
+// A CPU without a worker missed into the mediator. Before the workers first
+// meet it gets a worker of its own (its calls are tracked like the others');
+// after that, its calls block until the new object is in place.
+void Mediator::new_mediator_rep(unsigned cpu) {
+  if (worker_[cpu].assigned) return;
+  if (arrived1_ < workers_) add_worker(ctx_.kernel.hart(cpu), cpu);
+  else phase_[cpu] = Phase::Transfer;
+}
+
+// One worker's phases on its CPU.
+Step Mediator::work(ppc::Hart& h, unsigned cpu) {
+  auto& k = ctx_.kernel;
+  Worker& w = worker_[cpu];
+  h.charge(ctx_.spec.costs.worker_step_cycles);
+  switch (w.at) {
+    case Work::Start: {
+      root_->rep_for(cpu, k.heap());  // this CPU's mediator rep
+      set_phase(h, cpu, Phase::Interpose);
+      // Reset this CPU's LTT entry: its next call misses into the mediator.
+      os::host_store(h, k.objects().tables().ltt_entry(cpu, coid_), k.objects().default_rep());
+      set_phase(h, cpu, Phase::Forward);
+      w.at = Work::GenWait;
+      return Step::Again;
+    }
+    case Work::GenWait: {
+      os::GenerationCount& gen = k.generation(cpu);
+      if (gen.swaps() >= gen_target_[cpu]) {
+        w.at = Work::BlockStart;
+        return Step::Again;
+      }
+      if (gen.previous_drained()) {
+        gen.swap(h, k.os_config().generations.swap_cycles);
+        return Step::Again;
+      }
+      w.waiting_gen = true;  // poll() wakes it once the older generation drained
+      return Step::Block;
+    }
+    case Work::BlockStart:
+      set_phase(h, cpu, Phase::Block);
+      w.at = Work::InFlight;
+      return Step::Again;
+    case Work::InFlight:
+      if (in_flight_[cpu]) {
+        w.waiting_inflight = true;  // the last forwarded call's return wakes it
+        return Step::Block;
+      }
+      w.at = Work::Meet1;
+      [[fallthrough]];
+    case Work::Meet1:
+      if (!meet(h, cpu, arrived1_)) return Step::Block;
+      w.at = Work::Transfer;
+      return Step::Again;
+    case Work::Transfer:
+      set_phase(h, cpu, Phase::Transfer);
+      transfer_share(h, cpu);
+      w.at = Work::Meet2;
+      [[fallthrough]];
+    case Work::Meet2:
+      if (!meet(h, cpu, arrived2_)) return Step::Block;
+      w.at = Work::Complete;
+      return Step::Again;
+    case Work::Complete: {
+      set_phase(h, cpu, Phase::Complete);
+      // Cease interception here: this CPU's LTT entry to the new rep, then the blocked calls go to it.
+      os::host_store(h, k.objects().tables().ltt_entry(cpu, coid_), new_rep(cpu));
+      release_blocked(h, cpu);
+      set_phase(h, cpu, Phase::Done);
+      ++done_;
+      finish_if_done(h);
+      return Step::Exit;
+    }
+  }
+  return Step::Exit;
+}
+
+// The workers' meeting point: a counter in the mediator root's line. The
+// last to arrive wakes the others (and, at the first meeting, the system
+// is quiescent for this object: the oracle checks; at the second, the new
+// object replaces the old in the GTT).
+bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
+  Worker& w = worker_[cpu];
+  if (w.waiting_meet) {  // woken: everyone arrived
+    w.waiting_meet = false;
+    return true;
+  }
+  const bool first_meeting = &arrived == &arrived1_;
+  os::host_atomic_add(h, line_ + 8 * (first_meeting ? kMeet1 : kMeet2), 1);
+  if (++arrived < workers_) {
+    w.waiting_meet = true;
+    return false;
+  }
+  if (first_meeting) check_quiescent(h);
+  else swing_to_new(h);
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (c != cpu && worker_[c].waiting_meet) ctx_.kernel.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
+  return true;
+}
+
+// Quiescence reached: nothing may still run in the old object. Negotiate the transfer.
+void Mediator::check_quiescent(ppc::Hart& h) {
+  ctx_.oracle.check_not_inside(ctx_.kernel, old_impl_, old_reps_, h.cycle(), h.id(), label_,
+                               "state transfer started");
+  const auto& from = ctx_.impls[old_impl_];
+  const auto& to = ctx_.impls[new_impl_];
+  const bool same_layout = from.state_bytes == to.state_bytes && from.shared_state_bytes == to.shared_state_bytes &&
+                           from.root == to.root;
+  protocol_ = negotiate(ctx_.spec.transfer[old_impl_], ctx_.spec.transfer[new_impl_], same_layout);
+  if (!protocol_) protocol_ = Protocol::Transform;  // the scenario reader guarantees a common protocol
+  os::host_store(h, line_ + 8 * kProtocolWord, static_cast<uint64_t>(*protocol_));
+}
+
+// This worker's part of the state: its CPU's rep (per-CPU roots) or its share
+// of the lines of the one shared rep; the object's shared state on the first worker.
+void Mediator::transfer_share(ppc::Hart& h, unsigned cpu) {
+  auto& k = ctx_.kernel;
+  const auto& from = ctx_.impls[old_impl_];
+  const auto& to = ctx_.impls[new_impl_];
+  const TransferSpec& cost = ctx_.spec.transfer[new_impl_];
+  const uint32_t line = k.params().line_bytes;
+  const Protocol p = *protocol_;
+  const bool old_shared = from.root == os::RootKind::Shared, new_shared = to.root == os::RootKind::Shared;
+  // Workers in CPU order: this one's rank among them.
+  unsigned rank = 0;
+  for (unsigned c = 0; c < cpu; ++c) rank += worker_[c].assigned;
+  TransferTally tally;
+  auto add = [&](TransferTally t) { tally.bytes += t.bytes, tally.lines += t.lines; };
+  if (p == Protocol::ByReference) {  // same layout: the old reps become the new object's
+    const uint64_t rep = old_shared ? (rank == 0 ? old_root_->rep_if_any(0) : 0) : old_root_->rep_if_any(cpu);
+    if (rep) {
+      add(adopt_by_reference(h, cost, rep, k.vtable(new_impl_)));
+      new_root_->adopt(old_shared ? 0 : cpu, rep);
+    }
+  } else {
+    const uint64_t bytes = std::min(from.state_bytes, to.state_bytes);
+    const uint64_t state = os::RepLayout::kState;
+    if (old_shared) {
+      // The one old rep, split by lines among the workers; a per-CPU new root gets it on the first worker's CPU.
+      if (const uint64_t src = old_root_->rep_if_any(0)) {
+        const uint64_t dst = new_shared ? new_rep(0) : (rank == 0 ? new_rep(cpu) : 0);
+        const uint64_t lines = (bytes + line - 1) / line;
+        for (uint64_t l = new_shared ? rank : 0; dst && l < lines; l += new_shared ? workers_ : 1)
+          add(transfer_state(h, p, cost, src + state + l * line, dst + state + l * line,
+                             std::min<uint64_t>(line, bytes - l * line), line));
+      }
+    } else if (const uint64_t src = old_root_->rep_if_any(cpu)) {
+      // This CPU's rep: to its new rep, or added into the one new shared rep (per-CPU counts merge).
+      add(transfer_state(h, p, cost, src + state, new_rep(new_shared ? 0 : cpu) + state, bytes, line, new_shared));
+    }
+    if (rank == 0) {
+      const uint64_t shared = std::min(from.shared_state_bytes, to.shared_state_bytes);
+      const uint64_t src = old_root_->rep_template().shared, dst = new_root_->rep_template().shared;
+      if (src && dst && shared) add(transfer_state(h, p, cost, src, dst, shared, line));
+    }
+  }
+  rec_[cpu].bytes += tally.bytes;
+  rec_[cpu].lines += tally.lines;
+}
+
+// The second meeting's last worker: the GTT entry's root becomes the new object's.
+void Mediator::swing_to_new(ppc::Hart& h) {
+  auto& com = ctx_.kernel.objects();
+  os::host_store(h, com.tables().gtt_entry(coid_), coid_);
+  root_keep_ = com.replace_root(coid_, std::move(new_root_));  // the mediator root, kept for its reps
+  ctx_.kernel.set_impl_of(coid_, new_impl_);
+  // CPUs that met the mediator only through a miss during the swap have no
+  // worker: their entries go back to the Default Object (their next call
+  // misses into the new root) and their blocked calls are released from here.
+  for (unsigned c = 0; c < cpus_; ++c) {
+    if (worker_[c].assigned || !root_->rep_if_any(c)) continue;
+    os::host_store(h, com.tables().ltt_entry(c, coid_), com.default_rep());
+    set_phase(h, c, Phase::Done);
+    release_blocked(h, c);
+  }
+}
+
+uint64_t Mediator::new_rep(unsigned cpu) {
+  os::Root& r = new_root_ ? *new_root_ : ctx_.kernel.objects().root(coid_);
+  return r.rep_for(cpu, ctx_.kernel.heap());
+}
+
+// Blocked calls of `cpu` resume as calls of the new object: `this` is the new
+// rep, the method the new vtable's, the return address the caller's.
+void Mediator::release_blocked(ppc::Hart& h, unsigned cpu) {
+  auto& k = ctx_.kernel;
+  for (const Blocked& b : blocked_[cpu]) {
+    os::Thread& t = k.thread(b.tid);
+    const uint64_t rep = new_rep(cpu);
+    const uint64_t vt = os::host_load(h, rep);
+    t.regs.gpr[3] = rep;
+    t.regs.pc = os::host_load(h, vt + 8 * b.method);
+    const uint64_t waited = h.cycle() - b.since;
+    rec_[cpu].blocked_cycles_total += waited;
+    rec_[cpu].blocked_cycles_max = std::max(rec_[cpu].blocked_cycles_max, waited);
+    ++rec_[cpu].released;
+    if (t.state != os::ThreadState::Blocked)
+      ctx_.oracle.report({h.cycle(), cpu, static_cast<int>(b.tid), label_, "a blocked call was released twice"});
+    k.wake(b.tid, h.cycle());
+  }
+  blocked_[cpu].clear();
+}
+
+void Mediator::finish_if_done(ppc::Hart& h) {
+  if (done_ < workers_) return;
+  finished_ = true;
+  end_cycle_ = h.cycle();
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (rec_[c].blocked != rec_[c].released)
+      ctx_.oracle.report({h.cycle(), c, -1, label_,
+                          fmt::format("{} calls blocked on cpu {} but {} released", rec_[c].blocked, c, rec_[c].released)});
+}
+
+// The mediation routine (patent 0039-0040), on the calling thread.
+ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
+  auto& k = ctx_.kernel;
+  const unsigned cpu = h.id();
+  os::Thread* t = k.current(cpu);
+  if (!t) {
+    h.raise_trap("a call reached a hot-swap mediator outside any thread");
+    return ppc::HartAction::Fault;
+  }
+  h.charge(ctx_.spec.costs.call_cycles);
+  os::host_load(h, rep_word(cpu, kPhaseWord));
+  auto& s = h.state();
+  const Phase p = phase_[cpu];
+  const bool forward = p == Phase::Interpose || p == Phase::Forward || (p == Phase::Block && t->forwarded_calls > 0);
+  if (p == Phase::Done) {  // interception over: straight to the new object
+    const uint64_t rep = new_rep(cpu);
+    s.gpr[3] = rep;
+    s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
+    return ppc::HartAction::Continue;
+  }
+  if (forward) {
+    // Count it, remember where it returns (hash table by thread), mark the thread, call the old rep.
+    in_flight_[cpu] = os::host_atomic_add(h, rep_word(cpu, kInFlightWord), 1);
+    const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (ctx_.spec.costs.hash_slots - 1));
+    os::host_store(h, slot, t->id);
+    os::host_store(h, slot + 8, s.lr);
+    os::host_store(h, t->descriptor + 8, ++t->forwarded_calls);
+    ++rec_[cpu].forwarded;
+    const uint64_t rep = old_root_ ? old_root_->rep_for(cpu, k.heap()) : 0;
+    if (!rep) {
+      h.raise_trap("a forwarded call found no old object");
+      return ppc::HartAction::Fault;
+    }
+    if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
+    ctx_.returns[t->id].emplace_back(id_, s.lr);
+    s.gpr[3] = rep;
+    s.lr = ctx_.return_entry;
+    s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
+    return ppc::HartAction::Continue;
+  }
+  // Block: the thread leaves the CPU until the Complete phase releases it.
+  blocked_[cpu].push_back({t->id, method, h.cycle()});
+  ++rec_[cpu].blocked;
+  os::host_atomic_add(h, rep_word(cpu, kBlockedWord), 1);
+  return k.park_current(h);
+}
+
+void Mediator::returned(ppc::Hart& h, uint64_t lr) {
+  auto& k = ctx_.kernel;
+  const unsigned cpu = h.id();
+  os::Thread* t = k.current(cpu);
+  const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (ctx_.spec.costs.hash_slots - 1));
+  os::host_load(h, slot + 8);  // the return address, from the hash table
+  h.charge(ctx_.spec.costs.return_cycles);
+  h.state().pc = lr;
+  os::host_store(h, t->descriptor + 8, --t->forwarded_calls);
+  in_flight_[cpu] = os::host_atomic_add(h, rep_word(cpu, kInFlightWord), -1);
+  Worker& w = worker_[cpu];
+  if (!in_flight_[cpu] && w.waiting_inflight) {
+    w.waiting_inflight = false;
+    k.wake(static_cast<unsigned>(w.tid), h.cycle());
+  }
+}
+
+void Mediator::poll(ppc::Hart& h) {
+  Worker& w = worker_[h.id()];
+  if (w.waiting_gen && ctx_.kernel.generation(h.id()).previous_drained()) {
+    w.waiting_gen = false;
+    ctx_.kernel.wake(static_cast<unsigned>(w.tid), h.cycle());
+  }
+}
+
+}  // namespace quiesce::hotswap
