@@ -34,6 +34,84 @@ std::string counter_row(const mem::CoherenceCounters& c) {
   return s;
 }
 
+// One object per swap: what, how, when, and per CPU the phases and the calls it met.
+json swaps_json(const ScenarioRun& r) {
+  const auto& k = r.kernel();
+  json swaps = json::array();
+  for (const auto& m : r.hotswap().swaps()) {
+    json cpus = json::array();
+    uint64_t forwarded = 0, blocked = 0, released = 0, blocked_total = 0, blocked_max = 0, bytes = 0;
+    for (unsigned c = 0; c < m->cpus().size(); ++c) {
+      const auto& rec = m->cpus()[c];
+      forwarded += rec.forwarded, blocked += rec.blocked, released += rec.released, bytes += rec.bytes;
+      blocked_total += rec.blocked_cycles_total, blocked_max = std::max(blocked_max, rec.blocked_cycles_max);
+      if (!rec.worker && !rec.forwarded && !rec.blocked) continue;
+      json phases = json::object();
+      for (unsigned p = 0; p < hotswap::kRecordedPhases; ++p)
+        if (rec.start[p])
+          phases[hotswap::phase_name(static_cast<hotswap::Phase>(p))] = {
+              {"start", rec.start[p]}, {"end", rec.end[p]}, {"cycles", rec.end[p] ? rec.end[p] - rec.start[p] : 0}};
+      cpus.push_back({{"cpu", c},
+                      {"worker", rec.worker},
+                      {"phase_now", hotswap::phase_name(m->phase(c))},
+                      {"phases", phases},
+                      {"forwarded", rec.forwarded},
+                      {"blocked", rec.blocked},
+                      {"released", rec.released},
+                      {"blocked_cycles_max", rec.blocked_cycles_max},
+                      {"bytes_transferred", rec.bytes}});
+    }
+    swaps.push_back({{"id", m->id()},
+                     {"object", m->label()},
+                     {"from", k.implementations()[m->old_impl()].name},
+                     {"to", k.implementations()[m->new_impl()].name},
+                     {"strategy", m->strategy()},
+                     {"protocol", m->protocol() ? hotswap::protocol_name(*m->protocol()) : "none"},
+                     {"completed", m->finished()},
+                     {"start_cycle", m->start_cycle()},
+                     {"end_cycle", m->end_cycle()},
+                     {"cycles", m->finished() ? m->end_cycle() - m->start_cycle() : 0},
+                     {"workers", m->workers()},
+                     {"forwarded", forwarded},
+                     {"blocked", blocked},
+                     {"released", released},
+                     {"blocked_cycles_total", blocked_total},
+                     {"blocked_cycles_max", blocked_max},
+                     {"bytes_transferred", bytes},
+                     {"cpus", cpus}});
+  }
+  return swaps;
+}
+
+std::string swaps_csv(const ScenarioRun& r) {
+  std::string s = "swap,object,from,to,strategy,protocol,completed,start_cycle,end_cycle,cycles,workers,forwarded,"
+                  "blocked,released,blocked_cycles_total,blocked_cycles_max,bytes_transferred\n";
+  for (const auto& j : swaps_json(r))
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j["id"].get<unsigned>(),
+                     j["object"].get<std::string>(), j["from"].get<std::string>(), j["to"].get<std::string>(),
+                     j["strategy"].get<std::string>(), j["protocol"].get<std::string>(), j["completed"].get<bool>(),
+                     j["start_cycle"].get<uint64_t>(), j["end_cycle"].get<uint64_t>(), j["cycles"].get<uint64_t>(),
+                     j["workers"].get<unsigned>(), j["forwarded"].get<uint64_t>(), j["blocked"].get<uint64_t>(),
+                     j["released"].get<uint64_t>(), j["blocked_cycles_total"].get<uint64_t>(),
+                     j["blocked_cycles_max"].get<uint64_t>(), j["bytes_transferred"].get<uint64_t>());
+  return s;
+}
+
+// One row per swap, CPU and phase reached.
+std::string phases_csv(const ScenarioRun& r) {
+  std::string s = "swap,object,cpu,worker,phase,start_cycle,end_cycle,cycles\n";
+  for (const auto& m : r.hotswap().swaps())
+    for (unsigned c = 0; c < m->cpus().size(); ++c) {
+      const auto& rec = m->cpus()[c];
+      for (unsigned p = 0; p < hotswap::kRecordedPhases; ++p)
+        if (rec.start[p])
+          s += fmt::format("{},{},{},{},{},{},{},{}\n", m->id(), m->label(), c, rec.worker,
+                           hotswap::phase_name(static_cast<hotswap::Phase>(p)), rec.start[p], rec.end[p],
+                           rec.end[p] ? rec.end[p] - rec.start[p] : 0);
+    }
+  return s;
+}
+
 json summary(const ScenarioRun& r) {
   const auto& k = r.kernel();
   const auto& res = r.result();
@@ -101,6 +179,12 @@ json summary(const ScenarioRun& r) {
   for (const auto& f : k.factories())
     factories.push_back({{"class", f.class_name()}, {"version", f.version()}, {"instances", f.instances().size()}});
   j["factories"] = factories;
+  j["swaps"] = swaps_json(r);
+  const auto& violations = r.hotswap().oracle().violations();
+  json details = json::array();
+  for (const auto& v : violations)
+    details.push_back({{"cycle", v.cycle}, {"cpu", v.cpu}, {"thread", v.thread}, {"object", v.object}, {"what", v.what}});
+  j["safety"] = {{"violations", violations.size()}, {"details", details}};
   return j;
 }
 
@@ -185,6 +269,8 @@ void write_results(const ScenarioRun& r, const std::string& dir) {
   write_file_atomically(dir + "/calls.csv", calls_csv(r));
   write_file_atomically(dir + "/cpus.csv", cpus_csv(r));
   write_file_atomically(dir + "/regions.csv", regions_csv(r));
+  write_file_atomically(dir + "/swaps.csv", swaps_csv(r));
+  write_file_atomically(dir + "/phases.csv", phases_csv(r));
   const auto& res = r.result();
   const double cpu_cycles = static_cast<double>(r.duration_cycles()) * r.scenario().machine.cpus;
   const json host = {{"host_seconds", res.host_seconds},
