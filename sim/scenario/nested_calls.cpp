@@ -1,13 +1,18 @@
 // Nested calls form a graph over (implementation, method): each must resolve,
 // the graph must be acyclic (a method body is straight-line generated code with
 // no recursion bound), and one top-level call must stay small enough to simulate.
+// A call reaches the callee object's method in every implementation the object
+// may have during the run (its own and those events swap it to): one edge each.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "scenario/os_sections.h"
 
 namespace quiesce::scenario {
 
-void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& catalog) {
+void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& catalog,
+                        const std::unordered_map<std::string, std::vector<size_t>>& swapped_to) {
   const auto& impls = catalog.implementations();
   // One node per method of every implementation.
   std::vector<size_t> base;
@@ -25,8 +30,12 @@ void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& cata
   for (const CallPlace& p : calls) {  // in file order, so the first bad reference is reported
     const os::CallSite& site = impls[p.implementation].methods[p.method].calls[p.call];
     const size_t method = catalog.check_target(p.at, site.object, site.method);
-    const size_t callee = base[catalog.implementation_of(site.object)] + method;
-    edges[base[p.implementation] + p.method].push_back({callee, site.count, &p});
+    std::vector<size_t> callees{catalog.implementation_of(site.object)};  // swaps keep the method's vtable slot
+    if (const auto it = swapped_to.find(site.object); it != swapped_to.end())
+      for (const size_t impl : it->second)
+        if (std::find(callees.begin(), callees.end(), impl) == callees.end()) callees.push_back(impl);
+    for (const size_t impl : callees)
+      edges[base[p.implementation] + p.method].push_back({base[impl] + method, site.count, &p});
   }
 
   // Depth-first from each method in file order, without recursion (chains may be long);
@@ -60,12 +69,18 @@ void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& cata
         continue;
       }
       uint64_t total = 1;
-      for (const Edge& e : edges[f.node]) {  // each term <= 1000 x (kMaxCallTree + 1): no overflow
-        total += e.count * tree[e.to];
+      const std::vector<Edge>& out = edges[f.node];
+      for (size_t k = 0; k < out.size();) {
+        // One call site's edges are adjacent; the largest of its callees' trees counts.
+        const Edge* worst = &out[k];
+        for (; k < out.size() && out[k].place == worst->place; ++k)
+          if (tree[out[k].to] > tree[worst->to]) worst = &out[k];
+        total += worst->count * tree[worst->to];  // each term <= 1000 x (kMaxCallTree + 1): no overflow
         if (total > kMaxCallTree)
-          e.place->at.fail(fmt::format("one call of {} executes more than {} method bodies through nested calls "
-                                       "({} x {}, which executes {})",
-                                       names[f.node], kMaxCallTree, e.count, names[e.to], tree[e.to]));
+          worst->place->at.fail(fmt::format("one call of {} executes more than {} method bodies through nested calls "
+                                            "({} x {}, which executes {})",
+                                            names[f.node], kMaxCallTree, worst->count, names[worst->to],
+                                            tree[worst->to]));
       }
       tree[f.node] = total;
       state[f.node] = kDone;

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "scenario/hotswap_section.h"
+
 namespace quiesce::scenario {
 namespace {
 
@@ -192,7 +194,8 @@ os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineCo
 
 std::vector<os::ImplementationSpec> read_implementations(MapReader m, const platform::MachineConfig& machine,
                                                          const os::OsConfig& os, const ppc::SymbolTable& guest,
-                                                         std::vector<CallPlace>& calls) {
+                                                         std::vector<CallPlace>& calls,
+                                                         std::vector<hotswap::TransferSpec>& transfers) {
   std::vector<os::ImplementationSpec> out;
   std::map<std::pair<std::string, uint32_t>, std::string> versions;  // (class, version) -> implementation
   for (const std::string& name : m.keys()) {
@@ -220,6 +223,7 @@ std::vector<os::ImplementationSpec> read_implementations(MapReader m, const plat
       spec.name = method;
       impl.methods.push_back(std::move(spec));
     }
+    transfers.push_back(read_transfer(r.map("transfer")));
     r.finish();
     // The factory knows a class's implementations by version.
     const auto [it, fresh] = versions.emplace(std::pair(impl.class_name, impl.version), impl.name);
@@ -253,15 +257,6 @@ std::vector<os::ObjectSpec> read_objects(MapReader m, const std::vector<os::Impl
     out.push_back(std::move(o));
   }
   return out;
-}
-
-void read_events(ListReader events) {
-  for (size_t i = 0; i < events.size(); ++i) {
-    MapReader e = events.map(i, "a map with a `type` key");
-    const std::string none = "no event types are available yet; swap and update come with the hot-swap layer";
-    if (!e.has("type")) e.fail("missing key 'type'; " + none);
-    e.fail("type", fmt::format("unknown event type '{}'; {}", shown(e.string("type", "")), none));
-  }
 }
 
 os::RunSpec read_run(MapReader m) {

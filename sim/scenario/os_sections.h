@@ -1,16 +1,18 @@
 // The scenario's OS-layer sections bound to the plain structs of
-// os_model/os_spec.h: os, implementations, objects, workloads, events, run,
-// outputs. Each reader checks its own keys and ranges; references into earlier
-// sections are checked as they are read (objects -> implementations, workload
-// mixes -> objects and methods), while nested calls, which may name objects
-// declared later, keep their place and are checked by check_nested_calls once
-// everything is read. Keys, ranges and units: scenarios/README.md.
+// os_model/os_spec.h: os, implementations, objects, workloads, run, outputs
+// (the hot-swap parts, events among them, are in hotswap_section.h). Each
+// reader checks its own keys and ranges; references into earlier sections are
+// checked as they are read (objects -> implementations, workload mixes ->
+// objects and methods), while nested calls, which may name objects declared
+// later, keep their place and are checked by check_nested_calls once everything
+// is read. Keys, ranges and units: scenarios/README.md.
 #pragma once
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "cpu_ppc64/elf_loader.h"
+#include "hotswap/hotswap_spec.h"
 #include "os_model/os_spec.h"
 #include "platform/machine.h"
 #include "scenario/yaml_reader.h"
@@ -40,22 +42,26 @@ class Catalog {
   std::unordered_map<std::string, size_t> object_impl_;  // object -> index of its implementation
 };
 
-// `guest` receives the symbols of os.guest_elf, for checking method symbols.
+// `guest` receives the symbols of os.guest_elf, for checking method symbols;
+// `transfers` each implementation's `transfer` map, in the same order.
 os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineConfig& machine, ppc::SymbolTable& guest);
 std::vector<os::ImplementationSpec> read_implementations(MapReader m, const platform::MachineConfig& machine,
                                                          const os::OsConfig& os, const ppc::SymbolTable& guest,
-                                                         std::vector<CallPlace>& calls);
+                                                         std::vector<CallPlace>& calls,
+                                                         std::vector<hotswap::TransferSpec>& transfers);
 std::vector<os::ObjectSpec> read_objects(MapReader m, const std::vector<os::ImplementationSpec>& implementations);
 std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::MachineConfig& machine,
                                              const Catalog& catalog);
-void read_events(ListReader events);
 os::RunSpec read_run(MapReader m);
 os::OutputsSpec read_outputs(MapReader m, const os::RunSpec& run);
 
 // Every nested call names an object and one of its methods; there are no call
-// cycles; one top-level call executes at most kMaxCallTree method bodies.
+// cycles; one top-level call executes at most kMaxCallTree method bodies. A
+// call to an object may reach its own implementation or any in `swapped_to`
+// (object -> implementations that events swap it to), so both are checked.
 inline constexpr uint64_t kMaxCallTree = 100000;
-void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& catalog);
+void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& catalog,
+                        const std::unordered_map<std::string, std::vector<size_t>>& swapped_to);
 
 // --- shared by the section readers ---
 

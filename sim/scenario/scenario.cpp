@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "scenario/hotswap_section.h"
 #include "scenario/machine_section.h"
 #include "scenario/os_sections.h"
 
@@ -41,21 +42,23 @@ Scenario read_scenario(const Document& doc) {
   MapReader machine = top.map("machine"), os = top.map("os"), implementations = top.map("implementations"),
             objects = top.map("objects"), workloads = top.map("workloads");
   ListReader events = top.list("events");
-  MapReader run = top.map("run"), outputs = top.map("outputs");
+  MapReader hotswap = top.map("hotswap"), run = top.map("run"), outputs = top.map("outputs");
   top.finish();
 
   s.machine = read_machine(machine);
   ppc::SymbolTable guest;
   s.os = read_os(os, doc, s.machine, guest);
   std::vector<CallPlace> calls;
-  s.implementations = read_implementations(implementations, s.machine, s.os, guest, calls);
+  s.implementations = read_implementations(implementations, s.machine, s.os, guest, calls, s.hotswap.transfer);
   s.objects = read_objects(objects, s.implementations);
   const Catalog catalog(s.implementations, s.objects);
   s.workloads = read_workloads(workloads, s.machine, catalog);
-  read_events(events);
-  s.run = read_run(run);
+  s.run = read_run(run);  // before the events, which must happen within it
+  SwappedTo swapped_to;
+  read_events(events, s.implementations, s.objects, s.machine.cpus, s.run, s.hotswap, swapped_to);
+  s.hotswap.costs = read_mediator(hotswap);
   s.outputs = read_outputs(outputs, s.run);
-  check_nested_calls(calls, catalog);
+  check_nested_calls(calls, catalog, swapped_to);
   return s;
 }
 

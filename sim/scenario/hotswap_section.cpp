@@ -1,0 +1,349 @@
+#include "scenario/hotswap_section.h"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "scenario/os_sections.h"
+
+namespace quiesce::scenario {
+namespace {
+
+constexpr uint32_t kMaxCycles = 1'000'000;
+constexpr double kMaxUs = 1e9;
+
+// Protocol names by bit (hotswap::Protocol), and most preferred first for messages.
+const std::vector<std::string> kProtocolBits = {"transform", "copy", "by_reference"};
+const std::vector<std::string> kProtocols = {"by_reference", "copy", "transform"};
+constexpr uint32_t kTransform = 1u << static_cast<unsigned>(hotswap::Protocol::Transform);
+const std::vector<std::string> kStrategies = {"k42_generation"};
+
+// "by_reference, copy": the protocols of a bit set, most preferred first.
+std::string protocols(uint32_t set) {
+  std::vector<std::string> out;
+  for (size_t b = kProtocolBits.size(); b-- > 0;)
+    if (set & (1u << b)) out.push_back(kProtocolBits[b]);
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+
+// `export` or `import`: a non-empty list of protocol names, each at most once.
+uint32_t read_protocols(MapReader& m, std::string_view key) {
+  const bool given = m.has(key);
+  ListReader list = m.list(key);
+  if (!given) return hotswap::kAllProtocols;
+  if (list.size() == 0) list.fail("expected at least one protocol of by_reference, copy, transform");
+  uint32_t set = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string name = list.scalar(i, "a protocol (by_reference, copy or transform)");
+    const auto it = std::find(kProtocolBits.begin(), kProtocolBits.end(), name);
+    if (it == kProtocolBits.end())
+      list.fail(i, fmt::format("unknown protocol '{}'{}", shown(name), hint(name, kProtocols)));
+    const uint32_t bit = 1u << (it - kProtocolBits.begin());
+    if (set & bit) list.fail(i, fmt::format("protocol {} is named twice", name));
+    set |= bit;
+  }
+  return set;
+}
+
+// "" when `to` has the methods of `from` with the same names in the same order, else the first difference.
+std::string interface_difference(const os::ImplementationSpec& from, const os::ImplementationSpec& to) {
+  const auto& a = from.methods;
+  const auto& b = to.methods;
+  for (size_t k = 0; k < std::max(a.size(), b.size()); ++k) {
+    if (k >= b.size())
+      return fmt::format("{} has no method '{}' (vtable slot {} of {})", to.name, a[k].name, k, from.name);
+    if (k >= a.size())
+      return fmt::format("{} has an extra method '{}' (vtable slot {}; {} has {})", to.name, b[k].name, k, from.name,
+                         a.size());
+    if (a[k].name != b[k].name)
+      return fmt::format("vtable slot {} is '{}' in {} but '{}' in {}", k, b[k].name, to.name, a[k].name, from.name);
+  }
+  return {};
+}
+
+// "" when `from` can hand its state to `to` by at least one protocol both know.
+std::string transfer_problem(const os::ImplementationSpec& from, const hotswap::TransferSpec& out,
+                             const os::ImplementationSpec& to, const hotswap::TransferSpec& in) {
+  const uint32_t common = out.exports & in.imports;
+  if (common == 0)
+    return fmt::format("{} cannot hand its state to {}: {} exports {} and {} imports {}, no protocol in common",
+                       from.name, to.name, from.name, protocols(out.exports), to.name, protocols(in.imports));
+  // As the Mediator decides it: by_reference and copy keep the layout of the reps and of the shared state.
+  const bool same_layout = from.root == to.root && from.state_bytes == to.state_bytes &&
+                           from.shared_state_bytes == to.shared_state_bytes;
+  const auto layout = [](const os::ImplementationSpec& i) {
+    return fmt::format("{} has root {}, state_bytes {}, shared_state_bytes {}", i.name,
+                       i.root == os::RootKind::PerCpu ? "per_cpu" : "shared", i.state_bytes, i.shared_state_bytes);
+  };
+  const bool one = std::has_single_bit(common);
+  if (!(common & kTransform) && !same_layout)
+    return fmt::format("{} cannot hand its state to {}: their {}, {}, need{} the same layout, but {} and {}; only "
+                       "transform converts between layouts",
+                       from.name, to.name, one ? "one common protocol" : "common protocols", protocols(common),
+                       one ? "s" : "", layout(from), layout(to));
+  return {};
+}
+
+// Fails at `key` unless `to` can replace `from` (described by `role`): same interface, a feasible protocol.
+void check_replacement(const MapReader& e, std::string_view key, const os::ImplementationSpec& from,
+                       const hotswap::TransferSpec& out, const os::ImplementationSpec& to,
+                       const hotswap::TransferSpec& in, const std::string& role) {
+  const std::string diff = interface_difference(from, to);
+  if (!diff.empty())
+    e.fail(key, fmt::format("{} does not have the interface of {} ({}): {}; the same methods in the same order are "
+                            "needed",
+                            to.name, from.name, role, diff));
+  const std::string problem = transfer_problem(from, out, to, in);
+  if (!problem.empty()) e.fail(key, problem);
+}
+
+// The instances an event names: a whole object (group) or one instance of it.
+struct Target {
+  size_t object;
+  std::optional<uint32_t> index;
+  std::string name;  // "cache" or "cache[3]"
+};
+
+Target resolve_object(const MapReader& e, const std::string& ref, const std::vector<os::ObjectSpec>& objects) {
+  const size_t open = ref.find('[');
+  const std::string base = ref.substr(0, open);
+  uint32_t index = 0;
+  if (open != std::string::npos) {
+    const char* first = ref.data() + open + 1;
+    const char* last = ref.data() + ref.size() - 1;
+    const auto [end, ec] = std::from_chars(first, last, index);
+    if (ref.back() != ']' || first >= last || ec != std::errc{} || end != last || *first == '+')
+      e.fail("object", fmt::format("expected an object NAME or one instance NAME[I], found \"{}\"", shown(ref)));
+  }
+  const auto it = std::find_if(objects.begin(), objects.end(), [&](const os::ObjectSpec& o) { return o.name == base; });
+  if (it == objects.end())
+    e.fail("object", fmt::format("unknown object '{}'{}", shown(base), hint(base, names_of(objects))));
+  Target t{static_cast<size_t>(it - objects.begin()), std::nullopt, base};
+  if (open == std::string::npos) return t;
+  if (index >= it->count)
+    e.fail("object", it->count == 1
+                         ? fmt::format("{} is one object (count 1), not a group: there is no {}", base, shown(ref))
+                         : fmt::format("{} has {} instances, {}[0]..{}[{}]: there is no {}", base, it->count, base,
+                                       base, it->count - 1, shown(ref)));
+  if (it->count == 1) return t;  // name[0] of a single object is the object
+  t.index = index;
+  t.name = fmt::format("{}[{}]", base, index);
+  return t;
+}
+
+// The implementations of one object's instances once the events read so far have happened.
+struct Holder {
+  size_t impl;                           // of every instance not in `instances`
+  std::map<uint32_t, size_t> instances;  // instance -> implementation, where it differs from `impl`
+  uint32_t count;
+
+  // Each implementation the named instances have (all of them without an index), once, in order.
+  std::vector<size_t> current(std::optional<uint32_t> index) const {
+    if (index) {
+      const auto it = instances.find(*index);
+      return {it == instances.end() ? impl : it->second};
+    }
+    std::vector<size_t> out;
+    if (instances.size() < count) out.push_back(impl);
+    for (const auto& [i, m] : instances)
+      if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+    return out;
+  }
+  void swap(std::optional<uint32_t> index, size_t to) {
+    if (!index) {
+      impl = to;
+      instances.clear();
+    } else if (to == impl) {
+      instances.erase(*index);
+    } else {
+      instances[*index] = to;
+    }
+  }
+  // Every instance whose implementation passes `of_class` gets `to`.
+  template <class Pred>
+  void update(Pred of_class, size_t to) {
+    if (of_class(impl)) impl = to;
+    for (auto it = instances.begin(); it != instances.end();) {
+      if (of_class(it->second)) it->second = to;
+      it = it->second == impl ? instances.erase(it) : std::next(it);
+    }
+  }
+};
+
+// When an event happens and who starts it: strategy, at_us or after_calls, cpu.
+struct When {
+  std::string strategy;
+  double at_us = 0;
+  uint64_t after_calls = 0;
+  unsigned cpu = 0;
+};
+
+When read_when(MapReader& e, unsigned cpus, const os::RunSpec& run) {
+  When w;
+  w.strategy = e.string("strategy", kStrategies[0]);
+  if (std::find(kStrategies.begin(), kStrategies.end(), w.strategy) == kStrategies.end())
+    e.fail("strategy", fmt::format("unknown strategy '{}'{}", shown(w.strategy), hint(w.strategy, kStrategies)));
+  if (e.has("at_us") && e.has("after_calls")) e.fail("after_calls", "give at_us or after_calls, not both");
+  w.at_us = e.real("at_us", w.at_us, 0, kMaxUs);
+  if (w.at_us >= run.duration_us)
+    e.fail("at_us", fmt::format("{} us is at or after the run ends (run.duration_us is {} us)", w.at_us,
+                                run.duration_us));
+  w.after_calls = e.uint<uint64_t>("after_calls", 0, 1, std::numeric_limits<uint64_t>::max());
+  const uint64_t cpu = e.uint<uint64_t>("cpu", 0, 0, std::numeric_limits<uint64_t>::max());
+  if (cpu >= cpus)
+    e.fail("cpu", fmt::format("CPU {} does not exist: machine.cpus is {} (CPUs 0-{})", cpu, cpus, cpus - 1));
+  w.cpu = static_cast<unsigned>(cpu);
+  return w;
+}
+
+void add_once(std::vector<size_t>& v, size_t x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+}  // namespace
+
+hotswap::TransferSpec read_transfer(MapReader m) {
+  hotswap::TransferSpec t;
+  t.exports = read_protocols(m, "export");
+  t.imports = read_protocols(m, "import");
+  t.fixed_cycles = m.uint<uint32_t>("fixed_cycles", t.fixed_cycles, 0, kMaxCycles);
+  t.copy_cycles_per_line = m.uint<uint32_t>("copy_cycles_per_line", t.copy_cycles_per_line, 0, kMaxCycles);
+  t.transform_cycles_per_byte = m.real("transform_cycles_per_byte", t.transform_cycles_per_byte, 0, kMaxCycles);
+  m.finish();
+  return t;
+}
+
+void read_events(ListReader events, const std::vector<os::ImplementationSpec>& impls,
+                 const std::vector<os::ObjectSpec>& objects, unsigned cpus, const os::RunSpec& run,
+                 hotswap::HotSwapSpec& out, SwappedTo& swapped_to) {
+  const std::vector<std::string> impl_names = names_of(impls);
+  std::vector<Holder> held;
+  for (const auto& o : objects) {
+    const size_t impl = std::find(impl_names.begin(), impl_names.end(), o.implementation) - impl_names.begin();
+    held.push_back({impl, {}, o.count});
+  }
+  std::vector<std::string> classes;
+  for (const auto& impl : impls)
+    if (std::find(classes.begin(), classes.end(), impl.class_name) == classes.end()) classes.push_back(impl.class_name);
+  // The latest event so far triggered by time, and by calls: events are listed in the order they happen.
+  std::optional<std::pair<size_t, double>> last_at;
+  std::optional<std::pair<size_t, uint64_t>> last_calls;
+
+  for (size_t i = 0; i < events.size(); ++i) {
+    MapReader e = events.map(i, "a map with a `type` key");
+    if (!e.has("type")) e.fail("missing key 'type' (swap or update)");
+    const std::string type = e.string("type", "");
+    const std::vector<std::string> types = {"swap", "update"};
+    if (type != "swap" && type != "update")
+      e.fail("type", fmt::format("unknown event type '{}'{}", shown(type), hint(type, types)));
+    const bool swap = type == "swap";
+    for (const char* key : swap ? std::vector<const char*>{"class", "to_version", "mode"}
+                                : std::vector<const char*>{"object", "to"})
+      if (e.has(key)) e.fail_key(key, swap ? "only for update events" : "only for swap events");
+
+    hotswap::SwapEvent s;
+    hotswap::UpdateEvent u;
+    if (swap) {
+      s.object = required_string(e, "object");
+      s.to = required_string(e, "to");
+    } else {
+      u.class_name = required_string(e, "class");
+      if (!e.has("to_version")) e.fail("missing key 'to_version'");
+      u.to_version = e.uint<uint32_t>("to_version", u.to_version, 1, 1'000'000);
+      u.lazy = e.choice("mode", "eager", {"eager", "lazy"}) == "lazy";
+    }
+    const When w = read_when(e, cpus, run);
+    e.finish();
+
+    if (!e.has("after_calls")) {
+      if (last_at && w.at_us < last_at->second)
+        e.fail("at_us", fmt::format("{} us comes before events[{}] ({} us): list the events in the order they happen",
+                                    w.at_us, last_at->first, last_at->second));
+      last_at = {i, w.at_us};
+    } else {
+      if (last_calls && w.after_calls < last_calls->second)
+        e.fail("after_calls",
+               fmt::format("{} calls come before events[{}] ({} calls): list the events in the order they happen",
+                           w.after_calls, last_calls->first, last_calls->second));
+      last_calls = {i, w.after_calls};
+    }
+
+    if (swap) {
+      const Target target = resolve_object(e, s.object, objects);
+      const auto to = std::find(impl_names.begin(), impl_names.end(), s.to);
+      if (to == impl_names.end())
+        e.fail("to", fmt::format("unknown implementation '{}'{}", shown(s.to), hint(s.to, impl_names)));
+      const size_t to_impl = to - impl_names.begin();
+      Holder& h = held[target.object];
+      const std::vector<size_t> current = h.current(target.index);
+      if (current == std::vector<size_t>{to_impl})
+        e.fail("to", fmt::format("{} is already the implementation of {}", s.to, target.name));
+      for (const size_t from : current)
+        if (from != to_impl)
+          check_replacement(e, "to", impls[from], out.transfer[from], impls[to_impl], out.transfer[to_impl],
+                            fmt::format("the implementation of {}{}", current.size() > 1 ? "some instances of " : "",
+                                        target.name));
+      h.swap(target.index, to_impl);
+      add_once(swapped_to[objects[target.object].name], to_impl);
+      s.object = target.name;
+      s.strategy = w.strategy, s.at_us = w.at_us, s.after_calls = w.after_calls, s.cpu = w.cpu;
+      out.swaps.push_back(std::move(s));
+      continue;
+    }
+
+    const std::string& cls = u.class_name;
+    if (std::find(classes.begin(), classes.end(), cls) == classes.end())
+      e.fail("class", fmt::format("unknown class '{}'{}", shown(cls), hint(cls, classes)));
+    const auto of_class = [&](size_t impl) { return impls[impl].class_name == cls; };
+    std::vector<size_t> in_use;  // the implementations of the class that objects have
+    for (const Holder& h : held)
+      for (const size_t impl : h.current(std::nullopt))
+        if (of_class(impl)) add_once(in_use, impl);
+    if (in_use.empty()) e.fail("class", fmt::format("no object is of class {}: there is nothing to update", cls));
+    std::optional<size_t> target;
+    std::vector<uint32_t> versions;
+    for (size_t k = 0; k < impls.size(); ++k)
+      if (of_class(k)) {
+        versions.push_back(impls[k].version);
+        if (impls[k].version == u.to_version) target = k;
+      }
+    if (!target) {
+      std::sort(versions.begin(), versions.end());
+      e.fail("to_version", fmt::format("class {} has no version {}; its versions: {}", cls, u.to_version,
+                                       fmt::join(versions, ", ")));
+    }
+    if (in_use == std::vector<size_t>{*target})
+      e.fail("to_version", fmt::format("every object of class {} already has version {} ({})", cls, u.to_version,
+                                       impls[*target].name));
+    for (const size_t from : in_use)
+      if (from != *target)
+        check_replacement(e, "to_version", impls[from], out.transfer[from], impls[*target], out.transfer[*target],
+                          fmt::format("version {} of class {}, which objects have", impls[from].version, cls));
+    for (size_t k = 0; k < held.size(); ++k) {
+      const std::vector<size_t> current = held[k].current(std::nullopt);
+      if (std::any_of(current.begin(), current.end(), of_class)) {
+        held[k].update(of_class, *target);
+        add_once(swapped_to[objects[k].name], *target);
+      }
+    }
+    u.strategy = w.strategy, u.at_us = w.at_us, u.after_calls = w.after_calls, u.cpu = w.cpu;
+    out.updates.push_back(std::move(u));
+  }
+}
+
+hotswap::MediatorCosts read_mediator(MapReader m) {
+  hotswap::MediatorCosts c;
+  c.call_cycles = m.uint<uint32_t>("call_cycles", c.call_cycles, 0, kMaxCycles);
+  c.return_cycles = m.uint<uint32_t>("return_cycles", c.return_cycles, 0, kMaxCycles);
+  c.worker_step_cycles = m.uint<uint32_t>("worker_step_cycles", c.worker_step_cycles, 0, kMaxCycles);
+  c.hash_slots = m.pow2<uint32_t>("hash_slots", c.hash_slots, 1, 4096);
+  m.finish();
+  return c;
+}
+
+}  // namespace quiesce::scenario

@@ -1,0 +1,34 @@
+// The hot-swap parts of the scenario bound to hotswap/hotswap_spec.h: each
+// implementation's `transfer` map, the `events` list (swap and update) and the
+// top-level `hotswap` section (the mediator's costs). Events are checked in the
+// order they are listed, which is the order they happen: each is checked
+// against the implementations the objects have after the events above it (the
+// same interface, a feasible common transfer protocol, not a swap to what an
+// object already is). Keys, ranges and units: scenarios/README.md.
+#pragma once
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hotswap/hotswap_spec.h"
+#include "os_model/os_spec.h"
+#include "scenario/yaml_reader.h"
+
+namespace quiesce::scenario {
+
+// `implementations.NAME.transfer` (absent: every protocol, default costs).
+hotswap::TransferSpec read_transfer(MapReader m);
+
+// Object name -> the implementations (indices) events give it besides its own, in event order.
+using SwappedTo = std::unordered_map<std::string, std::vector<size_t>>;
+
+// Reads `events` into out.swaps and out.updates; out.transfer must hold one
+// entry per implementation. Fills `swapped_to` for the nested-call check.
+void read_events(ListReader events, const std::vector<os::ImplementationSpec>& implementations,
+                 const std::vector<os::ObjectSpec>& objects, unsigned cpus, const os::RunSpec& run,
+                 hotswap::HotSwapSpec& out, SwappedTo& swapped_to);
+
+// The top-level `hotswap` section.
+hotswap::MediatorCosts read_mediator(MapReader m);
+
+}  // namespace quiesce::scenario
