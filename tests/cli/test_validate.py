@@ -72,6 +72,7 @@ def guest_elf(tmp_path_factory):
 @pytest.mark.parametrize("name,summary", [("quickstart", "2 objects, 1 workloads, 4 cpus"),
                                           ("counters", "2 objects, 1 workloads, 8 cpus"),
                                           ("fileserver", "81 objects, 2 workloads, 8 cpus"),
+                                          ("k42-swap", "1 objects, 2 workloads, 8 cpus"),
                                           ("machine", "0 objects, 0 workloads, 1 cpus")])
 def test_shipped_scenarios_validate(name, summary):
     path = os.path.join(SCENARIOS, name + ".yaml")
@@ -93,7 +94,7 @@ def test_readme_documents_every_key_of_the_examples():
                 if parent not in user_named:
                     assert "`%s`" % k in readme, k
                 check(v, k)
-    for name in ("quickstart", "counters", "fileserver"):
+    for name in ("quickstart", "counters", "fileserver", "k42-swap"):
         check(yaml.safe_load(open(os.path.join(SCENARIOS, name + ".yaml"))), "")
 
 
@@ -220,9 +221,8 @@ FILE_ERRORS = [
      "16:10: workloads.w.mix: expected at least one entry {object: NAME, method: NAME, weight: N}"),
     (fix("  w:\n", "  w:\n    start_us: 50\n    stop_us: 50\n"),
      "17:14: workloads.w.stop_us: expected a time after start_us (50 us), found 50"),
-    # events: none exist yet
-    ("events:\n  - {type: swap, at_us: 10}\n", "2:12: events[0].type: unknown event type 'swap'; no event types are "
-     "available yet; swap and update come with the hot-swap layer"),
+    # events (the hot-swap ones are below)
+    ("events:\n  - {type: swap, at_us: 10}\n", "2:5: events[0]: missing key 'object'"),
     ("events:\n  - swap\n", '2:5: events[0]: expected a map with a `type` key, found "swap"'),
     ("events: {type: swap}\n", "1:9: events: expected a list, found a map"),
 ]
@@ -285,8 +285,7 @@ SET_ERRORS = [
     ("workloads.w.mix[x]=1", "bad list index in the path 'workloads.w.mix[x]' (expected KEY[N])"),
     ("workloads.w.cpus=5", "workloads.w.cpus: CPU 5 does not exist: machine.cpus is 4 (CPUs 0-3)"),
     ("objects.log.implementation=Lg", "objects.log.implementation: unknown implementation 'Lg'; did you mean 'Log'?"),
-    ("events=[{type: update}]", "events[0].type: unknown event type 'update'; no event types are available yet; swap and "
-     "update come with the hot-swap layer"),
+    ("events=[{type: update}]", "events[0]: missing key 'class'"),
 ]
 
 
@@ -304,3 +303,267 @@ def test_counters_switches_to_the_per_cpu_counter():
 def test_missing_file():
     assert error(validate("/nonexistent/s.yaml")) == "quiesce: /nonexistent/s.yaml: cannot open: No such file or directory\n"
 
+
+
+# --- hot swapping: implementations' transfer, events (swap, update), the hotswap section ---
+
+# A group of four caches with a second version of their class, and a single counter.
+SWAP = """\
+machine: {cpus: 4}
+implementations:
+  Cache:
+    methods:
+      lookup: {state_reads: 1}
+      insert: {state_writes: 1}
+  CacheV2:
+    class: Cache
+    version: 2
+    methods:
+      lookup: {state_reads: 1}
+      insert: {state_atomics: 1}
+    transfer: {import: [copy, transform]}
+  Counter:
+    methods:
+      inc: {}
+objects:
+  cache: {implementation: Cache, count: 4}
+  counter: {implementation: Counter}
+run: {duration_us: 100}
+events:
+  - {type: swap, object: cache, to: CacheV2, at_us: 50}
+"""
+SWAP_EVENT = "  - {type: swap, object: cache, to: CacheV2, at_us: 50}\n"
+
+
+def place(text, marker, after="events:"):
+    """LINE:COL of `marker`, searched from `after` (from the start when `after` is not in the text)."""
+    i = text.index(marker, max(text.find(after), 0))
+    return "%d:%d" % (text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i))
+
+
+def swap_events(*events, impls="", cache="", v2=None):
+    """SWAP with its events replaced, implementations added, and Cache's or CacheV2's last line changed."""
+    text = SWAP.replace(SWAP_EVENT, "".join("  - %s\n" % e for e in events))
+    text = text.replace("objects:\n", impls + "objects:\n")
+    text = text.replace("      insert: {state_writes: 1}\n", "      insert: {state_writes: 1}\n" + cache)
+    if v2 is not None:
+        text = text.replace("    transfer: {import: [copy, transform]}\n", v2)
+    return text
+
+
+def case(text, marker, message, after="events:"):
+    return text, "%s: %s" % (place(text, marker, after), message)
+
+
+UPDATE = "{type: update, class: Cache, to_version: 2, at_us: 10}"
+HOTSWAP_ERRORS = [
+    # the event's type and keys
+    case(swap_events("{object: cache, to: CacheV2}"), "{object", "events[0]: missing key 'type' (swap or update)"),
+    case(swap_events("{type: swop, object: cache}"), "swop", "events[0].type: unknown event type 'swop'; did you mean 'swap'?"),
+    case(swap_events("{type: swap, to: CacheV2}"), "{type", "events[0]: missing key 'object'"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, mode: lazy}"), "mode", "events[0].mode: only for update events"),
+    case(swap_events("{type: update, class: Cache, to: CacheV2}"), "to:", "events[0].to: only for swap events"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, atus: 5}"), "atus",
+         "events[0].atus: unknown key; did you mean 'at_us'?"),
+    case(swap_events("{type: update, to_version: 2}"), "{type", "events[0]: missing key 'class'"),
+    case(swap_events("{type: update, class: Cache}"), "{type", "events[0]: missing key 'to_version'"),
+    case(swap_events("{type: update, class: Cache, to_version: 2, mode: lazzy}"), "lazzy",
+         'events[0].mode: expected one of eager, lazy, found "lazzy"'),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: k42}"), "k42}",
+         "events[0].strategy: unknown strategy 'k42'; did you mean 'k42_generation'?"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: rcu}"), "rcu",
+         "events[0].strategy: unknown strategy 'rcu'; known: k42_generation"),
+    # when, and on which CPU
+    case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: 100}"), "100}",
+         "events[0].at_us: 100 us is at or after the run ends (run.duration_us is 100 us)"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: -1}"), "-1",
+         'events[0].at_us: expected a number 0..1000000000, found "-1"'),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: 5, after_calls: 10}"), "10}",
+         "events[0].after_calls: give at_us or after_calls, not both"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, after_calls: 0}"), "0}",
+         'events[0].after_calls: expected an integer 1..18446744073709551615, found "0"'),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, cpu: 4}"), "4}",
+         "events[0].cpu: CPU 4 does not exist: machine.cpus is 4 (CPUs 0-3)"),
+    case(swap_events("{type: swap, object: 'cache[0]', to: CacheV2, at_us: 50}",
+                     "{type: swap, object: 'cache[1]', to: CacheV2, at_us: 20}"), "20}",
+         "events[1].at_us: 20 us comes before events[0] (50 us): list the events in the order they happen"),
+    case(swap_events("{type: swap, object: 'cache[0]', to: CacheV2, after_calls: 500}",
+                     "{type: swap, object: 'cache[1]', to: CacheV2, at_us: 1}",
+                     "{type: swap, object: 'cache[2]', to: CacheV2, after_calls: 499}"), "499",
+         "events[2].after_calls: 499 calls come before events[0] (500 calls): list the events in the order they happen"),
+    # swap: which object, to what
+    case(swap_events("{type: swap, object: cahce, to: CacheV2}"), "cahce",
+         "events[0].object: unknown object 'cahce'; did you mean 'cache'?"),
+    case(swap_events("{type: swap, object: 'cache[4]', to: CacheV2}"), "'cache[4]'",
+         "events[0].object: cache has 4 instances, cache[0]..cache[3]: there is no cache[4]"),
+    case(swap_events("{type: swap, object: 'counter[1]', to: Counter}"), "'counter[1]'",
+         "events[0].object: counter is one object (count 1), not a group: there is no counter[1]"),
+    case(swap_events("{type: swap, object: 'cache[-1]', to: CacheV2}"), "'cache[-1]'",
+         'events[0].object: expected an object NAME or one instance NAME[I], found "cache[-1]"'),
+    case(swap_events("{type: swap, object: cache, to: CachV2}"), "CachV2",
+         "events[0].to: unknown implementation 'CachV2'; did you mean 'CacheV2'?"),
+    case(swap_events("{type: swap, object: cache, to: Cache}"), "Cache}", "events[0].to: Cache is already the "
+         "implementation of cache"),
+    case(swap_events("{type: swap, object: 'cache[2]', to: CacheV2, at_us: 1}",
+                     "{type: swap, object: 'cache[2]', to: CacheV2, at_us: 2}"), "CacheV2, at_us: 2",
+         "events[1].to: CacheV2 is already the implementation of cache[2]"),
+    # the same interface
+    case(swap_events("{type: swap, object: counter, to: CacheV2}"), "CacheV2}",
+         "events[0].to: CacheV2 does not have the interface of Counter (the implementation of counter): vtable slot 0 "
+         "is 'lookup' in CacheV2 but 'inc' in Counter; the same methods in the same order are needed"),
+    case(swap_events("{type: swap, object: counter, to: CounterV2}", impls="  CounterV2: {methods: {inc: {}, reset: {}}}\n"),
+         "CounterV2}", "events[0].to: CounterV2 does not have the interface of Counter (the implementation of counter): "
+         "CounterV2 has an extra method 'reset' (vtable slot 1; Counter has 1); the same methods in the same order are "
+         "needed"),
+    case(swap_events("{type: swap, object: 'cache[0]', to: CacheV2, at_us: 1}",
+                     "{type: swap, object: cache, to: Small, at_us: 2}", impls="  Small: {methods: {lookup: {}}}\n"),
+         "Small, at_us", "events[1].to: Small does not have the interface of Cache (the implementation of some "
+         "instances of cache): Small has no method 'insert' (vtable slot 1 of Cache); the same methods in the same "
+         "order are needed"),
+    # a common transfer protocol that is possible
+    case(swap_events("{type: swap, object: cache, to: CacheV2}", cache="    transfer: {export: [by_reference]}\n"),
+         "CacheV2}", "events[0].to: Cache cannot hand its state to CacheV2: Cache exports by_reference and CacheV2 "
+         "imports copy, transform, no protocol in common"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2}",
+                     v2="    state_bytes: 256\n    transfer: {import: [copy, by_reference]}\n"),
+         "CacheV2}", "events[0].to: Cache cannot hand its state to CacheV2: their common protocols, by_reference, copy, "
+         "need the same layout, but Cache has root shared, state_bytes 128, shared_state_bytes 128 and CacheV2 has root "
+         "shared, state_bytes 256, shared_state_bytes 128; only transform converts between layouts"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2}", v2="    root: per_cpu\n    transfer: {import: [copy]}\n"),
+         "CacheV2}", "events[0].to: Cache cannot hand its state to CacheV2: their one common protocol, copy, needs the "
+         "same layout, but Cache has root shared, state_bytes 128, shared_state_bytes 128 and CacheV2 has root per_cpu, "
+         "state_bytes 128, shared_state_bytes 128; only transform converts between layouts"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: 1}", "{type: swap, object: cache, to: Cache, at_us: 2}",
+                     cache="    transfer: {import: [by_reference]}\n", v2="    transfer: {export: [copy]}\n"),
+         "Cache, at_us: 2", "events[1].to: CacheV2 cannot hand its state to Cache: CacheV2 exports copy and Cache "
+         "imports by_reference, no protocol in common"),
+    # update: which class, to which version
+    case(swap_events("{type: update, class: Cach, to_version: 2}"), "Cach,",
+         "events[0].class: unknown class 'Cach'; did you mean 'Cache'?"),
+    case(swap_events("{type: update, class: Other, to_version: 1}", impls="  Other: {methods: {inc: {}}}\n"), "Other,",
+         "events[0].class: no object is of class Other: there is nothing to update"),
+    case(swap_events("{type: update, class: Cache, to_version: 3}"), "3}",
+         "events[0].to_version: class Cache has no version 3; its versions: 1, 2"),
+    case(swap_events("{type: update, class: Cache, to_version: 1}"), "1}",
+         "events[0].to_version: every object of class Cache already has version 1 (Cache)"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: 5}", UPDATE), "2, at_us: 10",
+         "events[1].to_version: every object of class Cache already has version 2 (CacheV2)"),
+    case(swap_events("{type: update, class: Cache, to_version: 3}",
+                     impls="  CacheV3: {class: Cache, version: 3, methods: {lookup: {}, evict: {}}}\n"), "3}",
+         "events[0].to_version: CacheV3 does not have the interface of Cache (version 1 of class Cache, which objects "
+         "have): vtable slot 1 is 'evict' in CacheV3 but 'insert' in Cache; the same methods in the same order are "
+         "needed"),
+    case(swap_events(UPDATE, v2="    state_bytes: 64\n    transfer: {import: [copy]}\n"), "2, at_us",
+         "events[0].to_version: Cache cannot hand its state to CacheV2: their one common protocol, copy, needs the same "
+         "layout, but Cache has root shared, state_bytes 128, shared_state_bytes 128 and CacheV2 has root shared, "
+         "state_bytes 64, shared_state_bytes 128; only transform converts between layouts"),
+    # implementations.NAME.transfer
+    case(swap_events(cache="    transfer: {export: []}\n"), "[]}", "implementations.Cache.transfer.export: expected at "
+         "least one protocol of by_reference, copy, transform", after="  Cache:"),
+    case(swap_events(cache="    transfer:\n      import:\n"), "import", "implementations.Cache.transfer.import: expected "
+         "at least one protocol of by_reference, copy, transform", after="  Cache:"),
+    case(swap_events(cache="    transfer: {export: [copy, byreference]}\n"), "byreference",
+         "implementations.Cache.transfer.export[1]: unknown protocol 'byreference'; did you mean 'by_reference'?",
+         after="  Cache:"),
+    case(swap_events(cache="    transfer: {export: [copy, transform, copy]}\n"), "copy]",
+         "implementations.Cache.transfer.export[2]: protocol copy is named twice", after="  Cache:"),
+    case(swap_events(cache="    transfer: {export: copy}\n"), "copy}",
+         'implementations.Cache.transfer.export: expected a list, found "copy"', after="  Cache:"),
+    case(swap_events(cache="    transfer: {exports: [copy]}\n"), "exports",
+         "implementations.Cache.transfer.exports: unknown key; did you mean 'export'?", after="  Cache:"),
+    case(swap_events(cache="    transfer: {fixed_cycles: 2000000}\n"), "2000000",
+         'implementations.Cache.transfer.fixed_cycles: expected an integer 0..1000000, found "2000000"', after="  Cache:"),
+    case(swap_events(cache="    transfer: {transform_cycles_per_byte: -0.5}\n"), "-0.5",
+         'implementations.Cache.transfer.transform_cycles_per_byte: expected a number 0..1000000, found "-0.5"',
+         after="  Cache:"),
+    # the hotswap section
+    case(SWAP + "hotswap: {hash_slot: 8}\n", "hash_slot", "hotswap.hash_slot: unknown key; did you mean 'hash_slots'?"),
+    case(SWAP + "hotswap: {hash_slots: 48}\n", "48", 'hotswap.hash_slots: expected a power of two 1..4096, found "48"'),
+    case(SWAP + "hotswap: {hash_slots: 8192}\n", "8192", 'hotswap.hash_slots: expected a power of two 1..4096, found "8192"'),
+    case(SWAP + "hotswap: {call_cycles: fast}\n", "fast", 'hotswap.call_cycles: expected an integer 0..1000000, found "fast"'),
+    case(SWAP + "hotswap: {worker_step_cycles: 1000001}\n", "1000001",
+         'hotswap.worker_step_cycles: expected an integer 0..1000000, found "1000001"'),
+    case(SWAP + "hotswp: {}\n", "hotswp", "hotswp: unknown key; did you mean 'hotswap'?"),
+]
+
+
+@pytest.mark.parametrize("text,message", HOTSWAP_ERRORS,
+                         ids=[m.split(": ")[1] + "-" + str(i) for i, (_, m) in enumerate(HOTSWAP_ERRORS)])
+def test_hotswap_error_names_the_place(tmp_path, text, message):
+    cfg = write(tmp_path, text)
+    assert error(validate(cfg)) == f"quiesce: {cfg}:{message}\n"
+
+
+VALID_EVENTS = [
+    # neither at_us nor after_calls: at the start; a whole group, then one instance back (CacheV2 exports by default)
+    ["{type: swap, object: cache, to: CacheV2}", "{type: swap, object: 'cache[3]', to: Cache, at_us: 99.5, cpu: 3}"],
+    # one instance, then the rest of the group (the swapped one is left alone), then back by an update
+    ["{type: swap, object: 'cache[1]', to: CacheV2, after_calls: 1000}",
+     "{type: swap, object: cache, to: CacheV2, after_calls: 1000}",
+     "{type: update, class: Cache, to_version: 1, mode: lazy, after_calls: 20000, cpu: 2}"],
+    # updates, eager and lazy, there and back
+    [UPDATE, "{type: update, class: Cache, to_version: 1, mode: lazy, strategy: k42_generation, at_us: 10}"],
+    # an object of count 1 named as its own instance 0
+    ["{type: swap, object: 'counter[0]', to: CounterV2}"],
+]
+
+
+@pytest.mark.parametrize("events", VALID_EVENTS, ids=range(len(VALID_EVENTS)))
+def test_valid_events(tmp_path, events):
+    text = swap_events(*events, impls="  CounterV2: {methods: {inc: {state_reads: 1}}, state_bytes: 64}\n")
+    p = validate(write(tmp_path, text))
+    assert (p.returncode, p.stderr) == (0, ""), text
+
+
+def test_transfer_and_hotswap_keys_validate(tmp_path):
+    transfer = ("    transfer: {export: [transform, by_reference], import: [copy], fixed_cycles: 0, copy_cycles_per_line: 1_000_000,"
+                " transform_cycles_per_byte: 0.25}\n")
+    text = swap_events("{type: swap, object: cache, to: CacheV2}", cache=transfer) + \
+        "hotswap: {call_cycles: 0, return_cycles: 1000000, worker_step_cycles: 1, hash_slots: 4096}\n"
+    p = validate(write(tmp_path, text))
+    assert (p.returncode, p.stderr) == (0, "")
+    # a different layout is fine when both sides know transform (here by default)
+    p = validate(write(tmp_path, swap_events("{type: swap, object: cache, to: CacheV2}",
+                                             v2="    root: per_cpu\n    state_bytes: 1024\n")))
+    assert (p.returncode, p.stderr) == (0, "")
+
+
+# A call that is no cycle until `counter` is swapped to an implementation calling back.
+CYCLE = """\
+implementations:
+  Log:
+    methods:
+      append: {calls: [{object: counter, method: inc}]}
+  Counter:
+    methods:
+      inc: {}
+  CounterV2:
+    methods:
+      inc: {calls: [{object: log, method: append}]}
+objects:
+  log: {implementation: Log}
+  counter: {implementation: Counter}
+"""
+
+
+def test_nested_call_cycle_through_a_swapped_implementation(tmp_path):
+    assert validate(write(tmp_path, CYCLE)).returncode == 0
+    cfg = write(tmp_path, CYCLE + "events: [{type: swap, object: counter, to: CounterV2}]\n")
+    assert error(validate(cfg)) == (f"quiesce: {cfg}:{place(CYCLE, '{object: counter')}: "
+                                    "implementations.Log.methods.append.calls[0]: cyclic nested calls: Log.append -> "
+                                    "CounterV2.inc -> Log.append\n")
+
+
+def test_events_with_set(tmp_path):
+    cfg = write(tmp_path, SWAP)
+    for spec in ["events[0].at_us=0", "events[0].object=cache[2]", "events=[{type: update, class: Cache, to_version: 2}]",
+                 "implementations.CacheV2.transfer.import=[transform]", "hotswap.hash_slots=1"]:
+        p = validate(cfg, "--set", spec)
+        assert (p.returncode, p.stderr) == (0, ""), spec
+    # the run ending before an event is reported at the event, naming run.duration_us
+    p = validate(cfg, "--set", "run.duration_us=50")
+    assert error(p) == (f"quiesce: {cfg}:{place(SWAP, '50}')}: events[0].at_us: 50 us is at or after the run ends "
+                        "(run.duration_us is 50 us)\n")
+    spec = "events[0].to=Cache"
+    assert error(validate(cfg, "--set", spec)) == f"quiesce: --set {spec}: events[0].to: Cache is already the " \
+                                                    "implementation of cache\n"
