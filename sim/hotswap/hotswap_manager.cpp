@@ -19,7 +19,7 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
                                const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec)
     : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_, 0, 0, {}} {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
-  if (spec_.swaps.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
+  if (spec_.swaps.empty() && spec_.updates.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
   ctx_.returns.resize(k_.threads());
   entries_ = k_.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
   ctx_.return_entry = entries_ + 4 * kMethodEntries;
@@ -49,7 +49,25 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
     targets_.push_back(coids);
     to_impl_.push_back(to);
     fired_.push_back(false);
-    schedule(ev, e);
+    when(ev.cpu, ev.at_us, ev.after_calls, [this, e](ppc::Hart& h) { begin(h, e); });
+  }
+  for (const UpdateEvent& u : spec_.updates) {
+    unsigned to = 0;
+    while (to < impls.size() && !((impls[to].class_name.empty() ? impls[to].name : impls[to].class_name) ==
+                                      u.class_name && impls[to].version == u.to_version))
+      ++to;
+    if (to == impls.size())
+      throw os::BuildError(fmt::format("update of {}: no version {}", u.class_name, u.to_version));
+    const std::string strategy = u.strategy;
+    updates_.push_back(std::make_unique<DynamicUpdate>(
+        k_, u, to, [this, to, strategy](ppc::Hart& h, unsigned coid, std::function<void(ppc::Hart&)> done) {
+          start_swap(h, coid, to, strategy, std::move(done));
+        }));
+    DynamicUpdate* d = updates_.back().get();
+    auto started = std::make_shared<bool>(false);
+    when(u.cpu, u.at_us, u.after_calls, [d, started](ppc::Hart& h) {
+      if (!*started) *started = true, d->start(h);
+    });
   }
   k_.add_entry_hook([this](ppc::Hart& h) {
     for (auto& m : mediators_)
@@ -57,14 +75,14 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
   });
 }
 
-void HotSwapManager::schedule(const SwapEvent& ev, unsigned e) {
-  if (ev.after_calls == 0) {
-    const auto at = static_cast<uint64_t>(std::llround(ev.at_us * k_.params().clock_hz / 1e6));
-    k_.at(ev.cpu, at, [this, e](ppc::Hart& h) { begin(h, e); });
+void HotSwapManager::when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire) {
+  if (after_calls == 0) {
+    k_.at(cpu, static_cast<uint64_t>(std::llround(at_us * k_.params().clock_hz / 1e6)), std::move(fire));
     return;
   }
-  k_.add_entry_hook([this, e, cpu = ev.cpu, n = ev.after_calls](ppc::Hart& h) {
-    if (!fired_[e] && h.id() == cpu && k_.calls_completed() >= n) begin(h, e);
+  // Checked at every kernel entry of that CPU; `fire` must ignore repeats.
+  k_.add_entry_hook([this, cpu, after_calls, fire = std::move(fire)](ppc::Hart& h) {
+    if (h.id() == cpu && k_.calls_completed() >= after_calls) fire(h);
   });
 }
 
@@ -73,15 +91,20 @@ void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
   if (fired_[e]) return;
   fired_[e] = true;
   const SwapEvent& ev = spec_.swaps[e];
-  for (unsigned coid : targets_[e]) {
-    if (k_.impl_of(coid) == to_impl_[e]) continue;  // already there (an earlier swap)
-    const unsigned g = k_.group_of(coid);
-    const auto& grp = k_.groups()[g];
-    const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
-    mediators_.push_back(std::make_unique<Mediator>(ctx_, static_cast<unsigned>(mediators_.size()), coid, to_impl_[e],
-                                                    ev.strategy, label));
-    mediators_.back()->start(h);
+  for (unsigned coid : targets_[e]) start_swap(h, coid, to_impl_[e], ev.strategy, {});
+}
+
+void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
+                                std::function<void(ppc::Hart&)> done) {
+  if (k_.impl_of(coid) == to) {  // already there (an earlier swap)
+    if (done) done(h);
+    return;
   }
+  const auto& grp = k_.groups()[k_.group_of(coid)];
+  const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
+  mediators_.push_back(
+      std::make_unique<Mediator>(ctx_, static_cast<unsigned>(mediators_.size()), coid, to, strategy, label));
+  mediators_.back()->start(h, std::move(done));
 }
 
 // Mediation routine entries: method m of whichever mediator owns the rep in r3;

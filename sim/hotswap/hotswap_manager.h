@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hotswap/dynamic_update.h"
 #include "hotswap/hotswap_spec.h"
 #include "hotswap/mediator.h"
 #include "hotswap/safety_oracle.h"
@@ -22,13 +23,18 @@ class HotSwapManager {
                  const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec);
 
   const std::vector<std::unique_ptr<Mediator>>& swaps() const { return mediators_; }
+  const std::vector<std::unique_ptr<DynamicUpdate>>& updates() const { return updates_; }
   const SafetyOracle& oracle() const { return oracle_; }
   // Strategies that exist (the scenario reader checks names against these).
   static const std::vector<std::string>& strategies();
 
  private:
-  void schedule(const SwapEvent& e, unsigned event);
+  // Runs `fire` on `cpu` at at_us, or once after_calls calls completed.
+  void when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire);
   void begin(ppc::Hart& h, unsigned event);
+  // One instance's swap, started from h's CPU; `done` when it completes (at once if nothing to do).
+  void start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
+                  std::function<void(ppc::Hart&)> done);
   ppc::HartAction on_call(ppc::Hart& h, unsigned index);
 
   os::OsKernel& k_;
@@ -41,6 +47,7 @@ class HotSwapManager {
   std::vector<std::string> labels_;             // per swap event: per COID label prefix
   std::vector<bool> fired_;
   std::vector<std::unique_ptr<Mediator>> mediators_;
+  std::vector<std::unique_ptr<DynamicUpdate>> updates_;
   uint64_t entries_ = 0;
 };
 

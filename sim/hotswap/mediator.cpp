@@ -80,9 +80,10 @@ void Mediator::set_phase(ppc::Hart& h, unsigned cpu, Phase p) {
 
 // The swap begins: the mediator's structures, the new object's root, and a
 // system thread on this CPU that interposes.
-void Mediator::start(ppc::Hart& h) {
+void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   auto& k = ctx_.kernel;
   started_ = true;
+  done_cb_ = std::move(done);
   start_cycle_ = h.cycle();
   line_ = k.heap().allocate(fmt::format("mediator.{}", label_), 32);
   os::RepTemplate t;
@@ -94,7 +95,8 @@ void Mediator::start(ppc::Hart& h) {
   new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
   // Threads alive now must all end before the Block phase: two generation swaps on each CPU.
   for (unsigned c = 0; c < cpus_; ++c) gen_target_[c] = k.generation(c).swaps() + 2;
-  k.spawn_system_thread(h, h.id(), [this](ppc::Hart& hh, os::Thread&) { return initiate(hh); });
+  k.spawn_system_thread(h, h.id(), fmt::format("swap {} initiator", id_),
+                        [this](ppc::Hart& hh, os::Thread&) { return initiate(hh); });
 }
 
 // Interposition, on the initiating CPU: the GTT entry's lock for writing
@@ -127,7 +129,7 @@ void Mediator::add_worker(ppc::Hart& h, unsigned cpu) {
   worker_[cpu].assigned = true;
   ++workers_;
   rec_[cpu].worker = true;
-  ctx_.kernel.spawn_system_thread(h, cpu, [this, cpu](ppc::Hart& hh, os::Thread& t) {
+  ctx_.kernel.spawn_system_thread(h, cpu, fmt::format("swap {} worker cpu {}", id_, cpu), [this, cpu](ppc::Hart& hh, os::Thread& t) {
     worker_[cpu].tid = static_cast<int>(t.id);
     return work(hh, cpu);
   });
@@ -338,6 +340,7 @@ void Mediator::finish_if_done(ppc::Hart& h) {
   if (done_ < workers_) return;
   finished_ = true;
   end_cycle_ = h.cycle();
+  if (done_cb_) done_cb_(h);
   for (unsigned c = 0; c < cpus_; ++c)
     if (rec_[c].blocked != rec_[c].released)
       ctx_.oracle.report({h.cycle(), c, -1, label_,
@@ -384,11 +387,14 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
     s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
     return ppc::HartAction::Continue;
   }
-  // Block: the thread leaves the CPU until the Complete phase releases it.
+  // Block: the thread leaves the CPU until the Complete phase releases it. A
+  // call made at top level (returning to the request loop) leaves the thread
+  // in no object while it waits: it does not hold its generation, or two
+  // swaps blocking each other's old threads would wait for ever.
   blocked_[cpu].push_back({t->id, method, h.cycle()});
   ++rec_[cpu].blocked;
   os::host_atomic_add(h, rep_word(cpu, kBlockedWord), 1);
-  return k.park_current(h);
+  return k.park_current(h, k.in_request_loop(s.lr));
 }
 
 void Mediator::returned(ppc::Hart& h, uint64_t lr) {
@@ -406,6 +412,23 @@ void Mediator::returned(ppc::Hart& h, uint64_t lr) {
     w.waiting_inflight = false;
     k.wake(static_cast<unsigned>(w.tid), h.cycle());
   }
+}
+
+std::string Mediator::describe() const {
+  static const char* const kWork[] = {"start", "generation wait", "block", "in-flight wait", "meeting 1",
+                                      "transfer", "meeting 2", "complete"};
+  std::string out = fmt::format("swap {} of {}: {} workers, met {}/{} then {}/{}", id_, label_, workers_, arrived1_,
+                                workers_, arrived2_, workers_);
+  for (unsigned c = 0; c < cpus_; ++c) {
+    const Worker& w = worker_[c];
+    if (!w.assigned && !root_) continue;
+    out += fmt::format("; cpu {}: phase {}, worker {} ({}{}{}{}), {} in flight, {} blocked", c, phase_name(phase_[c]),
+                       w.assigned ? (w.tid < 0 ? "not started" : "running") : "none",
+                       kWork[static_cast<unsigned>(w.at)], w.waiting_gen ? ", waits for its generation" : "",
+                       w.waiting_inflight ? ", waits for calls in flight" : "",
+                       w.waiting_meet ? ", waits at the meeting" : "", in_flight_[c], blocked_[c].size());
+  }
+  return out;
 }
 
 void Mediator::poll(ppc::Hart& h) {

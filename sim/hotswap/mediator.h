@@ -18,6 +18,7 @@
 // the calling thread, and pays cycles and memory traffic there.
 #pragma once
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,8 +61,9 @@ class Mediator {
   Mediator(MediatorContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy,
            std::string label);
 
-  // Begins the swap on the initiating CPU (a system thread there interposes).
-  void start(ppc::Hart& h);
+  // Begins the swap on the initiating CPU (a system thread there interposes);
+  // `done` runs on the CPU that completes it.
+  void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done = {});
   // The mediation routine: a call of `method` reached this mediator's rep on h's CPU.
   ppc::HartAction intercept(ppc::Hart& h, unsigned method);
   // A forwarded call returned to `lr`: the in-flight count drops.
@@ -86,6 +88,8 @@ class Mediator {
   const std::vector<CpuSwapRecord>& cpus() const { return rec_; }
   Phase phase(unsigned cpu) const { return phase_[cpu]; }
   unsigned workers() const { return workers_; }
+  // Who waits on what, per CPU (for reports of a swap that did not finish).
+  std::string describe() const;
 
  private:
   enum class Work : uint8_t { Start, GenWait, BlockStart, InFlight, Meet1, Transfer, Meet2, Complete };
@@ -134,6 +138,7 @@ class Mediator {
   std::vector<std::vector<Blocked>> blocked_;
   std::vector<CpuSwapRecord> rec_;
   std::vector<uint64_t> old_reps_;       // every rep of the old object (for the oracle)
+  std::function<void(ppc::Hart&)> done_cb_;
   unsigned workers_ = 0, arrived1_ = 0, arrived2_ = 0, done_ = 0;
 };
 

@@ -45,8 +45,9 @@ uint64_t OsKernel::add_host_calls(unsigned count, HostCallHandler handler) {
   return base;
 }
 
-void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, SystemBody body) {
+void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name, SystemBody body) {
   system_bodies_.push_back(std::move(body));
+  system_names_.push_back(std::move(name));
   post(cpu, h.cycle(), EventKind::Spawn, static_cast<unsigned>(system_bodies_.size() - 1));
 }
 
@@ -62,9 +63,13 @@ Thread* OsKernel::current(unsigned cpu) {
   return c < 0 ? nullptr : &threads_[static_cast<unsigned>(c)];
 }
 
-HartAction OsKernel::park_current(ppc::Hart& h) {
+HartAction OsKernel::park_current(ppc::Hart& h, bool quiescent) {
   CpuState& c = cpus_[h.id()];
   Thread& t = threads_[static_cast<unsigned>(c.current)];
+  if (quiescent && t.counted) {
+    c.gen->leave(h, t.generation);
+    t.counted = false;
+  }
   t.regs = h.state();
   t.state = ThreadState::Blocked;
   c.current = -1;
@@ -127,7 +132,7 @@ void OsKernel::handle(ppc::Hart& h, const Event& ev) {
       Thread& t = threads_[ev.a];
       if (t.state != ThreadState::Blocked) break;  // already woken
       t.state = ThreadState::Runnable;
-      if (t.long_lived && !t.counted) {  // a quiescent long-lived thread starts its next iteration
+      if (!t.system && !t.counted) {  // a quiescent thread (long-lived, or parked at top level) runs again
         t.generation = c.gen->enter(h);
         t.counted = true;
       }

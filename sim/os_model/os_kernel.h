@@ -94,12 +94,19 @@ class OsKernel final : public ppc::Environment_if {
   using SystemBody = std::function<Step(ppc::Hart&, Thread&)>;
   // Creates a system thread on `cpu` (from `h`, on any CPU: the target CPU
   // creates it at its next kernel entry, paying the creation). Not counted in generations.
-  void spawn_system_thread(ppc::Hart& h, unsigned cpu, SystemBody body);
+  void spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name, SystemBody body);
+  // What a system thread is (for reports of who waits on what).
+  const std::string& system_name(const Thread& t) const { return system_names_[t.system_body]; }
   // A blocked thread becomes runnable on its CPU at `cycle` (callable from any CPU).
   void wake(unsigned tid, uint64_t cycle);
   // The thread running on h's CPU leaves it, blocked until wake(), with its
   // registers as they are now; returns what the host-call handler returns.
-  ppc::HartAction park_current(ppc::Hart& h);
+  // A `quiescent` thread (one in no object) leaves its generation meanwhile
+  // and joins the current one when it runs again, so it holds no one's
+  // quiescence back while it waits.
+  ppc::HartAction park_current(ppc::Hart& h, bool quiescent = false);
+  // Whether pc lies in the request loop (a call returning there was made at top level).
+  bool in_request_loop(uint64_t pc) const { return pc >= request_loop_ && pc < request_loop_ + 32; }
   Thread* current(unsigned cpu);
   Thread& thread(unsigned id) { return threads_[id]; }
   // `fn` runs on `cpu` at its first kernel entry at or after `cycle`.
@@ -140,6 +147,7 @@ class OsKernel final : public ppc::Environment_if {
   ClusteredObjectManager& objects() { return *com_; }
   const ClusteredObjectManager& objects() const { return *com_; }
   const std::vector<Factory>& factories() const { return factories_; }
+  std::vector<Factory>& factories() { return factories_; }
   const Thread& thread(unsigned id) const { return threads_[id]; }
   size_t threads() const { return threads_.size(); }
   unsigned live_threads() const;
@@ -218,6 +226,7 @@ class OsKernel final : public ppc::Environment_if {
   uint64_t system_loop_ = 0;                         // guest loop of system threads
   std::vector<std::pair<unsigned, HostCallHandler>> extensions_;  // entry count, handler
   std::vector<SystemBody> system_bodies_;                         // by Request::system
+  std::vector<std::string> system_names_;
   std::vector<std::function<void(ppc::Hart&)>> callbacks_;        // by Callback event
   std::vector<std::function<void(ppc::Hart&)>> hooks_;
   std::vector<ppc::Hart*> harts_;

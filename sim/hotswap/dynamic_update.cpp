@@ -1,0 +1,130 @@
+#include "hotswap/dynamic_update.h"
+
+#include <memory>
+
+#include "os_model/host_access.h"
+
+namespace quiesce::hotswap {
+
+using Step = os::OsKernel::Step;
+
+namespace {
+constexpr uint32_t kLockRetryCycles = 40;
+
+// A marked instance's root: the first miss after marking starts its swap (from
+// that CPU's next kernel entry, when no miss holds the entry's lock) and is
+// itself served by the old object as usual.
+class LazyRoot final : public os::Root {
+ public:
+  LazyRoot(std::unique_ptr<os::Root> inner, unsigned cpus, std::function<void(unsigned cpu)> trigger)
+      : os::Root(inner->name(), inner->kind(), inner->rep_template(), cpus),
+        inner_(std::move(inner)),
+        trigger_(std::move(trigger)) {}
+  uint64_t rep_for(unsigned cpu, os::GuestHeap& heap) override {
+    if (!fired_) fired_ = true, trigger_(cpu);
+    return inner_->rep_for(cpu, heap);
+  }
+  std::unique_ptr<os::Root> unwrap() { return std::move(inner_); }
+
+ private:
+  std::unique_ptr<os::Root> inner_;
+  std::function<void(unsigned)> trigger_;
+  bool fired_ = false;
+};
+}  // namespace
+
+DynamicUpdate::DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap)
+    : k_(k), ev_(e), new_impl_(new_impl), swap_(std::move(swap)) {
+  rec_.class_name = e.class_name;
+  rec_.to_version = e.to_version;
+  rec_.lazy = e.lazy;
+}
+
+void DynamicUpdate::start(ppc::Hart& h) {
+  rec_.start_cycle = h.cycle();
+  for (auto& f : k_.factories())
+    if (f.class_name() == ev_.class_name) factory_ = &f;
+  if (!factory_) return;
+  rec_.from_version = factory_->version();
+  // The factory first: the new version's takes over the instance set.
+  factory_->hot_swap(h, k_.heap(), ev_.to_version);
+  rec_.factory_done_cycle = h.cycle();
+  for (unsigned coid : factory_->instances())
+    if (k_.impl_of(coid) != new_impl_) instances_.push_back(coid);
+  rec_.instances = static_cast<unsigned>(instances_.size());
+  if (instances_.empty()) {
+    rec_.completed = true, rec_.end_cycle = h.cycle();
+    return;
+  }
+  const unsigned cpus = k_.params().cpus;
+  if (!ev_.lazy) {
+    for (unsigned c = 0; c < cpus; ++c) {
+      auto next = std::make_shared<size_t>(c);
+      auto waiting = std::make_shared<bool>(false);
+      auto tid = std::make_shared<int>(-1);
+      k_.spawn_system_thread(h, c, "update worker " + ev_.class_name, [this, c, cpus, next, waiting, tid](ppc::Hart& hh, os::Thread& t) {
+        *tid = static_cast<int>(t.id);
+        return eager_worker(hh, c, cpus, *next, *waiting, *tid);
+      });
+    }
+  } else {
+    k_.spawn_system_thread(h, h.id(), "update marker " + ev_.class_name,
+                           [this](ppc::Hart& hh, os::Thread&) { return marker(hh); });
+  }
+}
+
+// Eager: this CPU's worker swaps instances rank, rank + workers, ... one at a time.
+Step DynamicUpdate::eager_worker(ppc::Hart& h, unsigned, unsigned workers, size_t& next, bool& waiting, int& tid) {
+  if (waiting) return Step::Block;  // woken by the swap's completion below
+  h.charge(60);
+  if (next >= instances_.size()) return Step::Exit;
+  const unsigned coid = instances_[next];
+  next += workers;
+  waiting = true;
+  swap_(h, coid, [this, &waiting, &tid](ppc::Hart& hh) {
+    waiting = false;
+    swapped(hh);
+    k_.wake(static_cast<unsigned>(tid), hh.cycle());
+  });
+  return waiting ? Step::Block : Step::Again;  // (a swap with nothing to do is done at once)
+}
+
+// Lazy: mark each instance — under its GTT lock, wrap its root and reset its
+// LTT entries on every CPU that installed it, so its next call misses.
+Step DynamicUpdate::marker(ppc::Hart& h) {
+  auto& com = k_.objects();
+  h.charge(60);
+  if (marked_ == instances_.size()) {
+    rec_.marked_cycle = h.cycle();
+    return Step::Exit;
+  }
+  const unsigned coid = instances_[marked_];
+  if (!locked_) {
+    if (!com.try_lock_for_writing(h, coid)) {
+      h.charge(kLockRetryCycles);
+      return Step::Again;
+    }
+    locked_ = true;
+  }
+  auto wrapped = std::make_unique<LazyRoot>(com.replace_root(coid, nullptr), k_.params().cpus, [this, coid](unsigned cpu) {
+    k_.at(cpu, k_.hart(cpu).cycle(), [this, coid](ppc::Hart& hh) {
+      auto& objects = k_.objects();
+      auto* lazy = static_cast<LazyRoot*>(&objects.root(coid));
+      objects.replace_root(coid, lazy->unwrap());  // the mediator finds the old root itself
+      swap_(hh, coid, [this](ppc::Hart& done) { swapped(done); });
+    });
+  });
+  com.replace_root(coid, std::move(wrapped));
+  for (unsigned c = 0; c < k_.params().cpus; ++c)
+    if (com.installed(coid, c)) os::host_store(h, com.tables().ltt_entry(c, coid), com.default_rep());
+  com.unlock_for_writing(h, coid);
+  locked_ = false;
+  ++marked_;
+  return Step::Again;
+}
+
+void DynamicUpdate::swapped(ppc::Hart& h) {
+  if (++rec_.swapped == rec_.instances) rec_.completed = true, rec_.end_cycle = h.cycle();
+}
+
+}  // namespace quiesce::hotswap

@@ -1,0 +1,55 @@
+// K42's dynamic update of a class: the factory is hot-swapped to the new
+// version (taking over the instance set), then every live instance is
+// hot-swapped to the new implementation through its own mediator, either
+//   eager: a worker per CPU walks its share of the instances, one swap at a time, or
+//   lazy:  every instance is marked (its LTT entries reset, its root wrapped)
+//          and swapped when it is next called.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hotswap/hotswap_spec.h"
+#include "os_model/os_kernel.h"
+
+namespace quiesce::hotswap {
+
+class Mediator;
+
+struct UpdateRecord {
+  std::string class_name;
+  uint32_t from_version = 0, to_version = 0;
+  bool lazy = false;
+  uint64_t start_cycle = 0, factory_done_cycle = 0, marked_cycle = 0, end_cycle = 0;
+  unsigned instances = 0, swapped = 0;
+  bool completed = false;
+};
+
+class DynamicUpdate {
+ public:
+  // `swap(h, coid, done)` starts one instance's swap from h's CPU.
+  using StartSwap = std::function<void(ppc::Hart&, unsigned coid, std::function<void(ppc::Hart&)> done)>;
+  DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap);
+
+  void start(ppc::Hart& h);
+  const UpdateRecord& record() const { return rec_; }
+
+ private:
+  os::OsKernel::Step eager_worker(ppc::Hart& h, unsigned rank, unsigned workers, size_t& next, bool& waiting,
+                                  int& tid);
+  os::OsKernel::Step marker(ppc::Hart& h);
+  void swapped(ppc::Hart& h);
+
+  os::OsKernel& k_;
+  UpdateEvent ev_;
+  unsigned new_impl_;
+  StartSwap swap_;
+  os::Factory* factory_ = nullptr;
+  std::vector<unsigned> instances_;  // to swap, factory order
+  size_t marked_ = 0;
+  bool locked_ = false;
+  UpdateRecord rec_;
+};
+
+}  // namespace quiesce::hotswap
