@@ -13,6 +13,7 @@
 namespace quiesce::cli {
 
 namespace {
+constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
 constexpr int kExitInvariant = 5;
 }  // namespace
@@ -34,11 +35,18 @@ int run_command(const RunOptions& o) {
     };
   const platform::RunResult& res = r.run(progress);
   if (tty) std::fputs("\n", stderr);
+  if (!r.kernel().out_of_memory().empty())
+    throw os::GuestHeapExhausted(r.kernel().out_of_memory());  // bad input: exit 2
   if (res.trapped_cpu) {
     std::fputs(platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols).c_str(), stderr);
     return kExitGuestFault;
   }
-  run::write_results(r, dir);
+  try {
+    run::write_results(r, dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "quiesce: %s\n", e.what());
+    return kExitBadInput;
+  }
   if (res.coherence_violations) {
     std::fprintf(stderr, "quiesce: %llu coherence invariant violations; first: %s\n",
                  static_cast<unsigned long long>(res.coherence_violations), res.first_violation.c_str());

@@ -142,14 +142,14 @@ uint32_t CoherentMemory::write_permission(const MemRequest& r, uint64_t line, Pr
 
 uint32_t CoherentMemory::fetch(const MemRequest& r, uint64_t line, PrivateHierarchy& p) {
   if (p.l1i.find(line)) [[likely]] return p.l1i.latency();
-  ++p.counters.ifetch_misses;
+  CoherenceCounters& reg = region_of(r.cpu, r.addr);
+  ++p.counters.ifetch_misses, ++reg.ifetch_misses;
   uint64_t lat;
   if (!p.l2) {
-    lat = dir_.fetch_below(line, r.cycle, region_of(r.cpu, r.addr));
+    lat = dir_.fetch_below(line, r.cycle, reg);
   } else if (p.l2->find(line)) {
     lat = p.l2->latency();
   } else {
-    CoherenceCounters& reg = region_of(r.cpu, r.addr);
     const Grant g = dir_.request(r.cpu, line, CoherenceRequest::GetS, r.cycle, false, true, reg);
     install(r.cpu, line, g, g.state, false);
     lat = g.done - r.cycle;

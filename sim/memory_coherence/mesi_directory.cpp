@@ -190,7 +190,7 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
         g.version = ol->version;
         if (ol->state == LineState::M) write_back(line, g.version, cpus_[o].counters, region);
         cpus_[o].set(line, LineState::S, g.version);
-        ++cpus_[o].counters.downgrades_received;
+        ++cpus_[o].counters.downgrades_received, ++region.downgrades_received;
         e.owner = -1;
         latency += hop + h_.c2c_latency;
         ++mine.c2c_transfers, ++region.c2c_transfers;

@@ -19,6 +19,18 @@ void OsKernel::boot(ppc::Hart& h) {
 }
 
 HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
+  // Guest memory for OS structures can run out while running (reps are made
+  // on first use): the run stops and reports it as a configuration error.
+  try {
+    return dispatch_host_call(h, pc);
+  } catch (const GuestHeapExhausted& e) {
+    if (out_of_memory_.empty()) out_of_memory_ = e.what();
+    h.raise_trap(e.what());
+    return HartAction::Fault;
+  }
+}
+
+HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (pc - com_->miss_base() < com_->miss_bytes()) return com_->handle_miss(h, pc);
   switch (pc) {
     case kIdle: return on_idle(h);
@@ -291,9 +303,11 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.state = ThreadState::Runnable;
   h.charge(os_.thread_create_cycles);
   runq_push(h, tid);
-  ++c.stats.threads_created;
-  const uint64_t win = h.cycle() / window_cycles_;
-  if (win < windows_.size()) ++windows_[win].threads_created;
+  // Statistics stop at the run's end (a CPU may run past it within a quantum).
+  if (const uint64_t win = h.cycle() / window_cycles_; h.cycle() < end_cycles_) {
+    ++c.stats.threads_created;
+    ++windows_[win].threads_created;
+  }
 }
 
 void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
@@ -305,7 +319,7 @@ void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
   t.state = ThreadState::Free;
   c.free.push_back(t.id);
   c.current = -1;
-  ++c.stats.threads_exited;
+  if (h.cycle() < end_cycles_) ++c.stats.threads_exited;
   if (t.system) {
     // nothing to re-issue
   } else if (const Workload& w = workloads_[t.workload]; !t.long_lived && w.spec().kind == WorkloadKind::Closed) {

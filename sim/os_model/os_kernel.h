@@ -82,6 +82,8 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction system_call(ppc::Hart&) override { return ppc::HartAction::Fault; }
   HostCallWindow host_call_window() const override { return {kHostCallBase, kHostCallBytes}; }
   ppc::HartAction host_call(ppc::Hart& h, uint64_t pc) override;
+  // Non-empty when the run stopped because guest memory for OS structures ran out.
+  const std::string& out_of_memory() const { return out_of_memory_; }
 
   // ---- Extension points for the layers above (hot-swap); the OS knows nothing of them. ----
   using HostCallHandler = std::function<ppc::HartAction(ppc::Hart&, unsigned index)>;
@@ -186,6 +188,7 @@ class OsKernel final : public ppc::Environment_if {
   void start_workloads(uint64_t seed);
 
   // Host-call handlers.
+  ppc::HartAction dispatch_host_call(ppc::Hart& h, uint64_t pc);
   ppc::HartAction on_idle(ppc::Hart& h);
   ppc::HartAction on_next_call(ppc::Hart& h);
   ppc::HartAction on_io(ppc::Hart& h);
@@ -231,6 +234,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::function<void(ppc::Hart&)>> hooks_;
   std::vector<ppc::Hart*> harts_;
   uint64_t calls_total_ = 0;
+  std::string out_of_memory_;
   uint64_t request_loop_ = 0, toc_ = 0;
   std::vector<Thread> threads_;
   std::vector<CpuState> cpus_;

@@ -142,7 +142,7 @@ json summary(const ScenarioRun& r) {
       {"calls_per_ms", measured_ms > 0 ? static_cast<double>(calls) / (sc.run.duration_us / 1000.0) : 0.0},
       {"threads_created", created},
       {"threads_exited", exited},
-      {"threads_live_at_end", k.live_threads()},
+      {"threads_live_at_end", created - exited},  // at the end cycle (CPUs may run a little past it)
       {"context_switches", switches},
       {"io_blocks", io_blocks},
       {"translation_misses", misses},

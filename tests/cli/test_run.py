@@ -33,8 +33,8 @@ OBJECTS_ELF = os.path.join(BUILD_DIR, "guest", "objects.elf")
 FILES = {"summary.json", "calls.csv", "cpus.csv", "regions.csv", "host.json", "swaps.csv", "phases.csv"}
 DETERMINISTIC = sorted(FILES - {"host.json"})  # host.json holds wall-clock facts
 CLOCK_CYCLES_PER_US = 2000  # the default 2 GHz clock
-# Counters regions.csv does not attribute to regions (see the xfail tests below for two of them).
-PER_CPU_ONLY = {"ifetch_misses", "store_buffer_stall_cycles", "downgrades_received"}
+# Counters regions.csv does not attribute to regions: store-buffer stalls belong to a CPU.
+PER_CPU_ONLY = {"store_buffer_stall_cycles"}
 TIMEOUT = 300  # generous: the same tests run under ASan
 
 # One generated method per implementation: the scenarios below change one thing each.
@@ -281,8 +281,6 @@ def test_calls_csv_windows(tmp_path, duration, window, rows):
                 <= int(w["latency_max_cycles"])
 
 
-@pytest.mark.xfail(strict=True, reason="threads created after the run's end (a CPU runs up to a quantum past it) "
-                   "count in summary.json and cpus.csv but not in calls.csv; calls past the end count nowhere")
 def test_calls_csv_threads_created_add_up(quickstart):
     assert sum(int(w["threads_created"]) for w in quickstart.calls) == quickstart.sim["threads_created"]
 
@@ -324,16 +322,12 @@ def test_region_counters_add_up_to_the_cpu_counters(tmp_path, scn):
             assert sum(int(x[k]) for x in r.regions) == sum(int(x[k]) for x in r.cpus), k
 
 
-@pytest.mark.xfail(strict=True, reason="mesi_directory.cpp counts a GetS's downgrade of the owner's copy in the "
-                   "owner CPU's downgrades_received but not in the line's region: regions.csv's column is always 0")
 def test_region_downgrades_add_up_to_the_cpu_downgrades(quickstart):
     cpus = sum(int(x["downgrades_received"]) for x in quickstart.cpus)
     assert cpus > 0
     assert sum(int(x["downgrades_received"]) for x in quickstart.regions) == cpus
 
 
-@pytest.mark.xfail(strict=True, reason="coherent_memory.cpp's fetch() counts an L1I miss in the CPU's ifetch_misses "
-                   "only; the region gets the directory miss (os.code: misses > 0 with 0 accesses) but ifetch_misses 0")
 def test_region_ifetch_misses(quickstart):
     code = next(x for x in quickstart.regions if x["region"] == "os.code")
     assert int(code["misses"]) > 0 and int(code["accesses"]) == 0  # the kernel's code is fetched, not loaded
@@ -577,9 +571,6 @@ def test_guest_memory_exhausted_while_building(tmp_path):
     assert "raise machine.memory.size_mib" in err
 
 
-@pytest.mark.xfail(strict=True, reason="reps are made lazily, on a CPU's first call; when the OS heap runs out "
-                   "then, GuestHeapExhausted escapes the SystemC thread: exit 1, SystemC's 'Error: (E549) uncaught "
-                   "exception' on stdout and nothing on stderr")
 def test_guest_memory_exhausted_while_running(tmp_path):
     f = tmp_path / "s.yaml"
     f.write_text(HUGE_OBJECTS.format(state="state_bytes"))  # 200 reps of 1 MiB, made when first called
@@ -597,9 +588,6 @@ def test_bad_command_line(tmp_path, args, message):
     assert message in bad_input(tmp_path, *args)
 
 
-@pytest.mark.xfail(strict=True, reason="an output directory that cannot be created escapes run_command as "
-                   "std::runtime_error: exit 1, SystemC's 'Error: (E549) uncaught exception' on stdout, nothing "
-                   "on stderr")
 def test_unwritable_output_directory(tmp_path):
     (tmp_path / "file").write_text("")
     p = run(QUICKSTART, "-o", str(tmp_path / "file" / "out"))
