@@ -1,5 +1,6 @@
 #include "hotswap/hotswap_manager.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -70,8 +71,7 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
     });
   }
   k_.add_entry_hook([this](ppc::Hart& h) {
-    for (auto& m : mediators_)
-      if (m->active()) m->poll(h);
+    for (Mediator* m : active_) m->poll(h);
   });
 }
 
@@ -104,7 +104,12 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
   const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
   mediators_.push_back(
       std::make_unique<Mediator>(ctx_, static_cast<unsigned>(mediators_.size()), coid, to, strategy, label));
-  mediators_.back()->start(h, std::move(done));
+  Mediator* m = mediators_.back().get();
+  active_.push_back(m);
+  m->start(h, [this, m, done = std::move(done)](ppc::Hart& hh) {
+    active_.erase(std::find(active_.begin(), active_.end(), m));
+    if (done) done(hh);
+  });
 }
 
 // Mediation routine entries: method m of whichever mediator owns the rep in r3;
@@ -122,7 +127,9 @@ ppc::HartAction HotSwapManager::on_call(ppc::Hart& h, unsigned index) {
     return ppc::HartAction::Continue;
   }
   const uint64_t rep = h.state().gpr[3];
-  for (auto& m : mediators_)
+  for (Mediator* m : active_)
+    if (m->owns_rep(h.id(), rep)) return m->intercept(h, index);
+  for (auto& m : mediators_)  // a finished one, reached by a call that had already loaded its rep
     if (m->owns_rep(h.id(), rep)) return m->intercept(h, index);
   h.raise_trap(fmt::format("a call reached the mediator entries with r3 0x{:x}, not a mediator rep", rep));
   return ppc::HartAction::Fault;

@@ -47,6 +47,7 @@ class HotSwapManager {
   std::vector<std::string> labels_;             // per swap event: per COID label prefix
   std::vector<bool> fired_;
   std::vector<std::unique_ptr<Mediator>> mediators_;
+  std::vector<Mediator*> active_;  // started, not finished: the ones calls and polls can concern
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
   uint64_t entries_ = 0;
 };

@@ -13,7 +13,12 @@ uint32_t RegionMap::add(std::string name, uint64_t start, uint64_t size) {
   names_.push_back(std::move(name));
   starts_.push_back(start);
   sizes_.push_back(size);
-  if (size) dirty_ = true, ++generation_;
+  if (!size) return id;
+  ++generation_;
+  // The OS heap adds regions at rising addresses while the simulation runs:
+  // one past every interval just extends the flat map.
+  if (!dirty_ && (flat_.empty() || start >= flat_.back().end) && start + size > start) flat_.push_back({start, start + size, id});
+  else dirty_ = true;
   return id;
 }
 

@@ -180,6 +180,23 @@ json summary(const ScenarioRun& r) {
     factories.push_back({{"class", f.class_name()}, {"version", f.version()}, {"instances", f.instances().size()}});
   j["factories"] = factories;
   j["swaps"] = swaps_json(r);
+  json updates = json::array();
+  for (const auto& u : r.hotswap().updates()) {
+    const auto& rec = u->record();
+    updates.push_back({{"class", rec.class_name},
+                       {"from_version", rec.from_version},
+                       {"to_version", rec.to_version},
+                       {"mode", rec.lazy ? "lazy" : "eager"},
+                       {"completed", rec.completed},
+                       {"instances", rec.instances},
+                       {"swapped", rec.swapped},
+                       {"start_cycle", rec.start_cycle},
+                       {"factory_swapped_cycle", rec.factory_done_cycle},
+                       {"marked_cycle", rec.marked_cycle},
+                       {"end_cycle", rec.end_cycle},
+                       {"cycles", rec.completed ? rec.end_cycle - rec.start_cycle : 0}});
+  }
+  j["updates"] = updates;
   const auto& violations = r.hotswap().oracle().violations();
   json details = json::array();
   for (const auto& v : violations)
