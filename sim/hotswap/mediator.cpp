@@ -433,7 +433,9 @@ std::string Mediator::describe() const {
 
 void Mediator::poll(ppc::Hart& h) {
   Worker& w = worker_[h.id()];
-  if (w.waiting_gen && ctx_.kernel.generation(h.id()).previous_drained()) {
+  const os::GenerationCount& gen = ctx_.kernel.generation(h.id());
+  // Drained, or someone else (the token) swapped meanwhile: the worker looks again.
+  if (w.waiting_gen && (gen.previous_drained() || gen.swaps() >= gen_target_[h.id()])) {
     w.waiting_gen = false;
     ctx_.kernel.wake(static_cast<unsigned>(w.tid), h.cycle());
   }
