@@ -73,6 +73,17 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
   k_.add_entry_hook([this](ppc::Hart& h) {
     for (Mediator* m : active_) m->poll(h);
   });
+  // The oracle: a call about to run an old object whose state was already
+  // transferred (its LTT entry still holds an old rep).
+  k_.add_call_hook([this](ppc::Hart& h, const os::Thread& t, unsigned coid) {
+    const uint64_t rep = h.memory().load<uint64_t>(k_.objects().tables().ltt_entry(h.id(), coid));
+    const auto it = by_coid_.find(coid);
+    if (it == by_coid_.end()) return;
+    for (const Mediator* m : it->second)
+      if (m->retired(rep))
+        oracle_.report({h.cycle(), h.id(), static_cast<int>(t.id), m->label(),
+                        fmt::format("thread {} called the old object after its state was transferred", t.id)});
+  });
 }
 
 void HotSwapManager::when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire) {
@@ -106,6 +117,7 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
       std::make_unique<Mediator>(ctx_, static_cast<unsigned>(mediators_.size()), coid, to, strategy, label));
   Mediator* m = mediators_.back().get();
   active_.push_back(m);
+  by_coid_[coid].push_back(m);
   m->start(h, [this, m, done = std::move(done)](ppc::Hart& hh) {
     active_.erase(std::find(active_.begin(), active_.end(), m));
     if (done) done(hh);

@@ -4,6 +4,7 @@
 // oracle. Sits on the OS kernel's extension points; the kernel knows nothing
 // of it.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,7 @@ class HotSwapManager {
   std::vector<bool> fired_;
   std::vector<std::unique_ptr<Mediator>> mediators_;
   std::vector<Mediator*> active_;  // started, not finished: the ones calls and polls can concern
+  std::map<unsigned, std::vector<Mediator*>> by_coid_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
   uint64_t entries_ = 0;
 };

@@ -226,7 +226,7 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
     w.waiting_meet = true;
     return false;
   }
-  if (first_meeting) check_quiescent(h);
+  if (first_meeting) check_quiescent(h), transferred_ = true;
   else swing_to_new(h);
   for (unsigned c = 0; c < cpus_; ++c)
     if (c != cpu && worker_[c].waiting_meet) ctx_.kernel.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
@@ -429,6 +429,11 @@ std::string Mediator::describe() const {
                        w.waiting_meet ? ", waits at the meeting" : "", in_flight_[c], blocked_[c].size());
   }
   return out;
+}
+
+bool Mediator::retired(uint64_t rep) const {
+  if (!transferred_ || !rep || protocol_ == Protocol::ByReference) return false;
+  return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end();
 }
 
 void Mediator::poll(ppc::Hart& h) {

@@ -72,6 +72,9 @@ class Mediator {
   void poll(ppc::Hart& h);
 
   bool owns_rep(unsigned cpu, uint64_t rep) const { return root_ && root_->rep_if_any(cpu) == rep; }
+  // Whether `rep` is one of the old object's reps whose state was transferred
+  // away (reps kept by a by-reference transfer are the new object's).
+  bool retired(uint64_t rep) const;
   bool active() const { return started_ && !finished_; }
   bool finished() const { return finished_; }
 
@@ -139,6 +142,7 @@ class Mediator {
   std::vector<CpuSwapRecord> rec_;
   std::vector<uint64_t> old_reps_;       // every rep of the old object (for the oracle)
   std::function<void(ppc::Hart&)> done_cb_;
+  bool transferred_ = false;  // the first meeting passed: the old state is being moved
   unsigned workers_ = 0, arrived1_ = 0, arrived2_ = 0, done_ = 0;
 };
 

@@ -366,6 +366,7 @@ void OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   t.call_group = choice.group;
   t.call_method = choice.method;
   t.call_impl = instance_impl_[g.first + choice.instance];
+  for (auto& hook : call_hooks_) hook(h, t, g.first + choice.instance);
 }
 
 void OsKernel::complete_call(ppc::Hart& h, Thread& t) {

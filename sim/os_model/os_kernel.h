@@ -115,6 +115,11 @@ class OsKernel final : public ppc::Environment_if {
   void at(unsigned cpu, uint64_t cycle, std::function<void(ppc::Hart&)> fn);
   // Runs at every kernel entry of every CPU (conditions on the load, say).
   void add_entry_hook(std::function<void(ppc::Hart&)> fn) { hooks_.push_back(std::move(fn)); }
+  // Runs as a top-level call of instance `coid` is issued (an observer: the
+  // safety oracle checks which rep the call will reach).
+  void add_call_hook(std::function<void(ppc::Hart&, const Thread&, unsigned coid)> fn) {
+    call_hooks_.push_back(std::move(fn));
+  }
   ppc::Hart& hart(unsigned cpu) { return *harts_[cpu]; }
   GenerationCount& generation(unsigned cpu) { return *cpus_[cpu].gen; }
   GuestHeap& heap() { return heap_; }
@@ -232,6 +237,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::string> system_names_;
   std::vector<std::function<void(ppc::Hart&)>> callbacks_;        // by Callback event
   std::vector<std::function<void(ppc::Hart&)>> hooks_;
+  std::vector<std::function<void(ppc::Hart&, const Thread&, unsigned)>> call_hooks_;
   std::vector<ppc::Hart*> harts_;
   uint64_t calls_total_ = 0;
   std::string out_of_memory_;

@@ -242,3 +242,48 @@ TEST_CASE("hotswap: dynamic update of 200 instances, eager and lazy, leaves none
     CHECK(x.hs.oracle().violations().empty());
   }
 }
+
+TEST_CASE("hotswap: the safety oracle sees a thread inside the old object, and a call reaching a retired rep",
+          "[hotswap][oracle]") {
+  Spec s;
+  os::ImplementationSpec disk = versioned("V1", os::RootKind::PerCpu, 1);
+  disk.methods[0].io = {1.0, 50.0, false};  // every call blocks inside the method for 50 us
+  s.impls = {disk, versioned("V2", os::RootKind::PerCpu, 2)};
+  s.objects.push_back({"c", "V1", 1});
+  s.workloads.push_back(closed("c", {1}, 1, 1));
+  hotswap::HotSwapSpec h;
+  h.transfer.resize(2);
+  h.transfer[0].exports = 0b010;  // copy: the old reps are retired after the transfer
+  Swapped x(s, h);
+  x.sys.run_to(10);
+  // The thread is blocked in I/O inside V1's method, on the rep of CPU 1.
+  const uint64_t rep = x.sys.ltt(1, 0);
+  hotswap::SafetyOracle oracle;
+  CHECK(oracle.check_not_inside(*x.sys.kernel, 0, {rep}, 0, 0, "c", "test") == 1);
+  CHECK(oracle.violations().at(0).what.find("still executing in the old object") != std::string::npos);
+  CHECK(oracle.check_not_inside(*x.sys.kernel, 1, {rep}, 0, 0, "c", "test") == 0);  // not in V2's code
+  CHECK(oracle.check_not_inside(*x.sys.kernel, 0, {rep + 4096}, 0, 0, "c", "test") == 0);  // another rep
+}
+
+TEST_CASE("hotswap: a call through a stale LTT entry after a copy transfer is a violation", "[hotswap][oracle]") {
+  Spec s;
+  s.impls = {versioned("V1", os::RootKind::PerCpu, 1), versioned("V2", os::RootKind::PerCpu, 2)};
+  s.objects.push_back({"c", "V1", 1});
+  s.workloads.push_back(closed("c", {0, 1}, 2, 80));
+  auto h = swap_at(10, "c", "V2");
+  h.transfer.resize(2);
+  h.transfer[0].exports = 0b010;  // copy
+  Swapped x(s, h);
+  const uint64_t old_rep = [&] {
+    x.sys.run_to(9);
+    return x.sys.ltt(0, 0);
+  }();
+  x.sys.run_to(40);
+  REQUIRE(x.swap().finished());
+  CHECK(x.hs.oracle().violations().empty());
+  // Break the swap's guarantee by hand: CPU 0's LTT entry back to the old rep.
+  x.sys.memory.store<uint64_t>(x.sys.kernel->objects().tables().ltt_entry(0, 0), old_rep);
+  x.sys.run_to(60);
+  REQUIRE_FALSE(x.hs.oracle().violations().empty());
+  CHECK(x.hs.oracle().violations()[0].what.find("after its state was transferred") != std::string::npos);
+}
