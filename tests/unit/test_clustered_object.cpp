@@ -70,7 +70,7 @@ struct System {
 
 }  // namespace
 
-TEST_CASE("the first call on a CPU misses and installs the rep; later calls hit the LTT", "[os][clustered]") {
+TEST_CASE("the first call on a CPU misses and installs the rep, later calls hit the LTT", "[os][clustered]") {
   System s;
   const unsigned coid = s.com.create("counter", os::RootKind::Shared, s.vtable, 8);
   CHECK(s.ltt(0, coid) == s.com.default_rep());
@@ -88,7 +88,7 @@ TEST_CASE("the first call on a CPU misses and installs the rep; later calls hit 
   CHECK(s.caches.violations() == 0);
 }
 
-TEST_CASE("a shared root gives every CPU one rep; a per-CPU root one rep each", "[os][clustered]") {
+TEST_CASE("a shared root gives every CPU one rep, a per-CPU root one rep each", "[os][clustered]") {
   System s;
   const unsigned shared = s.com.create("shared", os::RootKind::Shared, s.vtable, 8);
   const unsigned percpu = s.com.create("percpu", os::RootKind::PerCpu, s.vtable, 8);
@@ -132,7 +132,7 @@ TEST_CASE("a Default Object call without a valid LTT entry in r11 is a trap", "[
 // `build/tests/quiesce_unit_tests "[figure]"`): a call through the
 // translation tables vs a direct call of the same method, and the first call
 // on a CPU (the miss). K42 claims the DREF costs only its indirection.
-TEST_CASE("figure: a DREF call costs a few loads over a direct call; the first call on a CPU costs the miss",
+TEST_CASE("figure: a DREF call costs a few loads over a direct call, the first call on a CPU costs the miss",
           "[os][clustered][figure]") {
   System s;
   const unsigned coid = s.com.create("counter", os::RootKind::PerCpu, s.vtable, 8);

@@ -113,7 +113,7 @@ TEST_CASE("a reservation is lost when another CPU gains the line for writing", "
   CHECK(m.violations() == 0);
 }
 
-TEST_CASE("dcbf writes back and invalidates everywhere; dcbz takes ownership without reading", "[coherence]") {
+TEST_CASE("dcbf writes back and invalidates everywhere, dcbz takes ownership without reading", "[coherence]") {
   const HierarchyConfig h = checked();
   InstantSync sync;
   CoherentMemory m(2, h, &sync);

@@ -171,7 +171,7 @@ TEST_CASE("hotswap: a forwarded call re-entering the object, and two swapped obj
   CHECK(x.hs.oracle().violations().empty());
 }
 
-TEST_CASE("hotswap: a long-lived thread that never declares quiescence holds the Forward phase; one that does "
+TEST_CASE("hotswap: a long-lived thread that never declares quiescence holds the Forward phase, one that does "
           "lets the swap finish", "[hotswap]") {
   for (const bool declares : {false, true}) {
     Spec s;

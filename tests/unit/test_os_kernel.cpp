@@ -11,7 +11,7 @@ using namespace quiesce;
 
 using namespace qtest;
 
-TEST_CASE("kernel: the first call on each CPU misses into the Default Object; per-CPU reps count that CPU's calls",
+TEST_CASE("kernel: the first call on each CPU misses into the Default Object, per-CPU reps count that CPU's calls",
           "[os][kernel]") {
   Spec s;
   s.impls.push_back(counter_impl("PerCpu", os::RootKind::PerCpu));
@@ -47,7 +47,7 @@ TEST_CASE("kernel: a shared root gives both CPUs one rep, whose line moves betwe
   CHECK(sys.caches.violations() == 0);
 }
 
-TEST_CASE("kernel: threads are created per request and recycle descriptors; nested calls reach the callee",
+TEST_CASE("kernel: threads are created per request and recycle descriptors, nested calls reach the callee",
           "[os][kernel]") {
   Spec s;
   s.cpus = 1;
@@ -117,7 +117,7 @@ TEST_CASE("kernel: a thread blocked in I/O holds its generation back, and quiesc
   CHECK(sys.kernel->live_threads() == 0);
 }
 
-TEST_CASE("kernel: a long-lived thread that never declares quiescence stops the token; one that does, does not",
+TEST_CASE("kernel: a long-lived thread that never declares quiescence stops the token, one that does, does not",
           "[os][kernel]") {
   for (const bool declares : {false, true}) {
     Spec s;
@@ -165,7 +165,7 @@ TEST_CASE("kernel: factories track their class's instances in guest memory, with
   CHECK_FALSE(g.remove(7));
 }
 
-TEST_CASE("kernel: the same specs and seed give the same run; another seed another", "[os][kernel]") {
+TEST_CASE("kernel: the same specs and seed give the same run, another seed another", "[os][kernel]") {
   auto make = [](uint64_t seed) {
     Spec s;
     s.run.seed = seed;
