@@ -35,16 +35,16 @@ int run_command(const RunOptions& o) {
     };
   const platform::RunResult& res = r.run(progress);
   if (tty) std::fputs("\n", stderr);
-  if (!r.kernel().out_of_memory().empty())
-    throw os::GuestHeapExhausted(r.kernel().out_of_memory());  // bad input: exit 2
+  if (!r.kernel().out_of_memory().empty()) {  // bad input (no exception after a SystemC run: see results_writer.h)
+    std::fprintf(stderr, "quiesce: %s\n", r.kernel().out_of_memory().c_str());
+    return kExitBadInput;
+  }
   if (res.trapped_cpu) {
     std::fputs(platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols).c_str(), stderr);
     return kExitGuestFault;
   }
-  try {
-    run::write_results(r, dir);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "quiesce: %s\n", e.what());
+  if (const std::string err = run::write_results(r, dir); !err.empty()) {
+    std::fprintf(stderr, "quiesce: %s\n", err.c_str());
     return kExitBadInput;
   }
   if (res.coherence_violations) {

@@ -107,6 +107,11 @@ void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
 
 void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
                                 std::function<void(ppc::Hart&)> done) {
+  if (const auto it = by_coid_.find(coid);
+      it != by_coid_.end() && !it->second.empty() && !it->second.back()->finished()) {
+    waiting_[coid].push_back({to, strategy, std::move(done)});  // one swap of an object at a time
+    return;
+  }
   if (k_.impl_of(coid) == to) {  // already there (an earlier swap)
     if (done) done(h);
     return;
@@ -118,9 +123,15 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
   Mediator* m = mediators_.back().get();
   active_.push_back(m);
   by_coid_[coid].push_back(m);
-  m->start(h, [this, m, done = std::move(done)](ppc::Hart& hh) {
+  m->start(h, [this, m, coid, done = std::move(done)](ppc::Hart& hh) {
     active_.erase(std::find(active_.begin(), active_.end(), m));
     if (done) done(hh);
+    auto w = waiting_.find(coid);
+    if (w == waiting_.end() || w->second.empty()) return;
+    Pending next = std::move(w->second.front());
+    w->second.erase(w->second.begin());
+    // Started here, on the CPU that completed the last one, so the order holds.
+    start_swap(hh, coid, next.to, next.strategy, std::move(next.done));
   });
 }
 

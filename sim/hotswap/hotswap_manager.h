@@ -50,6 +50,14 @@ class HotSwapManager {
   std::vector<std::unique_ptr<Mediator>> mediators_;
   std::vector<Mediator*> active_;  // started, not finished: the ones calls and polls can concern
   std::map<unsigned, std::vector<Mediator*>> by_coid_;
+  // Swaps asked for while the same object is being swapped: they start, in
+  // order, when the running one completes (on the CPU that completed it).
+  struct Pending {
+    unsigned to;
+    std::string strategy;
+    std::function<void(ppc::Hart&)> done;
+  };
+  std::map<unsigned, std::vector<Pending>> waiting_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
   uint64_t entries_ = 0;
 };

@@ -93,8 +93,6 @@ void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   root_keep_ = std::make_unique<MediatorRoot>(*this, std::move(t), cpus_);
   root_ = root_keep_.get();
   new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
-  // Threads alive now must all end before the Block phase: two generation swaps on each CPU.
-  for (unsigned c = 0; c < cpus_; ++c) gen_target_[c] = k.generation(c).swaps() + 2;
   k.spawn_system_thread(h, h.id(), fmt::format("swap {} initiator", id_),
                         [this](ppc::Hart& hh, os::Thread&) { return initiate(hh); });
 }
@@ -155,6 +153,11 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       set_phase(h, cpu, Phase::Interpose);
       // Reset this CPU's LTT entry: its next call misses into the mediator.
       os::host_store(h, k.objects().tables().ltt_entry(cpu, coid_), k.objects().default_rep());
+      // Threads alive now (any of which may have entered the old object through
+      // that entry) must all end before the Block phase: two generation swaps
+      // from now. Counted from here, not from the swap's start: a worker that
+      // starts late must not count swaps made while the entry was still live.
+      gen_target_[cpu] = k.generation(cpu).swaps() + 2;
       set_phase(h, cpu, Phase::Forward);
       w.at = Work::GenWait;
       return Step::Again;
@@ -339,7 +342,9 @@ void Mediator::release_blocked(ppc::Hart& h, unsigned cpu) {
 void Mediator::finish_if_done(ppc::Hart& h) {
   if (done_ < workers_) return;
   finished_ = true;
+  // CPUs run up to a quantum apart: the swap ends with the latest Complete.
   end_cycle_ = h.cycle();
+  for (const auto& r : rec_) end_cycle_ = std::max(end_cycle_, r.end[static_cast<unsigned>(Phase::Complete)]);
   if (done_cb_) done_cb_(h);
   for (unsigned c = 0; c < cpus_; ++c)
     if (rec_[c].blocked != rec_[c].released)

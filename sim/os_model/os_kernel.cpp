@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "os_model/host_access.h"
 #include "os_model/method_codegen.h"
 
@@ -107,6 +109,19 @@ HartAction OsKernel::on_system_step(ppc::Hart& h) {
 unsigned OsKernel::live_threads() const {
   return static_cast<unsigned>(std::count_if(threads_.begin(), threads_.end(),
                                              [](const Thread& t) { return t.state != ThreadState::Free; }));
+}
+
+std::vector<std::string> OsKernel::describe_threads() const {
+  static const char* const kState[] = {"free", "runnable", "running", "blocked"};
+  std::vector<std::string> out;
+  for (const Thread& t : threads_) {
+    if (t.state == ThreadState::Free) continue;
+    const uint64_t pc = t.state == ThreadState::Running && harts_[t.cpu] ? harts_[t.cpu]->state().pc : t.regs.pc;
+    out.push_back(fmt::format("thread {} cpu {} {} {} pc 0x{:x}{}", t.id, t.cpu, kState[static_cast<unsigned>(t.state)],
+                              t.system ? system_names_[t.system_body] : workloads_[t.workload].spec().name, pc,
+                              t.forwarded_calls ? fmt::format(" (in {} forwarded calls)", t.forwarded_calls) : ""));
+  }
+  return out;
 }
 
 void OsKernel::post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b) {

@@ -158,6 +158,8 @@ class OsKernel final : public ppc::Environment_if {
   const Thread& thread(unsigned id) const { return threads_[id]; }
   size_t threads() const { return threads_.size(); }
   unsigned live_threads() const;
+  // One line per live thread: cpu, state, what it is, where it is (for reports of who waits on what).
+  std::vector<std::string> describe_threads() const;
   uint64_t heap_used() const { return heap_.used(); }
   uint64_t request_loop_entry() const { return request_loop_; }
 

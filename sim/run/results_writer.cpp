@@ -68,6 +68,7 @@ json swaps_json(const ScenarioRun& r) {
                      {"strategy", m->strategy()},
                      {"protocol", m->protocol() ? hotswap::protocol_name(*m->protocol()) : "none"},
                      {"completed", m->finished()},
+                     {"waiting", m->finished() ? std::string() : m->describe()},  // why not, when not
                      {"start_cycle", m->start_cycle()},
                      {"end_cycle", m->end_cycle()},
                      {"cycles", m->finished() ? m->end_cycle() - m->start_cycle() : 0},
@@ -202,6 +203,11 @@ json summary(const ScenarioRun& r) {
   for (const auto& v : violations)
     details.push_back({{"cycle", v.cycle}, {"cpu", v.cpu}, {"thread", v.thread}, {"object", v.object}, {"what", v.what}});
   j["safety"] = {{"violations", violations.size()}, {"details", details}};
+  // When a swap or update did not complete: every live thread, to see who waits on what.
+  bool incomplete = false;
+  for (const auto& m : r.hotswap().swaps()) incomplete = incomplete || !m->finished();
+  for (const auto& u : r.hotswap().updates()) incomplete = incomplete || !u->record().completed;
+  if (incomplete) j["threads_at_end"] = k.describe_threads();
   return j;
 }
 
@@ -266,28 +272,28 @@ std::string regions_csv(const ScenarioRun& r) {
 }
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::string& text) {
+std::string write_file_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp));
+    if (!f) return fmt::format("cannot write {}", tmp);
     f << text;
     f.flush();
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp));
+    if (!f) return fmt::format("cannot write {}", tmp);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("cannot rename {} to {}", tmp, path));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fmt::format("cannot rename {} to {}", tmp, path);
+  return {};
 }
 
-void write_results(const ScenarioRun& r, const std::string& dir) {
+std::string write_results(const ScenarioRun& r, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", dir, ec.message()));
-  write_file_atomically(dir + "/summary.json", summary(r).dump(2) + "\n");
-  write_file_atomically(dir + "/calls.csv", calls_csv(r));
-  write_file_atomically(dir + "/cpus.csv", cpus_csv(r));
-  write_file_atomically(dir + "/regions.csv", regions_csv(r));
-  write_file_atomically(dir + "/swaps.csv", swaps_csv(r));
-  write_file_atomically(dir + "/phases.csv", phases_csv(r));
+  if (ec) return fmt::format("cannot create {}: {}", dir, ec.message());
+  const std::pair<const char*, std::string> files[] = {
+      {"summary.json", summary(r).dump(2) + "\n"}, {"calls.csv", calls_csv(r)},   {"cpus.csv", cpus_csv(r)},
+      {"regions.csv", regions_csv(r)},            {"swaps.csv", swaps_csv(r)},   {"phases.csv", phases_csv(r)}};
+  for (const auto& [name, text] : files)
+    if (std::string err = write_file_atomically(dir + "/" + name, text); !err.empty()) return err;
   const auto& res = r.result();
   const double cpu_cycles = static_cast<double>(r.duration_cycles()) * r.scenario().machine.cpus;
   const json host = {{"host_seconds", res.host_seconds},
@@ -297,7 +303,7 @@ void write_results(const ScenarioRun& r, const std::string& dir) {
                      {"simulated_cpu_cycles_per_second", res.host_seconds > 0 ? cpu_cycles / res.host_seconds : 0.0},
                      {"simulated_mips", res.host_seconds > 0 ? static_cast<double>(res.instructions) / res.host_seconds / 1e6 : 0.0},
                      {"quiesce_version", kVersion}};
-  write_file_atomically(dir + "/host.json", host.dump(2) + "\n");
+  return write_file_atomically(dir + "/host.json", host.dump(2) + "\n");
 }
 
 }  // namespace quiesce::run

@@ -17,9 +17,12 @@ inline constexpr const char* kVersion = "0.4.0";
 // The scenario with every default filled in, as JSON.
 nlohmann::ordered_json scenario_json(const scenario::Scenario& s);
 
-void write_results(const ScenarioRun& r, const std::string& dir);
+// Returns "" or what went wrong. (No exceptions: after a SystemC run, an
+// exception confuses AddressSanitizer about the stack, which SystemC's
+// threads switched.)
+std::string write_results(const ScenarioRun& r, const std::string& dir);
 
-// Writes `text` to `path` through a temporary file and a rename.
-void write_file_atomically(const std::string& path, const std::string& text);
+// Writes `text` to `path` through a temporary file and a rename; "" or the error.
+std::string write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace quiesce::run

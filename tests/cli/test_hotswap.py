@@ -462,9 +462,6 @@ def test_swap_there_and_back(tmp_path):
     assert r.calls_after(back["end_cycle"]) > 0
 
 
-@pytest.mark.xfail(strict=True, reason="a swap event for an object whose previous swap is still in progress starts "
-                   "a second Mediator over the first: it reports the old implementation as 'from' and, by reference, "
-                   "adopts the first Mediator's rep as the object's state")
 def test_a_second_swap_during_the_first_starts_from_the_first_ones_implementation(tmp_path):
     """Cache -> CacheV2 at 50 us, CacheV2 -> CacheV3 at 51 us, while the first is still running (it takes about
     3 us). The reader checks the second event against CacheV2; the second swap must go from CacheV2, and after
@@ -480,8 +477,6 @@ def test_a_second_swap_during_the_first_starts_from_the_first_ones_implementatio
     assert (second["from"], second["to"]) == ("CacheV2", "CacheV3")
 
 
-@pytest.mark.xfail(strict=True, reason="a swap back to the implementation an in-progress swap is leaving is taken "
-                   "for 'already there' and dropped: no second swap, the object stays CacheV2")
 def test_a_swap_back_during_the_first_is_not_dropped(tmp_path):
     s = cache_scenario(tmp_path, events=[{"type": "swap", "object": "cache", "to": "CacheV2", "at_us": 50},
                                          {"type": "swap", "object": "cache", "to": "Cache", "at_us": 51}])
@@ -559,8 +554,6 @@ def test_reentrant_object_swapped_under_load(tmp_path, seed):
     assert r.method("log", "flush")["nested_calls"] == r.method("log", "append")["calls"]
 
 
-@pytest.mark.xfail(strict=True, reason="Mediator::finish_if_done takes end_cycle from the worker that finishes last "
-                   "in host order, not the latest cycle: another CPU's Complete phase can end up to a quantum later")
 def test_swap_ends_after_every_cpus_complete_phase(tmp_path):
     """The swap's end_cycle (and so its cycles) covers every CPU's phases. Seed 1 of the re-entrant scenario
     has CPU 3 finish its Complete phase 244 cycles after the reported end."""
@@ -761,9 +754,6 @@ def test_late_workers_without_the_token_are_safe(tmp_path):
     check_completed(r)
 
 
-@pytest.mark.xfail(strict=True, reason="Mediator::start sets each CPU's generation target (swaps + 2) at the event, "
-                   "not when that CPU's worker resets its LTT entry: the token's swaps in between count, so a late "
-                   "worker ends Forward at once while threads that entered the old object directly are still in it")
 def test_late_workers_still_wait_for_the_old_objects_threads(tmp_path):
     """As above with the token circulating (the default): the transfer must still not begin while a thread is
     inside the old object."""

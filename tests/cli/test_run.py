@@ -575,7 +575,8 @@ def test_guest_memory_exhausted_while_running(tmp_path):
     f = tmp_path / "s.yaml"
     f.write_text(HUGE_OBJECTS.format(state="state_bytes"))  # 200 reps of 1 MiB, made when first called
     err = bad_input(tmp_path, str(f))
-    assert err.startswith("quiesce: guest memory for OS structures is exhausted: b[].rep needs")
+    # (Under ASan the exception thrown inside a SystemC thread adds a warning line before it.)
+    assert "quiesce: guest memory for OS structures is exhausted: b[].rep needs" in err, err
 
 
 @pytest.mark.parametrize("args,message", [
@@ -592,7 +593,7 @@ def test_unwritable_output_directory(tmp_path):
     (tmp_path / "file").write_text("")
     p = run(QUICKSTART, "-o", str(tmp_path / "file" / "out"))
     assert p.returncode == 2, (p.returncode, p.stderr)
-    assert p.stderr.startswith(f"quiesce: cannot create {tmp_path / 'file' / 'out'}")
+    assert f"quiesce: cannot create {tmp_path / 'file' / 'out'}" in p.stderr
 
 
 # --- progress line on a terminal ---
