@@ -165,25 +165,26 @@ int sc_main(int argc, char* argv[]) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : kExitBadInput;
   }
+  // Every kind of bad input (scenario, ELF, machine, OS build, guest memory)
+  // is reported the same way: its message, exit code 2.
+  auto bad_input = [](const std::exception& e) {
+    std::fprintf(stderr, "quiesce: %s\n", e.what());
+    return kExitBadInput;
+  };
   try {
     if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
     if (*validate) return run_validate(validate_file, validate_sets);
     if (*run) return cli::run_command(ro);
   } catch (const quiesce::scenario::ScenarioError& e) {
-    std::fprintf(stderr, "quiesce: %s\n", e.what());
-    return kExitBadInput;
+    return bad_input(e);
   } catch (const quiesce::ppc::LoadError& e) {
-    std::fprintf(stderr, "quiesce: %s\n", e.what());
-    return kExitBadInput;
+    return bad_input(e);
   } catch (const quiesce::platform::ConfigError& e) {
-    std::fprintf(stderr, "quiesce: %s\n", e.what());
-    return kExitBadInput;
+    return bad_input(e);
   } catch (const quiesce::os::BuildError& e) {
-    std::fprintf(stderr, "quiesce: %s\n", e.what());
-    return kExitBadInput;
+    return bad_input(e);
   } catch (const quiesce::os::GuestHeapExhausted& e) {
-    std::fprintf(stderr, "quiesce: %s\n", e.what());
-    return kExitBadInput;
+    return bad_input(e);
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "run/results_writer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -169,8 +170,15 @@ json summary(const ScenarioRun& r) {
                          {"calls_per_ms", measured_ms > 0 ? static_cast<double>(ms.calls) / measured_ms : 0.0},
                          {"latency_cycles", latency_json(ms.latency)}});
     }
+    // After swaps and updates, what the instances run now (one name, or each distinct one in order).
+    std::vector<std::string> now;
+    for (unsigned i = 0; i < groups[g].count; ++i) {
+      const std::string& name = k.implementations()[k.impl_of(groups[g].first + i)].name;
+      if (std::find(now.begin(), now.end(), name) == now.end()) now.push_back(name);
+    }
     objects.push_back({{"name", groups[g].name},
                        {"implementation", impl.name},
+                       {"implementation_now", now.size() == 1 ? json(now[0]) : json(now)},
                        {"instances", groups[g].count},
                        {"root", impl.root == os::RootKind::Shared ? "shared" : "per_cpu"},
                        {"methods", methods}});
