@@ -760,3 +760,33 @@ def test_late_workers_still_wait_for_the_old_objects_threads(tmp_path):
     r = backlogged(tmp_path, True)
     assert r.summary["generations"]["token_rounds"] > 0
     check_completed(r)
+
+
+# --- everything at once -----------------------------------------------------
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fileserver_with_overlapping_swaps_and_a_lazy_update(tmp_path, seed):
+    """fileserver.yaml (groups, zipf, nested calls, I/O waits inside methods, a
+    long-lived flusher that blocks in the log) with a swap of the directory
+    group, a swap of the log, and a lazy update of every file, overlapping."""
+    with open(os.path.join(ROOT, "scenarios", "fileserver.yaml")) as f:
+        doc = yaml.safe_load(f)
+    impls = doc["implementations"]
+    for name in ("Directory", "File", "Log"):
+        v2 = dict(impls[name], **{"class": name, "version": 2})
+        impls[name + "V2"] = v2
+    doc["events"] = [
+        {"type": "swap", "object": "dir", "to": "DirectoryV2", "at_us": 100},
+        {"type": "swap", "object": "log", "to": "LogV2", "at_us": 120, "cpu": 3},
+        {"type": "update", "class": "File", "to_version": 2, "mode": "lazy", "at_us": 150, "cpu": 5},
+    ]
+    doc["run"] = {"duration_us": 1500}
+    r = results(tmp_path, write(tmp_path, doc), seed=seed)
+    assert len(r.swaps) == 16 + 1 + 64
+    assert all(w["completed"] for w in r.swaps), [w["waiting"] for w in r.swaps if not w["completed"]]
+    assert all(w["blocked"] == w["released"] for w in r.swaps)
+    (u,) = r.updates
+    assert u["completed"] and u["swapped"] == u["instances"] == 64
+    assert r.violations == 0, r.summary["safety"]["details"][:3]
+    assert r.sim["io_blocks"] > 0
+    assert r.calls_after(1000 * CYCLES_PER_US) > 0  # the load goes on after all of it
