@@ -75,7 +75,6 @@ class Mediator {
   // Whether `rep` is one of the old object's reps whose state was transferred
   // away (reps kept by a by-reference transfer are the new object's).
   bool retired(uint64_t rep) const;
-  bool active() const { return started_ && !finished_; }
   bool finished() const { return finished_; }
 
   // Results.

@@ -60,9 +60,7 @@ class QuiescenceToken {
 
   uint64_t rounds() const { return rounds_; }
   const LatencyHistogram<4>& round_cycles() const { return round_cycles_; }
-  bool active() const { return active_; }
   unsigned holder() const { return holder_; }
-  uint64_t holder_since() const { return arrival_; }
   size_t pending() const { return waiting_.size(); }
 
  private:

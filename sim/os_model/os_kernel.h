@@ -161,7 +161,6 @@ class OsKernel final : public ppc::Environment_if {
   // One line per live thread: cpu, state, what it is, where it is (for reports of who waits on what).
   std::vector<std::string> describe_threads() const;
   uint64_t heap_used() const { return heap_.used(); }
-  uint64_t request_loop_entry() const { return request_loop_; }
 
  private:
   enum class EventKind : uint8_t { ClientRequest, Arrival, LongLivedStart, Wake, Callback, Spawn };
