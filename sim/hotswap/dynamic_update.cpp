@@ -107,13 +107,10 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
     locked_ = true;
   }
   auto wrapped = std::make_unique<LazyRoot>(com.replace_root(coid, nullptr), k_.params().cpus, [this, coid](unsigned cpu) {
-    k_.at(cpu, k_.hart(cpu).cycle(), [this, coid](ppc::Hart& hh) {
-      auto& objects = k_.objects();
-      auto* lazy = static_cast<LazyRoot*>(&objects.root(coid));
-      objects.replace_root(coid, lazy->unwrap());  // the mediator finds the old root itself
-      swap_(hh, coid, [this](ppc::Hart& done) { swapped(done); });
-    });
+    k_.at(cpu, k_.hart(cpu).cycle(),
+          [this, coid](ppc::Hart& hh) { swap_(hh, coid, [this](ppc::Hart& done) { swapped(done); }); });
   });
+  marked_roots_[coid] = wrapped.get();
   com.replace_root(coid, std::move(wrapped));
   for (unsigned c = 0; c < k_.params().cpus; ++c)
     if (com.installed(coid, c)) os::host_store(h, com.tables().ltt_entry(c, coid), com.default_rep());
@@ -121,6 +118,16 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
   locked_ = false;
   ++marked_;
   return Step::Again;
+}
+
+// Any swap of a marked instance (its own, or another event's) starts from the
+// original root: the mediator needs the old object's reps.
+void DynamicUpdate::unmark(unsigned coid) {
+  const auto it = marked_roots_.find(coid);
+  if (it == marked_roots_.end()) return;
+  auto& objects = k_.objects();
+  if (&objects.root(coid) == it->second) objects.replace_root(coid, static_cast<LazyRoot*>(it->second)->unwrap());
+  marked_roots_.erase(it);
 }
 
 void DynamicUpdate::swapped(ppc::Hart& h) {

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ class DynamicUpdate {
   DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap);
 
   void start(ppc::Hart& h);
+  // Before any swap of `coid` begins: a lazily marked instance gets its own root back.
+  void unmark(unsigned coid);
   const UpdateRecord& record() const { return rec_; }
 
  private:
@@ -48,6 +51,7 @@ class DynamicUpdate {
   os::Factory* factory_ = nullptr;
   std::vector<unsigned> instances_;  // to swap, factory order
   size_t marked_ = 0;
+  std::map<unsigned, os::Root*> marked_roots_;  // marked instances: the wrapper now in the COM
   bool locked_ = false;
   UpdateRecord rec_;
 };

@@ -116,6 +116,7 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
     if (done) done(h);
     return;
   }
+  for (auto& u : updates_) u->unmark(coid);
   const auto& grp = k_.groups()[k_.group_of(coid)];
   const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
   mediators_.push_back(

@@ -21,7 +21,7 @@ struct Thread {
   bool long_lived = false;
   unsigned system_body = 0;
   bool system = false;          // a kernel thread with host-modelled work (e.g. a hot-swap worker): never counted
-  uint32_t forwarded_calls = 0; // calls of this thread a hot-swap mediator is forwarding (its descriptor mark)
+  uint32_t forwarded_calls = 0; // calls of this thread an interposed object is forwarding (a descriptor mark)
   unsigned workload = 0, client = 0;
   uint32_t calls_left = 0;  // calls left in this request (or long-lived iteration)
   // The call in flight (from the request loop's point of view).

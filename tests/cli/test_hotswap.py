@@ -790,3 +790,23 @@ def test_fileserver_with_overlapping_swaps_and_a_lazy_update(tmp_path, seed):
     assert r.violations == 0, r.summary["safety"]["details"][:3]
     assert r.sim["io_blocks"] > 0
     assert r.calls_after(1000 * CYCLES_PER_US) > 0  # the load goes on after all of it
+
+
+def test_a_swap_of_a_lazily_marked_instance_starts_from_its_own_root(tmp_path):
+    """A lazy update marks every instance (wraps its root); a swap event of
+    one marked instance must still find the old object's reps to transfer."""
+    inc = {"instructions": 20, "state_atomics": 1}
+    impls = {f"V{v}": {"class": "C", "version": v, "root": "per_cpu", "methods": {"inc": inc}} for v in (1, 2, 3)}
+    doc = {"name": "edge", "machine": {"cpus": 4}, "implementations": impls,
+           "objects": {"c": {"implementation": "V1", "count": 8}},
+           "workloads": {"w": {"kind": "closed", "cpus": "all", "threads": 2, "think_us": 3,
+                               "mix": [{"object": "c", "method": "inc"}], "popularity": "zipf"}},
+           "events": [{"type": "update", "class": "C", "to_version": 2, "mode": "lazy", "at_us": 50},
+                      {"type": "swap", "object": "c[7]", "to": "V3", "at_us": 60}],
+           "run": {"duration_us": 600}}
+    r = results(tmp_path, write(tmp_path, doc))
+    (s7,) = [w for w in r.swaps if w["object"] == "c[7]"]
+    assert (s7["from"], s7["to"], s7["completed"], s7["protocol"]) == ("V1", "V3", True, "by_reference")
+    assert all(w["completed"] for w in r.swaps)
+    assert r.violations == 0
+    assert r.updates[0]["swapped"] == 7  # c[7] left the update's path through its own swap
