@@ -67,6 +67,9 @@ class Hart {
     return r;
   }
   void charge(uint64_t cycles) { cycle_ += cycles; }
+  // Host-modelled code that rewrote instructions: what an icbi does to the
+  // predecoded instructions (its timing is a timed_access of kind Icbi).
+  void forget_decoded(uint64_t addr, uint64_t len) { icache_.invalidate(addr, len); }
   // Stop with a trap report (used by the environment, e.g. a bad system call).
   void raise_trap(std::string what);
 

@@ -111,6 +111,24 @@ std::vector<uint32_t> generate_method(const BodyPlan& p) {
   for (uint32_t k = 0; k < m.shared_atomics; ++k) e.atomic(kShared, k * line);
   for (const NestedCall& c : p.calls)
     for (uint32_t i = 0; i < c.count; ++i) {
+      if (c.gate) {  // the callee's gate around the DREF, the key saved in the frame across the call
+        constexpr unsigned key = kGateKeyRegister;
+        uint64_t off = p.layout.refs + 8 * uint64_t{c.ref};
+        const unsigned b = e.base_for(kThis, off);
+        e.put(enc::ld(key, static_cast<int64_t>(off), b));
+        e.put(enc::std_(key, kGateSaveSlot, 1));
+        for (uint32_t w : c.gate->enter) e.put(w);
+        e.put(enc::add(TranslationTable::kLttEntryRegister, TranslationTable::kLttBaseRegister, key));
+        e.put(enc::ld(3, 0, TranslationTable::kLttEntryRegister));
+        e.put(enc::ld(12, 0, 3));
+        e.put(enc::ld(12, int64_t{c.method} * 8, 12));
+        e.put(enc::mtctr(12));
+        e.put(enc::bctrl());
+        e.put(enc::ld(key, kGateSaveSlot, 1));
+        for (uint32_t w : c.gate->leave) e.put(w);
+        e.put(enc::ld(kThis, kThisSlot, 1));
+        continue;
+      }
       // The callee's COID comes from the rep, then K42's DREF and the call.
       e.load(kThis, p.layout.refs + 8 * uint64_t{c.ref});
       e.put(enc::add(TranslationTable::kLttEntryRegister, TranslationTable::kLttBaseRegister, kData));
@@ -148,6 +166,33 @@ std::vector<uint32_t> request_loop(uint64_t next_call_entry) {
       enc::bctrl(),
       enc::b(-28),
   };
+}
+
+namespace {
+int64_t branch_offset(uint64_t from, uint64_t to) {
+  const auto d = static_cast<int64_t>(to - from);
+  if (d < -(int64_t{1} << 25) || d >= (int64_t{1} << 25))
+    throw std::invalid_argument("a generated branch is out of range (more than 32 MiB)");
+  return d;
+}
+}  // namespace
+
+std::vector<uint32_t> gated_call(uint64_t at, uint64_t loop, const CallGate& gate) {
+  constexpr unsigned e = TranslationTable::kLttEntryRegister, key = kGateKeyRegister, keep = 31;
+  std::vector<uint32_t> w{enc::mr(keep, key)};
+  w.insert(w.end(), gate.enter.begin(), gate.enter.end());
+  for (uint32_t x : {enc::add(e, TranslationTable::kLttBaseRegister, key), enc::ld(3, 0, e), enc::ld(12, 0, 3),
+                     enc::ldx(12, 12, kCallMethodRegister), enc::mtctr(12), enc::bctrl(), enc::mr(key, keep)})
+    w.push_back(x);
+  w.insert(w.end(), gate.leave.begin(), gate.leave.end());
+  w.push_back(enc::b(branch_offset(at + 4 * w.size(), loop)));
+  return w;
+}
+
+std::vector<uint32_t> direct_site(uint64_t at, uint64_t rep, uint64_t entry, uint64_t loop) {
+  if (rep >= (uint64_t{1} << 31)) throw std::invalid_argument("a direct call site's object lies above 2 GiB");
+  return {enc::lis(3, static_cast<int64_t>(rep >> 16)), enc::ori(3, 3, rep & 0xffff),
+          enc::bl(branch_offset(at + 8, entry)), enc::b(branch_offset(at + 12, loop))};
 }
 
 }  // namespace quiesce::os

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "os_model/call_gate.h"
 #include "os_model/os_spec.h"
 
 namespace quiesce::os {
@@ -28,6 +29,7 @@ struct NestedCall {
   unsigned ref;     // index into the rep's refs
   unsigned method;  // vtable index in the callee's implementation
   uint32_t count;
+  const CallGate* gate = nullptr;  // the callee group's gate, if it has one
 };
 
 struct BodyPlan {
@@ -50,5 +52,16 @@ std::vector<uint32_t> generate_method(const BodyPlan& plan);
 // repeat. The thread's first frame is set up by the kernel.
 std::vector<uint32_t> request_loop(uint64_t next_call_entry);
 inline constexpr unsigned kCallOffsetRegister = 9, kCallMethodRegister = 10, kIoPointRegister = 0;
+
+// The request loop's call for a gated group, placed at `at`: the gate's enter
+// code, the DREF and call, the leave code (the key kept in r31, which every
+// callee preserves), and a branch back to the loop at `loop`.
+std::vector<uint32_t> gated_call(uint64_t at, uint64_t loop, const CallGate& gate);
+
+// A direct call site at `at` (kDirectSiteWords words): `this` = rep as an
+// immediate, a relative branch-and-link to `entry`, then back to the loop.
+// Rewriting these words re-binds the site. Addresses must lie below 2 GiB.
+inline constexpr unsigned kDirectSiteWords = 4;
+std::vector<uint32_t> direct_site(uint64_t at, uint64_t rep, uint64_t entry, uint64_t loop);
 
 }  // namespace quiesce::os

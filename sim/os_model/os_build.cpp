@@ -43,6 +43,7 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
                                                   MissCosts{os.miss_handler_cycles});
   build_code(os, params.program);
   build_objects();
+  build_direct_sites();
   build_threads(os);
   token_ = std::make_unique<QuiescenceToken>(heap_, p_.cpus, os.generations, cycles(os.generations.min_round_us));
   for (const WorkloadSpec& w : workloads) workloads_.emplace_back(w, groups_, impls_, p_.clock_hz / 1e6);
@@ -59,7 +60,18 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
 void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program) {
   if (!os.guest_elf.empty() && !program) throw BuildError("os.guest_elf was not loaded");
   toc_ = program ? program->toc : 0;
-  std::vector<uint32_t> code = request_loop(kNextCall);
+  gates_.resize(groups_.size());
+  if (p_.gates)
+    for (unsigned g = 0; g < groups_.size(); ++g) gates_[g] = p_.gates(*this, g);
+  std::vector<uint32_t> code = os::request_loop(kNextCall);
+  // Each gated group's call from the request loop, right after it.
+  std::vector<size_t> gated_at(groups_.size(), 0);
+  for (unsigned g = 0; g < groups_.size(); ++g)
+    if (!gates_[g].enter.empty() || !gates_[g].leave.empty()) {
+      gated_at[g] = code.size();
+      for (uint32_t w : gated_call(4 * code.size(), 0, gates_[g])) code.push_back(w);
+    }
+  const size_t loop_end = code.size();
   const size_t system_loop_at = code.size();
   code.push_back(ppc::enc::bla(kSystemStep));  // a system thread: one host-modelled step per pass
   code.push_back(ppc::enc::b(-4));
@@ -86,7 +98,11 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
       for (const CallSite& c : m.calls) {
         const unsigned g = group_index(groups_, c.object);
         call_targets_[i].push_back(g);
-        plan.calls.push_back({ref++, method_index(impls_[groups_[g].impl], c.method), c.count});
+        if (gates_[g].direct_sites)
+          throw BuildError(fmt::format("implementations.{}.methods.{}: a nested call to {}, whose calls are bound "
+                                       "directly (only top-level calls can be)", impl.name, m.name, c.object));
+        const CallGate* gate = gates_[g].enter.empty() && gates_[g].leave.empty() ? nullptr : &gates_[g];
+        plan.calls.push_back({ref++, method_index(impls_[groups_[g].impl], c.method), c.count, gate});
       }
       if (m.io.probability > 0) {
         plan.io_point = static_cast<int>(io_points_.size());
@@ -100,6 +116,10 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
   const uint64_t at = heap_.allocate("os.code", 4 * code.size());
   for (size_t k = 0; k < code.size(); ++k) heap_.memory().store<uint32_t>(at + 4 * k, code[k]);
   request_loop_ = at;
+  loop_end_ = at + 4 * loop_end;
+  gated_call_.assign(groups_.size(), 0);
+  for (unsigned g = 0; g < groups_.size(); ++g)
+    if (gated_at[g]) gated_call_[g] = at + 4 * gated_at[g];
   system_loop_ = at + 4 * system_loop_at;
   code_ranges_.resize(impls_.size());  for (unsigned i = 0; i < impls_.size(); ++i) {
     const ImplementationSpec& impl = impls_[i];
@@ -162,6 +182,42 @@ void OsKernel::build_objects() {
       instance_impl_.push_back(grp.impl);
       const unsigned coid = com_->create(name, impl.root, rep_template(grp.first + i, grp.impl));
       factory.add(coid);
+    }
+  }
+}
+
+// Groups whose gate binds calls directly: each instance's one rep is made now
+// and each of its methods gets the gate's number of call sites.
+void OsKernel::build_direct_sites() {
+  direct_sites_.resize(com_->tables().capacity());
+  size_t words = 0;
+  for (unsigned g = 0; g < groups_.size(); ++g)
+    words += size_t{gates_[g].direct_sites} * groups_[g].count * impls_[groups_[g].impl].methods.size() * kDirectSiteWords;
+  if (!words) return;
+  sites_begin_ = heap_.allocate("os.callsites", 4 * words);
+  sites_end_ = sites_begin_ + 4 * words;
+  uint64_t at = sites_begin_;
+  for (unsigned g = 0; g < groups_.size(); ++g) {
+    const ObjectGroup& grp = groups_[g];
+    if (!gates_[g].direct_sites) continue;
+    const ImplementationSpec& impl = impls_[grp.impl];
+    if (impl.root != RootKind::Shared)
+      throw BuildError(fmt::format("objects.{}: calls bound directly need a shared root (one rep to branch to)", grp.name));
+    for (unsigned i = 0; i < grp.count; ++i) {
+      const unsigned coid = grp.first + i;
+      const uint64_t rep = com_->root(coid).rep_for(0, heap_);
+      for (unsigned m = 0; m < impl.methods.size(); ++m)
+        for (unsigned k = 0; k < gates_[g].direct_sites; ++k, at += 4 * kDirectSiteWords) {
+          const uint64_t entry = heap_.memory().load<uint64_t>(vtables_[grp.impl] + 8 * m);
+          std::vector<uint32_t> w;
+          try {
+            w = os::direct_site(at, rep, entry, request_loop_);
+          } catch (const std::invalid_argument& e) {
+            throw BuildError(fmt::format("objects.{}: {}", grp.name, e.what()));
+          }
+          for (size_t x = 0; x < w.size(); ++x) heap_.memory().store<uint32_t>(at + 4 * x, w[x]);
+          direct_sites_[coid].push_back({at, m});
+        }
     }
   }
 }

@@ -33,6 +33,22 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
 }
 
 HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
+  if (CpuState& c = cpus_[h.id()]; c.stop_requested || c.stopped) {
+    if (c.stop_requested) {
+      if (!c.stopped) {
+        c.stopped = true;
+        if (auto f = std::move(c.on_stopped)) f(h);
+      }
+      // Spin here (the same kernel entry runs again) until resumed.
+      constexpr uint64_t kStopPoll = 100;
+      const uint64_t until = std::max(h.cycle() + 1, std::min(h.budget_end(), h.cycle() + kStopPoll));
+      c.stats.stopped_cycles += until - h.cycle();
+      h.charge(until - h.cycle());
+      return HartAction::Continue;
+    }
+    c.stopped = false;
+    if (auto f = std::move(c.on_resumed)) f(h);
+  }
   if (pc - com_->miss_base() < com_->miss_bytes()) return com_->handle_miss(h, pc);
   switch (pc) {
     case kIdle: return on_idle(h);
@@ -63,6 +79,16 @@ void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name,
   system_bodies_.push_back(std::move(body));
   system_names_.push_back(std::move(name));
   post(cpu, h.cycle(), EventKind::Spawn, static_cast<unsigned>(system_bodies_.size() - 1));
+}
+
+void OsKernel::stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped) {
+  cpus_[cpu].stop_requested = true;
+  cpus_[cpu].on_stopped = std::move(stopped);
+}
+
+void OsKernel::resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed) {
+  cpus_[cpu].stop_requested = false;
+  cpus_[cpu].on_resumed = std::move(resumed);
 }
 
 void OsKernel::wake(unsigned tid, uint64_t cycle) { post(threads_[tid].cpu, cycle, EventKind::Wake, tid); }
@@ -208,9 +234,8 @@ HartAction OsKernel::on_next_call(ppc::Hart& h) {
       t.counted = false;
     }
     if (const uint64_t think = w.think(c.rng)) {
-      prepare_call(h, t);
+      h.state().pc = prepare_call(h, t);
       t.start_on_dispatch = true;
-      h.state().pc = h.state().lr;
       block(h, t, think);
       return next_or_idle(h);
     }
@@ -219,9 +244,8 @@ HartAction OsKernel::on_next_call(ppc::Hart& h) {
       t.counted = true;
     }
   }
-  prepare_call(h, t);
+  h.state().pc = prepare_call(h, t);
   t.call_start = h.cycle();
-  h.state().pc = h.state().lr;
   return HartAction::Continue;
 }
 
@@ -368,7 +392,7 @@ unsigned OsKernel::runq_pop(ppc::Hart& h) {
 }
 
 // Loads the next call of the thread's workload into the request loop's registers.
-void OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
+uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   CpuState& c = cpus_[h.id()];
   const CallChoice choice = workloads_[t.workload].pick(c.rng);
   const ObjectGroup& g = groups_[choice.group];
@@ -382,6 +406,13 @@ void OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   t.call_method = choice.method;
   t.call_impl = instance_impl_[g.first + choice.instance];
   for (auto& hook : call_hooks_) hook(h, t, g.first + choice.instance);
+  // Where the call starts: the loop's own DREF, the group's gated call, or a direct call site.
+  if (gated_call_[choice.group]) return gated_call_[choice.group];
+  if (const auto& sites = direct_sites_[g.first + choice.instance]; !sites.empty()) {
+    const unsigned per = gates_[choice.group].direct_sites;
+    return sites[choice.method * per + static_cast<unsigned>(call_seq_ % per)].addr;
+  }
+  return h.state().lr;
 }
 
 void OsKernel::complete_call(ppc::Hart& h, Thread& t) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cpu_ppc64/elf_loader.h"
+#include "os_model/call_gate.h"
 #include "os_model/clustered_object_manager.h"
 #include "os_model/factory.h"
 #include "os_model/generation_count.h"
@@ -37,7 +38,7 @@ struct BuildError : std::runtime_error {
 };
 
 struct CpuOsStats {
-  uint64_t idle_cycles = 0, threads_created = 0, threads_exited = 0, context_switches = 0, calls = 0;
+  uint64_t idle_cycles = 0, stopped_cycles = 0, threads_created = 0, threads_exited = 0, context_switches = 0, calls = 0;
   uint64_t io_points = 0, io_blocks = 0, backlogged = 0, backlog_peak = 0;
 };
 
@@ -58,6 +59,7 @@ struct KernelParams {
   uint32_t line_bytes = 128;
   uint64_t heap_base = 0, heap_limit = 0;   // guest memory for the OS's structures
   const ppc::LoadedProgram* program = nullptr;  // the guest ELF of `symbol` methods, if any
+  CallGateSource gates;  // the gate around calls into each object group (none if empty)
 };
 
 class OsKernel final : public ppc::Environment_if {
@@ -107,8 +109,24 @@ class OsKernel final : public ppc::Environment_if {
   // and joins the current one when it runs again, so it holds no one's
   // quiescence back while it waits.
   ppc::HartAction park_current(ppc::Hart& h, bool quiescent = false);
-  // Whether pc lies in the request loop (a call returning there was made at top level).
-  bool in_request_loop(uint64_t pc) const { return pc >= request_loop_ && pc < request_loop_ + 32; }
+  // Whether pc lies in the request loop or its call sites (a call returning there was made at top level).
+  bool in_request_loop(uint64_t pc) const {
+    return (pc >= request_loop_ && pc < loop_end_) || (pc >= sites_begin_ && pc < sites_end_);
+  }
+  // Stop-the-world support. stop_cpu: at its next kernel entry `cpu` runs
+  // `stopped` and then spins there, its thread untouched, until resume_cpu;
+  // then it runs `resumed` and carries on. Callable from any CPU.
+  void stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped);
+  void resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed = {});
+  bool stopped(unsigned cpu) const { return cpus_[cpu].stopped; }
+  // The statically bound call sites of instance `coid` (a gate with direct_sites).
+  struct DirectSite {
+    uint64_t addr;
+    unsigned method;
+  };
+  const std::vector<DirectSite>& direct_sites(unsigned coid) const { return direct_sites_[coid]; }
+  uint64_t request_loop() const { return request_loop_; }
+  const CallGate& gate(unsigned group) const { return gates_[group]; }
   Thread* current(unsigned cpu);
   Thread& thread(unsigned id) { return threads_[id]; }
   // `fn` runs on `cpu` at its first kernel entry at or after `cycle`.
@@ -185,12 +203,15 @@ class OsKernel final : public ppc::Environment_if {
     Rng rng;
     std::unique_ptr<GenerationCount> gen;
     CpuOsStats stats;
+    bool stop_requested = false, stopped = false;
+    std::function<void(ppc::Hart&)> on_stopped, on_resumed;
   };
 
   // Construction (os_build.cpp).
   void build_code(const OsConfig& os, const ppc::LoadedProgram* program);
   void build_objects();
   void build_threads(const OsConfig& os);
+  void build_direct_sites();
   void start_workloads(uint64_t seed);
 
   // Host-call handlers.
@@ -212,7 +233,7 @@ class OsKernel final : public ppc::Environment_if {
   void runq_push(ppc::Hart& h, unsigned tid);
   unsigned runq_pop(ppc::Hart& h);
   void post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b = 0);
-  void prepare_call(ppc::Hart& h, Thread& t);
+  uint64_t prepare_call(ppc::Hart& h, Thread& t);  // returns where the call starts
   void complete_call(ppc::Hart& h, Thread& t);
   uint64_t cycles(double us) const;
 
@@ -242,7 +263,10 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<ppc::Hart*> harts_;
   uint64_t calls_total_ = 0;
   std::string out_of_memory_;
-  uint64_t request_loop_ = 0, toc_ = 0;
+  uint64_t request_loop_ = 0, loop_end_ = 0, sites_begin_ = 0, sites_end_ = 0, toc_ = 0;
+  std::vector<CallGate> gates_;                       // per group
+  std::vector<uint64_t> gated_call_;                  // per group: its gated request-loop call, or 0
+  std::vector<std::vector<DirectSite>> direct_sites_;  // per COID
   std::vector<Thread> threads_;
   std::vector<CpuState> cpus_;
   std::vector<std::vector<MethodStats>> methods_;  // [group][method]

@@ -1,5 +1,7 @@
 #include "os_model/translation_table.h"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "cpu_ppc64/encoder.h"
@@ -11,6 +13,10 @@ TranslationTable::TranslationTable(GuestHeap& heap, unsigned cpus, unsigned capa
   gtt_ = heap.allocate("GTT", uint64_t{capacity} * kGttEntryBytes);
   for (unsigned c = 0; c < cpus; ++c) {
     const uint64_t base = heap.allocate(fmt::format("LTT.cpu{}", c), uint64_t{capacity} * kLttEntryBytes);
+    // Right after the LTT (line-aligned allocations of equal size: the same offset on every CPU).
+    const uint64_t local = heap.allocate(fmt::format("cpulocal.cpu{}", c), uint64_t{capacity} * 8);
+    if (c == 0) local_offset_ = local - base;
+    if (local - base != local_offset_) throw std::logic_error("CPU-local areas are not at one offset from the LTTs");
     // Filling the tables at boot is not a simulated cost.
     for (unsigned i = 0; i < capacity; ++i) heap.memory().store<uint64_t>(base + uint64_t{i} * kLttEntryBytes, default_rep);
     ltt_.push_back(base);

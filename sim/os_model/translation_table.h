@@ -31,12 +31,17 @@ class TranslationTable {
   uint64_t gtt_lock(unsigned coid) const { return gtt_entry(coid) + 8; }
   uint64_t ltt_base(unsigned cpu) const { return ltt_[cpu]; }
   uint64_t ltt_entry(unsigned cpu, unsigned coid) const { return ltt_[cpu] + uint64_t{coid} * kLttEntryBytes; }
+  // A CPU-local word per object for the layers above (a per-CPU reference
+  // count, say), at a fixed offset from the CPU's LTT base, so guest code
+  // reaches it from r13 as K42's per-processor memory.
+  uint64_t local_offset() const { return local_offset_; }
+  uint64_t local_word(unsigned cpu, unsigned coid) const { return ltt_[cpu] + local_offset_ + uint64_t{coid} * 8; }
   // Which COID an LTT entry address belongs to, on that CPU (for the miss handler).
   bool coid_of(unsigned cpu, uint64_t entry, unsigned& coid) const;
 
  private:
   unsigned capacity_;
-  uint64_t gtt_;
+  uint64_t gtt_, local_offset_ = 0;
   std::vector<uint64_t> ltt_;
 };
 
