@@ -12,14 +12,16 @@ constexpr unsigned kMethodEntries = os::OsKernel::kMaxMethods;  // entries 0..63
 }
 
 const std::vector<std::string>& HotSwapManager::strategies() {
-  static const std::vector<std::string> names{"k42_generation"};
+  static const std::vector<std::string> names = strategy_names();
   return names;
 }
 
 HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::ImplementationSpec>& impls,
-                               const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec)
-    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_, 0, 0, {}} {
+                               const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec,
+                               StrategySet& strategies)
+    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_, 0, 0, {}, -1, {}}, strategies_(strategies) {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
+  strategies_.attach(ctx_);
   if (spec_.swaps.empty() && spec_.updates.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
   ctx_.returns.resize(k_.threads());
   entries_ = k_.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
@@ -71,7 +73,7 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
     });
   }
   k_.add_entry_hook([this](ppc::Hart& h) {
-    for (Mediator* m : active_) m->poll(h);
+    for (Swap* m : active_) m->poll(h);
   });
   // The oracle: a call about to run an old object whose state was already
   // transferred (its LTT entry still holds an old rep).
@@ -79,10 +81,11 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
     const uint64_t rep = h.memory().load<uint64_t>(k_.objects().tables().ltt_entry(h.id(), coid));
     const auto it = by_coid_.find(coid);
     if (it == by_coid_.end()) return;
-    for (const Mediator* m : it->second)
+    for (const Swap* m : it->second)
       if (m->retired(rep))
         oracle_.report({h.cycle(), h.id(), static_cast<int>(t.id), m->label(),
-                        fmt::format("thread {} called the old object after its state was transferred", t.id)});
+                        fmt::format("thread {} called the old object after its state was transferred", t.id),
+                        static_cast<int>(m->id())});
   });
 }
 
@@ -119,9 +122,10 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
   for (auto& u : updates_) u->unmark(coid);
   const auto& grp = k_.groups()[k_.group_of(coid)];
   const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
-  mediators_.push_back(
-      std::make_unique<Mediator>(ctx_, static_cast<unsigned>(mediators_.size()), coid, to, strategy, label));
-  Mediator* m = mediators_.back().get();
+  const auto id = static_cast<unsigned>(swaps_.size());
+  swaps_.push_back(strategies_.get(strategy).make_swap(id, coid, to, label));
+  Swap* m = swaps_.back().get();
+  mediators_.push_back(dynamic_cast<Mediator*>(m));
   active_.push_back(m);
   by_coid_[coid].push_back(m);
   m->start(h, [this, m, coid, done = std::move(done)](ppc::Hart& hh) {
@@ -147,14 +151,18 @@ ppc::HartAction HotSwapManager::on_call(ppc::Hart& h, unsigned index) {
     }
     const auto [id, lr] = ctx_.returns[t->id].back();
     ctx_.returns[t->id].pop_back();
+    if (!mediators_[id]) {
+      h.raise_trap("a forwarded call returned to a swap that is not a mediator");
+      return ppc::HartAction::Fault;
+    }
     mediators_[id]->returned(h, lr);
     return ppc::HartAction::Continue;
   }
   const uint64_t rep = h.state().gpr[3];
-  for (Mediator* m : active_)
-    if (m->owns_rep(h.id(), rep)) return m->intercept(h, index);
-  for (auto& m : mediators_)  // a finished one, reached by a call that had already loaded its rep
-    if (m->owns_rep(h.id(), rep)) return m->intercept(h, index);
+  for (Swap* s : active_)
+    if (Mediator* m = mediators_[s->id()]; m && m->owns_rep(h.id(), rep)) return m->intercept(h, index);
+  for (Mediator* m : mediators_)  // a finished one, reached by a call that had already loaded its rep
+    if (m && m->owns_rep(h.id(), rep)) return m->intercept(h, index);
   h.raise_trap(fmt::format("a call reached the mediator entries with r3 0x{:x}, not a mediator rep", rep));
   return ppc::HartAction::Fault;
 }

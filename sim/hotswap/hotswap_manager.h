@@ -12,6 +12,7 @@
 #include "hotswap/dynamic_update.h"
 #include "hotswap/hotswap_spec.h"
 #include "hotswap/mediator.h"
+#include "hotswap/quiescence_strategy.h"
 #include "hotswap/safety_oracle.h"
 #include "os_model/os_kernel.h"
 
@@ -20,10 +21,11 @@ namespace quiesce::hotswap {
 class HotSwapManager {
  public:
   // `objects` resolves event object names (group or "name[i]") to COIDs.
+  // `strategies` gave the kernel its call gates when it was built.
   HotSwapManager(os::OsKernel& kernel, const std::vector<os::ImplementationSpec>& impls,
-                 const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec);
+                 const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec, StrategySet& strategies);
 
-  const std::vector<std::unique_ptr<Mediator>>& swaps() const { return mediators_; }
+  const std::vector<std::unique_ptr<Swap>>& swaps() const { return swaps_; }
   const std::vector<std::unique_ptr<DynamicUpdate>>& updates() const { return updates_; }
   const SafetyOracle& oracle() const { return oracle_; }
   // Strategies that exist (the scenario reader checks names against these).
@@ -42,14 +44,16 @@ class HotSwapManager {
   const std::vector<os::ImplementationSpec>& impls_;
   HotSwapSpec spec_;
   SafetyOracle oracle_;
-  MediatorContext ctx_;
+  SwapContext ctx_;
+  StrategySet& strategies_;
   std::vector<std::vector<unsigned>> targets_;  // per swap event: COIDs
   std::vector<unsigned> to_impl_;               // per swap event
   std::vector<std::string> labels_;             // per swap event: per COID label prefix
   std::vector<bool> fired_;
-  std::vector<std::unique_ptr<Mediator>> mediators_;
-  std::vector<Mediator*> active_;  // started, not finished: the ones calls and polls can concern
-  std::map<unsigned, std::vector<Mediator*>> by_coid_;
+  std::vector<std::unique_ptr<Swap>> swaps_;
+  std::vector<Mediator*> mediators_;  // by swap id: the k42_generation ones (the mediation routine's)
+  std::vector<Swap*> active_;         // started, not finished: the ones calls and polls can concern
+  std::map<unsigned, std::vector<Swap*>> by_coid_;
   // Swaps asked for while the same object is being swapped: they start, in
   // order, when the running one completes (on the CPU that completed it).
   struct Pending {

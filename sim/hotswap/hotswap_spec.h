@@ -58,11 +58,24 @@ struct MediatorCosts {
   uint32_t hash_slots = 64;      // per mediator rep: thread -> return address
 };
 
+// What the other quiescence strategies cost and how patient they are.
+struct StrategyCosts {
+  double poll_us = 1.0;               // a waiting swap re-reads the counts (refcounts, rwlock, call count)
+  uint32_t ipi_cycles = 300;          // stop-the-world: the initiator's request to each other CPU
+  uint32_t walk_thread_cycles = 200;  // stack tracing: per thread walked (finding it, reading its registers)
+  uint32_t walk_frame_cycles = 30;    // per stack frame (compare the return address with the code ranges)
+  double retry_us = 20;               // stack tracing: wait before walking again after finding a thread inside
+  uint32_t max_retries = 50;          // then give up
+  uint64_t threshold_calls = 100;     // counter_threshold: calls after which the switcher redirects
+  uint32_t call_sites = 1;            // direct: call sites per instance and method (references to patch)
+};
+
 struct HotSwapSpec {
   std::vector<TransferSpec> transfer;  // per implementation, in the scenario's implementation order
   std::vector<SwapEvent> swaps;
   std::vector<UpdateEvent> updates;
   MediatorCosts costs;
+  StrategyCosts strategy;
 };
 
 }  // namespace quiesce::hotswap

@@ -12,18 +12,6 @@ namespace quiesce::hotswap {
 using os::OsKernel;
 using Step = OsKernel::Step;
 
-const char* phase_name(Phase p) {
-  switch (p) {
-    case Phase::Interpose: return "interpose";
-    case Phase::Forward: return "forward";
-    case Phase::Block: return "block";
-    case Phase::Transfer: return "transfer";
-    case Phase::Complete: return "complete";
-    case Phase::Done: return "done";
-  }
-  return "?";
-}
-
 namespace {
 // Mediator rep words: [vtable][phase][in flight][blocked][hash slots: thread id, return address].
 constexpr unsigned kPhaseWord = 1, kInFlightWord = 2, kBlockedWord = 3, kHashWord = 4;
@@ -34,20 +22,11 @@ constexpr uint32_t kLockRetryCycles = 40;
 
 Mediator::Mediator(MediatorContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy,
                    std::string label)
-    : ctx_(ctx),
-      id_(id),
-      coid_(coid),
-      old_impl_(ctx.kernel.impl_of(coid)),
-      new_impl_(new_impl),
-      strategy_(std::move(strategy)),
-      label_(std::move(label)),
-      cpus_(ctx.kernel.params().cpus),
-      phase_(cpus_, Phase::Interpose),
+    : Swap(ctx, id, coid, new_impl, std::move(strategy), std::move(label), "generations"),
       gen_target_(cpus_, 0),
       in_flight_(cpus_, 0),
       worker_(cpus_),
-      blocked_(cpus_),
-      rec_(cpus_) {}
+      blocked_(cpus_) {}
 
 // The mediator's root: hands out a mediator rep per CPU, and tells the
 // mediator when a CPU meets it for the first time through a miss.
@@ -69,13 +48,8 @@ class Mediator::MediatorRoot final : public os::Root {
 uint64_t Mediator::rep_word(unsigned cpu, unsigned word) const { return root_->rep_if_any(cpu) + 8 * word; }
 
 void Mediator::set_phase(ppc::Hart& h, unsigned cpu, Phase p) {
-  const uint64_t now = h.cycle();
-  const auto old = static_cast<unsigned>(phase_[cpu]);
-  if (old < kRecordedPhases && rec_[cpu].start[old] && !rec_[cpu].end[old]) rec_[cpu].end[old] = now;
-  phase_[cpu] = p;
-  const auto i = static_cast<unsigned>(p);
-  if (i < kRecordedPhases) rec_[cpu].start[i] = now;
-  if (root_->rep_if_any(cpu)) os::host_store(h, rep_word(cpu, kPhaseWord), i);
+  record_phase(h.cycle(), cpu, p);
+  if (root_->rep_if_any(cpu)) os::host_store(h, rep_word(cpu, kPhaseWord), static_cast<unsigned>(p));
 }
 
 // The swap begins: the mediator's structures, the new object's root, and a
@@ -192,7 +166,11 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       return Step::Again;
     case Work::Transfer:
       set_phase(h, cpu, Phase::Transfer);
-      transfer_share(h, cpu);
+      {
+        unsigned rank = 0;  // workers in CPU order: this one's rank among them
+        for (unsigned c = 0; c < cpu; ++c) rank += worker_[c].assigned;
+        transfer_part(h, cpu, rank, workers_);
+      }
       w.at = Work::Meet2;
       [[fallthrough]];
     case Work::Meet2:
@@ -229,7 +207,7 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
     w.waiting_meet = true;
     return false;
   }
-  if (first_meeting) check_quiescent(h), transferred_ = true;
+  if (first_meeting) check_quiescent(h);
   else swing_to_new(h);
   for (unsigned c = 0; c < cpus_; ++c)
     if (c != cpu && worker_[c].waiting_meet) ctx_.kernel.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
@@ -238,62 +216,8 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
 
 // Quiescence reached: nothing may still run in the old object. Negotiate the transfer.
 void Mediator::check_quiescent(ppc::Hart& h) {
-  ctx_.oracle.check_not_inside(ctx_.kernel, old_impl_, old_reps_, h.cycle(), h.id(), label_,
-                               "state transfer started");
-  const auto& from = ctx_.impls[old_impl_];
-  const auto& to = ctx_.impls[new_impl_];
-  const bool same_layout = from.state_bytes == to.state_bytes && from.shared_state_bytes == to.shared_state_bytes &&
-                           from.root == to.root;
-  protocol_ = negotiate(ctx_.spec.transfer[old_impl_], ctx_.spec.transfer[new_impl_], same_layout);
-  if (!protocol_) protocol_ = Protocol::Transform;  // the scenario reader guarantees a common protocol
+  reach_safe_point(h, "state transfer started");
   os::host_store(h, line_ + 8 * kProtocolWord, static_cast<uint64_t>(*protocol_));
-}
-
-// This worker's part of the state: its CPU's rep (per-CPU roots) or its share
-// of the lines of the one shared rep; the object's shared state on the first worker.
-void Mediator::transfer_share(ppc::Hart& h, unsigned cpu) {
-  auto& k = ctx_.kernel;
-  const auto& from = ctx_.impls[old_impl_];
-  const auto& to = ctx_.impls[new_impl_];
-  const TransferSpec& cost = ctx_.spec.transfer[new_impl_];
-  const uint32_t line = k.params().line_bytes;
-  const Protocol p = *protocol_;
-  const bool old_shared = from.root == os::RootKind::Shared, new_shared = to.root == os::RootKind::Shared;
-  // Workers in CPU order: this one's rank among them.
-  unsigned rank = 0;
-  for (unsigned c = 0; c < cpu; ++c) rank += worker_[c].assigned;
-  TransferTally tally;
-  auto add = [&](TransferTally t) { tally.bytes += t.bytes, tally.lines += t.lines; };
-  if (p == Protocol::ByReference) {  // same layout: the old reps become the new object's
-    const uint64_t rep = old_shared ? (rank == 0 ? old_root_->rep_if_any(0) : 0) : old_root_->rep_if_any(cpu);
-    if (rep) {
-      add(adopt_by_reference(h, cost, rep, k.vtable(new_impl_)));
-      new_root_->adopt(old_shared ? 0 : cpu, rep);
-    }
-  } else {
-    const uint64_t bytes = std::min(from.state_bytes, to.state_bytes);
-    const uint64_t state = os::RepLayout::kState;
-    if (old_shared) {
-      // The one old rep, split by lines among the workers; a per-CPU new root gets it on the first worker's CPU.
-      if (const uint64_t src = old_root_->rep_if_any(0)) {
-        const uint64_t dst = new_shared ? new_rep(0) : (rank == 0 ? new_rep(cpu) : 0);
-        const uint64_t lines = (bytes + line - 1) / line;
-        for (uint64_t l = new_shared ? rank : 0; dst && l < lines; l += new_shared ? workers_ : 1)
-          add(transfer_state(h, p, cost, src + state + l * line, dst + state + l * line,
-                             std::min<uint64_t>(line, bytes - l * line), line));
-      }
-    } else if (const uint64_t src = old_root_->rep_if_any(cpu)) {
-      // This CPU's rep: to its new rep, or added into the one new shared rep (per-CPU counts merge).
-      add(transfer_state(h, p, cost, src + state, new_rep(new_shared ? 0 : cpu) + state, bytes, line, new_shared));
-    }
-    if (rank == 0) {
-      const uint64_t shared = std::min(from.shared_state_bytes, to.shared_state_bytes);
-      const uint64_t src = old_root_->rep_template().shared, dst = new_root_->rep_template().shared;
-      if (src && dst && shared) add(transfer_state(h, p, cost, src, dst, shared, line));
-    }
-  }
-  rec_[cpu].bytes += tally.bytes;
-  rec_[cpu].lines += tally.lines;
 }
 
 // The second meeting's last worker: the GTT entry's root becomes the new object's.
@@ -313,11 +237,6 @@ void Mediator::swing_to_new(ppc::Hart& h) {
   }
 }
 
-uint64_t Mediator::new_rep(unsigned cpu) {
-  os::Root& r = new_root_ ? *new_root_ : ctx_.kernel.objects().root(coid_);
-  return r.rep_for(cpu, ctx_.kernel.heap());
-}
-
 // Blocked calls of `cpu` resume as calls of the new object: `this` is the new
 // rep, the method the new vtable's, the return address the caller's.
 void Mediator::release_blocked(ppc::Hart& h, unsigned cpu) {
@@ -333,7 +252,8 @@ void Mediator::release_blocked(ppc::Hart& h, unsigned cpu) {
     rec_[cpu].blocked_cycles_max = std::max(rec_[cpu].blocked_cycles_max, waited);
     ++rec_[cpu].released;
     if (t.state != os::ThreadState::Blocked)
-      ctx_.oracle.report({h.cycle(), cpu, static_cast<int>(b.tid), label_, "a blocked call was released twice"});
+      ctx_.oracle.report({h.cycle(), cpu, static_cast<int>(b.tid), label_, "a blocked call was released twice",
+                          static_cast<int>(id_)});
     k.wake(b.tid, h.cycle());
   }
   blocked_[cpu].clear();
@@ -341,15 +261,12 @@ void Mediator::release_blocked(ppc::Hart& h, unsigned cpu) {
 
 void Mediator::finish_if_done(ppc::Hart& h) {
   if (done_ < workers_) return;
-  finished_ = true;
-  // CPUs run up to a quantum apart: the swap ends with the latest Complete.
-  end_cycle_ = h.cycle();
-  for (const auto& r : rec_) end_cycle_ = std::max(end_cycle_, r.end[static_cast<unsigned>(Phase::Complete)]);
-  if (done_cb_) done_cb_(h);
+  finish(h);  // CPUs run up to a quantum apart: the swap ends with the latest Complete
   for (unsigned c = 0; c < cpus_; ++c)
     if (rec_[c].blocked != rec_[c].released)
       ctx_.oracle.report({h.cycle(), c, -1, label_,
-                          fmt::format("{} calls blocked on cpu {} but {} released", rec_[c].blocked, c, rec_[c].released)});
+                          fmt::format("{} calls blocked on cpu {} but {} released", rec_[c].blocked, c, rec_[c].released),
+                          static_cast<int>(id_)});
 }
 
 // The mediation routine (patent 0039-0040), on the calling thread.
@@ -434,11 +351,6 @@ std::string Mediator::describe() const {
                        w.waiting_meet ? ", waits at the meeting" : "", in_flight_[c], blocked_[c].size());
   }
   return out;
-}
-
-bool Mediator::retired(uint64_t rep) const {
-  if (!transferred_ || !rep || protocol_ == Protocol::ByReference) return false;
-  return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end();
 }
 
 void Mediator::poll(ppc::Hart& h) {

@@ -22,7 +22,7 @@ constexpr unsigned kMaxFrames = 4096;
 
 unsigned SafetyOracle::check_not_inside(os::OsKernel& k, unsigned impl, const std::vector<uint64_t>& reps,
                                         uint64_t cycle, unsigned cpu, const std::string& object,
-                                        const std::string& when) {
+                                        const std::string& when, int swap) {
   auto& mem = k.hart(0).memory();
   auto is_old = [&](uint64_t rep) { return std::find(reps.begin(), reps.end(), rep) != reps.end(); };
   auto load = [&](uint64_t a) { return mem.contains(a, 8) ? mem.load<uint64_t>(a) : 0; };
@@ -54,10 +54,15 @@ unsigned SafetyOracle::check_not_inside(os::OsKernel& k, unsigned impl, const st
     if (inside) {
       ++found;
       report({cycle, cpu, static_cast<int>(id), object,
-              fmt::format("{}: thread {} (cpu {}) is still executing in the old object", when, id, t.cpu)});
+              fmt::format("{}: thread {} (cpu {}) is still executing in the old object", when, id, t.cpu), swap});
     }
   }
   return found;
+}
+
+unsigned SafetyOracle::count_for(unsigned id) const {
+  return static_cast<unsigned>(
+      std::count_if(violations_.begin(), violations_.end(), [&](const Violation& v) { return v.swap == static_cast<int>(id); }));
 }
 
 }  // namespace quiesce::hotswap

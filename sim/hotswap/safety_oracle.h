@@ -23,6 +23,7 @@ struct Violation {
   unsigned cpu;
   int thread;  // -1: not a thread's doing
   std::string object, what;
+  int swap = -1;  // the swap it concerns, if any
 };
 
 class SafetyOracle {
@@ -34,7 +35,9 @@ class SafetyOracle {
   // `impl` whose `this` is one of `reps`; appends a violation for each.
   // Returns how many were found.
   unsigned check_not_inside(os::OsKernel& k, unsigned impl, const std::vector<uint64_t>& reps, uint64_t cycle,
-                            unsigned cpu, const std::string& object, const std::string& when);
+                            unsigned cpu, const std::string& object, const std::string& when, int swap = -1);
+  // Violations attributed to swap `id`.
+  unsigned count_for(unsigned id) const;
 
  private:
   std::vector<Violation> violations_;

@@ -34,9 +34,14 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
 
 HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (CpuState& c = cpus_[h.id()]; c.stop_requested || c.stopped) {
+    if (c.stopped && (!c.stop_requested || c.stopped_epoch != c.stop_epoch)) {  // resumed (and maybe stopped again)
+      c.stopped = false;
+      if (auto f = std::move(c.on_resumed)) f(h);
+    }
     if (c.stop_requested) {
       if (!c.stopped) {
         c.stopped = true;
+        c.stopped_epoch = c.stop_epoch;
         if (auto f = std::move(c.on_stopped)) f(h);
       }
       // Spin here (the same kernel entry runs again) until resumed.
@@ -46,8 +51,6 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
       h.charge(until - h.cycle());
       return HartAction::Continue;
     }
-    c.stopped = false;
-    if (auto f = std::move(c.on_resumed)) f(h);
   }
   if (pc - com_->miss_base() < com_->miss_bytes()) return com_->handle_miss(h, pc);
   switch (pc) {
@@ -83,6 +86,7 @@ void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name,
 
 void OsKernel::stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped) {
   cpus_[cpu].stop_requested = true;
+  ++cpus_[cpu].stop_epoch;
   cpus_[cpu].on_stopped = std::move(stopped);
 }
 

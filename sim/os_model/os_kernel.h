@@ -204,6 +204,7 @@ class OsKernel final : public ppc::Environment_if {
     std::unique_ptr<GenerationCount> gen;
     CpuOsStats stats;
     bool stop_requested = false, stopped = false;
+    uint64_t stop_epoch = 0, stopped_epoch = 0;  // a stop requested again before the CPU saw its resume
     std::function<void(ppc::Hart&)> on_stopped, on_resumed;
   };
 

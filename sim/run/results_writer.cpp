@@ -62,6 +62,8 @@ json swaps_json(const ScenarioRun& r) {
                       {"blocked_cycles_max", rec.blocked_cycles_max},
                       {"bytes_transferred", rec.bytes}});
     }
+    json details = json::object();
+    for (const auto& [name, value] : m->details()) details[name] = value;
     swaps.push_back({{"id", m->id()},
                      {"object", m->label()},
                      {"from", k.implementations()[m->old_impl()].name},
@@ -73,6 +75,11 @@ json swaps_json(const ScenarioRun& r) {
                      {"start_cycle", m->start_cycle()},
                      {"end_cycle", m->end_cycle()},
                      {"cycles", m->finished() ? m->end_cycle() - m->start_cycle() : 0},
+                     {"waited_on", m->waited_on()},
+                     {"safe_cycle", m->safe_cycle()},
+                     {"cycles_to_safe_point", m->safe_cycle() ? m->safe_cycle() - m->start_cycle() : 0},
+                     {"violations", r.hotswap().oracle().count_for(m->id())},
+                     {"details", details},
                      {"workers", m->workers()},
                      {"forwarded", forwarded},
                      {"blocked", blocked},
@@ -87,15 +94,17 @@ json swaps_json(const ScenarioRun& r) {
 
 std::string swaps_csv(const ScenarioRun& r) {
   std::string s = "swap,object,from,to,strategy,protocol,completed,start_cycle,end_cycle,cycles,workers,forwarded,"
-                  "blocked,released,blocked_cycles_total,blocked_cycles_max,bytes_transferred\n";
+                  "blocked,released,blocked_cycles_total,blocked_cycles_max,bytes_transferred,cycles_to_safe_point,"
+                  "violations\n";
   for (const auto& j : swaps_json(r))
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j["id"].get<unsigned>(),
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j["id"].get<unsigned>(),
                      j["object"].get<std::string>(), j["from"].get<std::string>(), j["to"].get<std::string>(),
                      j["strategy"].get<std::string>(), j["protocol"].get<std::string>(), j["completed"].get<bool>(),
                      j["start_cycle"].get<uint64_t>(), j["end_cycle"].get<uint64_t>(), j["cycles"].get<uint64_t>(),
                      j["workers"].get<unsigned>(), j["forwarded"].get<uint64_t>(), j["blocked"].get<uint64_t>(),
                      j["released"].get<uint64_t>(), j["blocked_cycles_total"].get<uint64_t>(),
-                     j["blocked_cycles_max"].get<uint64_t>(), j["bytes_transferred"].get<uint64_t>());
+                     j["blocked_cycles_max"].get<uint64_t>(), j["bytes_transferred"].get<uint64_t>(),
+                     j["cycles_to_safe_point"].get<uint64_t>(), j["violations"].get<unsigned>());
   return s;
 }
 

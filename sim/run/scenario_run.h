@@ -27,6 +27,7 @@ class ScenarioRun {
  private:
   scenario::Scenario s_;
   std::unique_ptr<platform::Machine> machine_;
+  std::unique_ptr<hotswap::StrategySet> strategies_;  // before the kernel: its build asks for the call gates
   std::unique_ptr<os::OsKernel> kernel_;
   std::unique_ptr<hotswap::HotSwapManager> hotswap_;
   platform::RunResult result_;

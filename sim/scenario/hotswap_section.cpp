@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "hotswap/quiescence_strategy.h"
 #include "scenario/os_sections.h"
 
 namespace quiesce::scenario {
@@ -21,7 +22,7 @@ constexpr double kMaxUs = 1e9;
 const std::vector<std::string> kProtocolBits = {"transform", "copy", "by_reference"};
 const std::vector<std::string> kProtocols = {"by_reference", "copy", "transform"};
 constexpr uint32_t kTransform = 1u << static_cast<unsigned>(hotswap::Protocol::Transform);
-const std::vector<std::string> kStrategies = {"k42_generation"};
+const std::vector<std::string> kStrategies = hotswap::strategy_names();  // the first is the default
 
 // "by_reference, copy": the protocols of a bit set, most preferred first.
 std::string protocols(uint32_t set) {
@@ -232,6 +233,7 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
     if (std::find(classes.begin(), classes.end(), impl.class_name) == classes.end()) classes.push_back(impl.class_name);
   // The latest event so far triggered by time, and by calls: events are listed in the order they happen.
   std::optional<std::pair<size_t, double>> last_at;
+  std::map<size_t, std::string> strategy_of;  // per object: the first strategy its swaps use
   std::optional<std::pair<size_t, uint64_t>> last_calls;
 
   for (size_t i = 0; i < events.size(); ++i) {
@@ -253,6 +255,8 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       s.to = required_string(e, "to");
     } else {
       u.class_name = required_string(e, "class");
+      if (e.string("strategy", "") == "direct")
+        e.fail("strategy", "direct swapping is for swap events (an update swaps instances made at run time)");
       if (!e.has("to_version")) e.fail("missing key 'to_version'");
       u.to_version = e.uint<uint32_t>("to_version", u.to_version, 1, 1'000'000);
       u.lazy = e.choice("mode", "eager", {"eager", "lazy"}) == "lazy";
@@ -279,7 +283,20 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       if (to == impl_names.end())
         e.fail("to", fmt::format("unknown implementation '{}'{}", shown(s.to), hint(s.to, impl_names)));
       const size_t to_impl = to - impl_names.begin();
+      if (const auto [it, fresh] = strategy_of.emplace(target.object, w.strategy);
+          !fresh && it->second != w.strategy && (it->second == "direct" || w.strategy == "direct"))
+        e.fail("strategy", fmt::format("{} is swapped with {} by an earlier event: direct swapping binds its call sites "
+                                       "for good, so it cannot share an object with another strategy",
+                                       objects[target.object].name, it->second));
       Holder& h = held[target.object];
+      if (w.strategy == "direct") {
+        std::vector<size_t> both = h.current(target.index);
+        both.push_back(static_cast<size_t>(to - impl_names.begin()));
+        for (const size_t b : both)
+          if (impls[b].root != os::RootKind::Shared)
+            e.fail("strategy", fmt::format("direct swapping binds each call site to one rep, and {} has a per-CPU root",
+                                           impls[b].name));
+      }
       const std::vector<size_t> current = h.current(target.index);
       if (current == std::vector<size_t>{to_impl})
         e.fail("to", fmt::format("{} is already the implementation of {}", s.to, target.name));
@@ -336,12 +353,25 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
   }
 }
 
-hotswap::MediatorCosts read_mediator(MapReader m) {
+hotswap::MediatorCosts read_mediator(MapReader& m) {
   hotswap::MediatorCosts c;
   c.call_cycles = m.uint<uint32_t>("call_cycles", c.call_cycles, 0, kMaxCycles);
   c.return_cycles = m.uint<uint32_t>("return_cycles", c.return_cycles, 0, kMaxCycles);
   c.worker_step_cycles = m.uint<uint32_t>("worker_step_cycles", c.worker_step_cycles, 0, kMaxCycles);
   c.hash_slots = m.pow2<uint32_t>("hash_slots", c.hash_slots, 1, 4096);
+  return c;
+}
+
+hotswap::StrategyCosts read_strategy_costs(MapReader& m) {
+  hotswap::StrategyCosts c;
+  c.poll_us = m.real("poll_us", c.poll_us, 0.001, 1e6);
+  c.ipi_cycles = m.uint<uint32_t>("ipi_cycles", c.ipi_cycles, 0, kMaxCycles);
+  c.walk_thread_cycles = m.uint<uint32_t>("walk_thread_cycles", c.walk_thread_cycles, 0, kMaxCycles);
+  c.walk_frame_cycles = m.uint<uint32_t>("walk_frame_cycles", c.walk_frame_cycles, 0, kMaxCycles);
+  c.retry_us = m.real("retry_us", c.retry_us, 0.001, 1e6);
+  c.max_retries = m.uint<uint32_t>("max_retries", c.max_retries, 0, 1'000'000);
+  c.threshold_calls = m.uint<uint64_t>("threshold_calls", c.threshold_calls, 1, 1'000'000'000);
+  c.call_sites = m.uint<uint32_t>("call_sites", c.call_sites, 1, 4096);
   m.finish();
   return c;
 }

@@ -29,6 +29,8 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
                  hotswap::HotSwapSpec& out, SwappedTo& swapped_to);
 
 // The top-level `hotswap` section.
-hotswap::MediatorCosts read_mediator(MapReader m);
+// The `hotswap` section: the Mediator's costs, then the other strategies' (which finishes the section).
+hotswap::MediatorCosts read_mediator(MapReader& m);
+hotswap::StrategyCosts read_strategy_costs(MapReader& m);
 
 }  // namespace quiesce::scenario

@@ -51,12 +51,13 @@ struct OsSystem {
   std::unique_ptr<os::OsKernel> kernel;
   std::vector<std::unique_ptr<ppc::Hart>> harts;
 
-  explicit OsSystem(const Spec& s)
+  explicit OsSystem(const Spec& s, os::CallGateSource gates = {})
       : caches(s.cpus, [] { mem::HierarchyConfig h; h.check_invariants = true; return h; }()) {
     os::KernelParams p;
     p.cpus = s.cpus;
     p.heap_base = 1 << 20;
     p.heap_limit = 60 << 20;
+    p.gates = std::move(gates);
     kernel = std::make_unique<os::OsKernel>(memory, caches.regions(), p, s.os, s.impls, s.objects, s.workloads, s.run,
                                             s.outputs);
     for (unsigned c = 0; c < s.cpus; ++c) {

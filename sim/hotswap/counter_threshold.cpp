@@ -1,0 +1,101 @@
+// counter_threshold: the K42 mailing list's demo switcher for Linux modules,
+// which "directs the calls between the new and old versions" using counters
+// with arbitrary thresholds. Every call passes the switcher, which counts it
+// (a plain load, add and store on the object's line); a swap waits until
+// threshold_calls more calls went through, then moves the state and redirects
+// calls at once — without establishing quiescence. Unsafe on purpose: with
+// calls in flight the safety oracle reports them.
+#include <bit>
+
+#include <fmt/format.h>
+
+#include "cpu_ppc64/encoder.h"
+#include "hotswap/counting_strategy.h"
+#include "os_model/host_access.h"
+
+namespace quiesce::hotswap {
+
+namespace {
+namespace enc = ppc::enc;
+using Step = os::OsKernel::Step;
+
+class ThresholdSwap final : public Swap {
+ public:
+  ThresholdSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label, uint64_t counter)
+      : Swap(ctx, id, coid, to, "counter_threshold", std::move(label), "a number of calls (no quiescence)"),
+        counter_(counter) {}
+  void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override {
+    auto& k = ctx_.kernel;
+    started_ = true;
+    done_cb_ = std::move(done);
+    start_cycle_ = h.cycle();
+    new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
+    rec_[h.id()].worker = true;
+    k.spawn_system_thread(h, h.id(), fmt::format("swap {} counter_threshold", id_),
+                          [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+  }
+  std::string describe() const override {
+    return fmt::format("swap {} of {} (counter_threshold): {} of {} calls counted", id_, label_, counted_,
+                       ctx_.spec.strategy.threshold_calls);
+  }
+
+ private:
+  Step step(ppc::Hart& h, os::Thread& t) {
+    auto& k = ctx_.kernel;
+    h.charge(ctx_.spec.costs.worker_step_cycles);
+    if (!counting_) {
+      record_phase(h.cycle(), h.id(), Phase::Count);
+      base_ = os::host_load(h, counter_);
+      counting_ = true;
+    }
+    counted_ = os::host_load(h, counter_) - base_;
+    if (counted_ < ctx_.spec.strategy.threshold_calls) return sleep(h, t.id, us_to_cycles(ctx_.spec.strategy.poll_us));
+    if (!k.objects().try_lock_for_writing(h, coid_)) {
+      h.charge(40);
+      return Step::Again;
+    }
+    record_phase(h.cycle(), h.id(), Phase::Transfer);
+    reach_safe_point(h, "state transfer started");  // the switcher's claim, which the oracle checks
+    transfer_all(h);
+    swing(h);
+    k.objects().unlock_for_writing(h, coid_);
+    record_phase(h.cycle(), h.id(), Phase::Complete);
+    record_phase(h.cycle(), h.id(), Phase::Done);
+    detail("calls_counted") = counted_;
+    finish(h);
+    return Step::Exit;
+  }
+
+  uint64_t counter_, base_ = 0, counted_ = 0;
+  bool counting_ = false;
+};
+
+class CounterThreshold final : public QuiescenceStrategy {
+ public:
+  const char* name() const override { return "counter_threshold"; }
+  os::CallGate gate(os::OsKernel& k, unsigned) override {
+    if (!table_) {
+      table_ = allocate_object_lines(k, name());
+      shift_ = static_cast<unsigned>(std::countr_zero(k.params().line_bytes / 8));
+      line_ = k.params().line_bytes;
+    }
+    auto w = object_line_code(table_, shift_, 11, 12);
+    for (uint32_t x : {enc::ld(12, 0, 11), enc::addi(12, 12, 1), enc::std_(12, 0, 11)}) w.push_back(x);
+    return {w, {}, 0};
+  }
+  std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
+    return std::make_unique<ThresholdSwap>(*ctx_, id, coid, to, std::move(label), table_ + uint64_t{coid} * line_);
+  }
+
+ private:
+  uint64_t table_ = 0;
+  unsigned shift_ = 4;
+  uint32_t line_ = 128;
+};
+}  // namespace
+
+std::unique_ptr<QuiescenceStrategy> make_counter_threshold(const StrategyCosts&) {
+  return std::make_unique<CounterThreshold>();
+}
+
+}  // namespace quiesce::hotswap

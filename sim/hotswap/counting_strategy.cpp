@@ -1,0 +1,148 @@
+#include "hotswap/counting_strategy.h"
+
+#include <bit>
+
+#include <fmt/format.h>
+
+#include "cpu_ppc64/encoder.h"
+#include "os_model/host_access.h"
+
+namespace quiesce::hotswap {
+
+namespace enc = ppc::enc;
+using Step = os::OsKernel::Step;
+
+os::CallGate CountingStrategy::gate(os::OsKernel& k, unsigned) {
+  if (!k_) {  // the first group: this strategy's table, one line per object, and its slow path
+    k_ = &k;
+    line_bytes_ = k.params().line_bytes;
+    line_shift_ = static_cast<unsigned>(std::countr_zero(line_bytes_ / 8));
+    table_ = allocate_object_lines(k, name());
+    slow_entry_ = k.add_host_calls(1, [this](ppc::Hart& h, unsigned) { return slow_path(h); });
+  }
+  return {enter_code(), leave_code(), 0};
+}
+
+std::vector<uint32_t> object_line_code(uint64_t table, unsigned shift, unsigned rd, unsigned tmp) {
+  return {enc::lis(tmp, static_cast<int64_t>(table >> 16)), enc::ori(tmp, tmp, table & 0xffff),
+          enc::sldi(rd, os::kGateKeyRegister, shift), enc::add(rd, rd, tmp)};
+}
+
+uint64_t allocate_object_lines(os::OsKernel& k, const char* strategy) {
+  const uint64_t bytes = uint64_t{k.objects().tables().capacity()} * k.params().line_bytes;
+  const uint64_t table = k.heap().allocate(fmt::format("{}.counts", strategy), bytes);
+  if (table + bytes >= (uint64_t{1} << 31))
+    throw os::BuildError(fmt::format("{}: its table lies above 2 GiB (guest code addresses it with lis/ori)", strategy));
+  return table;
+}
+
+std::unique_ptr<Swap> CountingStrategy::make_swap(unsigned id, unsigned coid, unsigned to, std::string label) {
+  return std::make_unique<CountingSwap>(*this, *ctx_, id, coid, to, std::move(label));
+}
+
+// The gate's slow path, on the calling thread: the gate was closed.
+ppc::HartAction CountingStrategy::slow_path(ppc::Hart& h) {
+  auto& s = h.state();
+  const auto coid = static_cast<unsigned>(s.gpr[os::kGateKeyRegister] / 8);
+  const uint64_t retry = s.lr - 4 - 4 * uint64_t{slow_call_index()};
+  h.charge(ctx_->spec.costs.call_cycles);
+  undo_entry(h, coid);
+  s.pc = retry;
+  const auto it = closed_.find(coid);
+  if (it == closed_.end()) return ppc::HartAction::Continue;  // reopened meanwhile: pass the gate again
+  return it->second->hold(h, retry);
+}
+
+CountingSwap::CountingSwap(CountingStrategy& s, SwapContext& ctx, unsigned id, unsigned coid, unsigned to,
+                           std::string label)
+    : Swap(ctx, id, coid, to, s.name(), std::move(label), s.waits_for()), s_(s), passed_(cpus_, false) {}
+
+void CountingSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
+  auto& k = ctx_.kernel;
+  started_ = true;
+  done_cb_ = std::move(done);
+  start_cycle_ = h.cycle();
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
+  rec_[h.id()].worker = true;
+  k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, strategy_),
+                        [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+}
+
+Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
+  auto& k = ctx_.kernel;
+  const unsigned cpu = h.id();
+  h.charge(ctx_.spec.costs.worker_step_cycles);
+  switch (at_) {
+    case At::Close:
+      record_phase(h.cycle(), cpu, Phase::Block);
+      s_.set_closed(coid_, this);  // before the store: a call seeing the closed gate finds this swap
+      s_.close(h, coid_);
+      closed_at_ = h.cycle();
+      passed_[cpu] = true;
+      at_ = s_.needs_grace() ? At::Grace : At::Drain;
+      return Step::Again;
+    case At::Grace:
+      for (unsigned c = 0; c < cpus_; ++c)
+        if (!passed_[c]) return sleep(h, t.id, us_to_cycles(ctx_.spec.strategy.poll_us));
+      at_ = At::Drain;
+      return Step::Again;
+    case At::Drain:
+      ++detail("polls");
+      last_count_ = s_.count(h, coid_);
+      if (last_count_ != 0) return sleep(h, t.id, us_to_cycles(ctx_.spec.strategy.poll_us));
+      reach_safe_point(h, "state transfer started");
+      at_ = At::Swing;
+      return Step::Again;
+    case At::Swing: {
+      if (!k.objects().try_lock_for_writing(h, coid_)) {  // a miss in progress on another CPU
+        h.charge(40);
+        return Step::Again;
+      }
+      record_phase(h.cycle(), cpu, Phase::Transfer);
+      transfer_all(h);
+      swing(h);
+      k.objects().unlock_for_writing(h, coid_);
+      record_phase(h.cycle(), cpu, Phase::Complete);
+      s_.reopen(h, coid_);
+      s_.set_closed(coid_, nullptr);
+      for (const Held& b : held_) {  // they pass the gate again, now to the new object
+        const uint64_t waited = h.cycle() - b.since;
+        rec_[b.cpu].blocked_cycles_total += waited;
+        rec_[b.cpu].blocked_cycles_max = std::max(rec_[b.cpu].blocked_cycles_max, waited);
+        ++rec_[b.cpu].released;
+        k.wake(b.tid, h.cycle());
+      }
+      held_.clear();
+      record_phase(h.cycle(), cpu, Phase::Done);
+      finish(h);
+      return Step::Exit;
+    }
+  }
+  return Step::Exit;
+}
+
+void CountingSwap::poll(ppc::Hart& h) {
+  if (at_ == At::Grace && h.cycle() >= closed_at_) passed_[h.id()] = true;
+}
+
+ppc::HartAction CountingSwap::hold(ppc::Hart& h, uint64_t retry) {
+  auto& k = ctx_.kernel;
+  os::Thread* t = k.current(h.id());
+  if (!t) {
+    h.raise_trap("a call gate's slow path ran outside any thread");
+    return ppc::HartAction::Fault;
+  }
+  held_.push_back({t->id, h.id(), h.cycle()});
+  ++rec_[h.id()].blocked;
+  // A call held at top level is in no object while it waits (it holds no generation).
+  return k.park_current(h, k.in_request_loop(retry));
+}
+
+std::string CountingSwap::describe() const {
+  static const char* const kAt[] = {"closing the gate", "waiting for every CPU to pass a kernel entry",
+                                    "waiting for the count to drain", "swinging the root"};
+  return fmt::format("swap {} of {} ({}): {}; {} inside at the last read, {} calls held", id_, label_, strategy_,
+                     kAt[static_cast<unsigned>(at_)], last_count_, held_.size());
+}
+
+}  // namespace quiesce::hotswap

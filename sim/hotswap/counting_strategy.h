@@ -1,0 +1,90 @@
+// What global_refcount, percpu_refcount and rwlock share: each call passes a
+// gate that counts it in (and out) in guest memory; a swap closes the gate
+// (new calls take the gate's slow path: they give their count back and wait),
+// waits until the count drains to zero (re-reading it through the caches
+// every poll_us), transfers the state, swings the root, reopens the gate and
+// lets the held calls retry. The strategies differ in where the count lives
+// and what the gate's code does with it.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "hotswap/quiescence_strategy.h"
+
+namespace quiesce::hotswap {
+
+class CountingSwap;
+
+// Guest code: rd = table + COID * line bytes (r9 = COID * 8; line bytes = 8 << shift), via tmp.
+std::vector<uint32_t> object_line_code(uint64_t table, unsigned shift, unsigned rd, unsigned tmp);
+// A table of one line per object for a strategy's guest code (below 2 GiB, for lis/ori).
+uint64_t allocate_object_lines(os::OsKernel& k, const char* strategy);
+
+class CountingStrategy : public QuiescenceStrategy {
+ public:
+  explicit CountingStrategy(const StrategyCosts& c) : costs_(c) {}
+  os::CallGate gate(os::OsKernel& k, unsigned group) override;
+  std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override;
+
+  // The strategy's own part.
+  virtual std::vector<uint32_t> enter_code() const = 0;  // must `bla slow_entry_` at word slow_call_index()
+  virtual std::vector<uint32_t> leave_code() const = 0;
+  virtual unsigned slow_call_index() const = 0;
+  virtual void undo_entry(ppc::Hart& h, unsigned coid) = 0;  // a held call gives back what its gate took
+  virtual void close(ppc::Hart& h, unsigned coid) = 0;
+  virtual void reopen(ppc::Hart& h, unsigned coid) = 0;
+  virtual int64_t count(ppc::Hart& h, unsigned coid) = 0;  // calls inside now, read with timed loads
+  virtual bool needs_grace() const { return false; }       // wait for every CPU to pass a kernel entry after close
+  virtual const char* waits_for() const = 0;
+
+  const StrategyCosts& costs() const { return costs_; }
+  os::OsKernel& kernel() { return *k_; }
+  void set_closed(unsigned coid, CountingSwap* s) {
+    if (s) closed_[coid] = s;
+    else closed_.erase(coid);
+  }
+
+ protected:
+  // Guest code: rd = the object's line in this strategy's table (from r9 = COID * 8), via tmp.
+  std::vector<uint32_t> object_line(unsigned rd, unsigned tmp) const {
+    return object_line_code(table_, line_shift_, rd, tmp);
+  }
+  uint64_t line(unsigned coid) const { return table_ + uint64_t{coid} * line_bytes_; }
+
+  const StrategyCosts costs_;
+  os::OsKernel* k_ = nullptr;
+  uint64_t table_ = 0, slow_entry_ = 0;
+  uint32_t line_bytes_ = 128;
+  unsigned line_shift_ = 4;  // COID * 8 << line_shift_ = COID * line_bytes_
+
+ private:
+  ppc::HartAction slow_path(ppc::Hart& h);
+  std::map<unsigned, CountingSwap*> closed_;  // COID -> the swap holding its gate closed
+};
+
+class CountingSwap final : public Swap {
+ public:
+  CountingSwap(CountingStrategy& s, SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label);
+  void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override;
+  void poll(ppc::Hart& h) override;
+  std::string describe() const override;
+  // A call that found the gate closed waits here; it restarts its gate at `retry`.
+  ppc::HartAction hold(ppc::Hart& h, uint64_t retry);
+
+ private:
+  enum class At : uint8_t { Close, Grace, Drain, Swing };
+  os::OsKernel::Step step(ppc::Hart& h, os::Thread& t);
+  struct Held {
+    unsigned tid, cpu;
+    uint64_t since;
+  };
+  CountingStrategy& s_;
+  At at_ = At::Close;
+  uint64_t closed_at_ = 0;
+  int64_t last_count_ = 0;
+  std::vector<bool> passed_;  // per CPU: entered the kernel since the gate closed
+  std::vector<Held> held_;
+};
+
+}  // namespace quiesce::hotswap

@@ -1,0 +1,85 @@
+// direct: Lee & Chang's direct swapping. Callers are bound to the method at
+// build time — each call site loads `this` as an immediate and branches
+// straight to the method, no translation table — so the fast path is the
+// cheapest there is. A swap reaches quiescence by stack tracing (stack_trace.h),
+// then, with the world still stopped, rewrites every call site of the object
+// (the cost grows with the number of references: call_sites per instance and
+// method), writes the changed lines back (dcbst, sync) and, on every CPU as it
+// resumes, discards them from its instruction cache (icbi, isync).
+#include <set>
+
+#include "cpu_ppc64/core_timing.h"
+#include "hotswap/quiescence_strategy.h"
+#include "hotswap/stack_trace.h"
+#include "os_model/host_access.h"
+#include "os_model/method_codegen.h"
+
+namespace quiesce::hotswap {
+
+namespace {
+
+class DirectSwap final : public StackTraceSwap {
+ public:
+  DirectSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label)
+      : StackTraceSwap(ctx, id, coid, to, std::move(label), "direct") {}
+
+ private:
+  void rebind(ppc::Hart& h) override {
+    auto& k = ctx_.kernel;
+    const uint32_t line = k.params().line_bytes;
+    const ppc::CoreTiming timing;
+    const uint64_t rep = new_rep(0);
+    std::set<uint64_t> lines;
+    for (const auto& site : k.direct_sites(coid_)) {
+      const uint64_t entry = h.memory().load<uint64_t>(k.vtable(new_impl_) + 8 * uint64_t{site.method});
+      const auto words = os::direct_site(site.addr, rep, entry, k.request_loop());
+      for (size_t i = 0; i < words.size(); ++i) {
+        h.timed_access(mem::AccessKind::Store, site.addr + 4 * i, 4);
+        h.memory().store<uint32_t>(site.addr + 4 * i, words[i]);
+      }
+      h.forget_decoded(site.addr, 4 * words.size());
+      lines.insert(site.addr & ~uint64_t{line - 1});
+      lines.insert((site.addr + 4 * words.size() - 1) & ~uint64_t{line - 1});
+      ++detail("sites_patched");
+    }
+    for (uint64_t l : lines) {  // dcbst each changed line, then sync
+      h.charge(timing.cache_op);
+      h.timed_access(mem::AccessKind::DcbSt, l, line);
+    }
+    h.charge(timing.sync);
+    h.timed_access(mem::AccessKind::Sync, 0, 0);
+    lines_.assign(lines.begin(), lines.end());
+    detail("lines_patched") = lines_.size();
+  }
+  void resumed(ppc::Hart& h) override {  // icbi each changed line, then isync, on this CPU
+    const ppc::CoreTiming timing;
+    const uint32_t line = ctx_.kernel.params().line_bytes;
+    for (uint64_t l : lines_) {
+      h.charge(timing.cache_op);
+      h.timed_access(mem::AccessKind::Icbi, l, line);
+    }
+    h.charge(timing.isync);
+    h.timed_access(mem::AccessKind::ISync, 0, 0);
+  }
+
+  std::vector<uint64_t> lines_;
+};
+
+class Direct final : public QuiescenceStrategy {
+ public:
+  explicit Direct(const StrategyCosts& c) : sites_(c.call_sites) {}
+  const char* name() const override { return "direct"; }
+  os::CallGate gate(os::OsKernel&, unsigned) override { return {{}, {}, sites_}; }
+  std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
+    return std::make_unique<DirectSwap>(*ctx_, id, coid, to, std::move(label));
+  }
+
+ private:
+  unsigned sites_;
+};
+
+}  // namespace
+
+std::unique_ptr<QuiescenceStrategy> make_direct(const StrategyCosts& c) { return std::make_unique<Direct>(c); }
+
+}  // namespace quiesce::hotswap

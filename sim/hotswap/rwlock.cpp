@@ -1,0 +1,53 @@
+// rwlock: replugging's reader-writer lock around every call. A call takes the
+// object's lock for reading (larx/stcx. on the lock word, refused while the
+// writer bit — the sign bit — is set; isync after, lwsync before letting go);
+// the swap takes it for writing (sets the writer bit, then waits for the
+// readers to leave) and releases it when the new object is in place.
+#include "cpu_ppc64/encoder.h"
+#include "hotswap/counting_strategy.h"
+#include "os_model/host_access.h"
+
+namespace quiesce::hotswap {
+
+namespace {
+namespace enc = ppc::enc;
+constexpr int64_t kWriter = INT64_MIN;
+
+class RwLock final : public CountingStrategy {
+ public:
+  using CountingStrategy::CountingStrategy;
+  const char* name() const override { return "rwlock"; }
+  const char* waits_for() const override { return "the readers of the object's lock to leave (write lock)"; }
+  std::vector<uint32_t> enter_code() const override {
+    auto w = object_line(11, 12);  // words 0-3
+    for (uint32_t x : {enc::ldarx(12, 0, 11),    // 4
+                       enc::cmpdi(0, 12, 0),    // 5
+                       enc::blt(0, 24),         // 6: a writer holds it -> 12
+                       enc::addi(12, 12, 1),      // 7
+                       enc::stdcx(12, 0, 11),    // 8
+                       enc::bne(0, -20),        // 9: lost the reservation -> 4
+                       enc::isync(),            // 10
+                       enc::b(8),               // 11 -> 13
+                       enc::bla(slow_entry_)})  // 12
+      w.push_back(x);
+    return w;
+  }
+  unsigned slow_call_index() const override { return 12; }
+  std::vector<uint32_t> leave_code() const override {
+    auto w = object_line(11, 12);
+    for (uint32_t x : {enc::lwsync(), enc::ldarx(12, 0, 11), enc::addi(12, 12, -1), enc::stdcx(12, 0, 11), enc::bne(0, -12)})
+      w.push_back(x);
+    return w;
+  }
+  void undo_entry(ppc::Hart&, unsigned) override {}  // a refused reader took nothing
+  void close(ppc::Hart& h, unsigned coid) override { os::host_atomic_add(h, line(coid), kWriter); }
+  void reopen(ppc::Hart& h, unsigned coid) override { os::host_atomic_add(h, line(coid), kWriter); }
+  int64_t count(ppc::Hart& h, unsigned coid) override {
+    return static_cast<int64_t>(os::host_load(h, line(coid)) & ~static_cast<uint64_t>(kWriter));
+  }
+};
+}  // namespace
+
+std::unique_ptr<QuiescenceStrategy> make_rwlock(const StrategyCosts& c) { return std::make_unique<RwLock>(c); }
+
+}  // namespace quiesce::hotswap

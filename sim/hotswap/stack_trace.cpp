@@ -1,0 +1,190 @@
+#include "hotswap/stack_trace.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "hotswap/quiescence_strategy.h"
+#include "os_model/host_access.h"
+
+namespace quiesce::hotswap {
+
+using Step = os::OsKernel::Step;
+
+namespace {
+constexpr unsigned kMaxFrames = 4096;
+constexpr uint64_t kSpinCycles = 100;  // the walker's wait for the other CPUs to stop
+}  // namespace
+
+StackTraceSwap::StackTraceSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label,
+                               const char* strategy)
+    : Swap(ctx, id, coid, to, strategy, std::move(label), "stack walks finding no thread inside") {}
+
+void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
+  auto& k = ctx_.kernel;
+  started_ = true;
+  done_cb_ = std::move(done);
+  start_cycle_ = h.cycle();
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
+  rec_[h.id()].worker = true;
+  k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, strategy_),
+                        [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+}
+
+Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
+  auto& k = ctx_.kernel;
+  const unsigned me = h.id();
+  const StrategyCosts& cost = ctx_.spec.strategy;
+  h.charge(ctx_.spec.costs.worker_step_cycles);
+  switch (at_) {
+    case At::Acquire:
+      if (ctx_.stop_owner >= 0 && ctx_.stop_owner != static_cast<int>(id_)) {
+        ctx_.stop_waiters.push_back(t.id);  // another stop-the-world is on: wait for it
+        return Step::Block;
+      }
+      ctx_.stop_owner = static_cast<int>(id_);
+      at_ = At::Stop;
+      return Step::Again;
+    case At::Stop:
+      record_phase(h.cycle(), me, Phase::Stop);
+      stop_began_ = h.cycle();
+      stopped_ = 0;
+      for (unsigned c = 0; c < cpus_; ++c) {
+        if (c == me) continue;
+        h.charge(cost.ipi_cycles);
+        k.stop_cpu(c, [this, &k](ppc::Hart& hc) {
+          // The stop handler saves the running thread's registers in its descriptor.
+          if (os::Thread* cur = k.current(hc.id()))
+            os::host_touch(hc, cur->descriptor, k.os_config().descriptor_bytes, true, k.params().line_bytes);
+          ++stopped_;
+        });
+      }
+      at_ = At::Wait;
+      return Step::Again;
+    case At::Wait:
+      if (stopped_ + 1 < cpus_) {
+        h.charge(kSpinCycles);
+        return Step::Again;
+      }
+      detail("stop_cycles") += h.cycle() - stop_began_;
+      record_phase(h.cycle(), me, Phase::Walk);
+      at_ = At::Walk;
+      [[fallthrough]];
+    case At::Walk: {
+      ++detail("walks");
+      if (walk(h)) {
+        resume_all(h, false);
+        release_stop(h);
+        if (++retries_ > cost.max_retries) {
+          gave_up_ = true;
+          record_phase(h.cycle(), me, Phase::Done);
+          return Step::Exit;
+        }
+        detail("retries") = retries_;
+        at_ = At::Acquire;
+        return sleep(h, t.id, us_to_cycles(cost.retry_us));
+      }
+      reach_safe_point(h, "state transfer started");
+      record_phase(h.cycle(), me, Phase::Transfer);
+      transfer_all(h);
+      swing(h);
+      rebind(h);
+      record_phase(h.cycle(), me, Phase::Complete);
+      resume_all(h, true);
+      resumed(h);
+      release_stop(h);
+      record_phase(h.cycle(), me, Phase::Done);
+      finish(h);
+      return Step::Exit;
+    }
+  }
+  return Step::Exit;
+}
+
+bool StackTraceSwap::inside(uint64_t addr) const {
+  for (const auto& r : ctx_.kernel.code_ranges()[old_impl_])
+    if (addr >= r.start && addr < r.end) return true;
+  return false;
+}
+
+// One thread: its registers from its descriptor, then its frames through the back chain.
+bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
+  auto& k = ctx_.kernel;
+  const os::Thread& t = k.thread(tid);
+  h.charge(ctx_.spec.strategy.walk_thread_cycles);
+  ++detail("threads_walked");
+  os::host_load(h, t.descriptor);
+  const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.hart(t.cpu).state() : t.regs;
+  if (inside(s.pc) || inside(s.lr)) return true;
+  auto& mem = h.memory();
+  uint64_t frame = s.gpr[1];
+  for (unsigned n = 0; n < kMaxFrames && frame && mem.contains(frame, 24); ++n) {
+    h.charge(ctx_.spec.strategy.walk_frame_cycles);
+    ++detail("frames_walked");
+    const uint64_t caller = os::host_load(h, frame);  // the back chain
+    if (!caller || !mem.contains(caller, 24)) break;
+    if (inside(os::host_load(h, caller + 16))) return true;  // the return address the callee saved there
+    frame = caller;
+  }
+  return false;
+}
+
+// Every live thread, the busy list first; the first found inside ends the walk.
+bool StackTraceSwap::walk(ppc::Hart& h) {
+  auto& k = ctx_.kernel;
+  auto live = [&](unsigned id) {
+    const os::Thread& t = k.thread(id);
+    return t.state != os::ThreadState::Free && !t.system;
+  };
+  for (unsigned id : busy_)
+    if (live(id) && walk_thread(h, id)) return true;
+  for (unsigned id = 0; id < k.threads(); ++id) {
+    if (!live(id) || std::find(busy_.begin(), busy_.end(), id) != busy_.end()) continue;
+    if (walk_thread(h, id)) {
+      busy_.assign(1, id);
+      return true;
+    }
+  }
+  busy_.clear();
+  return false;
+}
+
+void StackTraceSwap::resume_all(ppc::Hart& h, bool swapped) {
+  for (unsigned c = 0; c < cpus_; ++c) {
+    if (c == h.id()) continue;
+    if (swapped) ctx_.kernel.resume_cpu(c, [this](ppc::Hart& hc) { resumed(hc); });
+    else ctx_.kernel.resume_cpu(c);
+  }
+}
+
+void StackTraceSwap::release_stop(ppc::Hart& h) {
+  ctx_.stop_owner = -1;
+  if (!ctx_.stop_waiters.empty()) {
+    ctx_.kernel.wake(ctx_.stop_waiters.front(), h.cycle());
+    ctx_.stop_waiters.erase(ctx_.stop_waiters.begin());
+  }
+}
+
+std::string StackTraceSwap::describe() const {
+  if (gave_up_)
+    return fmt::format("swap {} of {} ({}): gave up after {} retries; thread {} was inside the old object", id_,
+                       label_, strategy_, retries_, busy_.empty() ? -1 : static_cast<int>(busy_.front()));
+  static const char* const kAt[] = {"waiting for another stop-the-world", "stopping the CPUs",
+                                    "waiting for the CPUs to stop", "walking the stacks"};
+  return fmt::format("swap {} of {} ({}): {}; {} of {} other CPUs stopped, {} retries", id_, label_, strategy_,
+                     kAt[static_cast<unsigned>(at_)], stopped_, cpus_ - 1, retries_);
+}
+
+namespace {
+class StackTrace final : public QuiescenceStrategy {
+ public:
+  const char* name() const override { return "stack_trace"; }
+  std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
+    return std::make_unique<StackTraceSwap>(*ctx_, id, coid, to, std::move(label));
+  }
+};
+}  // namespace
+
+std::unique_ptr<QuiescenceStrategy> make_stack_trace(const StrategyCosts&) { return std::make_unique<StackTrace>(); }
+
+}  // namespace quiesce::hotswap

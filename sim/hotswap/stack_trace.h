@@ -1,0 +1,49 @@
+// stack_trace: Lee & Chang's quiescence by stack tracing. Nothing on the fast
+// path. A swap stops every other CPU (a request each, answered at the CPU's
+// next kernel entry, where it saves its registers and spins), then walks every
+// thread's stack through its back chain — reading the descriptors and frames
+// through the walker's caches — checking the pc, the link register and every
+// saved return address against the old implementation's code. If a thread is
+// inside, the CPUs resume and the walk is retried after retry_us, checking the
+// busy list (the threads found inside last time) first, up to max_retries.
+// Otherwise, still stopped, the state moves and the root swings. One
+// stop-the-world at a time.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "hotswap/swap.h"
+
+namespace quiesce::hotswap {
+
+class StackTraceSwap : public Swap {
+ public:
+  StackTraceSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label,
+                 const char* strategy = "stack_trace");
+  void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override;
+  std::string describe() const override;
+  bool gave_up() const { return gave_up_; }
+
+ protected:
+  // While the world is stopped and the new object is in place (direct: patch the call sites).
+  virtual void rebind(ppc::Hart&) {}
+  // On each CPU as it resumes after a successful walk, the walker's included.
+  virtual void resumed(ppc::Hart&) {}
+
+ private:
+  enum class At : uint8_t { Acquire, Stop, Wait, Walk };
+  os::OsKernel::Step step(ppc::Hart& h, os::Thread& t);
+  bool inside(uint64_t addr) const;
+  bool walk_thread(ppc::Hart& h, unsigned tid);  // true: inside the old object
+  bool walk(ppc::Hart& h);
+  void resume_all(ppc::Hart& h, bool swapped);
+  void release_stop(ppc::Hart& h);
+
+  At at_ = At::Acquire;
+  unsigned stopped_ = 0, retries_ = 0;
+  uint64_t stop_began_ = 0;
+  bool gave_up_ = false;
+  std::vector<unsigned> busy_;  // threads found inside at the last walk
+};
+
+}  // namespace quiesce::hotswap

@@ -1,0 +1,165 @@
+#include "hotswap/swap.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "os_model/host_access.h"
+#include "os_model/method_codegen.h"
+
+namespace quiesce::hotswap {
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::Interpose: return "interpose";
+    case Phase::Forward: return "forward";
+    case Phase::Block: return "block";
+    case Phase::Count: return "count";
+    case Phase::Stop: return "stop";
+    case Phase::Walk: return "walk";
+    case Phase::Transfer: return "transfer";
+    case Phase::Complete: return "complete";
+    case Phase::Done: return "done";
+  }
+  return "?";
+}
+
+Swap::Swap(SwapContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy, std::string label,
+           std::string waited_on)
+    : ctx_(ctx),
+      id_(id),
+      coid_(coid),
+      old_impl_(ctx.kernel.impl_of(coid)),
+      new_impl_(new_impl),
+      strategy_(std::move(strategy)),
+      label_(std::move(label)),
+      waited_on_(std::move(waited_on)),
+      cpus_(ctx.kernel.params().cpus),
+      phase_(cpus_, Phase::Interpose),
+      rec_(cpus_) {}
+
+bool Swap::retired(uint64_t rep) const {
+  if (!transferred_ || !rep || protocol_ == Protocol::ByReference) return false;
+  return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end();
+}
+
+void Swap::record_phase(uint64_t now, unsigned cpu, Phase p) {
+  const auto old = static_cast<unsigned>(phase_[cpu]);
+  if (old < kRecordedPhases && rec_[cpu].start[old] && !rec_[cpu].end[old]) rec_[cpu].end[old] = now;
+  phase_[cpu] = p;
+  const auto i = static_cast<unsigned>(p);
+  if (i < kRecordedPhases) rec_[cpu].start[i] = now;
+}
+
+void Swap::note_old_reps() {
+  const os::Root& root = old_root_ ? *old_root_ : ctx_.kernel.objects().root(coid_);
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (const uint64_t rep = root.rep_if_any(c))
+      if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
+}
+
+void Swap::reach_safe_point(ppc::Hart& h, const char* when) {
+  safe_cycle_ = h.cycle();
+  note_old_reps();
+  ctx_.oracle.check_not_inside(ctx_.kernel, old_impl_, old_reps_, h.cycle(), h.id(), label_, when,
+                               static_cast<int>(id_));
+  const auto& from = ctx_.impls[old_impl_];
+  const auto& to = ctx_.impls[new_impl_];
+  const bool same_layout = from.state_bytes == to.state_bytes && from.shared_state_bytes == to.shared_state_bytes &&
+                           from.root == to.root;
+  protocol_ = negotiate(ctx_.spec.transfer[old_impl_], ctx_.spec.transfer[new_impl_], same_layout);
+  if (!protocol_) protocol_ = Protocol::Transform;  // the scenario reader guarantees a common protocol
+  transferred_ = true;
+}
+
+uint64_t Swap::new_rep(unsigned cpu) {
+  os::Root& r = new_root_ ? *new_root_ : ctx_.kernel.objects().root(coid_);
+  return r.rep_for(cpu, ctx_.kernel.heap());
+}
+
+void Swap::transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned parts) {
+  auto& k = ctx_.kernel;
+  const auto& from = ctx_.impls[old_impl_];
+  const auto& to = ctx_.impls[new_impl_];
+  const TransferSpec& cost = ctx_.spec.transfer[new_impl_];
+  const uint32_t line = k.params().line_bytes;
+  const Protocol p = *protocol_;
+  const os::Root& old_root = old_root_ ? *old_root_ : k.objects().root(coid_);
+  const bool old_shared = from.root == os::RootKind::Shared, new_shared = to.root == os::RootKind::Shared;
+  TransferTally tally;
+  auto add = [&](TransferTally t) { tally.bytes += t.bytes, tally.lines += t.lines; };
+  if (p == Protocol::ByReference) {  // same layout: the old reps become the new object's
+    const uint64_t rep = old_shared ? (rank == 0 ? old_root.rep_if_any(0) : 0) : old_root.rep_if_any(cpu);
+    if (rep) {
+      add(adopt_by_reference(h, cost, rep, k.vtable(new_impl_)));
+      new_root_->adopt(old_shared ? 0 : cpu, rep);
+    }
+  } else {
+    const uint64_t bytes = std::min(from.state_bytes, to.state_bytes);
+    const uint64_t state = os::RepLayout::kState;
+    if (old_shared) {
+      // The one old rep, split by lines among the parts; a per-CPU new root gets it on the first part's CPU.
+      if (const uint64_t src = old_root.rep_if_any(0)) {
+        const uint64_t dst = new_shared ? new_rep(0) : (rank == 0 ? new_rep(cpu) : 0);
+        const uint64_t lines = (bytes + line - 1) / line;
+        for (uint64_t l = new_shared ? rank : 0; dst && l < lines; l += new_shared ? parts : 1)
+          add(transfer_state(h, p, cost, src + state + l * line, dst + state + l * line,
+                             std::min<uint64_t>(line, bytes - l * line), line));
+      }
+    } else if (const uint64_t src = old_root.rep_if_any(cpu)) {
+      // This CPU's rep: to its new rep, or added into the one new shared rep (per-CPU counts merge).
+      add(transfer_state(h, p, cost, src + state, new_rep(new_shared ? 0 : cpu) + state, bytes, line, new_shared));
+    }
+    if (rank == 0) {
+      const uint64_t shared = std::min(from.shared_state_bytes, to.shared_state_bytes);
+      const uint64_t src = old_root.rep_template().shared, dst = new_root_->rep_template().shared;
+      if (src && dst && shared) add(transfer_state(h, p, cost, src, dst, shared, line));
+    }
+  }
+  rec_[h.id()].bytes += tally.bytes;
+  rec_[h.id()].lines += tally.lines;
+}
+
+void Swap::transfer_all(ppc::Hart& h) {
+  const bool old_shared = ctx_.impls[old_impl_].root == os::RootKind::Shared;
+  for (unsigned c = 0, parts = 0; c < cpus_; ++c) {
+    if (old_shared && c > 0) break;
+    transfer_part(h, c, parts++ == 0 ? 0 : 1, 1);
+  }
+}
+
+void Swap::swing(ppc::Hart& h) {
+  auto& com = ctx_.kernel.objects();
+  os::host_store(h, com.tables().gtt_entry(coid_), coid_);
+  std::vector<unsigned> had;
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (com.installed(coid_, c)) had.push_back(c);
+  old_root_ = com.replace_root(coid_, std::move(new_root_));
+  ctx_.kernel.set_impl_of(coid_, new_impl_);
+  for (unsigned c : had) os::host_store(h, com.tables().ltt_entry(c, coid_), new_rep(c));
+}
+
+void Swap::finish(ppc::Hart& h) {
+  finished_ = true;
+  end_cycle_ = h.cycle();
+  for (const auto& r : rec_) end_cycle_ = std::max(end_cycle_, r.end[static_cast<unsigned>(Phase::Complete)]);
+  if (done_cb_) done_cb_(h);
+}
+
+uint64_t& Swap::detail(const char* name) {
+  for (auto& [n, v] : details_)
+    if (n == name) return v;
+  return details_.emplace_back(name, 0).second;
+}
+
+os::OsKernel::Step Swap::sleep(ppc::Hart& h, unsigned tid, uint64_t cycles) {
+  ctx_.kernel.wake(tid, h.cycle() + std::max<uint64_t>(1, cycles));
+  return os::OsKernel::Step::Block;
+}
+
+uint64_t Swap::us_to_cycles(double us) const {
+  return static_cast<uint64_t>(std::llround(us * ctx_.kernel.params().clock_hz / 1e6));
+}
+
+}  // namespace quiesce::hotswap

@@ -1,0 +1,128 @@
+// One hot-swap of one clustered object (one COID) to a new implementation,
+// whatever the quiescence strategy: what every strategy records (per-CPU
+// phases, blocked calls, bytes moved, when the safe point was reached, what
+// it waited on, its own safety violations), and the steps the strategies
+// that stop calls at the whole object share (the state transfer on one CPU,
+// swinging the root). The Mediator (k42_generation) works per CPU instead.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hotswap/hotswap_spec.h"
+#include "hotswap/safety_oracle.h"
+#include "hotswap/transfer_protocol.h"
+#include "os_model/os_kernel.h"
+
+namespace quiesce::hotswap {
+
+// Phases a swap goes through on a CPU. The Mediator's are Interpose, Forward,
+// Block, Transfer, Complete; counting strategies Block (new calls held while
+// the count drains); counter_threshold Count; stack tracing Stop and Walk.
+enum class Phase : uint8_t { Interpose, Forward, Block, Count, Stop, Walk, Transfer, Complete, Done };
+inline constexpr unsigned kRecordedPhases = 8;
+const char* phase_name(Phase p);
+
+// What one CPU saw of a swap; cycles, 0 = not reached.
+struct CpuSwapRecord {
+  bool worker = false;  // the swap's machinery ran here
+  std::array<uint64_t, kRecordedPhases> start{}, end{};
+  uint64_t forwarded = 0, blocked = 0, released = 0;
+  uint64_t blocked_cycles_total = 0, blocked_cycles_max = 0;
+  uint64_t bytes = 0, lines = 0;
+};
+
+// Shared by every swap of a run.
+struct SwapContext {
+  os::OsKernel& kernel;
+  const std::vector<os::ImplementationSpec>& impls;
+  const HotSwapSpec& spec;
+  SafetyOracle& oracle;
+  // The Mediator's: its vtable (slot m -> host-call entry m), the entry
+  // forwarded calls return to, and per thread the forwarded calls it is in,
+  // innermost last (mediator id, return address).
+  uint64_t vtable = 0;
+  uint64_t return_entry = 0;
+  std::vector<std::vector<std::pair<unsigned, uint64_t>>> returns;
+  // Stop-the-world is one at a time: the swap holding it (-1: none) and the waiting system threads.
+  int stop_owner = -1;
+  std::vector<unsigned> stop_waiters;
+};
+
+class Swap {
+ public:
+  Swap(SwapContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy, std::string label,
+       std::string waited_on);
+  virtual ~Swap() = default;
+  Swap(const Swap&) = delete;
+  Swap& operator=(const Swap&) = delete;
+
+  // Begins the swap from h's CPU; `done` runs on the CPU that completes it.
+  virtual void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) = 0;
+  // Runs at every kernel entry of every CPU while the swap is active.
+  virtual void poll(ppc::Hart&) {}
+  // Who waits on what (for reports of a swap that did not finish).
+  virtual std::string describe() const = 0;
+  // Whether `rep` is one of the old object's reps whose state was transferred away.
+  bool retired(uint64_t rep) const;
+
+  // Results.
+  unsigned id() const { return id_; }
+  unsigned coid() const { return coid_; }
+  const std::string& label() const { return label_; }
+  const std::string& strategy() const { return strategy_; }
+  const std::string& waited_on() const { return waited_on_; }
+  unsigned old_impl() const { return old_impl_; }
+  unsigned new_impl() const { return new_impl_; }
+  std::optional<Protocol> protocol() const { return protocol_; }
+  bool finished() const { return finished_; }
+  uint64_t start_cycle() const { return start_cycle_; }
+  uint64_t safe_cycle() const { return safe_cycle_; }  // when nothing could run in the old object any more
+  uint64_t end_cycle() const { return end_cycle_; }
+  const std::vector<CpuSwapRecord>& cpus() const { return rec_; }
+  Phase phase(unsigned cpu) const { return phase_[cpu]; }
+  virtual unsigned workers() const { return 1; }
+  // Strategy-specific counts (walks, retries, polls, sites patched...), in a fixed order.
+  const std::vector<std::pair<std::string, uint64_t>>& details() const { return details_; }
+
+ protected:
+  void record_phase(uint64_t now, unsigned cpu, Phase p);
+  void note_old_reps();
+  // The safe point: the oracle checks nothing runs in the old object; the protocol is negotiated.
+  void reach_safe_point(ppc::Hart& h, const char* when);
+  // Moves this CPU's part of the state: its rep (per-CPU roots) or lines
+  // [rank, rank + parts, ...) of the shared rep; the shared state when rank is 0.
+  void transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned parts);
+  // The whole state, on h's CPU.
+  void transfer_all(ppc::Hart& h);
+  // GTT root to the new object; on every CPU that had the object installed, its LTT entry to its new rep.
+  void swing(ppc::Hart& h);
+  uint64_t new_rep(unsigned cpu);
+  void finish(ppc::Hart& h);
+  uint64_t& detail(const char* name);
+  // A system thread's sleep: it runs again `cycles` from now.
+  os::OsKernel::Step sleep(ppc::Hart& h, unsigned tid, uint64_t cycles);
+  uint64_t us_to_cycles(double us) const;
+
+  SwapContext& ctx_;
+  unsigned id_, coid_, old_impl_, new_impl_;
+  std::string strategy_, label_, waited_on_;
+  unsigned cpus_;
+  bool started_ = false, finished_ = false, transferred_ = false;
+  uint64_t start_cycle_ = 0, safe_cycle_ = 0, end_cycle_ = 0;
+  std::optional<Protocol> protocol_;
+  std::vector<Phase> phase_;
+  std::vector<CpuSwapRecord> rec_;
+  std::vector<uint64_t> old_reps_;     // every rep of the old object (for the oracle)
+  std::unique_ptr<os::Root> old_root_;  // the old object's, once swung out
+  std::unique_ptr<os::Root> new_root_;  // the new object's, until swung in
+  std::function<void(ppc::Hart&)> done_cb_;
+  std::vector<std::pair<std::string, uint64_t>> details_;
+};
+
+}  // namespace quiesce::hotswap
