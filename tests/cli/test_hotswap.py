@@ -236,7 +236,7 @@ def test_k42_swaps_csv_agrees_with_summary(k42):
         if isinstance(expected, bool):
             expected = "true" if expected else "false"
         assert value == str(expected), key
-    assert len(row) == 17
+    assert len(row) == 19
 
 
 def test_k42_phases_csv_agrees_with_summary(k42):
