@@ -104,6 +104,38 @@ json scenario_json(const scenario::Scenario& s) {
                          {"declares_quiescence", w.declares_quiescence}};
   }
   j["workloads"] = workloads;
+  json events = json::array();
+  auto when = [](json& e, double at_us, uint64_t after_calls, unsigned cpu) {  // as written: one of the two
+    if (after_calls) e["after_calls"] = after_calls;
+    else e["at_us"] = at_us;
+    e["cpu"] = cpu;
+  };
+  for (const auto& e : s.hotswap.swaps) {
+    json x = {{"type", "swap"}, {"object", e.object}, {"to", e.to}, {"strategy", e.strategy}};
+    when(x, e.at_us, e.after_calls, e.cpu);
+    events.push_back(std::move(x));
+  }
+  for (const auto& u : s.hotswap.updates) {
+    json x = {{"type", "update"}, {"class", u.class_name}, {"to_version", u.to_version},
+              {"mode", u.lazy ? "lazy" : "eager"}, {"strategy", u.strategy}};
+    when(x, u.at_us, u.after_calls, u.cpu);
+    events.push_back(std::move(x));
+  }
+  j["events"] = events;  // swaps first, then updates
+  const auto& c = s.hotswap.costs;
+  const auto& q = s.hotswap.strategy;
+  j["hotswap"] = {{"call_cycles", c.call_cycles},
+                  {"return_cycles", c.return_cycles},
+                  {"worker_step_cycles", c.worker_step_cycles},
+                  {"hash_slots", c.hash_slots},
+                  {"poll_us", q.poll_us},
+                  {"ipi_cycles", q.ipi_cycles},
+                  {"walk_thread_cycles", q.walk_thread_cycles},
+                  {"walk_frame_cycles", q.walk_frame_cycles},
+                  {"retry_us", q.retry_us},
+                  {"max_retries", q.max_retries},
+                  {"threshold_calls", q.threshold_calls},
+                  {"call_sites", q.call_sites}};
   j["run"] = {{"duration_us", s.run.duration_us}, {"warmup_us", s.run.warmup_us}, {"seed", s.run.seed}};
   j["outputs"] = {{"dir", s.outputs.dir}, {"window_us", s.outputs.window_us}};
   return j;
