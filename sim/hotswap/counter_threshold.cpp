@@ -25,14 +25,7 @@ class ThresholdSwap final : public Swap {
       : Swap(ctx, id, coid, to, "counter_threshold", std::move(label), "a number of calls (no quiescence)"),
         counter_(counter) {}
   void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override {
-    auto& k = ctx_.kernel;
-    started_ = true;
-    done_cb_ = std::move(done);
-    start_cycle_ = h.cycle();
-    new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
-    rec_[h.id()].worker = true;
-    k.spawn_system_thread(h, h.id(), fmt::format("swap {} counter_threshold", id_),
-                          [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+    launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
   }
   std::string describe() const override {
     return fmt::format("swap {} of {} (counter_threshold): {} of {} calls counted", id_, label_, counted_,

@@ -21,14 +21,7 @@ StackTraceSwap::StackTraceSwap(SwapContext& ctx, unsigned id, unsigned coid, uns
     : Swap(ctx, id, coid, to, strategy, std::move(label), "stack walks finding no thread inside") {}
 
 void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
-  auto& k = ctx_.kernel;
-  started_ = true;
-  done_cb_ = std::move(done);
-  start_cycle_ = h.cycle();
-  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
-  rec_[h.id()].worker = true;
-  k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, strategy_),
-                        [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+  launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
 }
 
 Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {

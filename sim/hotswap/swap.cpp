@@ -44,6 +44,16 @@ bool Swap::retired(uint64_t rep) const {
   return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end();
 }
 
+void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::OsKernel::SystemBody body) {
+  auto& k = ctx_.kernel;
+  started_ = true;
+  done_cb_ = std::move(done);
+  start_cycle_ = h.cycle();
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
+  rec_[h.id()].worker = true;
+  k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, strategy_), std::move(body));
+}
+
 void Swap::record_phase(uint64_t now, unsigned cpu, Phase p) {
   const auto old = static_cast<unsigned>(phase_[cpu]);
   if (old < kRecordedPhases && rec_[cpu].start[old] && !rec_[cpu].end[old]) rec_[cpu].end[old] = now;

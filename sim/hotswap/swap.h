@@ -91,6 +91,9 @@ class Swap {
   const std::vector<std::pair<std::string, uint64_t>>& details() const { return details_; }
 
  protected:
+  // The whole-object strategies' start: the new object's root, and a system
+  // thread on h's CPU running `body` one step per pass.
+  void launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::OsKernel::SystemBody body);
   void record_phase(uint64_t now, unsigned cpu, Phase p);
   void note_old_reps();
   // The safe point: the oracle checks nothing runs in the old object; the protocol is negotiated.

@@ -32,9 +32,9 @@ class Emitter {
     off = static_cast<uint64_t>(static_cast<int64_t>(lo));
     return kAddr;
   }
-  void load(unsigned base, uint64_t off) {
+  void load(unsigned base, uint64_t off, unsigned dst = kData) {
     const unsigned b = base_for(base, off);
-    put(enc::ld(kData, static_cast<int64_t>(off), b));
+    put(enc::ld(dst, static_cast<int64_t>(off), b));
   }
   void modify(unsigned base, uint64_t off) {
     const unsigned b = base_for(base, off);
@@ -111,32 +111,24 @@ std::vector<uint32_t> generate_method(const BodyPlan& p) {
   for (uint32_t k = 0; k < m.shared_atomics; ++k) e.atomic(kShared, k * line);
   for (const NestedCall& c : p.calls)
     for (uint32_t i = 0; i < c.count; ++i) {
-      if (c.gate) {  // the callee's gate around the DREF, the key saved in the frame across the call
-        constexpr unsigned key = kGateKeyRegister;
-        uint64_t off = p.layout.refs + 8 * uint64_t{c.ref};
-        const unsigned b = e.base_for(kThis, off);
-        e.put(enc::ld(key, static_cast<int64_t>(off), b));
+      // The callee's COID comes from the rep (into the gate's key register when
+      // it has a gate, kept in the frame across the call), then K42's DREF and the call.
+      const unsigned key = c.gate ? kGateKeyRegister : kData;
+      e.load(kThis, p.layout.refs + 8 * uint64_t{c.ref}, key);
+      if (c.gate) {
         e.put(enc::std_(key, kGateSaveSlot, 1));
         for (uint32_t w : c.gate->enter) e.put(w);
-        e.put(enc::add(TranslationTable::kLttEntryRegister, TranslationTable::kLttBaseRegister, key));
-        e.put(enc::ld(3, 0, TranslationTable::kLttEntryRegister));
-        e.put(enc::ld(12, 0, 3));
-        e.put(enc::ld(12, int64_t{c.method} * 8, 12));
-        e.put(enc::mtctr(12));
-        e.put(enc::bctrl());
-        e.put(enc::ld(key, kGateSaveSlot, 1));
-        for (uint32_t w : c.gate->leave) e.put(w);
-        e.put(enc::ld(kThis, kThisSlot, 1));
-        continue;
       }
-      // The callee's COID comes from the rep, then K42's DREF and the call.
-      e.load(kThis, p.layout.refs + 8 * uint64_t{c.ref});
-      e.put(enc::add(TranslationTable::kLttEntryRegister, TranslationTable::kLttBaseRegister, kData));
+      e.put(enc::add(TranslationTable::kLttEntryRegister, TranslationTable::kLttBaseRegister, key));
       e.put(enc::ld(3, 0, TranslationTable::kLttEntryRegister));
       e.put(enc::ld(12, 0, 3));
       e.put(enc::ld(12, int64_t{c.method} * 8, 12));
       e.put(enc::mtctr(12));
       e.put(enc::bctrl());
+      if (c.gate) {
+        e.put(enc::ld(key, kGateSaveSlot, 1));
+        for (uint32_t w : c.gate->leave) e.put(w);
+      }
       e.put(enc::ld(kThis, kThisSlot, 1));
     }
   if (p.io_point >= 0) {
