@@ -54,12 +54,14 @@ void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::OsKern
   k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, strategy_), std::move(body));
 }
 
+// A phase entered again (stack tracing's retries) is recorded afresh: the
+// last attempt; the earlier ones count in the swap's details.
 void Swap::record_phase(uint64_t now, unsigned cpu, Phase p) {
   const auto old = static_cast<unsigned>(phase_[cpu]);
   if (old < kRecordedPhases && rec_[cpu].start[old] && !rec_[cpu].end[old]) rec_[cpu].end[old] = now;
   phase_[cpu] = p;
   const auto i = static_cast<unsigned>(p);
-  if (i < kRecordedPhases) rec_[cpu].start[i] = now;
+  if (i < kRecordedPhases) rec_[cpu].start[i] = now, rec_[cpu].end[i] = 0;
 }
 
 void Swap::note_old_reps() {

@@ -109,6 +109,7 @@ TEST_CASE("strategies: stack tracing retries while a thread waits inside the obj
     for (const auto& [k, v] : m.details())
       if (k == "walks") walks = v;
     CHECK(walks > 1);
+    check_phases_in_order(m);  // stop and walk, entered again at each retry, record the last attempt
     CHECK(x.state(0) == x.sys.calls());
     CHECK(x.hs.oracle().violations().empty());
   }
