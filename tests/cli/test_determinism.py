@@ -32,7 +32,8 @@ def runnable(path):
     return bool(load(path).get("workloads"))
 
 
-ALL = sorted(glob.glob(os.path.join(ROOT, "scenarios", "*.yaml")))
+ALL = sorted(glob.glob(os.path.join(ROOT, "scenarios", "*.yaml")) +
+             glob.glob(os.path.join(ROOT, "scenarios", "compare", "*.yaml")))
 RUNNABLE = [p for p in ALL if runnable(p)]
 
 
