@@ -174,7 +174,12 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
     if (*validate) return run_validate(validate_file, validate_sets);
-    if (*run) return cli::run_command(ro);
+    if (*run) {
+      std::string message;
+      const int rc = cli::run_command(ro, message);
+      std::fputs(message.c_str(), stderr);
+      return rc;
+    }
   } catch (const quiesce::scenario::ScenarioError& e) {
     return bad_input(e);
   } catch (const quiesce::ppc::LoadError& e) {

@@ -18,7 +18,8 @@ constexpr int kExitGuestFault = 3;
 constexpr int kExitInvariant = 5;
 }  // namespace
 
-int run_command(const RunOptions& o) {
+namespace {
+int run_checked(const RunOptions& o, std::string& message) {
   scenario::Document doc = scenario::Document::load_file(o.scenario);
   for (const auto& spec : o.sets) doc.apply_set(spec);
   if (o.seed) doc.apply_set(fmt::format("run.seed={}", *o.seed), fmt::format("--seed {}", *o.seed));
@@ -36,20 +37,20 @@ int run_command(const RunOptions& o) {
   const platform::RunResult& res = r.run(progress);
   if (tty) std::fputs("\n", stderr);
   if (!r.kernel().out_of_memory().empty()) {  // bad input (no exception after a SystemC run: see results_writer.h)
-    std::fprintf(stderr, "quiesce: %s\n", r.kernel().out_of_memory().c_str());
+    message = fmt::format("quiesce: {}\n", r.kernel().out_of_memory());
     return kExitBadInput;
   }
   if (res.trapped_cpu) {
-    std::fputs(platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols).c_str(), stderr);
+    message = platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols);
     return kExitGuestFault;
   }
   if (const std::string err = run::write_results(r, dir); !err.empty()) {
-    std::fprintf(stderr, "quiesce: %s\n", err.c_str());
+    message = fmt::format("quiesce: {}\n", err);
     return kExitBadInput;
   }
   if (res.coherence_violations) {
-    std::fprintf(stderr, "quiesce: %llu coherence invariant violations; first: %s\n",
-                 static_cast<unsigned long long>(res.coherence_violations), res.first_violation.c_str());
+    message = fmt::format("quiesce: {} coherence invariant violations; first: {}\n", res.coherence_violations,
+                          res.first_violation);
     return kExitInvariant;
   }
   if (!o.quiet)
@@ -57,6 +58,25 @@ int run_command(const RunOptions& o) {
                 sc.run.duration_us, sc.machine.cpus, static_cast<unsigned long long>(res.instructions),
                 res.host_seconds > 0 ? static_cast<double>(res.instructions) / res.host_seconds / 1e6 : 0.0, dir.c_str());
   return 0;
+}
+}  // namespace
+
+int run_command(const RunOptions& o, std::string& message) {
+  message.clear();
+  try {
+    return run_checked(o, message);
+  } catch (const scenario::ScenarioError& e) {
+    message = fmt::format("quiesce: {}\n", e.what());
+  } catch (const ppc::LoadError& e) {
+    message = fmt::format("quiesce: {}\n", e.what());
+  } catch (const platform::ConfigError& e) {
+    message = fmt::format("quiesce: {}\n", e.what());
+  } catch (const os::BuildError& e) {
+    message = fmt::format("quiesce: {}\n", e.what());
+  } catch (const os::GuestHeapExhausted& e) {
+    message = fmt::format("quiesce: {}\n", e.what());
+  }
+  return kExitBadInput;
 }
 
 }  // namespace quiesce::cli

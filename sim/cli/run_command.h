@@ -15,8 +15,11 @@ struct RunOptions {
   bool quiet = false;
 };
 
-// Runs and writes the results directory; returns the process exit code.
-// Throws the scenario/config/load errors (exit code 2) to the caller.
-int run_command(const RunOptions& o);
+// Runs and writes the results directory; returns the process exit code and
+// leaves in `message` what is to be printed on stderr ("" on success). Bad
+// input of every kind (scenario, ELF, machine, OS build, guest memory) is
+// exit code 2 with its message, as for the other verbs. The CLI and the
+// Python extension both use it, so both report the same.
+int run_command(const RunOptions& o, std::string& message);
 
 }  // namespace quiesce::cli
