@@ -27,14 +27,15 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
       line_shift_(static_cast<unsigned>(std::countr_zero(h.line_bytes))),
       cpus_(make_cpus(cpus, h)),
       dir_(h, cpus_, sync),
-      region_counters_(1),
+      region_counters_(cpus),
       last_region_(cpus) {}
 
-CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, uint64_t addr) {
+CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr) {
   rc.id = regions_.lookup(addr, rc.lo, rc.hi);
   rc.generation = regions_.generation();
-  if (rc.id >= region_counters_.size()) region_counters_.resize(regions_.size());
-  return region_counters_[rc.id];
+  const size_t i = size_t{rc.id} * cpus_.size() + cpu;
+  if (i >= region_counters_.size()) region_counters_.resize(regions_.size() * cpus_.size());
+  return region_counters_[i];
 }
 
 MemResponse CoherentMemory::access(const MemRequest& r) {

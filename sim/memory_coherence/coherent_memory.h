@@ -38,9 +38,16 @@ class CoherentMemory final : public MemPort_if {
   RegionMap& regions() { return regions_; }
   const RegionMap& regions() const { return regions_; }
   const CoherenceCounters& cpu_counters(unsigned cpu) const { return cpus_[cpu].counters; }
-  // Counters per region id (RegionMap ids; regions added later start at zero).
+  // Counters per region id (RegionMap ids; regions added later start at zero),
+  // in all or as caused by one CPU's requests.
   CoherenceCounters region_counters(uint32_t id) const {
-    return id < region_counters_.size() ? region_counters_[id] : CoherenceCounters{};
+    CoherenceCounters sum;
+    for (unsigned c = 0; c < cpus_.size(); ++c) sum += region_cpu_counters(id, c);
+    return sum;
+  }
+  CoherenceCounters region_cpu_counters(uint32_t id, unsigned cpu) const {
+    const size_t i = size_t{id} * cpus_.size() + cpu;
+    return i < region_counters_.size() ? region_counters_[i] : CoherenceCounters{};
   }
   const HierarchyConfig& config() const { return h_; }
   const MesiDirectory& directory() const { return dir_; }
@@ -65,15 +72,16 @@ class CoherentMemory final : public MemPort_if {
   void fill_l1d(PrivateHierarchy& p, uint64_t line, const Cache::Line& from);
   void written(unsigned cpu, uint64_t line);
   Cache::Line* resync(const MemRequest& r, Cache& c, uint64_t line);
-  // The counters of addr's region; each CPU caches the range of its last lookup.
+  // The counters of addr's region for cpu's requests; each CPU caches the range of its last lookup.
   CoherenceCounters& region_of(unsigned cpu, uint64_t addr) {
     RegionCache& rc = last_region_[cpu];
-    if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]] return region_lookup(rc, addr);
-    return region_counters_[rc.id];
+    if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]]
+      return region_lookup(rc, cpu, addr);
+    return region_counters_[size_t{rc.id} * cpus_.size() + cpu];
   }
 
   struct RegionCache;
-  CoherenceCounters& region_lookup(RegionCache& rc, uint64_t addr);
+  CoherenceCounters& region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr);
   void check_read(unsigned cpu, uint64_t line, uint64_t version);
   void check_line(uint64_t line);
   void violation(std::string what);
@@ -87,7 +95,7 @@ class CoherentMemory final : public MemPort_if {
   RegionMap regions_;
   // A deque: growing it keeps references valid, and a CPU waiting inside a
   // request holds one to its region's counters while others add regions.
-  std::deque<CoherenceCounters> region_counters_;
+  std::deque<CoherenceCounters> region_counters_;  // [region id * CPUs + cpu]
   struct RegionCache {
     uint64_t lo = 1, hi = 0;  // empty
     uint32_t id = 0;

@@ -48,6 +48,7 @@ struct RegionResult {
   std::string name;
   uint64_t start, bytes;
   mem::CoherenceCounters counters;
+  std::vector<mem::CoherenceCounters> per_cpu;  // as caused by each CPU's requests
 };
 
 struct RunResult {

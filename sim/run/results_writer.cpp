@@ -287,6 +287,22 @@ std::string regions_csv(const ScenarioRun& r) {
   }
   return s;
 }
+
+// The same per region name and CPU (the CPU whose requests caused the counts): who contends where.
+std::string region_cpus_csv(const ScenarioRun& r) {
+  const unsigned cpus = r.scenario().machine.cpus;
+  std::map<std::string, std::vector<mem::CoherenceCounters>> rows;
+  std::vector<std::string> order;
+  for (const auto& g : r.result().regions) {
+    auto [it, fresh] = rows.try_emplace(g.name, cpus);
+    if (fresh) order.push_back(g.name);
+    for (unsigned c = 0; c < cpus && c < g.per_cpu.size(); ++c) it->second[c] += g.per_cpu[c];
+  }
+  std::string s = "region,cpu" + counter_header() + "\n";
+  for (const auto& name : order)
+    for (unsigned c = 0; c < cpus; ++c) s += fmt::format("{},{}", name, c) + counter_row(rows[name][c]) + "\n";
+  return s;
+}
 }  // namespace
 
 std::string write_file_atomically(const std::string& path, const std::string& text) {
@@ -308,7 +324,8 @@ std::string write_results(const ScenarioRun& r, const std::string& dir) {
   if (ec) return fmt::format("cannot create {}: {}", dir, ec.message());
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", summary(r).dump(2) + "\n"}, {"calls.csv", calls_csv(r)},   {"cpus.csv", cpus_csv(r)},
-      {"regions.csv", regions_csv(r)},            {"swaps.csv", swaps_csv(r)},   {"phases.csv", phases_csv(r)}};
+      {"regions.csv", regions_csv(r)},            {"swaps.csv", swaps_csv(r)},   {"phases.csv", phases_csv(r)},
+      {"region_cpus.csv", region_cpus_csv(r)}};
   for (const auto& [name, text] : files)
     if (std::string err = write_file_atomically(dir + "/" + name, text); !err.empty()) return err;
   const auto& res = r.result();

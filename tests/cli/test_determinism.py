@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 BUILD_DIR = os.path.abspath(os.environ.get("QUIESCE_BUILD_DIR", os.path.dirname(QUIESCE)))
 # Every file of the results directory but host.json (wall-clock facts) is compared; these must be there.
-DOCUMENTED = ["summary.json", "calls.csv", "cpus.csv", "regions.csv", "host.json"]
+DOCUMENTED = ["summary.json", "calls.csv", "cpus.csv", "regions.csv", "region_cpus.csv", "host.json"]
 TIMEOUT = 600  # per run, under ASan
 
 

@@ -30,7 +30,8 @@ K42_SWAP = os.path.join(SCENARIOS, "k42-swap.yaml")  # a swap event at 150 us: s
 OBJECTS_ELF = os.path.join(BUILD_DIR, "guest", "objects.elf")
 
 # What a run writes: the five files scenarios/README.md lists, and the hot-swap layer's two tables.
-FILES = {"summary.json", "calls.csv", "cpus.csv", "regions.csv", "host.json", "swaps.csv", "phases.csv"}
+FILES = {"summary.json", "calls.csv", "cpus.csv", "regions.csv", "region_cpus.csv", "host.json", "swaps.csv",
+         "phases.csv"}
 DETERMINISTIC = sorted(FILES - {"host.json"})  # host.json holds wall-clock facts
 CLOCK_CYCLES_PER_US = 2000  # the default 2 GHz clock
 # Counters regions.csv does not attribute to regions: store-buffer stalls belong to a CPU.
@@ -320,6 +321,21 @@ def test_region_counters_add_up_to_the_cpu_counters(tmp_path, scn):
     for k in counters:
         if k not in PER_CPU_ONLY:
             assert sum(int(x[k]) for x in r.regions) == sum(int(x[k]) for x in r.cpus), k
+
+
+def test_region_cpus_csv_splits_each_region_by_cpu(quickstart):
+    rows = read_csv(os.path.join(quickstart.dir, "region_cpus.csv"))
+    counters = [k for k in quickstart.regions[0] if k not in ("region", "start", "bytes", "parts")]
+    assert list(rows[0]) == ["region", "cpu"] + counters
+    assert len(rows) == 4 * len(quickstart.regions)  # every region, every CPU
+    for region in quickstart.regions:
+        mine = [r for r in rows if r["region"] == region["region"]]
+        assert [r["cpu"] for r in mine] == ["0", "1", "2", "3"]
+        for k in counters:
+            assert sum(int(r[k]) for r in mine) == int(region[k]), (region["region"], k)
+    # the per-CPU LTTs are mostly their own CPU's
+    ltt1 = {r["cpu"]: int(r["accesses"]) for r in rows if r["region"] == "LTT.cpu1"}
+    assert ltt1["1"] > 0 and ltt1["1"] >= max(ltt1.values())
 
 
 def test_region_downgrades_add_up_to_the_cpu_downgrades(quickstart):
