@@ -159,6 +159,8 @@ int sc_main(int argc, char* argv[]) {
       ->allow_extra_args(false);
   run->add_option("--seed", ro.seed, "Seed of the run's random choices (= --set run.seed=N)")->type_name("N");
   run->add_flag("-q,--quiet", ro.quiet, "Print nothing on success");
+  run->add_option("--trace-out", ro.trace_out, "Also write a timeline (Chrome trace-event JSON, for Perfetto)")
+      ->type_name("FILE.json");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

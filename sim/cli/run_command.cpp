@@ -27,6 +27,7 @@ int run_checked(const RunOptions& o, std::string& message) {
   const std::string dir = !o.out.empty() ? o.out : !sc.outputs.dir.empty() ? sc.outputs.dir : "results/" + sc.name;
 
   run::ScenarioRun r(sc);
+  if (!o.trace_out.empty()) r.record_trace();
   std::function<void(double)> progress;
   const bool tty = !o.quiet && isatty(STDERR_FILENO);
   if (tty)
@@ -48,6 +49,11 @@ int run_checked(const RunOptions& o, std::string& message) {
     message = fmt::format("quiesce: {}\n", err);
     return kExitBadInput;
   }
+  if (!o.trace_out.empty())
+    if (const std::string err = run::write_file_atomically(o.trace_out, r.trace_json()); !err.empty()) {
+      message = fmt::format("quiesce: {}\n", err);
+      return kExitBadInput;
+    }
   if (res.coherence_violations) {
     message = fmt::format("quiesce: {} coherence invariant violations; first: {}\n", res.coherence_violations,
                           res.first_violation);

@@ -13,6 +13,7 @@ struct RunOptions {
   std::vector<std::string> sets;  // KEY.PATH=VALUE, in order
   std::optional<uint64_t> seed;
   bool quiet = false;
+  std::string trace_out;          // a Chrome trace-event JSON timeline, if given
 };
 
 // Runs and writes the results directory; returns the process exit code and

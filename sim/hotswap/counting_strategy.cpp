@@ -103,6 +103,7 @@ Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
         rec_[b.cpu].blocked_cycles_total += waited;
         rec_[b.cpu].blocked_cycles_max = std::max(rec_[b.cpu].blocked_cycles_max, waited);
         ++rec_[b.cpu].released;
+        held_log_.push_back({b.tid, b.cpu, b.since, h.cycle(), cpu});
         k.wake(b.tid, h.cycle());
       }
       held_.clear();

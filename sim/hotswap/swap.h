@@ -37,6 +37,13 @@ struct CpuSwapRecord {
   uint64_t bytes = 0, lines = 0;
 };
 
+// A call the swap held and later released (for timelines).
+struct HeldCall {
+  unsigned tid, cpu;           // the thread and its CPU
+  uint64_t since, released;    // cycles
+  unsigned released_on;        // the CPU that released it
+};
+
 // Shared by every swap of a run.
 struct SwapContext {
   os::OsKernel& kernel;
@@ -89,6 +96,7 @@ class Swap {
   virtual unsigned workers() const { return 1; }
   // Strategy-specific counts (walks, retries, polls, sites patched...), in a fixed order.
   const std::vector<std::pair<std::string, uint64_t>>& details() const { return details_; }
+  const std::vector<HeldCall>& held_calls() const { return held_log_; }
 
  protected:
   // The whole-object strategies' start: the new object's root, and a system
@@ -126,6 +134,7 @@ class Swap {
   std::unique_ptr<os::Root> new_root_;  // the new object's, until swung in
   std::function<void(ppc::Hart&)> done_cb_;
   std::vector<std::pair<std::string, uint64_t>> details_;
+  std::vector<HeldCall> held_log_;
 };
 
 }  // namespace quiesce::hotswap

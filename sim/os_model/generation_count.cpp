@@ -25,6 +25,7 @@ void GenerationCount::swap(ppc::Hart& h, uint32_t cycles) {
   h.charge(cycles);
   if (swaps_++) intervals_.add(h.cycle() - last_swap_);
   last_swap_ = h.cycle();
+  if (on_swap_) on_swap_(h.cycle());
 }
 
 QuiescenceToken::QuiescenceToken(GuestHeap& heap, unsigned cpus, const GenerationConfig& cfg, uint64_t min_round_cycles)

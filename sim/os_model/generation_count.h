@@ -35,6 +35,8 @@ class GenerationCount {
   void leave(ppc::Hart& h, uint64_t generation);
   // Requires previous_drained().
   void swap(ppc::Hart& h, uint32_t cycles);
+  // Told of every swap (the kernel's observer), with the cycle it happened.
+  void on_swap(std::function<void(uint64_t)> f) { on_swap_ = std::move(f); }
   uint64_t swaps() const { return swaps_; }
   uint64_t address() const { return line_; }
   const LatencyHistogram<4>& swap_intervals() const { return intervals_; }
@@ -42,6 +44,7 @@ class GenerationCount {
  private:
   uint64_t line_;  // [current generation][count of even generations][count of odd generations]
   uint64_t seq_ = 0, swaps_ = 0, last_swap_ = 0;
+  std::function<void(uint64_t)> on_swap_;
   uint64_t count_[2] = {0, 0};
   LatencyHistogram<4> intervals_;  // cycles between this CPU's swaps
 };

@@ -84,6 +84,13 @@ void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name,
   post(cpu, h.cycle(), EventKind::Spawn, static_cast<unsigned>(system_bodies_.size() - 1));
 }
 
+void OsKernel::set_observer(KernelObserver* o) {
+  observer_ = o;
+  for (unsigned c = 0; c < cpus_.size(); ++c)
+    cpus_[c].gen->on_swap(o ? std::function<void(uint64_t)>([o, c](uint64_t cycle) { o->generation_swap(c, cycle); })
+                            : std::function<void(uint64_t)>());
+}
+
 void OsKernel::stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped) {
   cpus_[cpu].stop_requested = true;
   ++cpus_[cpu].stop_epoch;
@@ -118,6 +125,7 @@ HartAction OsKernel::park_current(ppc::Hart& h, bool quiescent) {
   t.state = ThreadState::Blocked;
   c.current = -1;
   host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
+  if (observer_) observer_->thread_off(h.id(), t, h.cycle());
   return next_or_idle(h);
 }
 
@@ -134,6 +142,10 @@ HartAction OsKernel::on_system_step(ppc::Hart& h) {
     case Step::Exit: end_thread(h, *t); return next_or_idle(h);
   }
   return HartAction::Fault;
+}
+
+std::string OsKernel::thread_label(const Thread& t) const {
+  return t.system ? system_names_[t.system_body] : workloads_[t.workload].spec().name;
 }
 
 unsigned OsKernel::live_threads() const {
@@ -250,6 +262,7 @@ HartAction OsKernel::on_next_call(ppc::Hart& h) {
   }
   h.state().pc = prepare_call(h, t);
   t.call_start = h.cycle();
+  if (observer_) observer_->call_begin(h.id(), t, h.cycle());
   return HartAction::Continue;
 }
 
@@ -280,6 +293,7 @@ void OsKernel::block(ppc::Hart& h, Thread& t, uint64_t cycles) {
   t.state = ThreadState::Blocked;
   c.current = -1;
   post(h.id(), h.cycle() + cycles, EventKind::Wake, t.id);
+  if (observer_) observer_->thread_off(h.id(), t, h.cycle());
 }
 
 HartAction OsKernel::next_or_idle(ppc::Hart& h) {
@@ -302,9 +316,11 @@ void OsKernel::dispatch(ppc::Hart& h) {
   t.state = ThreadState::Running;
   c.current = static_cast<int>(tid);
   ++c.stats.context_switches;
+  if (observer_) observer_->thread_on(h.id(), t, h.cycle());
   if (t.start_on_dispatch) {
     t.call_start = h.cycle();
     t.start_on_dispatch = false;
+    if (observer_) observer_->call_begin(h.id(), t, h.cycle());
   }
 }
 
@@ -362,6 +378,7 @@ void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
   t.state = ThreadState::Free;
   c.free.push_back(t.id);
   c.current = -1;
+  if (observer_) observer_->thread_off(h.id(), t, h.cycle());
   if (h.cycle() < end_cycles_) ++c.stats.threads_exited;
   if (t.system) {
     // nothing to re-issue
@@ -409,6 +426,7 @@ uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   t.call_group = choice.group;
   t.call_method = choice.method;
   t.call_impl = instance_impl_[g.first + choice.instance];
+  t.call_coid = g.first + choice.instance;
   for (auto& hook : call_hooks_) hook(h, t, g.first + choice.instance);
   // Where the call starts: the loop's own DREF, the group's gated call, or a direct call site.
   if (gated_call_[choice.group]) return gated_call_[choice.group];
@@ -421,6 +439,7 @@ uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
 
 void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
   t.in_call = false;
+  if (observer_) observer_->call_end(h.id(), t, h.cycle());
   const uint64_t now = h.cycle();
   if (now >= end_cycles_) return;  // past the run's end (a CPU may run ahead of it within a quantum)
   const uint64_t latency = now - t.call_start;

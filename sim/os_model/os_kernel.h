@@ -24,6 +24,7 @@
 #include "os_model/clustered_object_manager.h"
 #include "os_model/factory.h"
 #include "os_model/generation_count.h"
+#include "os_model/kernel_observer.h"
 #include "os_model/latency_histogram.h"
 #include "os_model/os_spec.h"
 #include "os_model/rng.h"
@@ -101,6 +102,8 @@ class OsKernel final : public ppc::Environment_if {
   void spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name, SystemBody body);
   // What a system thread is (for reports of who waits on what).
   const std::string& system_name(const Thread& t) const { return system_names_[t.system_body]; }
+  // A thread's name as it runs now: its system body's, or its workload's.
+  std::string thread_label(const Thread& t) const;
   // A blocked thread becomes runnable on its CPU at `cycle` (callable from any CPU).
   void wake(unsigned tid, uint64_t cycle);
   // The thread running on h's CPU leaves it, blocked until wake(), with its
@@ -139,6 +142,8 @@ class OsKernel final : public ppc::Environment_if {
     call_hooks_.push_back(std::move(fn));
   }
   ppc::Hart& hart(unsigned cpu) { return *harts_[cpu]; }
+  // An observer of threads, calls and generation swaps (a trace writer), or null.
+  void set_observer(KernelObserver* o);
   GenerationCount& generation(unsigned cpu) { return *cpus_[cpu].gen; }
   GuestHeap& heap() { return heap_; }
   const KernelParams& params() const { return p_; }
@@ -262,6 +267,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::function<void(ppc::Hart&)>> hooks_;
   std::vector<std::function<void(ppc::Hart&, const Thread&, unsigned)>> call_hooks_;
   std::vector<ppc::Hart*> harts_;
+  KernelObserver* observer_ = nullptr;
   uint64_t calls_total_ = 0;
   std::string out_of_memory_;
   uint64_t request_loop_ = 0, loop_end_ = 0, sites_begin_ = 0, sites_end_ = 0, toc_ = 0;

@@ -27,7 +27,7 @@ struct Thread {
   // The call in flight (from the request loop's point of view).
   bool in_call = false, start_on_dispatch = false;
   uint64_t call_start = 0;
-  unsigned call_group = 0, call_method = 0, call_impl = 0;
+  unsigned call_group = 0, call_method = 0, call_impl = 0, call_coid = 0;
   uint64_t created = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "run/trace_writer.h"
+
 namespace quiesce::run {
 
 namespace {
@@ -36,6 +38,15 @@ ScenarioRun::ScenarioRun(const scenario::Scenario& s) : s_(s) {
   machine_->attach_host(*kernel_);
   for (unsigned c = 0; c < s.machine.cpus; ++c) kernel_->boot(machine_->hart(c));
 }
+
+ScenarioRun::~ScenarioRun() = default;
+
+void ScenarioRun::record_trace() {
+  trace_ = std::make_unique<TraceWriter>(*kernel_);
+  kernel_->set_observer(trace_.get());
+}
+
+std::string ScenarioRun::trace_json() const { return trace_ ? trace_->to_json(*this) : std::string(); }
 
 uint64_t ScenarioRun::duration_cycles() const {
   return static_cast<uint64_t>(std::llround(s_.run.duration_us * s_.machine.clock_hz / 1e6));

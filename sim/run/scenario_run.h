@@ -10,12 +10,18 @@
 
 namespace quiesce::run {
 
+class TraceWriter;
+
 class ScenarioRun {
  public:
   // Builds everything (throws BuildError, ConfigError, LoadError, GuestHeapExhausted on bad input).
   explicit ScenarioRun(const scenario::Scenario& s);
+  ~ScenarioRun();
   // Progress is reported through `progress(simulated fraction)` now and then, if given.
   const platform::RunResult& run(const std::function<void(double)>& progress = {});
+  // Record a timeline while running (before run()); its JSON afterwards ("" when not recorded).
+  void record_trace();
+  std::string trace_json() const;
 
   const scenario::Scenario& scenario() const { return s_; }
   const platform::RunResult& result() const { return result_; }
@@ -31,6 +37,7 @@ class ScenarioRun {
   std::unique_ptr<os::OsKernel> kernel_;
   std::unique_ptr<hotswap::HotSwapManager> hotswap_;
   platform::RunResult result_;
+  std::unique_ptr<TraceWriter> trace_;
 };
 
 }  // namespace quiesce::run
