@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/run_command.h"
+#include "run/results_writer.h"
 
 namespace py = pybind11;
 
@@ -50,5 +51,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("run", &run, py::arg("scenario"), py::arg("sets"), py::arg("seed"), py::arg("out"),
         "Run SCENARIO (a YAML path) with --set overrides and an optional seed, writing the results directory OUT. "
         "Returns (exit_code, message): (0, '') on success, else the CLI's exit code and what it prints on stderr.");
-  m.def("version", [] { return std::string(QUIESCE_VERSION); });
+  m.def("version", [] { return std::string(quiesce::run::kVersion); });  // what its results carry
 }

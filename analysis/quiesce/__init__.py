@@ -1,0 +1,55 @@
+"""quiesce from Python: run scenarios, sweep grids of them, load and plot results.
+
+    import quiesce
+    r = quiesce.run("scenarios/k42-swap.yaml", set={"machine.cpus": 4}, seed=7)
+    r.summary["swaps"][0]["cycles"], r.calls.head(), r.phases
+    df = quiesce.sweep("scenarios/compare/base.yaml",
+                       {"events[0].strategy": ["k42_generation", "rwlock"], "machine.cpus": [1, 2, 4]})
+    from quiesce import plot; plot.strategy_comparison(df)
+
+Every simulation runs in a child process (SystemC elaborates once per process): through the
+compiled extension quiesce._core when it is installed next to this package, else through the
+`quiesce` CLI (QUIESCE_BIN, see quiesce._backend). Errors come back as exceptions carrying the
+CLI's message: ScenarioError (exit 2), GuestFault (3), InvariantViolation (5), SimulatorCrash (a
+signal or any other exit), RunTimeout; all derive from QuiesceError.
+
+This module imports neither pandas nor matplotlib (the child processes import it too); the
+DataFrames and quiesce.plot load them on first use.
+"""
+from ._errors import (GuestFault, InvariantViolation, QuiesceError, RunTimeout, ScenarioError,
+                      SimulatorCrash)
+
+__all__ = ["run", "load", "sweep", "Result", "QuiesceError", "ScenarioError", "GuestFault",
+           "InvariantViolation", "SimulatorCrash", "RunTimeout", "default_cache_dir", "simulator",
+           "version", "plot"]
+
+# Loaded on first use (PEP 562), so that a child process importing quiesce._child starts fast.
+_LAZY = {"run": ".runner", "load": ".results", "Result": ".results", "sweep": ".sweeps",
+         "default_cache_dir": ".sweeps", "plot": None}
+
+
+def simulator():
+    """("core" or "cli", path): the simulator runs would use now."""
+    from . import _backend
+    return tuple(_backend.simulator())
+
+
+def version():
+    """The simulator's version (asked of a child process, never of this one)."""
+    from . import _backend
+    return _backend.identity()["version"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        if name == "plot":  # imports matplotlib
+            return importlib.import_module(".plot", __name__)
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,206 @@
+"""A results directory written by `quiesce run` (or quiesce.run), as Python objects."""
+import json
+import math
+import os
+from functools import cached_property
+from pathlib import Path
+
+__all__ = ["Result", "load", "headline", "HEADLINE_COLUMNS"]
+
+# The CSV tables of a results directory (scenarios/README.md, "What quiesce run writes").
+TABLES = ("calls", "cpus", "regions", "swaps", "phases")
+
+
+class Result:
+    """One run's results directory.
+
+    .out      the directory (pathlib.Path)
+    .summary  summary.json as a dict
+    .host     host.json as a dict (host seconds, simulated MIPS), None if absent
+    .calls .cpus .regions .swaps .phases
+              the CSV tables as pandas DataFrames, read on first use
+    .region_cpus
+              region_cpus.csv (per region and CPU) when the simulator writes it, else None
+    .scenario the resolved scenario (summary["scenario"]), .clock_ghz its clock
+    .metrics  the headline metrics (see quiesce.results.headline)
+    """
+
+    def __init__(self, out):
+        self.out = Path(out)
+        if not (self.out / "summary.json").is_file():
+            raise FileNotFoundError(f"{self.out}: no summary.json (not a quiesce results directory)")
+
+    def __repr__(self):
+        s = self.summary
+        sim = s.get("simulated", {})
+        swaps = len(s.get("swaps", []))
+        return (f"<quiesce.Result {self.out}: {s.get('scenario', {}).get('name', '?')}, "
+                f"{self.cpus_count} cpus, {sim.get('us', '?')} us, {sim.get('calls', '?')} calls, "
+                f"{swaps} swap{'s' if swaps != 1 else ''}>")
+
+    @cached_property
+    def summary(self):
+        with open(self.out / "summary.json") as f:
+            return json.load(f)
+
+    @cached_property
+    def host(self):
+        p = self.out / "host.json"
+        if not p.is_file():
+            return None
+        with open(p) as f:
+            return json.load(f)
+
+    def _csv(self, name):
+        import pandas as pd
+        converters = {"start": lambda x: int(x, 0)} if name == "regions" else None
+        return pd.read_csv(self.out / f"{name}.csv", converters=converters)
+
+    @cached_property
+    def calls(self):
+        return self._csv("calls")
+
+    @cached_property
+    def cpus(self):
+        return self._csv("cpus")
+
+    @cached_property
+    def regions(self):
+        return self._csv("regions")
+
+    @cached_property
+    def swaps(self):
+        return self._csv("swaps")
+
+    @cached_property
+    def phases(self):
+        return self._csv("phases")
+
+    @cached_property
+    def region_cpus(self):
+        if not (self.out / "region_cpus.csv").is_file():
+            return None
+        return self._csv("region_cpus")
+
+    @property
+    def scenario(self):
+        return self.summary["scenario"]
+
+    @property
+    def clock_ghz(self):
+        return float(self.scenario["machine"]["clock_ghz"])
+
+    @property
+    def cpus_count(self):
+        return int(self.scenario["machine"]["cpus"])
+
+    def cycles_to_us(self, cycles):
+        """Core cycles to microseconds at the scenario's clock (works on arrays and Series too)."""
+        return cycles / (self.clock_ghz * 1e3)
+
+    @cached_property
+    def metrics(self):
+        return headline(self.out)
+
+
+def load(results_dir):
+    """The Result of a results directory written by `quiesce run` or quiesce.run."""
+    return Result(results_dir)
+
+
+# --- headline metrics --------------------------------------------------------------------------------
+
+HEADLINE_COLUMNS = [
+    "calls", "calls_per_ms", "latency_mean_cycles", "latency_p99_cycles",
+    "fast_path_cycles_per_call", "throughput_calls_per_ms",
+    "swap_strategy", "swap_completed", "swap_cycles", "swap_us", "swap_cycles_to_safe_point",
+    "swap_us_to_safe_point", "swap_violations", "swap_blocked", "swap_blocked_cycles_max",
+    "swaps", "violations", "host_seconds",
+]
+
+NAN = float("nan")
+
+
+def _window_rate(rows, t0, t1):
+    """Calls per ms and the calls-weighted mean latency (cycles) over the calls.csv windows that lie
+    inside [t0, t1] µs (as bench/compare computes them); (nan, nan) when there are none."""
+    inside = [r for r in rows if float(r["start_us"]) >= t0 - 1e-9 and float(r["end_us"]) <= t1 + 1e-9]
+    n = sum(int(r["calls"]) for r in inside)
+    span = sum(float(r["end_us"]) - float(r["start_us"]) for r in inside)
+    if not inside or span <= 0:
+        return NAN, NAN
+    lat = sum(int(r["calls"]) * float(r["latency_mean_cycles"]) for r in inside) / n if n else NAN
+    return n / (span / 1000.0), lat
+
+
+def headline(out):
+    """The headline metrics of a results directory, a flat dict (the columns of a sweep's DataFrame):
+
+    calls, calls_per_ms            summary simulated.calls and .calls_per_ms (the whole run)
+    latency_mean_cycles            mean top-level call latency after run.warmup_us, over every
+                                   object and method (calls-weighted, exact)
+    latency_p99_cycles             the largest per-method p99 after warmup: an upper bound of the
+                                   p99 over all calls, exact when one method is called
+    fast_path_cycles_per_call      calls-weighted mean latency of the calls.csv windows that lie
+                                   between run.warmup_us and the first swap's start (the whole run
+                                   after warmup if there is no swap): a call's cost before any swap,
+                                   gate included (as bench/compare measures it)
+    throughput_calls_per_ms        calls per ms in those same windows
+    swap_*                         the first swap, if any (else NaN/None): strategy, completed,
+                                   cycles and swap_us (start to end; NaN if not completed),
+                                   cycles_to_safe_point and swap_us_to_safe_point (NaN if it never
+                                   got there), violations, blocked (calls held), blocked_cycles_max
+    swaps                          the number of swaps
+    violations                     the safety oracle's violations in the whole run
+    host_seconds                   from host.json (wall time of the simulation)
+    """
+    import csv
+    out = str(out)
+    with open(os.path.join(out, "summary.json")) as f:
+        s = json.load(f)
+    with open(os.path.join(out, "calls.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    scen = s["scenario"]
+    clock_ghz = float(scen["machine"]["clock_ghz"])
+    us = lambda cycles: cycles / (clock_ghz * 1e3)
+    sim = s["simulated"]
+    m = dict(calls=sim["calls"], calls_per_ms=sim["calls_per_ms"])
+    n = tot = 0
+    p99 = NAN
+    for obj in s.get("objects", []):
+        for meth in obj.get("methods", []):
+            lat = meth.get("latency_cycles", {})
+            c = lat.get("count", 0)
+            if c:
+                n += c
+                tot += c * lat["mean"]
+                p99 = lat["p99"] if math.isnan(p99) else max(p99, lat["p99"])
+    m["latency_mean_cycles"] = tot / n if n else NAN
+    m["latency_p99_cycles"] = p99
+    warmup = float(scen.get("run", {}).get("warmup_us", 0.0))
+    swaps = s.get("swaps", [])
+    t1 = us(swaps[0]["start_cycle"]) if swaps else us(sim["cycles"])
+    m["throughput_calls_per_ms"], m["fast_path_cycles_per_call"] = _window_rate(rows, warmup, t1)
+    if swaps:
+        sw = swaps[0]
+        done = bool(sw["completed"])
+        safe = sw.get("safe_cycle", 1) != 0
+        m.update(swap_strategy=sw.get("strategy"), swap_completed=done,
+                 swap_cycles=sw["cycles"] if done else NAN,
+                 swap_us=us(sw["cycles"]) if done else NAN,
+                 swap_cycles_to_safe_point=sw["cycles_to_safe_point"] if safe else NAN,
+                 swap_us_to_safe_point=us(sw["cycles_to_safe_point"]) if safe else NAN,
+                 swap_violations=sw.get("violations", 0), swap_blocked=sw.get("blocked", 0),
+                 swap_blocked_cycles_max=sw.get("blocked_cycles_max", 0))
+    else:
+        m.update(swap_strategy=None, swap_completed=None, swap_cycles=NAN, swap_us=NAN,
+                 swap_cycles_to_safe_point=NAN, swap_us_to_safe_point=NAN, swap_violations=NAN,
+                 swap_blocked=NAN, swap_blocked_cycles_max=NAN)
+    m["swaps"] = len(swaps)
+    m["violations"] = s.get("safety", {}).get("violations", 0)
+    host = os.path.join(out, "host.json")
+    m["host_seconds"] = NAN
+    if os.path.isfile(host):
+        with open(host) as f:
+            m["host_seconds"] = json.load(f).get("host_seconds", NAN)
+    return {k: m[k] for k in HEADLINE_COLUMNS}

@@ -1,0 +1,36 @@
+"""The notebooks in analysis/notebooks run from top to bottom without an error (in quick mode, in
+the python3 kernel, which sees this process's PYTHONPATH), and are committed without outputs."""
+import os
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = os.path.join(ROOT, "analysis", "notebooks")
+
+
+@pytest.mark.parametrize("name", ["compare-strategies.ipynb", "swap-anatomy.ipynb"])
+def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
+    path = os.path.join(NOTEBOOKS, name)
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code"), "commit the notebook without outputs"
+    # The kernel inherits this environment: PYTHONPATH (and QUIESCE_BIN) find the package and the
+    # simulator; the sweep's cache goes to a temporary directory.
+    monkeypatch.setenv("QUIESCE_NOTEBOOK_QUICK", "1")
+    monkeypatch.setenv("QUIESCE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # quiesce.run without out= in the kernel
+    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=600,
+                                     resources={"metadata": {"path": NOTEBOOKS}})
+    client.execute()  # raises CellExecutionError on the first cell that fails
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert "quick" in "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    images = [o for o in outputs if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
+    assert len(images) >= (1 if name.startswith("compare") else 3)
