@@ -181,7 +181,7 @@ def run_child(scenario, sets, seed, out, timeout=None, sim=None, group=None):
 _IDENTITIES = {}
 
 
-def _sha256_file(path):
+def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -224,5 +224,5 @@ def identity(sim=None):
     st = os.stat(sim.path)
     k = (sim.kind, sim.path, st.st_size, st.st_mtime_ns)
     if k not in _IDENTITIES:
-        _IDENTITIES[k] = dict(kind=sim.kind, version=_version(sim), build=_sha256_file(sim.path))
+        _IDENTITIES[k] = dict(kind=sim.kind, version=_version(sim), build=sha256_file(sim.path))
     return dict(_IDENTITIES[k])

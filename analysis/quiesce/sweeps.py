@@ -61,14 +61,6 @@ def _sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_digest(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _is_prefix_path(a, b):
     return b.startswith(a) and len(b) > len(a) and b[len(a)] in ".["
 
@@ -104,7 +96,7 @@ def _guest_elf_digest(base_doc, base_dir, point):
     if not elf or not isinstance(elf, (str, os.PathLike)):
         return None
     p = os.path.join(rel_to, os.fspath(elf))
-    return _file_digest(p) if os.path.isfile(p) else None
+    return _backend.sha256_file(p) if os.path.isfile(p) else None
 
 
 def _complete(d):
