@@ -25,6 +25,10 @@ def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # quiesce.run without out= in the kernel
+    # Jupyter's and IPython's own files in the test's directory: a CI machine's HOME may be read-only.
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "matplotlib"))
     client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=600,
                                      resources={"metadata": {"path": NOTEBOOKS}})
     client.execute()  # raises CellExecutionError on the first cell that fails
