@@ -15,6 +15,7 @@ namespace quiesce::cli {
 namespace {
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
+constexpr int kExitWatchdog = 4;
 constexpr int kExitInvariant = 5;
 }  // namespace
 
@@ -54,6 +55,10 @@ int run_checked(const RunOptions& o, std::string& message) {
       message = fmt::format("quiesce: {}\n", err);
       return kExitBadInput;
     }
+  if (!r.kernel().watchdog_report().empty()) {  // the results so far are written; who waits on what goes to stderr
+    message = fmt::format("quiesce: {}\n", r.kernel().watchdog_report());
+    return kExitWatchdog;
+  }
   if (res.coherence_violations) {
     message = fmt::format("quiesce: {} coherence invariant violations; first: {}\n", res.coherence_violations,
                           res.first_violation);

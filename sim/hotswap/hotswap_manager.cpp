@@ -75,6 +75,22 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
   k_.add_entry_hook([this](ppc::Hart& h) {
     for (Swap* m : active_) m->poll(h);
   });
+  k_.add_waits_reporter([this] {
+    std::string out;
+    for (const Swap* m : active_) out += (out.empty() ? "swaps in progress:\n  " : "\n  ") + m->describe();
+    return out;
+  });
+  if (const double t = spec_.strategy.timeout_us; t > 0) {
+    const auto limit = static_cast<uint64_t>(std::llround(t * k_.params().clock_hz / 1e6));
+    k_.add_entry_hook([this, limit, t](ppc::Hart& h) {
+      for (const Swap* m : active_)
+        if (h.cycle() > m->start_cycle() + limit) {
+          k_.stop_run(fmt::format("watchdog: swap {} of {} ({}) has not reached completion {} us after it began "
+                                  "(hotswap.timeout_us), at cycle {}", m->id(), m->label(), m->strategy(), t, h.cycle()));
+          return;
+        }
+    });
+  }
   // The oracle: a call about to run an old object whose state was already
   // transferred (its LTT entry still holds an old rep).
   k_.add_call_hook([this](ppc::Hart& h, const os::Thread& t, unsigned coid) {

@@ -68,6 +68,7 @@ struct StrategyCosts {
   uint32_t max_retries = 50;          // then give up
   uint64_t threshold_calls = 100;     // counter_threshold: calls after which the switcher redirects
   uint32_t call_sites = 1;            // direct: call sites per instance and method (references to patch)
+  double timeout_us = 0;              // the watchdog: a swap not done this long after it began ends the run (0: off)
 };
 
 struct HotSwapSpec {

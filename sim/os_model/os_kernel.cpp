@@ -33,6 +33,7 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
 }
 
 HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
+  if (!watchdog_.empty()) return HartAction::Exit;  // the watchdog ended the run
   if (CpuState& c = cpus_[h.id()]; c.stop_requested || c.stopped) {
     if (c.stopped && (!c.stop_requested || c.stopped_epoch != c.stop_epoch)) {  // resumed (and maybe stopped again)
       c.stopped = false;
@@ -82,6 +83,23 @@ void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name,
   system_bodies_.push_back(std::move(body));
   system_names_.push_back(std::move(name));
   post(cpu, h.cycle(), EventKind::Spawn, static_cast<unsigned>(system_bodies_.size() - 1));
+}
+
+void OsKernel::stop_run(std::string report) {
+  if (!watchdog_.empty()) return;
+  watchdog_ = std::move(report);
+  for (const auto& f : reporters_)
+    if (std::string part = f(); !part.empty()) watchdog_ += "\n" + part;
+  watchdog_ += "\nthreads:";
+  for (const std::string& line : describe_threads()) watchdog_ += "\n  " + line;
+}
+
+// Every CPU idle with nothing queued and nothing to come, while some thread
+// still waits: nobody is left to wake it.
+bool OsKernel::deadlocked() const {
+  for (const CpuState& c : cpus_)
+    if (c.current >= 0 || !c.runq.empty() || !c.events.empty() || !c.backlog.empty() || c.stop_requested) return false;
+  return std::any_of(threads_.begin(), threads_.end(), [](const Thread& t) { return t.state == ThreadState::Blocked; });
 }
 
 void OsKernel::set_observer(KernelObserver* o) {
@@ -161,7 +179,8 @@ std::vector<std::string> OsKernel::describe_threads() const {
     const uint64_t pc = t.state == ThreadState::Running && harts_[t.cpu] ? harts_[t.cpu]->state().pc : t.regs.pc;
     out.push_back(fmt::format("thread {} cpu {} {} {} pc 0x{:x}{}", t.id, t.cpu, kState[static_cast<unsigned>(t.state)],
                               t.system ? system_names_[t.system_body] : workloads_[t.workload].spec().name, pc,
-                              t.forwarded_calls ? fmt::format(" (in {} forwarded calls)", t.forwarded_calls) : ""));
+                              t.forwarded_calls ? fmt::format(" (in {} forwarded calls)", t.forwarded_calls) : "") +
+                  (t.counted ? fmt::format(", holds generation {}", t.generation) : ""));
   }
   return out;
 }
@@ -217,6 +236,11 @@ HartAction OsKernel::on_idle(ppc::Hart& h) {
   if (!c.runq.empty()) {
     dispatch(h);
     return HartAction::Continue;
+  }
+  if (c.events.empty() && deadlocked()) {
+    stop_run(fmt::format("deadlock at cycle {} (cpu {}): no CPU has a thread to run or an event to come, and "
+                         "threads still wait", h.cycle(), h.id()));
+    return HartAction::Exit;
   }
   // Nothing to run: idle until the next event, or the end of this quantum
   // (other CPUs may hand this one work, e.g. the token, meanwhile).

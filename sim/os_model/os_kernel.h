@@ -87,6 +87,12 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction host_call(ppc::Hart& h, uint64_t pc) override;
   // Non-empty when the run stopped because guest memory for OS structures ran out.
   const std::string& out_of_memory() const { return out_of_memory_; }
+  // The watchdog: a layer (or the kernel, on a deadlock) ends the run with a
+  // report of who waits on what; every CPU stops at its next kernel entry.
+  void stop_run(std::string report);
+  const std::string& watchdog_report() const { return watchdog_; }
+  // Adds a layer's part to a deadlock report (e.g. the swaps in progress).
+  void add_waits_reporter(std::function<std::string()> f) { reporters_.push_back(std::move(f)); }
 
   // ---- Extension points for the layers above (hot-swap); the OS knows nothing of them. ----
   using HostCallHandler = std::function<ppc::HartAction(ppc::Hart&, unsigned index)>;
@@ -268,6 +274,9 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::function<void(ppc::Hart&, const Thread&, unsigned)>> call_hooks_;
   std::vector<ppc::Hart*> harts_;
   KernelObserver* observer_ = nullptr;
+  std::string watchdog_;
+  std::vector<std::function<std::string()>> reporters_;
+  bool deadlocked() const;
   uint64_t calls_total_ = 0;
   std::string out_of_memory_;
   uint64_t request_loop_ = 0, loop_end_ = 0, sites_begin_ = 0, sites_end_ = 0, toc_ = 0;

@@ -135,7 +135,8 @@ json scenario_json(const scenario::Scenario& s) {
                   {"retry_us", q.retry_us},
                   {"max_retries", q.max_retries},
                   {"threshold_calls", q.threshold_calls},
-                  {"call_sites", q.call_sites}};
+                  {"call_sites", q.call_sites},
+                  {"timeout_us", q.timeout_us}};
   j["run"] = {{"duration_us", s.run.duration_us}, {"warmup_us", s.run.warmup_us}, {"seed", s.run.seed}};
   j["outputs"] = {{"dir", s.outputs.dir}, {"window_us", s.outputs.window_us}};
   return j;

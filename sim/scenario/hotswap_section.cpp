@@ -372,6 +372,7 @@ hotswap::StrategyCosts read_strategy_costs(MapReader& m) {
   c.max_retries = m.uint<uint32_t>("max_retries", c.max_retries, 0, 1'000'000);
   c.threshold_calls = m.uint<uint64_t>("threshold_calls", c.threshold_calls, 1, 1'000'000'000);
   c.call_sites = m.uint<uint32_t>("call_sites", c.call_sites, 1, 4096);
+  c.timeout_us = m.real("timeout_us", c.timeout_us, 0, 1e9);
   m.finish();
   return c;
 }

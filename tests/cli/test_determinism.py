@@ -28,8 +28,8 @@ def load(path):
         return yaml.safe_load(f) or {}
 
 
-def runnable(path):
-    return bool(load(path).get("workloads"))
+def runnable(path):  # a workload, and not an example of the watchdog's report (exit code 4)
+    return bool(load(path).get("workloads")) and "deadlock" not in os.path.basename(path)
 
 
 ALL = sorted(glob.glob(os.path.join(ROOT, "scenarios", "*.yaml")) +
@@ -41,7 +41,7 @@ def test_scenarios_are_found():
     names = {os.path.basename(p) for p in RUNNABLE}
     assert {"quickstart.yaml", "counters.yaml", "fileserver.yaml", "elf_methods.yaml"} <= names
     assert "machine.yaml" not in names  # a machine description only
-    assert len(RUNNABLE) == len(ALL) - 1
+    assert len(RUNNABLE) == len(ALL) - 1 - sum("deadlock" in os.path.basename(p) for p in ALL)
 
 
 def overrides(path):

@@ -187,3 +187,40 @@ TEST_CASE("kernel: the same specs and seed give the same run, another seed anoth
   CHECK(fingerprint(make(1)) == fingerprint(make(1)));
   CHECK(fingerprint(make(1)) != fingerprint(make(2)));
 }
+
+TEST_CASE("os kernel: a thread nobody will wake, with every CPU idle and no event to come, is a deadlock",
+          "[os][watchdog]") {
+  Spec s;
+  s.impls = {counter_impl("C", os::RootKind::PerCpu)};
+  s.objects.push_back({"c", "C", 1});
+  s.workloads.push_back(closed("c", {0, 1}, 2, 5));  // some calls, then nothing more
+  OsSystem sys(s);
+  bool blocked = false;
+  sys.kernel->spawn_system_thread(*sys.harts[1], 1, "sleeper", [&](ppc::Hart&, os::Thread&) {
+    if (blocked) return os::OsKernel::Step::Exit;
+    blocked = true;
+    return os::OsKernel::Step::Block;  // and no one calls wake()
+  });
+  bool exited = false;
+  for (uint64_t t = 0; t < 200'000 && !exited; t += 200)
+    for (auto& h : sys.harts) {
+      h->advance_to(t);
+      if (h->run(t + 200) == ppc::StopReason::Exited) exited = true;
+    }
+  REQUIRE(exited);
+  const std::string& report = sys.kernel->watchdog_report();
+  CHECK(report.find("deadlock") != std::string::npos);
+  CHECK(report.find("blocked sleeper") != std::string::npos);
+  CHECK(sys.calls() > 0);  // the work before it was done
+}
+
+TEST_CASE("os kernel: the end of all work is not a deadlock", "[os][watchdog]") {
+  Spec s;
+  s.impls = {counter_impl("C", os::RootKind::PerCpu)};
+  s.objects.push_back({"c", "C", 1});
+  s.workloads.push_back(closed("c", {0, 1}, 2, 5));
+  OsSystem sys(s);
+  sys.run_to(60);  // REQUIREs every CPU to reach the budget: no watchdog stop
+  CHECK(sys.kernel->watchdog_report().empty());
+  CHECK(sys.kernel->live_threads() == 0);
+}
