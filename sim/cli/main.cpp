@@ -161,6 +161,9 @@ int sc_main(int argc, char* argv[]) {
   run->add_flag("-q,--quiet", ro.quiet, "Print nothing on success");
   run->add_option("--trace-out", ro.trace_out, "Also write a timeline (Chrome trace-event JSON, for Perfetto)")
       ->type_name("FILE.json");
+  run->add_option("--timeout", ro.timeout_s, "End the run after this much host time (exit code 4)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -36,7 +36,8 @@ int run_checked(const RunOptions& o, std::string& message) {
       std::fprintf(stderr, "\r%s: %5.1f%% of %.0f us simulated", sc.name.c_str(), 100 * f, sc.run.duration_us);
       std::fflush(stderr);
     };
-  const platform::RunResult& res = r.run(progress);
+  bool timed_out = false;
+  const platform::RunResult& res = o.timeout_s > 0 ? r.run_with_limit(o.timeout_s, progress, timed_out) : r.run(progress);
   if (tty) std::fputs("\n", stderr);
   if (!r.kernel().out_of_memory().empty()) {  // bad input (no exception after a SystemC run: see results_writer.h)
     message = fmt::format("quiesce: {}\n", r.kernel().out_of_memory());
@@ -55,6 +56,11 @@ int run_checked(const RunOptions& o, std::string& message) {
       message = fmt::format("quiesce: {}\n", err);
       return kExitBadInput;
     }
+  if (timed_out) {
+    message = fmt::format("quiesce: --timeout {}: the host-time limit was reached before the run's end; the results "
+                          "so far are written\n", o.timeout_s);
+    return kExitWatchdog;
+  }
   if (!r.kernel().watchdog_report().empty()) {  // the results so far are written; who waits on what goes to stderr
     message = fmt::format("quiesce: {}\n", r.kernel().watchdog_report());
     return kExitWatchdog;

@@ -14,6 +14,7 @@ struct RunOptions {
   std::optional<uint64_t> seed;
   bool quiet = false;
   std::string trace_out;          // a Chrome trace-event JSON timeline, if given
+  double timeout_s = 0;           // host seconds the run may take (0: no limit); then exit code 4
 };
 
 // Runs and writes the results directory; returns the process exit code and

@@ -85,14 +85,14 @@ void Machine::cpu_stopped(ppc::Hart& h) {
   }
 }
 
-RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& progress) {
+RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& progress, unsigned slices_wanted) {
   const auto t0 = std::chrono::steady_clock::now();
   const sc_core::sc_time period(1.0 / cfg_.clock_hz, sc_core::SC_SEC);
   if (!stop_cycle) {
     sc_core::sc_start();
   } else {
     // In slices when someone watches: SystemC stops at each slice's end, which changes nothing simulated.
-    const unsigned slices = progress ? 50 : 1;
+    const unsigned slices = progress ? std::max(1u, slices_wanted) : 1;
     for (unsigned i = 1; i <= slices && !stopping_; ++i) {
       const uint64_t until = stop_cycle * i / slices;
       sc_core::sc_start(period * static_cast<double>(until) - sc_core::sc_time_stamp());

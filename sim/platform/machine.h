@@ -77,7 +77,10 @@ class Machine final : public mem::TimeSync_if {
   void attach_host(ppc::Environment_if& host) { env_.attach(&host); }
   // Runs until every CPU stops, or until `stop_cycle` cycles of simulated time
   // (0: no limit), calling `progress(fraction done)` now and then if given.
-  RunResult run(uint64_t stop_cycle = 0, const std::function<void(double)>& progress = {});
+  // With `progress`, the run goes in `slices` steps and reports after each;
+  // between two, stop_early() ends it there (a host-time limit, say).
+  RunResult run(uint64_t stop_cycle = 0, const std::function<void(double)>& progress = {}, unsigned slices = 50);
+  void stop_early() { stopping_ = true; }
   mem::GuestMemory& guest_memory() { return memory_; }
   const MachineConfig& config() const { return cfg_; }
   // The first address of the CPUs' boot stacks (the top of memory).

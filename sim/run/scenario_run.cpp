@@ -1,5 +1,6 @@
 #include "run/scenario_run.h"
 
+#include <chrono>
 #include <cmath>
 
 #include "run/trace_writer.h"
@@ -54,6 +55,25 @@ uint64_t ScenarioRun::duration_cycles() const {
 
 const platform::RunResult& ScenarioRun::run(const std::function<void(double)>& progress) {
   result_ = machine_->run(std::max<uint64_t>(1, duration_cycles()), progress);
+  return result_;
+}
+
+const platform::RunResult& ScenarioRun::run_with_limit(double seconds, const std::function<void(double)>& progress,
+                                                       bool& timed_out) {
+  constexpr unsigned kChecks = 2000;  // slicing changes nothing simulated; each check is one clock read
+  const auto t0 = std::chrono::steady_clock::now();
+  timed_out = false;
+  unsigned shown = 0;
+  result_ = machine_->run(
+      std::max<uint64_t>(1, duration_cycles()),
+      [&](double f) {
+        if (progress && f * 50 >= shown + 1) progress(f), shown = static_cast<unsigned>(f * 50);
+        if (f < 1 && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > seconds) {
+          timed_out = true;
+          machine_->stop_early();
+        }
+      },
+      kChecks);
   return result_;
 }
 

@@ -19,6 +19,9 @@ class ScenarioRun {
   ~ScenarioRun();
   // Progress is reported through `progress(simulated fraction)` now and then, if given.
   const platform::RunResult& run(const std::function<void(double)>& progress = {});
+  // Ends the run at the next of many checks once `seconds` of host time have passed; true if it did.
+  const platform::RunResult& run_with_limit(double seconds, const std::function<void(double)>& progress,
+                                            bool& timed_out);
   // Record a timeline while running (before run()); its JSON afterwards ("" when not recorded).
   void record_trace();
   std::string trace_json() const;

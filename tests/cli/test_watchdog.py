@@ -44,3 +44,28 @@ def test_without_the_watchdog_the_run_ends_normally(tmp_path):
 def test_a_swap_that_completes_in_time_is_left_alone(tmp_path):
     p = run(tmp_path, "events[0].strategy=percpu_refcount")
     assert p.returncode == 0, p.stderr
+
+
+K42_SWAP = os.path.join(ROOT, "scenarios", "k42-swap.yaml")
+
+
+def test_timeout_bounds_host_time(tmp_path):
+    # A run far longer than the limit: it ends at the limit with exit code 4, results written.
+    args = [QUIESCE, "run", K42_SWAP, "-q", "-o", str(tmp_path / "long"), "--set", "run.duration_us=1000000",
+            "--timeout", "0.3"]
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+    assert p.returncode == 4, p.stderr
+    assert p.stderr == ("quiesce: --timeout 0.3: the host-time limit was reached before the run's end; "
+                        "the results so far are written\n")
+    assert os.path.exists(tmp_path / "long" / "summary.json")
+
+
+def test_a_run_within_its_timeout_is_unchanged(tmp_path):
+    outs = []
+    for name, extra in (("limited", ["--timeout", "600"]), ("free", [])):
+        p = subprocess.run([QUIESCE, "run", K42_SWAP, "-q", "-o", str(tmp_path / name), *extra],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr
+        outs.append(tmp_path / name)
+    for f in ("summary.json", "calls.csv", "cpus.csv", "regions.csv", "swaps.csv", "phases.csv"):
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
