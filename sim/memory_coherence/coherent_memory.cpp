@@ -31,11 +31,11 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
       last_region_(cpus) {}
 
 CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr) {
-  rc.id = regions_.lookup(addr, rc.lo, rc.hi);
+  const uint32_t id = regions_.lookup(addr, rc.lo, rc.hi);
   rc.generation = regions_.generation();
-  const size_t i = size_t{rc.id} * cpus_.size() + cpu;
-  if (i >= region_counters_.size()) region_counters_.resize(regions_.size() * cpus_.size());
-  return region_counters_[i];
+  rc.index = size_t{id} * cpus_.size() + cpu;
+  if (rc.index >= region_counters_.size()) region_counters_.resize(regions_.size() * cpus_.size());
+  return region_counters_[rc.index];
 }
 
 MemResponse CoherentMemory::access(const MemRequest& r) {

@@ -77,7 +77,7 @@ class CoherentMemory final : public MemPort_if {
     RegionCache& rc = last_region_[cpu];
     if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]]
       return region_lookup(rc, cpu, addr);
-    return region_counters_[size_t{rc.id} * cpus_.size() + cpu];
+    return region_counters_[rc.index];
   }
 
   struct RegionCache;
@@ -98,7 +98,7 @@ class CoherentMemory final : public MemPort_if {
   std::deque<CoherenceCounters> region_counters_;  // [region id * CPUs + cpu]
   struct RegionCache {
     uint64_t lo = 1, hi = 0;  // empty
-    uint32_t id = 0;
+    size_t index = 0;  // into region_counters_: this CPU's counters of that region
     uint64_t generation = 0;
   };
   std::vector<RegionCache> last_region_;  // per CPU: the interval of its last lookup

@@ -30,6 +30,12 @@ Spec counter_load(unsigned threads = 3) {
   return s;
 }
 
+uint64_t detail(const hotswap::Swap& m, const std::string& name) {
+  for (const auto& [k, v] : m.details())
+    if (k == name) return v;
+  return 0;
+}
+
 const char* const kSafe[] = {"k42_generation", "global_refcount", "percpu_refcount", "stack_trace", "rwlock", "direct"};
 
 }  // namespace
@@ -105,10 +111,7 @@ TEST_CASE("strategies: stack tracing retries while a thread waits inside the obj
     x.sys.run_to(150);
     const auto& m = x.swap();
     REQUIRE(m.finished());
-    uint64_t walks = 0;
-    for (const auto& [k, v] : m.details())
-      if (k == "walks") walks = v;
-    CHECK(walks > 1);
+    CHECK(detail(m, "walks") > 1);
     check_phases_in_order(m);  // stop and walk, entered again at each retry, record the last attempt
     CHECK(x.state(0) == x.sys.calls());
     CHECK(x.hs.oracle().violations().empty());
@@ -142,10 +145,7 @@ TEST_CASE("strategies: direct swapping rewrites every call site of the object to
     const auto want = os::direct_site(site.addr, rep, entry, x.sys.kernel->request_loop());
     for (size_t i = 0; i < want.size(); ++i) CHECK(x.sys.memory.load<uint32_t>(site.addr + 4 * i) == want[i]);
   }
-  uint64_t patched = 0;
-  for (const auto& [k, v] : x.swap().details())
-    if (k == "sites_patched") patched = v;
-  CHECK(patched == 8);
+  CHECK(detail(x.swap(), "sites_patched") == 8);
   CHECK(x.state(0) == x.sys.calls());
 }
 
