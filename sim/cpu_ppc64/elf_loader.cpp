@@ -122,8 +122,8 @@ LoadedProgram load_elf_image(const std::vector<uint8_t>& image, const std::strin
     if (filesz > memsz) throw LoadError(fmt::format("{}: segment {} has file size larger than memory size", name, i));
     r.check_range(off, filesz, fmt::format("segment {}", i).c_str());
     if (!memory.contains(vaddr, memsz))
-      throw LoadError(fmt::format("{}: segment {} [0x{:x}, 0x{:x}) lies outside guest memory [0, 0x{:x})", name, i,
-                                  vaddr, vaddr + memsz, memory.size()));
+      throw LoadError(fmt::format("{}: segment {} (0x{:x} bytes at 0x{:x}) lies outside guest memory [0, 0x{:x})", name,
+                                  i, memsz, vaddr, memory.size()));
     for (const auto& s : p.segments)
       if (vaddr < s.addr + s.size && s.addr < vaddr + memsz)
         throw LoadError(fmt::format("{}: segment {} at 0x{:x} overlaps another segment", name, i, vaddr));
@@ -160,7 +160,10 @@ LoadedProgram load_elf_image(const std::vector<uint8_t>& image, const std::strin
   }
   if ((flags & 3) == 0 && opd_hi == 0) p.abi = 2;  // no descriptors: entry is code
   const bool in_opd = [&] { return e_entry >= opd_lo && e_entry < opd_hi; }();
-  if (p.abi == 1 && in_opd) {
+  // e_flags 1 declares ELFv1, whose entry is always a descriptor, even when no
+  // section headers say where .opd is; with e_flags 0, .opd decides.
+  const bool descriptor = p.abi == 1 && ((flags & 3) == 1 || in_opd);
+  if (descriptor) {
     if (!in_segment(e_entry, 16, false)) throw LoadError(fmt::format("{}: entry descriptor 0x{:x} outside any segment", name, e_entry));
     p.entry = memory.load<uint64_t>(e_entry);
     p.toc = memory.load<uint64_t>(e_entry + 8);
@@ -169,15 +172,17 @@ LoadedProgram load_elf_image(const std::vector<uint8_t>& image, const std::strin
     p.entry = e_entry;
   }
   if (!in_segment(p.entry, 4, true))
-    throw LoadError(fmt::format("{}: entry point 0x{:x} is not inside an executable segment", name, p.entry));
+    throw LoadError(fmt::format("{}: entry point 0x{:x}{} is not inside an executable segment", name, p.entry,
+                                descriptor ? fmt::format(" (from the entry descriptor at 0x{:x})", e_entry) : ""));
 
   for (const auto& s : sh) {
     if (s.type != SHT_SYMTAB || s.entsize < 24 || s.link >= sh.size()) continue;
     const auto& str = sh[s.link];
     r.check_range(s.offset, s.size, "symbol table");
     r.check_range(str.offset, str.size, "string table");
-    for (uint64_t off = s.offset; off + 24 <= s.offset + s.size; off += s.entsize) {
-      const auto info = image[off + 4];
+    for (uint64_t k = 0, n = s.size / s.entsize; k < n; ++k) {  // by index: off + entsize could wrap
+      const uint64_t off = s.offset + k * s.entsize;
+      const auto info = r.get<uint8_t>(off + 4);
       const auto st_name = r.get<uint32_t>(off);
       const auto shndx = r.get<uint16_t>(off + 6);
       uint64_t value = r.get<uint64_t>(off + 8), size = r.get<uint64_t>(off + 16);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "os_model/method_codegen.h"
+
 namespace quiesce::hotswap {
 
 namespace {
@@ -181,6 +183,43 @@ ppc::HartAction HotSwapManager::on_call(ppc::Hart& h, unsigned index) {
     if (m && m->owns_rep(h.id(), rep)) return m->intercept(h, index);
   h.raise_trap(fmt::format("a call reached the mediator entries with r3 0x{:x}, not a mediator rep", rep));
   return ppc::HartAction::Fault;
+}
+
+namespace {
+bool counts_calls(const os::ImplementationSpec& impl) {
+  return !impl.methods.empty() && std::all_of(impl.methods.begin(), impl.methods.end(), [](const os::MethodSpec& m) {
+    return m.symbol.empty() && m.state_atomics >= 1;
+  });
+}
+}  // namespace
+
+void HotSwapManager::audit_calls() {
+  audits_.clear();
+  for (size_t id = 0; id < k_.threads(); ++id)
+    if (const os::Thread& t = k_.thread(static_cast<unsigned>(id)); t.state != os::ThreadState::Free && t.in_call) {
+      audit_skipped_ = fmt::format("thread {} is still in a call at the end of the run", id);
+      return;
+    }
+  const unsigned cpus = k_.params().cpus;
+  for (const os::ObjectGroup& g : k_.groups())
+    for (unsigned coid = g.first; coid < g.first + g.count; ++coid) {
+      bool countable = counts_calls(impls_[g.impl]) && counts_calls(impls_[k_.impl_of(coid)]);
+      const Swap* last = nullptr;
+      if (const auto it = by_coid_.find(coid); it != by_coid_.end())
+        for (const Swap* m : it->second) countable = countable && counts_calls(impls_[m->new_impl()]), last = m;
+      if (!countable) continue;
+      const os::Root& root = k_.objects().root(coid);
+      uint64_t counted = 0;
+      for (unsigned c = 0; c < (root.kind() == os::RootKind::PerCpu ? cpus : 1); ++c)
+        if (const uint64_t rep = root.rep_if_any(c)) counted += k_.hart(0).memory().load<uint64_t>(rep + os::RepLayout::kState);
+      const std::string& name = root.name();
+      audits_.push_back({name, k_.served(coid), counted});
+      if (counted != k_.served(coid))
+        oracle_.report({k_.hart(0).cycle(), 0, -1, name,
+                        fmt::format("at the end of the run: {} counted {} calls, the kernel completed {}: calls lost "
+                                    "or served twice", name, counted, k_.served(coid)),
+                        last ? static_cast<int>(last->id()) : -1});
+    }
 }
 
 }  // namespace quiesce::hotswap

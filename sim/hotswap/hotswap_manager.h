@@ -28,6 +28,20 @@ class HotSwapManager {
   const std::vector<std::unique_ptr<Swap>>& swaps() const { return swaps_; }
   const std::vector<std::unique_ptr<DynamicUpdate>>& updates() const { return updates_; }
   const SafetyOracle& oracle() const { return oracle_; }
+  // The exactly-once audit, once the run is over: an instance whose every
+  // implementation (its first, and each one a swap gave it) counts its calls
+  // in its state — every method generated with `state_atomics` >= 1, whose
+  // first atomic adds 1 to the state's first word — must hold, summed over its
+  // reps, exactly the executions of its methods by the calls the kernel saw
+  // complete. A difference is a call lost or served twice (or state lost in a
+  // transfer): a violation. Not possible while a call is still in flight.
+  struct Audit {
+    std::string object;
+    uint64_t served = 0, counted = 0;
+  };
+  void audit_calls();
+  const std::vector<Audit>& audits() const { return audits_; }
+  const std::string& audit_skipped() const { return audit_skipped_; }  // why there was no audit, if so
   // Strategies that exist (the scenario reader checks names against these).
   static const std::vector<std::string>& strategies();
 
@@ -64,6 +78,8 @@ class HotSwapManager {
   std::map<unsigned, std::vector<Pending>> waiting_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
   uint64_t entries_ = 0;
+  std::vector<Audit> audits_;
+  std::string audit_skipped_;
 };
 
 }  // namespace quiesce::hotswap

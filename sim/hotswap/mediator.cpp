@@ -350,6 +350,11 @@ std::string Mediator::describe() const {
                        kWork[static_cast<unsigned>(w.at)], w.waiting_gen ? ", waits for its generation" : "",
                        w.waiting_inflight ? ", waits for calls in flight" : "",
                        w.waiting_meet ? ", waits at the meeting" : "", in_flight_[c], blocked_[c].size());
+    if (w.waiting_gen) {
+      const os::GenerationCount& gen = ctx_.kernel.generation(c);
+      out += fmt::format(" (generation {}: {} threads, the previous one: {}; {} of {} swaps done)", gen.current(),
+                         gen.active(gen.current()), gen.active(gen.current() + 1), gen.swaps(), gen_target_[c]);
+    }
   }
   return out;
 }

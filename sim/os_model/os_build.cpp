@@ -141,21 +141,21 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
     }
     vtables_.push_back(vt);
   }
-  // What one top-level call executes through nested calls, by (group, method).
-  std::function<void(unsigned, unsigned, std::vector<std::pair<unsigned, unsigned>>&)> expand =
-      [&](unsigned impl, unsigned m, std::vector<std::pair<unsigned, unsigned>>& out) {
+  // What one top-level call executes through nested calls, by (group, method), in call order.
+  std::function<void(unsigned, unsigned, int, std::vector<NestedExec>&)> expand =
+      [&](unsigned impl, unsigned m, int parent, std::vector<NestedExec>& out) {
         for (const CallSite& c : impls_[impl].methods[m].calls) {
           const unsigned g = group_index(groups_, c.object);
           const unsigned cm = method_index(impls_[groups_[g].impl], c.method);
           for (uint32_t k = 0; k < c.count; ++k) {
-            out.emplace_back(g, cm);
-            expand(groups_[g].impl, cm, out);
+            out.push_back({g, cm, parent});
+            expand(groups_[g].impl, cm, static_cast<int>(out.size() - 1), out);
           }
         }
       };
   for (unsigned i = 0; i < impls_.size(); ++i) {
     nested_[i].resize(impls_[i].methods.size());
-    for (unsigned m = 0; m < impls_[i].methods.size(); ++m) expand(i, m, nested_[i][m]);
+    for (unsigned m = 0; m < impls_[i].methods.size(); ++m) expand(i, m, -1, nested_[i][m]);
   }
 }
 
@@ -184,6 +184,7 @@ void OsKernel::build_objects() {
       factory.add(coid);
     }
   }
+  served_.assign(com_->tables().capacity(), 0);
 }
 
 // Groups whose gate binds calls directly: each instance's one rep is made now
@@ -286,7 +287,10 @@ void OsKernel::start_workloads(uint64_t seed) {
         case WorkloadKind::Closed:
           for (unsigned k = 0; k < s.threads; ++k) post(c, wl.start(), EventKind::ClientRequest, w, k);
           break;
-        case WorkloadKind::Open: post(c, wl.start() + wl.interarrival(cpus_[c].rng), EventKind::Arrival, w); break;
+        case WorkloadKind::Open:  // the first arrival, like every later one, only before the stop
+          if (const uint64_t first = wl.start() + wl.interarrival(cpus_[c].rng); first < wl.stop())
+            post(c, first, EventKind::Arrival, w);
+          break;
         case WorkloadKind::LongLived:
           for (unsigned k = 0; k < s.threads; ++k) post(c, wl.start(), EventKind::LongLivedStart, w, k);
           break;

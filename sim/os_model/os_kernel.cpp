@@ -238,9 +238,16 @@ HartAction OsKernel::on_idle(ppc::Hart& h) {
     return HartAction::Continue;
   }
   if (c.events.empty() && deadlocked()) {
-    stop_run(fmt::format("deadlock at cycle {} (cpu {}): no CPU has a thread to run or an event to come, and "
-                         "threads still wait", h.cycle(), h.id()));
-    return HartAction::Exit;
+    if (saw_deadlock_.empty()) saw_deadlock_.assign(cpus_.size(), false);
+    if (!saw_deadlock_[h.id()]) saw_deadlock_[h.id()] = true, ++saw_deadlock_count_;
+    if (saw_deadlock_count_ == cpus_.size()) {
+      stop_run(fmt::format("deadlock at cycle {} (cpu {}): no CPU has a thread to run or an event to come, and "
+                           "threads still wait", h.cycle(), h.id()));
+      return HartAction::Exit;
+    }
+  } else if (saw_deadlock_count_) {
+    saw_deadlock_.assign(cpus_.size(), false);
+    saw_deadlock_count_ = 0;
   }
   // Nothing to run: idle until the next event, or the end of this quantum
   // (other CPUs may hand this one work, e.g. the token, meanwhile).
@@ -464,6 +471,7 @@ uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
 void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
   t.in_call = false;
   if (observer_) observer_->call_end(h.id(), t, h.cycle());
+  count_served(t);
   const uint64_t now = h.cycle();
   if (now >= end_cycles_) return;  // past the run's end (a CPU may run ahead of it within a quantum)
   const uint64_t latency = now - t.call_start;
@@ -477,7 +485,19 @@ void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
   MethodStats& m = methods_[t.call_group][t.call_method];
   ++m.calls;
   m.latency.add(latency);
-  for (const auto& [g, nm] : nested_[t.call_impl][t.call_method]) ++methods_[g][nm].nested;
+  for (const NestedExec& n : nested_[t.call_impl][t.call_method]) ++methods_[n.group][n.method].nested;
+}
+
+void OsKernel::count_served(const Thread& t) {
+  ++served_[t.call_coid];
+  const auto& nest = nested_[t.call_impl][t.call_method];
+  nested_inst_.resize(std::max(nested_inst_.size(), nest.size()));  // grows once: no allocation per call
+  const unsigned top = t.call_coid - groups_[t.call_group].first;
+  for (size_t k = 0; k < nest.size(); ++k) {
+    const ObjectGroup& g = groups_[nest[k].group];
+    nested_inst_[k] = (nest[k].parent < 0 ? top : nested_inst_[static_cast<size_t>(nest[k].parent)]) % g.count;
+    ++served_[g.first + nested_inst_[k]];
+  }
 }
 
 }  // namespace quiesce::os

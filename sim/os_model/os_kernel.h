@@ -169,6 +169,9 @@ class OsKernel final : public ppc::Environment_if {
   const std::vector<std::vector<CodeRange>>& code_ranges() const { return code_ranges_; }
   uint64_t calls_completed() const { return calls_total_; }
   uint64_t calls_issued() const { return call_seq_; }
+  // Executions of instance `coid`'s methods by the calls completed so far (top-level and nested, the
+  // run's end included): what a method that counts its calls in its state must have counted.
+  uint64_t served(unsigned coid) const { return served_[coid]; }
 
   // Results.
   const std::vector<ObjectGroup>& groups() const { return groups_; }
@@ -247,6 +250,7 @@ class OsKernel final : public ppc::Environment_if {
   void post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b = 0);
   uint64_t prepare_call(ppc::Hart& h, Thread& t);  // returns where the call starts
   void complete_call(ppc::Hart& h, Thread& t);
+  void count_served(const Thread& t);
   uint64_t cycles(double us) const;
 
   KernelParams p_;
@@ -260,7 +264,15 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<ObjectGroup> groups_;
   std::vector<Workload> workloads_;
   std::vector<uint64_t> vtables_;                       // per implementation
-  std::vector<std::vector<std::vector<std::pair<unsigned, unsigned>>>> nested_;  // [impl][method] -> (group, method) executions
+  // What one top-level call executes through nested calls: (group, method), and the entry whose
+  // instance picks this one's (instance i of a caller's group calls instance i % count; -1: the top call).
+  struct NestedExec {
+    unsigned group, method;
+    int parent;
+  };
+  std::vector<std::vector<std::vector<NestedExec>>> nested_;  // [impl][method]
+  std::vector<uint64_t> served_;          // [coid]: method executions by completed calls, top-level and nested
+  std::vector<unsigned> nested_inst_;     // scratch for complete_call
   std::vector<std::vector<unsigned>> call_targets_;     // [impl] -> group of each nested-call reference
   std::vector<IoWait> io_points_;
   std::vector<std::vector<CodeRange>> code_ranges_;  // [impl][method]
@@ -277,6 +289,11 @@ class OsKernel final : public ppc::Environment_if {
   std::string watchdog_;
   std::vector<std::function<std::string()>> reporters_;
   bool deadlocked() const;
+  // CPUs that found the system deadlocked at their idle entry (after their own hooks ran), with no
+  // CPU finding otherwise since: a deadlock is declared once all have, as CPUs run ahead of one
+  // another within a quantum and one that has not looked yet may still wake a thread.
+  std::vector<bool> saw_deadlock_;
+  unsigned saw_deadlock_count_ = 0;
   uint64_t calls_total_ = 0;
   std::string out_of_memory_;
   uint64_t request_loop_ = 0, loop_end_ = 0, sites_begin_ = 0, sites_end_ = 0, toc_ = 0;

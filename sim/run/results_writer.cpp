@@ -219,7 +219,11 @@ json summary(const ScenarioRun& r) {
   json details = json::array();
   for (const auto& v : violations)
     details.push_back({{"cycle", v.cycle}, {"cpu", v.cpu}, {"thread", v.thread}, {"object", v.object}, {"what", v.what}});
-  j["safety"] = {{"violations", violations.size()}, {"details", details}};
+  json audit = json::array();
+  for (const auto& a : r.hotswap().audits())
+    audit.push_back({{"object", a.object}, {"served", a.served}, {"counted", a.counted}});
+  j["safety"] = {{"violations", violations.size()}, {"details", details}, {"calls_audit", audit}};
+  if (!r.hotswap().audit_skipped().empty()) j["safety"]["calls_audit_skipped"] = r.hotswap().audit_skipped();
   // When a swap or update did not complete: every live thread, to see who waits on what.
   bool incomplete = false;
   for (const auto& m : r.hotswap().swaps()) incomplete = incomplete || !m->finished();

@@ -55,6 +55,7 @@ uint64_t ScenarioRun::duration_cycles() const {
 
 const platform::RunResult& ScenarioRun::run(const std::function<void(double)>& progress) {
   result_ = machine_->run(std::max<uint64_t>(1, duration_cycles()), progress);
+  hotswap_->audit_calls();
   return result_;
 }
 
@@ -74,6 +75,7 @@ const platform::RunResult& ScenarioRun::run_with_limit(double seconds, const std
         }
       },
       kChecks);
+  if (!timed_out) hotswap_->audit_calls();  // a run cut short may have calls in flight anywhere
   return result_;
 }
 

@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 namespace quiesce::scenario {
 namespace {
@@ -73,24 +75,47 @@ void check_text(const std::string& file, const std::string& t) {
   }
 }
 
+ScenarioError too_big(const std::string& path) {
+  return ScenarioError(fmt::format("{}: larger than {} MiB, the limit for a scenario file", path, kMaxFileBytes >> 20));
+}
+
 std::string read_limited(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw ScenarioError(fmt::format("{}: is a directory", path));
-  const auto too_big = [&] {
-    return ScenarioError(fmt::format("{}: larger than {} MiB, the limit for a scenario file", path, kMaxFileBytes >> 20));
-  };
   if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > kMaxFileBytes)
-    throw too_big();
+    throw too_big(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   std::string text;
   static char buf[1 << 16];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {  // a pipe has no size: count as we go
     text.append(buf, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxFileBytes) throw too_big();
+    if (text.size() > kMaxFileBytes) throw too_big(path);
   }
   return text;
 }
+
+// Where a document starts and where its first node is (an empty document has none).
+struct DocumentMarks final : YAML::EventHandler {
+  YAML::Mark start, first;
+  bool content = false;
+  void node(const YAML::Mark& m) {
+    if (!content) first = m, content = true;
+  }
+  void OnDocumentStart(const YAML::Mark& m) override { start = m; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+};
 
 }  // namespace
 
@@ -145,24 +170,39 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
 
 // --- Document ---
 
-Document Document::load_file(const std::string& path) {
+Document Document::load_file(const std::string& path) { return load_text(read_limited(path), path); }
+
+Document Document::load_text(const std::string& text, const std::string& path) {
+  if (text.size() > kMaxFileBytes) throw too_big(path);
   Document d;
   d.file_ = path;
-  const std::string text = read_limited(path);
   check_text(path, text);
-  std::vector<YAML::Node> docs;
+  const auto at = [&](const YAML::Mark& m, const std::string& msg) {
+    return ScenarioError(m.is_null() ? fmt::format("{}: {}", path, msg)
+                                     : fmt::format("{}:{}:{}: {}", path, m.line + 1, m.column + 1, msg));
+  };
   try {
-    docs = YAML::LoadAll(text);
+    d.root_.reset(YAML::Load(text));
+    // What follows the first document. Not with YAML::LoadAll: yaml-cpp 0.7 loops for ever on
+    // some malformed text (a lone ','), handing out empty documents without moving on.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentMarks prev, doc;
+    parser.HandleNextDocument(prev);
+    // Every pass throws or moves on (empty documents, "---" lines), so this ends.
+    for (; parser.HandleNextDocument(doc); prev = doc, doc = {}) {
+      if (doc.content) throw at(doc.first, "a scenario file holds one YAML document; this is a second one");
+      if (doc.start.pos == prev.start.pos)
+        throw at(doc.start, fmt::format("not YAML from here on (\"{}\")",
+                                        shown(std::string_view(text).substr(static_cast<size_t>(doc.start.pos), 20))));
+    }
   } catch (const YAML::Exception& e) {
     std::string msg = e.msg;
     // yaml-cpp bounds its recursion (DepthGuard) but words it as "bad file".
     if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e))
       msg = fmt::format("nested more than {} levels deep", deep->depth() - 1);
-    throw ScenarioError(e.mark.is_null() ? fmt::format("{}: {}", path, msg)
-                                         : fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, msg));
+    throw at(e.mark, msg);
   }
-  if (docs.size() > 1) d.fail("", docs[1], "a scenario file holds one YAML document; this is a second one");
-  if (!docs.empty()) d.root_.reset(docs[0]);
   if (d.root_.IsDefined() && !d.root_.IsNull() && !d.root_.IsMap())
     d.fail("", d.root_, "expected a map of sections (machine: ...), found " + describe(d.root_));
   return d;

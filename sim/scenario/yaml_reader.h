@@ -31,6 +31,8 @@ class Document {
   Document() = default;  // the empty document: every setting at its default
   // Reads and parses FILE (one YAML document of UTF-8 text, at most kMaxFileBytes).
   static Document load_file(const std::string& path);
+  // The same from text already read; NAME stands for the file in messages.
+  static Document load_text(const std::string& text, const std::string& name);
 
   // SPEC is "dotted.path=VALUE"; VALUE is parsed as YAML and merged at the path:
   // maps merge key by key, anything else replaces. A key may index an existing
