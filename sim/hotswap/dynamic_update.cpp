@@ -24,6 +24,8 @@ class LazyRoot final : public os::Root {
     if (!fired_) fired_ = true, trigger_(cpu);
     return inner_->rep_for(cpu, heap);
   }
+  // The reps are the wrapped root's: a swap or an audit reading them must see the real ones.
+  uint64_t rep_if_any(unsigned cpu) const override { return inner_ ? inner_->rep_if_any(cpu) : 0; }
   std::unique_ptr<os::Root> unwrap() { return std::move(inner_); }
 
  private:
@@ -33,8 +35,9 @@ class LazyRoot final : public os::Root {
 };
 }  // namespace
 
-DynamicUpdate::DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap)
-    : k_(k), ev_(e), new_impl_(new_impl), swap_(std::move(swap)) {
+DynamicUpdate::DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap,
+                             std::function<bool(unsigned)> swapping)
+    : k_(k), ev_(e), new_impl_(new_impl), swap_(std::move(swap)), swapping_(std::move(swapping)) {
   rec_.class_name = e.class_name;
   rec_.to_version = e.to_version;
   rec_.lazy = e.lazy;
@@ -105,6 +108,15 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
       return Step::Again;
     }
     locked_ = true;
+  }
+  if (swapping_(coid)) {
+    // Mid-swap: that swap owns the root until it completes (wrapping it would take the old object
+    // from under it). This instance's swap waits behind it instead, as a call would have started it.
+    com.unlock_for_writing(h, coid);
+    locked_ = false;
+    ++marked_;
+    swap_(h, coid, [this](ppc::Hart& done) { swapped(done); });
+    return Step::Again;
   }
   auto wrapped = std::make_unique<LazyRoot>(com.replace_root(coid, nullptr), k_.params().cpus, [this, coid](unsigned cpu) {
     k_.at(cpu, k_.hart(cpu).cycle(),

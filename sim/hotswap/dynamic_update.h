@@ -31,7 +31,9 @@ class DynamicUpdate {
  public:
   // `swap(h, coid, done)` starts one instance's swap from h's CPU.
   using StartSwap = std::function<void(ppc::Hart&, unsigned coid, std::function<void(ppc::Hart&)> done)>;
-  DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap);
+  // `swapping(coid)`: whether a swap of that instance is under way.
+  DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap,
+                std::function<bool(unsigned coid)> swapping);
 
   void start(ppc::Hart& h);
   // Before any swap of `coid` begins: a lazily marked instance gets its own root back.
@@ -48,6 +50,7 @@ class DynamicUpdate {
   UpdateEvent ev_;
   unsigned new_impl_;
   StartSwap swap_;
+  std::function<bool(unsigned)> swapping_;
   os::Factory* factory_ = nullptr;
   std::vector<unsigned> instances_;  // to swap, factory order
   size_t marked_ = 0;

@@ -67,7 +67,8 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
     updates_.push_back(std::make_unique<DynamicUpdate>(
         k_, u, to, [this, to, strategy](ppc::Hart& h, unsigned coid, std::function<void(ppc::Hart&)> done) {
           start_swap(h, coid, to, strategy, std::move(done));
-        }));
+        },
+        [this](unsigned coid) { return swapping(coid); }));
     DynamicUpdate* d = updates_.back().get();
     auto started = std::make_shared<bool>(false);
     when(u.cpu, u.at_us, u.after_calls, [d, started](ppc::Hart& h) {
@@ -128,8 +129,7 @@ void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
 
 void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
                                 std::function<void(ppc::Hart&)> done) {
-  if (const auto it = by_coid_.find(coid);
-      it != by_coid_.end() && !it->second.empty() && !it->second.back()->finished()) {
+  if (swapping(coid)) {
     waiting_[coid].push_back({to, strategy, std::move(done)});  // one swap of an object at a time
     return;
   }
@@ -183,6 +183,11 @@ ppc::HartAction HotSwapManager::on_call(ppc::Hart& h, unsigned index) {
     if (m && m->owns_rep(h.id(), rep)) return m->intercept(h, index);
   h.raise_trap(fmt::format("a call reached the mediator entries with r3 0x{:x}, not a mediator rep", rep));
   return ppc::HartAction::Fault;
+}
+
+bool HotSwapManager::swapping(unsigned coid) const {
+  const auto it = by_coid_.find(coid);
+  return it != by_coid_.end() && !it->second.empty() && !it->second.back()->finished();
 }
 
 namespace {

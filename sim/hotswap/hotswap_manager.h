@@ -53,6 +53,7 @@ class HotSwapManager {
   void start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
                   std::function<void(ppc::Hart&)> done);
   ppc::HartAction on_call(ppc::Hart& h, unsigned index);
+  bool swapping(unsigned coid) const;  // a swap of that instance is under way
 
   os::OsKernel& k_;
   const std::vector<os::ImplementationSpec>& impls_;

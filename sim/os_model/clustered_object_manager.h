@@ -39,8 +39,8 @@ class Root {
   // This CPU's rep, created and initialised on first use. (A hot-swap's
   // mediator root hands out its own reps instead.)
   virtual uint64_t rep_for(unsigned cpu, GuestHeap& heap);
-  // The rep this CPU has, or 0 if none was made yet.
-  uint64_t rep_if_any(unsigned cpu) const { return reps_[kind_ == RootKind::Shared ? 0 : cpu]; }
+  // The rep this CPU has, or 0 if none was made yet. (A root wrapping another answers for it.)
+  virtual uint64_t rep_if_any(unsigned cpu) const { return reps_[kind_ == RootKind::Shared ? 0 : cpu]; }
   // Takes an existing rep as this CPU's (a by-reference state transfer).
   void adopt(unsigned cpu, uint64_t rep);
   const RepTemplate& rep_template() const { return rep_; }

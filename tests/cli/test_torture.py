@@ -66,3 +66,13 @@ def test_the_audit_finds_lost_calls(tmp_path):
     assert others and all(a["counted"] == a["served"] for a in others)
     swap = next(w for w in s["swaps"] if w["strategy"] == "counter_threshold")
     assert swap["violations"] == s["safety"]["violations"] >= 2
+
+
+def test_update_during_swap_keeps_state(tmp_path):
+    s = run(os.path.join(ROOT, "tests", "torture", "update-during-swap.yaml"), tmp_path)
+    assert [w["object"] for w in s["swaps"]].count("svca[1]") == 3 and all(w["completed"] for w in s["swaps"])
+    assert s["updates"][0]["completed"]
+    audit = {a["object"]: a for a in s["safety"]["calls_audit"]}
+    assert set(audit) == {"log", "svca[0]", "svca[1]", "svcb", "ctr"}
+    assert all(a["counted"] == a["served"] > 0 for o, a in audit.items() if o != "ctr")
+    assert all(w["violations"] == 0 for w in s["swaps"] if w["strategy"] != "counter_threshold")
