@@ -35,7 +35,9 @@ void GuestMemory::fill(uint64_t addr, uint8_t value, uint64_t len) {
   while (len) {
     uint64_t off = addr & (kPageSize - 1);
     uint64_t n = std::min(len, kPageSize - off);
-    std::memset(page_ptr(addr) + off, value, n);
+    // A page not yet allocated reads as zero: zeroing it needs no page (a heap's big zeroed
+    // areas, the stacks and the bss, stay unallocated until touched).
+    if (value != 0 || pages_[addr >> kPageBits]) std::memset(page_ptr(addr) + off, value, n);
     addr += n, len -= n;
   }
 }
