@@ -193,13 +193,18 @@ void OsKernel::post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, uns
 // the generation token, as K42 does at its scheduling points.
 void OsKernel::kernel_entry(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
+  run_due_events(h);
+  token_->poll(h, *c.gen);
+  for (auto& hook : hooks_) hook(h);
+}
+
+void OsKernel::run_due_events(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
   while (!c.events.empty() && c.events.top().time <= h.cycle()) {
     const Event ev = c.events.top();
     c.events.pop();
     handle(h, ev);
   }
-  token_->poll(h, *c.gen);
-  for (auto& hook : hooks_) hook(h);
 }
 
 void OsKernel::handle(ppc::Hart& h, const Event& ev) {
@@ -230,14 +235,25 @@ void OsKernel::handle(ppc::Hart& h, const Event& ev) {
   }
 }
 
+// The idle loop takes the events posted to its CPU at once (wakes, arrivals, work handed over),
+// but looks at the token and runs the entry hooks only every os.idle_poll_cycles, so its memory
+// traffic is the modelled loop's and not a function of the simulator's quantum.
 HartAction OsKernel::on_idle(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
-  kernel_entry(h);
+  const bool poll = h.cycle() >= c.next_idle_poll;
+  if (poll) {
+    kernel_entry(h);
+    c.next_idle_poll = h.cycle() + os_.idle_poll_cycles;
+  } else {
+    run_due_events(h);
+  }
   if (!c.runq.empty()) {
     dispatch(h);
     return HartAction::Continue;
   }
-  if (c.events.empty() && deadlocked()) {
+  if (!poll) {
+    // Deadlocks are judged after a poll: the hooks may have had something to wake.
+  } else if (c.events.empty() && deadlocked()) {
     if (saw_deadlock_.empty()) saw_deadlock_.assign(cpus_.size(), false);
     if (!saw_deadlock_[h.id()]) saw_deadlock_[h.id()] = true, ++saw_deadlock_count_;
     if (saw_deadlock_count_ == cpus_.size()) {
@@ -251,7 +267,7 @@ HartAction OsKernel::on_idle(ppc::Hart& h) {
   }
   // Nothing to run: idle until the next event, or the end of this quantum
   // (other CPUs may hand this one work, e.g. the token, meanwhile).
-  uint64_t until = h.budget_end();
+  uint64_t until = std::min(h.budget_end(), c.next_idle_poll);
   if (!c.events.empty()) until = std::min(until, c.events.top().time);
   if (until <= h.cycle()) until = h.cycle() + 1;
   c.stats.idle_cycles += until - h.cycle();

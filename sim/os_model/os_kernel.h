@@ -219,6 +219,7 @@ class OsKernel final : public ppc::Environment_if {
     CpuOsStats stats;
     bool stop_requested = false, stopped = false;
     uint64_t stop_epoch = 0, stopped_epoch = 0;  // a stop requested again before the CPU saw its resume
+    uint64_t next_idle_poll = 0;                 // when the idle loop next looks at the token and hooks
     std::function<void(ppc::Hart&)> on_stopped, on_resumed;
   };
 
@@ -238,6 +239,7 @@ class OsKernel final : public ppc::Environment_if {
 
   // Scheduling.
   void kernel_entry(ppc::Hart& h);
+  void run_due_events(ppc::Hart& h);
   void handle(ppc::Hart& h, const Event& ev);
   ppc::HartAction next_or_idle(ppc::Hart& h);
   void dispatch(ppc::Hart& h);

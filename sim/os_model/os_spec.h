@@ -34,6 +34,7 @@ struct OsConfig {
   uint32_t max_threads_per_cpu = 64;    // descriptors and stacks preallocated per CPU
   uint32_t miss_handler_cycles = 150;   // the Default Object's miss handling, beyond its memory accesses
   uint32_t io_check_cycles = 20;        // deciding whether an I/O point blocks
+  uint32_t idle_poll_cycles = 1000;     // how often an idle CPU's loop looks at the token and the hooks' work
   std::string guest_elf;                // guest program holding method bodies given by `symbol` ("" = none)
   GenerationConfig generations;
 };

@@ -156,6 +156,7 @@ os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineCo
   c.max_threads_per_cpu = m.uint<uint32_t>("max_threads_per_cpu", c.max_threads_per_cpu, 1, 4096);
   cycles("miss_handler_cycles", c.miss_handler_cycles);
   cycles("io_check_cycles", c.io_check_cycles);
+  c.idle_poll_cycles = m.uint<uint32_t>("idle_poll_cycles", c.idle_poll_cycles, 1, kMaxCycles);
   c.guest_elf = m.string("guest_elf", "");
   MapReader g = m.map("generations");
   auto& gen = c.generations;

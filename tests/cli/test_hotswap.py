@@ -25,7 +25,7 @@ UPDATE_1000 = os.path.join(ROOT, "bench", "scenarios", "update_1000.yaml")
 
 PHASES = ["interpose", "forward", "block", "transfer", "complete"]
 CYCLES_PER_US = 2000  # the default 2 GHz clock
-QUANTUM = 1000  # the default machine.quantum_cycles: how far apart the CPUs' clocks may be
+QUANTUM = 250  # the default machine.quantum_cycles: how far apart the CPUs' clocks may be
 TIMEOUT = 600  # generous: the same tests may run under ASan (update_1000 takes ~2 s normally)
 # k42-swap's two layouts: 1024 bytes of rep state, 256 of shared state, FileCacheV2 pays 3 cycles a byte to transform.
 K42_STATE, K42_SHARED, K42_TRANSFORM_PER_BYTE = 1024, 256, 3.0
@@ -736,7 +736,7 @@ def backlogged(tmp_path, token):
     (system threads) wait in the backlog for tens of us after the event at 30 us. Calls meanwhile go straight to
     the old object through the LTT entries, and half of them wait for I/O inside it."""
     s = cache_scenario(tmp_path, events=[{"type": "swap", "object": "cache", "to": "CacheV2", "at_us": 30}],
-                       io={"probability": 0.5, "mean_us": 5}, duration=300,
+                       io={"probability": 0.5, "mean_us": 10}, duration=300,
                        os={"max_threads_per_cpu": 3, "generations": {"token": token}},
                        workloads={"w": {"kind": "open", "rate_per_ms": 1000,
                                         "mix": [{"object": "cache", "method": "lookup"}]}})
