@@ -180,7 +180,8 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
     case Work::Complete: {
       set_phase(h, cpu, Phase::Complete);
       // Cease interception here: this CPU's LTT entry to the new rep, then the blocked calls go to it.
-      os::host_store(h, k.objects().tables().ltt_entry(cpu, coid_), new_rep(cpu));
+      // (Installed: a later swap must visit this CPU even if its entry never missed.)
+      k.objects().install(h, coid_, cpu, new_rep(cpu));
       release_blocked(h, cpu);
       set_phase(h, cpu, Phase::Done);
       ++done_;

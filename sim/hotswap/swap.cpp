@@ -149,7 +149,7 @@ void Swap::swing(ppc::Hart& h) {
     if (com.installed(coid_, c)) had.push_back(c);
   old_root_ = com.replace_root(coid_, std::move(new_root_));
   ctx_.kernel.set_impl_of(coid_, new_impl_);
-  for (unsigned c : had) os::host_store(h, com.tables().ltt_entry(c, coid_), new_rep(c));
+  for (unsigned c : had) com.install(h, coid_, c, new_rep(c));
 }
 
 void Swap::finish(ppc::Hart& h) {

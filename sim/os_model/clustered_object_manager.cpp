@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "os_model/host_access.h"
+
 namespace quiesce::os {
 
 using mem::AccessKind;
@@ -107,6 +109,11 @@ ppc::HartAction ClusteredObjectManager::handle_miss(ppc::Hart& h, uint64_t pc) {
   s.gpr[3] = rep;
   s.pc = memory.load<uint64_t>(vtable + 8 * method);
   return ppc::HartAction::Continue;
+}
+
+void ClusteredObjectManager::install(ppc::Hart& h, unsigned coid, unsigned cpu, uint64_t rep) {
+  host_store(h, tt_.ltt_entry(cpu, coid), rep);
+  installed_[coid][cpu] = true;
 }
 
 std::unique_ptr<Root> ClusteredObjectManager::replace_root(unsigned coid, std::unique_ptr<Root> root) {

@@ -75,6 +75,8 @@ class ClusteredObjectManager {
   // Whether CPU `cpu` has installed a rep of `coid` in its LTT (the CPUs a
   // hot-swap must visit).
   bool installed(unsigned coid, unsigned cpu) const { return installed_[coid][cpu]; }
+  // Host-modelled code (a hot swap) puts `rep` in CPU `cpu`'s LTT entry: installed, as a miss would.
+  void install(ppc::Hart& h, unsigned coid, unsigned cpu, uint64_t rep);
   // Replaces an object's root (the GTT entry's root pointer); returns the old one.
   std::unique_ptr<Root> replace_root(unsigned coid, std::unique_ptr<Root> root);
   // The miss-handling lock taken for writing: succeeds (paying an atomic

@@ -9,6 +9,8 @@ import subprocess
 import importlib.util
 from importlib.machinery import SourceFileLoader
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 TORTURE = os.path.join(ROOT, "tools", "torture")
@@ -45,12 +47,6 @@ def test_scenarios_are_reproducible():
     assert torture.scenario(123, False) != torture.scenario(124, False)
 
 
-def test_deadlock_race_stays_fixed(tmp_path):
-    s = run(os.path.join(ROOT, "tests", "torture", "deadlock-race.yaml"), tmp_path)
-    assert all(w["completed"] for w in s["swaps"])
-    assert s["safety"]["violations"] == 0 and "calls_audit_skipped" not in s["safety"]
-
-
 def test_no_arrival_after_stop(tmp_path):
     s = run(os.path.join(ROOT, "tests", "torture", "arrivals-after-stop.yaml"), tmp_path)
     assert s["simulated"]["calls"] == 0
@@ -76,3 +72,12 @@ def test_update_during_swap_keeps_state(tmp_path):
     assert set(audit) == {"log", "svca[0]", "svca[1]", "svcb", "ctr"}
     assert all(a["counted"] == a["served"] > 0 for o, a in audit.items() if o != "ctr")
     assert all(w["violations"] == 0 for w in s["swaps"] if w["strategy"] != "counter_threshold")
+
+
+@pytest.mark.parametrize("name", ["swap-after-unused-swap.yaml", "thinking-daemon-at-end.yaml",
+                                  "deadlock-race.yaml"])
+def test_every_call_counted_once(name, tmp_path):
+    s = run(os.path.join(ROOT, "tests", "torture", name), tmp_path)
+    assert all(w["completed"] for w in s["swaps"])
+    assert s["safety"]["violations"] == 0 and "calls_audit_skipped" not in s["safety"]
+    assert s["safety"]["calls_audit"] and all(a["counted"] == a["served"] for a in s["safety"]["calls_audit"])
