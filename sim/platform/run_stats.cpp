@@ -1,5 +1,9 @@
 #include "platform/run_stats.h"
 
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
 namespace quiesce::platform {
 
 namespace {
@@ -10,12 +14,20 @@ void add_counters(nlohmann::ordered_json& j, const mem::CoherenceCounters& c) {
 }
 }  // namespace
 
+uint64_t peak_resident_bytes() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmHWM:")) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;  // "VmHWM:  1234 kB"
+  return 0;
+}
+
 nlohmann::ordered_json run_stats_json(const RunResult& r) {
   nlohmann::ordered_json j;
   j["instructions"] = r.instructions;
   j["cycles"] = r.cycles;
   j["host_seconds"] = r.host_seconds;
   j["mips"] = r.host_seconds > 0 ? static_cast<double>(r.instructions) / r.host_seconds / 1e6 : 0.0;
+  j["peak_rss_bytes"] = peak_resident_bytes();
   j["exit_code"] = r.exit_code;
   j["coherence_violations"] = r.coherence_violations;
   auto& cpus = j["cpus"] = nlohmann::ordered_json::array();

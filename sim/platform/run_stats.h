@@ -9,5 +9,8 @@
 namespace quiesce::platform {
 
 nlohmann::ordered_json run_stats_json(const RunResult& r);
+// The process's peak resident memory so far (VmHWM; 0 where /proc does not tell): the simulator's
+// own, unlike a parent's getrusage, which also counts what the child was before exec.
+uint64_t peak_resident_bytes();
 
 }  // namespace quiesce::platform

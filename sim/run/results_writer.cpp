@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "platform/run_stats.h"
+
 namespace quiesce::run {
 
 namespace {
@@ -340,6 +342,7 @@ std::string write_results(const ScenarioRun& r, const std::string& dir) {
                      // instructions: cycles per host second says how fast simulated time passes.
                      {"simulated_cpu_cycles_per_second", res.host_seconds > 0 ? cpu_cycles / res.host_seconds : 0.0},
                      {"simulated_mips", res.host_seconds > 0 ? static_cast<double>(res.instructions) / res.host_seconds / 1e6 : 0.0},
+                     {"peak_rss_bytes", platform::peak_resident_bytes()},
                      {"quiesce_version", kVersion}};
   return write_file_atomically(dir + "/host.json", host.dump(2) + "\n");
 }
