@@ -50,7 +50,7 @@ class ThresholdSwap final : public Swap {
     record_phase(h.cycle(), h.id(), Phase::Transfer);
     // What the switcher ignores: top-level calls to the object between their start and their end.
     for (size_t id = 0; id < k.threads(); ++id)
-      if (const os::Thread& o = k.thread(static_cast<unsigned>(id)); o.state != os::ThreadState::Free && o.in_call && o.call_coid == coid_)
+      if (const os::Thread& o = k.thread(static_cast<unsigned>(id)); o.call_under_way() && o.call_coid == coid_)
         ++detail("calls_in_flight");
     reach_safe_point(h, "state transfer started");  // the switcher's claim, which the oracle checks
     transfer_all(h);

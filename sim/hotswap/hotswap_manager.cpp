@@ -201,9 +201,7 @@ bool counts_calls(const os::ImplementationSpec& impl) {
 void HotSwapManager::audit_calls() {
   audits_.clear();
   for (size_t id = 0; id < k_.threads(); ++id)
-    // (A long-lived thread thinking before its next call has picked that call but not begun it.)
-    if (const os::Thread& t = k_.thread(static_cast<unsigned>(id));
-        t.state != os::ThreadState::Free && t.in_call && !t.start_on_dispatch) {
+    if (k_.thread(static_cast<unsigned>(id)).call_under_way()) {
       audit_skipped_ = fmt::format("thread {} is still in a call at the end of the run", id);
       return;
     }
