@@ -28,7 +28,7 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
       cpus_(make_cpus(cpus, h)),
       dir_(h, cpus_, sync),
       region_counters_(cpus),
-      last_region_(cpus) {}
+      region_cache_(size_t{cpus} << kRegionCacheBits) {}
 
 CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr) {
   const uint32_t id = regions_.lookup(addr, rc.lo, rc.hi);

@@ -74,7 +74,7 @@ class CoherentMemory final : public MemPort_if {
   Cache::Line* resync(const MemRequest& r, Cache& c, uint64_t line);
   // The counters of addr's region for cpu's requests; each CPU caches the range of its last lookup.
   CoherenceCounters& region_of(unsigned cpu, uint64_t addr) {
-    RegionCache& rc = last_region_[cpu];
+    RegionCache& rc = region_cache_[(size_t{cpu} << kRegionCacheBits) + ((addr >> line_shift_) & (kRegionCacheSlots - 1))];
     if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]]
       return region_lookup(rc, cpu, addr);
     return region_counters_[rc.index];
@@ -101,7 +101,11 @@ class CoherentMemory final : public MemPort_if {
     size_t index = 0;  // into region_counters_: this CPU's counters of that region
     uint64_t generation = 0;
   };
-  std::vector<RegionCache> last_region_;  // per CPU: the interval of its last lookup
+  // Per CPU, direct-mapped by line: the interval of the last lookup that used
+  // the slot. A CPU moves among stacks, descriptors, tables and object state
+  // all the time; one remembered interval missed on most accesses.
+  static constexpr unsigned kRegionCacheBits = 6, kRegionCacheSlots = 1u << kRegionCacheBits;
+  std::vector<RegionCache> region_cache_;
 
   std::unordered_map<uint64_t, uint64_t> latest_;  // checker: latest data version per line
   uint64_t violations_ = 0;

@@ -163,7 +163,14 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
   // does not wait: it is performed at once.
   if (sync_ && wait_for_start && (h_.sync_on_coherence || start > arrival)) {
     uint64_t now = sync_->sync(c, start), again;
-    while (tbe_.must_wait(line, ticket, now, again)) now = sync_->sync(c, again);
+    while (tbe_.must_wait(line, ticket, now, again)) {
+      if (tbe_.behind_unperformed(line, ticket)) {
+        blocked_.push_back({line, again, c});
+        now = sync_->block(c);
+      } else {
+        now = sync_->sync(c, again);
+      }
+    }
     start = std::max(start, now);
   }
   g.queued = start - arrival;
@@ -260,8 +267,23 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
   g.contended = invalidated_any || mine.c2c_transfers != c2c_before;
   g.done = start + latency;
   tbe_.performed(line, ticket, g.done + hold);
+  if (!blocked_.empty()) wake_blocked(line, c);
   mine.queue_cycles += g.queued, region.queue_cycles += g.queued;
   return g;
+}
+
+// A request blocked behind an unperformed one would have looked again at
+// `again` and then every cycle; what it would have seen changes only when a
+// request on its line is performed. So it is woken at the first of its looks
+// to follow this perform: at the performer's position, or a cycle later if
+// it comes first in that cycle (CPUs meeting at a cycle go in CPU order).
+void MesiDirectory::wake_blocked(uint64_t line, unsigned performer) {
+  const uint64_t at = sync_->position(performer);
+  std::erase_if(blocked_, [&](const Blocked& b) {
+    if (b.line != line) return false;
+    sync_->wake(b.cpu, std::max(b.again, at + (b.cpu < performer ? 1 : 0)));
+    return true;
+  });
 }
 
 uint64_t MesiDirectory::fetch_below(uint64_t line, uint64_t at, CoherenceCounters& region) {

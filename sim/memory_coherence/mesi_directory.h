@@ -82,6 +82,7 @@ class MesiDirectory {
   uint64_t memory_access(uint64_t line, uint64_t at, uint64_t& queued);
   void write_back(uint64_t line, uint64_t version, CoherenceCounters& who, CoherenceCounters& region);
   uint64_t shared_l2_lookup(uint64_t line, uint64_t at, uint64_t& queued, CoherenceCounters& region);
+  void wake_blocked(uint64_t line, unsigned performer);
 
   HierarchyConfig h_;
   std::vector<PrivateHierarchy>& cpus_;
@@ -95,6 +96,11 @@ class MesiDirectory {
   std::unordered_map<uint64_t, uint64_t> memory_version_;  // checker only: version in memory
   std::vector<uint64_t> dir_free_, mem_free_, l2_free_;   // per-bank busy-until cycles
   uint64_t link_free_ = 0;                                 // the interconnect's busy-until cycle
+  struct Blocked {
+    uint64_t line, again;  // its line; when it would have looked next
+    unsigned cpu;
+  };
+  std::vector<Blocked> blocked_;  // requests waiting for a perform on their line, in blocking order
 };
 
 }  // namespace quiesce::mem

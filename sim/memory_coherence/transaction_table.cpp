@@ -38,6 +38,11 @@ bool TransactionTable::must_wait(uint64_t line, uint32_t ticket, uint64_t now, u
   return false;
 }
 
+bool TransactionTable::behind_unperformed(uint64_t line, uint32_t ticket) const {
+  auto it = table_.find(line);
+  return it != table_.end() && ticket > it->second.done;
+}
+
 void TransactionTable::performed(uint64_t line, uint32_t ticket, uint64_t release) {
   Entry& e = table_[line];
   e.done = std::max(e.done, ticket + 1);

@@ -28,6 +28,9 @@ class TransactionTable {
   // Before performing at `now`: true (and the cycle to check again) while a
   // predecessor has not been performed or still occupies the line.
   bool must_wait(uint64_t line, uint32_t ticket, uint64_t now, uint64_t& again) const;
+  // True while a request ahead of `ticket` has not been performed (nothing
+  // but a perform on the line can end that).
+  bool behind_unperformed(uint64_t line, uint32_t ticket) const;
   // The request was performed; the line is released at `release`.
   void performed(uint64_t line, uint32_t ticket, uint64_t release);
 

@@ -2,7 +2,13 @@
 // quantum of cycles, then synchronises (TLM-2.0 loosely-timed style). The
 // memory system may also ask it to synchronise in the middle of a quantum,
 // before a request that needs a coherence action.
+//
+// Cycle c of CPU i is SystemC time c * period + i ticks (Machine sets a
+// femtosecond resolution), so no two CPUs ever wake at the same SystemC time:
+// CPUs meeting at one cycle go in CPU order, never in the order SystemC's
+// event queue happens to hold them (which depends on its history).
 #pragma once
+#include <algorithm>
 #include <systemc>
 
 #include "cpu_ppc64/hart.h"
@@ -14,23 +20,35 @@ class Machine;
 class CpuModule : public sc_core::sc_module {
  public:
   CpuModule(sc_core::sc_module_name name, ppc::Hart& hart, Machine& machine, uint64_t quantum_cycles,
-            sc_core::sc_time period);
+            uint64_t period_ticks, bool lookahead = true);
   ppc::Hart& hart() { return hart_; }
   // Waits until SystemC time reaches `cycle` (no-op if it already has) and
   // returns the time in cycles. Only
   // from this module's own thread, i.e. from inside hart().run().
   uint64_t sync(uint64_t cycle);
+  // Waits, counted as a sync, until wake(); returns the time then.
+  uint64_t block();
+  // From another CPU's thread: resumes this blocked one at `cycle`.
+  void wake(uint64_t cycle);
   uint64_t syncs() const { return syncs_; }
+  // Of those, the waits skipped because nothing else could happen first (a host fact).
+  uint64_t waits_skipped() const { return skipped_; }
 
  private:
   void thread();
-  uint64_t now() const { return static_cast<uint64_t>(sc_core::sc_time_stamp() / period_); }
+  uint64_t now() const { return sc_core::sc_time_stamp().value() / period_; }
+  // Where this CPU's thread stands in simulated time: SystemC's time, or
+  // later if a wait was skipped since SystemC last advanced.
+  uint64_t position() const { return std::max(now(), ahead_); }
 
   ppc::Hart& hart_;
   Machine& machine_;
   uint64_t quantum_;
-  sc_core::sc_time period_;
-  uint64_t syncs_ = 0;
+  uint64_t period_;  // SystemC ticks per cycle
+  bool lookahead_;
+  uint64_t syncs_ = 0, skipped_ = 0;
+  uint64_t ahead_ = 0;  // the cycle a skipped wait left this thread at
+  sc_core::sc_event woken_;
 };
 
 }  // namespace quiesce::platform

@@ -1,6 +1,7 @@
 #include "platform/machine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <fmt/format.h>
 
@@ -17,6 +18,14 @@ const MachineConfig& validated(const MachineConfig& cfg) {
                                      cfg.stack_bytes, cfg.memory_bytes));
   return cfg;
 }
+// SystemC ticks per cycle at a femtosecond resolution, fixed once per process
+// before any other SystemC time exists. Cycle c of CPU i is c * period + i ticks
+// (CpuModule): up to 1024 CPUs fit in the 100,000 ticks of a 10 GHz cycle.
+uint64_t period_ticks(double clock_hz) {
+  static const bool resolution_set = (sc_core::sc_set_time_resolution(1, sc_core::SC_FS), true);
+  (void)resolution_set;
+  return static_cast<uint64_t>(std::llround(1e15 / clock_hz));
+}
 mem::CoherentMemory make_memory_system(const MachineConfig& cfg, mem::TimeSync_if* sync) {
   try {
     return mem::CoherentMemory(cfg.cpus, cfg.hierarchy, sync);
@@ -32,12 +41,12 @@ Machine::Machine(const MachineConfig& cfg, ppc::Environment_if::HostCallWindow h
       port_(make_memory_system(cfg, this)),
       io_(cfg.cpus),
       env_(io_, host_calls) {
-  const sc_core::sc_time period(1.0 / cfg.clock_hz, sc_core::SC_SEC);
+  period_ = period_ticks(cfg.clock_hz);
   for (unsigned i = 0; i < cfg.cpus; ++i) {
     harts_.push_back(std::make_unique<ppc::Hart>(i, memory_, port_, env_, icache_, cfg.core, cfg.hierarchy.line_bytes));
     harts_.back()->set_instruction_limit(cfg.max_instructions);
     modules_.push_back(std::make_unique<CpuModule>(fmt::format("cpu{}", i).c_str(), *harts_.back(), *this,
-                                                   cfg.quantum_cycles, period));
+                                                   cfg.quantum_cycles, period_, cfg.lookahead));
   }
 }
 
@@ -87,15 +96,17 @@ void Machine::cpu_stopped(ppc::Hart& h) {
 
 RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& progress, unsigned slices_wanted) {
   const auto t0 = std::chrono::steady_clock::now();
-  const sc_core::sc_time period(1.0 / cfg_.clock_hz, sc_core::SC_SEC);
   if (!stop_cycle) {
+    horizon_ = ~uint64_t{0};
     sc_core::sc_start();
   } else {
     // In slices when someone watches: SystemC stops at each slice's end, which changes nothing simulated.
     const unsigned slices = progress ? std::max(1u, slices_wanted) : 1;
     for (unsigned i = 1; i <= slices && !stopping_; ++i) {
       const uint64_t until = stop_cycle * i / slices;
-      sc_core::sc_start(period * static_cast<double>(until) - sc_core::sc_time_stamp());
+      horizon_ = until;
+      // Ends before cycle `until` (SystemC's end is exclusive): nothing at `until` runs in this slice.
+      sc_core::sc_start(sc_core::sc_time::from_value(until * period_) - sc_core::sc_time_stamp());
       if (progress) progress(static_cast<double>(i) / slices);
     }
   }
@@ -108,6 +119,7 @@ RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& p
     r.cpus.push_back({h->id(), h->instructions(), h->cycle(), h->stop_reason(), port_.cpu_counters(h->id()),
                       modules_[h->id()]->syncs()});
     r.instructions += h->instructions();
+    r.waits_skipped += modules_[h->id()]->waits_skipped();
     r.cycles = std::max(r.cycles, h->cycle());
   }
   port_.check_all();

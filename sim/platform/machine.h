@@ -32,6 +32,9 @@ struct MachineConfig {
   // 250: a hot swap's cross-CPU handoffs (meetings, wakes) are seen up to a quantum late; at 1000 the
   // k42 swap on 8 CPUs took 7% longer than in lockstep, at 250 under 1% (bench/run, accuracy).
   uint64_t quantum_cycles = 250;
+  // A sync that no other process could precede carries on without a SystemC wait
+  // (CpuModule::sync). Exact; off only to measure what it saves.
+  bool lookahead = true;
   double clock_hz = 2e9;
   uint64_t max_instructions = 0;  // per CPU; 0 = no limit
   ppc::CoreTiming core;
@@ -63,6 +66,7 @@ struct RunResult {
   std::string first_violation;
   uint64_t instructions = 0, cycles = 0;
   double host_seconds = 0;
+  uint64_t waits_skipped = 0;  // syncs that needed no SystemC wait (CpuModule::sync): how, not what
 };
 
 class Machine final : public mem::TimeSync_if {
@@ -95,6 +99,11 @@ class Machine final : public mem::TimeSync_if {
   // Called by a CPU module when its hart stops for good (halt, exit, trap).
   void cpu_stopped(ppc::Hart& h);
   uint64_t sync(unsigned cpu, uint64_t cycle) override { return modules_[cpu]->sync(cycle); }
+  uint64_t position(unsigned cpu) override { return modules_[cpu]->sync(0); }
+  uint64_t block(unsigned cpu) override { return modules_[cpu]->block(); }
+  void wake(unsigned cpu, uint64_t cycle) override { modules_[cpu]->wake(cycle); }
+  // The cycle the current sc_start() ends at (no CPU may run past it unseen).
+  uint64_t horizon() const { return horizon_; }
 
   mem::CoherentMemory& memory_system() { return port_; }
   const mem::CoherentMemory& memory_system() const { return port_; }
@@ -113,6 +122,8 @@ class Machine final : public mem::TimeSync_if {
   std::unique_ptr<ppc::Tracer> tracer_;
   std::optional<unsigned> trapped_;
   bool stopping_ = false;
+  uint64_t horizon_ = ~uint64_t{0};
+  uint64_t period_ = 0;  // SystemC ticks per cycle
 };
 
 // Human-readable trap report (cpu, pc, symbol+offset, word, Capstone disassembly, registers).

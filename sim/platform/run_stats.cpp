@@ -28,6 +28,7 @@ nlohmann::ordered_json run_stats_json(const RunResult& r) {
   j["host_seconds"] = r.host_seconds;
   j["mips"] = r.host_seconds > 0 ? static_cast<double>(r.instructions) / r.host_seconds / 1e6 : 0.0;
   j["peak_rss_bytes"] = peak_resident_bytes();
+  j["waits_skipped"] = r.waits_skipped;
   j["exit_code"] = r.exit_code;
   j["coherence_violations"] = r.coherence_violations;
   auto& cpus = j["cpus"] = nlohmann::ordered_json::array();

@@ -343,6 +343,7 @@ std::string write_results(const ScenarioRun& r, const std::string& dir) {
                      {"simulated_cpu_cycles_per_second", res.host_seconds > 0 ? cpu_cycles / res.host_seconds : 0.0},
                      {"simulated_mips", res.host_seconds > 0 ? static_cast<double>(res.instructions) / res.host_seconds / 1e6 : 0.0},
                      {"peak_rss_bytes", platform::peak_resident_bytes()},
+                     {"waits_skipped", res.waits_skipped},
                      {"quiesce_version", kVersion}};
   return write_file_atomically(dir + "/host.json", host.dump(2) + "\n");
 }

@@ -49,6 +49,7 @@ json scenario_json(const scenario::Scenario& s) {
   j["machine"] = {{"cpus", m.cpus},
                   {"clock_ghz", m.clock_hz / 1e9},
                   {"quantum_cycles", m.quantum_cycles},
+                  {"lookahead", m.lookahead},
                   {"memory_mib", m.memory_bytes >> 20},
                   {"line_bytes", h.line_bytes},
                   {"l1d", {{"size_kib", h.l1d.size_bytes >> 10}, {"ways", h.l1d.ways}, {"latency", h.l1d.latency}}},

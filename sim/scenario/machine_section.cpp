@@ -75,6 +75,7 @@ platform::MachineConfig read_machine(MapReader m) {
   cfg.cpus = m.uint<unsigned>("cpus", cfg.cpus, 1, 1024);
   cfg.clock_hz = m.real("clock_ghz", cfg.clock_hz / 1e9, 0.1, 10) * 1e9;
   cfg.quantum_cycles = m.uint<uint64_t>("quantum_cycles", cfg.quantum_cycles, 1, 1'000'000'000);
+  cfg.lookahead = m.boolean("lookahead", cfg.lookahead);
   h.sync_on_coherence = m.boolean("sync_on_coherence", h.sync_on_coherence);
   h.sync_on_contended = m.boolean("sync_on_contended", h.sync_on_contended);
   cfg.stack_bytes = m.uint<uint64_t>("stack_kib", cfg.stack_bytes >> 10, 4, uint64_t{1} << 20) << 10;

@@ -117,7 +117,7 @@ FILE_ERRORS = [
     ("# a comment\nmachine:\n    cpu: 4\n", "3:5: machine.cpu: unknown key; did you mean 'cpus'?"),
     ("machine:\n  caches:\n    l1d: {latncy: 4}\n", "3:11: machine.caches.l1d.latncy: unknown key; did you mean 'latency'?"),
     ("machine:\n  frobnicate: 1\n", "2:3: machine.frobnicate: unknown key; known keys: cpus, clock_ghz, quantum_cycles, "
-     "sync_on_coherence, sync_on_contended, stack_kib, max_instructions, check_invariants, memory, caches, interconnect, directory, "
+     "lookahead, sync_on_coherence, sync_on_contended, stack_kib, max_instructions, check_invariants, memory, caches, interconnect, directory, "
      "coherence, core"),
     ("machin:\n  cpus: 2\n", "1:1: machin: unknown key; did you mean 'machine'?"),
     ("machine:\n  caches:\n    l1d: {size_kib: 32, ways: abc}\n",

@@ -411,6 +411,25 @@ def test_invariant_checker_finds_nothing_and_changes_nothing(tmp_path, quickstar
     assert all(r.raw(f) == quickstart.raw(f) for f in ("calls.csv", "cpus.csv", "regions.csv"))
 
 
+# Lookahead (a sync no other CPU could precede skips its SystemC wait) and the CPU order of
+# same-cycle wakes are exact: on 8 CPUs, in lockstep and at the default quantum, with the swap's
+# contended lines (global_refcount queues every CPU on one line), every output is the same with
+# it off, and only host.json says how many waits it saved.
+@pytest.mark.parametrize("quantum", [1, 250])
+def test_lookahead_changes_nothing_simulated(tmp_path, quantum):
+    common = [os.path.join(SCENARIOS, "compare", "base.yaml"), "--set", "machine.cpus=8",
+              "--set", "events[0].strategy=global_refcount", "--set", f"machine.quantum_cycles={quantum}"]
+    on = results(tmp_path, *common, out="on")
+    off = results(tmp_path, *common, "--set", "machine.lookahead=false", out="off")
+    assert on.summary["scenario"]["machine"]["lookahead"] is True
+    assert off.summary["scenario"]["machine"]["lookahead"] is False
+    on.summary["scenario"]["machine"]["lookahead"] = False
+    assert on.summary == off.summary
+    assert all(on.raw(f) == off.raw(f) for f in DETERMINISTIC if f != "summary.json")
+    assert on.host["waits_skipped"] > 0 and off.host["waits_skipped"] == 0
+    assert on.summary["swaps"][0]["completed"]
+
+
 def test_warmup_leaves_calls_out_of_the_method_statistics(tmp_path, quickstart):
     r = results(tmp_path, QUICKSTART, "--set", "run.warmup_us=100")
     assert r.sim == quickstart.sim  # the simulation and its totals do not change

@@ -18,6 +18,10 @@ using namespace quiesce::mem;
 // synchronises, for a driver that issues requests in time order.
 struct InstantSync final : TimeSync_if {
   uint64_t sync(unsigned, uint64_t cycle) override { return cycle; }
+  uint64_t position(unsigned) override { return 0; }
+  // Requests issued in time order never queue behind one not yet performed.
+  uint64_t block(unsigned) override { throw std::logic_error("InstantSync: a request blocked"); }
+  void wake(unsigned, uint64_t) override {}
 };
 
 MemResponse access(CoherentMemory& m, AccessKind k, unsigned cpu, uint64_t addr, uint64_t cycle = 0) {
