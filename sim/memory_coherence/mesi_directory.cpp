@@ -165,7 +165,7 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
     uint64_t now = sync_->sync(c, start), again;
     while (tbe_.must_wait(line, ticket, now, again)) {
       if (tbe_.behind_unperformed(line, ticket)) {
-        blocked_.push_back({line, again, c});
+        blocked_.push_back({line, again, tbe_.free_at(line), ticket, c});
         now = sync_->block(c);
       } else {
         now = sync_->sync(c, again);
@@ -272,16 +272,23 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
   return g;
 }
 
-// A request blocked behind an unperformed one would have looked again at
-// `again` and then every cycle; what it would have seen changes only when a
-// request on its line is performed. So it is woken at the first of its looks
-// to follow this perform: at the performer's position, or a cycle later if
-// it comes first in that cycle (CPUs meeting at a cycle go in CPU order).
+// A request blocked behind an unperformed one stands for one that looks
+// again and again: at `again`, then at max(again + 1, free_at), then every
+// cycle. What it sees changes only when a request on its line is performed,
+// and it could go on only once every request ahead of it has been. So at each
+// perform its next look is moved to the first one to follow the perform (a
+// look at the performer's cycle follows it if the looker comes later in CPU
+// order), and it is woken for that look once nothing ahead of it is left
+// unperformed. It then goes on exactly as the looking request would have.
 void MesiDirectory::wake_blocked(uint64_t line, unsigned performer) {
-  const uint64_t at = sync_->position(performer);
-  std::erase_if(blocked_, [&](const Blocked& b) {
+  const uint64_t at = sync_->position(performer), free_at = tbe_.free_at(line);
+  std::erase_if(blocked_, [&](Blocked& b) {
     if (b.line != line) return false;
-    sync_->wake(b.cpu, std::max(b.again, at + (b.cpu < performer ? 1 : 0)));
+    const uint64_t first = at + (b.cpu < performer ? 1 : 0);
+    if (first > b.again) b.again = std::max({first, b.again + 1, b.free_at});
+    b.free_at = free_at;
+    if (tbe_.behind_unperformed(line, b.ticket)) return false;
+    sync_->wake(b.cpu, b.again);
     return true;
   });
 }

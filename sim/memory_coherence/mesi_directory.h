@@ -97,7 +97,8 @@ class MesiDirectory {
   std::vector<uint64_t> dir_free_, mem_free_, l2_free_;   // per-bank busy-until cycles
   uint64_t link_free_ = 0;                                 // the interconnect's busy-until cycle
   struct Blocked {
-    uint64_t line, again;  // its line; when it would have looked next
+    uint64_t line, again, free_at;  // its line; its next look; the line's free_at at that look
+    uint32_t ticket;
     unsigned cpu;
   };
   std::vector<Blocked> blocked_;  // requests waiting for a perform on their line, in blocking order

@@ -43,6 +43,11 @@ bool TransactionTable::behind_unperformed(uint64_t line, uint32_t ticket) const 
   return it != table_.end() && ticket > it->second.done;
 }
 
+uint64_t TransactionTable::free_at(uint64_t line) const {
+  auto it = table_.find(line);
+  return it == table_.end() ? 0 : it->second.free_at;
+}
+
 void TransactionTable::performed(uint64_t line, uint32_t ticket, uint64_t release) {
   Entry& e = table_[line];
   e.done = std::max(e.done, ticket + 1);

@@ -31,6 +31,8 @@ class TransactionTable {
   // True while a request ahead of `ticket` has not been performed (nothing
   // but a perform on the line can end that).
   bool behind_unperformed(uint64_t line, uint32_t ticket) const;
+  // The release of the last performed transaction on the line (0 if none).
+  uint64_t free_at(uint64_t line) const;
   // The request was performed; the line is released at `release`.
   void performed(uint64_t line, uint32_t ticket, uint64_t release);
 
