@@ -33,9 +33,10 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
 CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr) {
   const uint32_t id = regions_.lookup(addr, rc.lo, rc.hi);
   rc.generation = regions_.generation();
-  rc.index = size_t{id} * cpus_.size() + cpu;
-  if (rc.index >= region_counters_.size()) region_counters_.resize(regions_.size() * cpus_.size());
-  return region_counters_[rc.index];
+  const size_t index = size_t{id} * cpus_.size() + cpu;
+  if (index >= region_counters_.size()) region_counters_.resize(regions_.size() * cpus_.size());
+  rc.counters = &region_counters_[index];
+  return *rc.counters;
 }
 
 MemResponse CoherentMemory::access(const MemRequest& r) {

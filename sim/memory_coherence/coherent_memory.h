@@ -77,7 +77,7 @@ class CoherentMemory final : public MemPort_if {
     RegionCache& rc = region_cache_[(size_t{cpu} << kRegionCacheBits) + ((addr >> line_shift_) & (kRegionCacheSlots - 1))];
     if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]]
       return region_lookup(rc, cpu, addr);
-    return region_counters_[rc.index];
+    return *rc.counters;
   }
 
   struct RegionCache;
@@ -97,8 +97,8 @@ class CoherentMemory final : public MemPort_if {
   // request holds one to its region's counters while others add regions.
   std::deque<CoherenceCounters> region_counters_;  // [region id * CPUs + cpu]
   struct RegionCache {
-    uint64_t lo = 1, hi = 0;  // empty
-    size_t index = 0;  // into region_counters_: this CPU's counters of that region
+    uint64_t lo = 0, hi = 0;  // empty: addr - lo >= hi - lo for every address
+    CoherenceCounters* counters = nullptr;  // this CPU's counters of that region (deque: never moves)
     uint64_t generation = 0;
   };
   // Per CPU, direct-mapped by line: the interval of the last lookup that used
