@@ -22,10 +22,13 @@ class CpuModule : public sc_core::sc_module {
   CpuModule(sc_core::sc_module_name name, ppc::Hart& hart, Machine& machine, uint64_t quantum_cycles,
             uint64_t period_ticks, bool lookahead = true);
   ppc::Hart& hart() { return hart_; }
-  // Waits until SystemC time reaches `cycle` (no-op if it already has) and
-  // returns the time in cycles. Only
-  // from this module's own thread, i.e. from inside hart().run().
+  // Brings this CPU's thread to `cycle` (no-op if it is there already; a
+  // SystemC wait unless lookahead finds none needed) and returns its position.
+  // Only from this module's own thread, i.e. from inside hart().run().
   uint64_t sync(uint64_t cycle);
+  // Where this CPU's thread stands in simulated time: SystemC's time, or
+  // later if a wait was skipped since SystemC last advanced.
+  uint64_t position() const { return std::max(now(), ahead_); }
   // Waits, counted as a sync, until wake(); returns the time then.
   uint64_t block();
   // From another CPU's thread: resumes this blocked one at `cycle`.
@@ -37,9 +40,6 @@ class CpuModule : public sc_core::sc_module {
  private:
   void thread();
   uint64_t now() const { return sc_core::sc_time_stamp().value() / period_; }
-  // Where this CPU's thread stands in simulated time: SystemC's time, or
-  // later if a wait was skipped since SystemC last advanced.
-  uint64_t position() const { return std::max(now(), ahead_); }
 
   ppc::Hart& hart_;
   Machine& machine_;

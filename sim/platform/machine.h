@@ -99,7 +99,7 @@ class Machine final : public mem::TimeSync_if {
   // Called by a CPU module when its hart stops for good (halt, exit, trap).
   void cpu_stopped(ppc::Hart& h);
   uint64_t sync(unsigned cpu, uint64_t cycle) override { return modules_[cpu]->sync(cycle); }
-  uint64_t position(unsigned cpu) override { return modules_[cpu]->sync(0); }
+  uint64_t position(unsigned cpu) override { return modules_[cpu]->position(); }
   uint64_t block(unsigned cpu) override { return modules_[cpu]->block(); }
   void wake(unsigned cpu, uint64_t cycle) override { modules_[cpu]->wake(cycle); }
   // The cycle the current sc_start() ends at (no CPU may run past it unseen).
