@@ -26,7 +26,7 @@ uint64_t CpuModule::sync(uint64_t cycle) {
   const uint64_t t = position();
   if (cycle <= t) return t;
   ++syncs_;
-  const sc_core::sc_time d = sc_core::sc_time::from_value(cycle * period_ + hart_.id() - sc_core::sc_time_stamp().value());
+  const sc_core::sc_time d = delay_to(cycle);
   if (lookahead_ && cycle < machine_.horizon() && d < sc_core::sc_time_to_pending_activity()) {
     ++skipped_;
     ahead_ = cycle;
@@ -43,7 +43,7 @@ uint64_t CpuModule::block() {
 }
 
 void CpuModule::wake(uint64_t cycle) {
-  woken_.notify(sc_core::sc_time::from_value(cycle * period_ + hart_.id() - sc_core::sc_time_stamp().value()));
+  woken_.notify(delay_to(cycle));
 }
 
 void CpuModule::thread() {

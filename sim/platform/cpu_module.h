@@ -40,6 +40,10 @@ class CpuModule : public sc_core::sc_module {
  private:
   void thread();
   uint64_t now() const { return sc_core::sc_time_stamp().value() / period_; }
+  // From now to this CPU's slot of `cycle` (c * period + id ticks, see above).
+  sc_core::sc_time delay_to(uint64_t cycle) const {
+    return sc_core::sc_time::from_value(cycle * period_ + hart_.id() - sc_core::sc_time_stamp().value());
+  }
 
   ppc::Hart& hart_;
   Machine& machine_;
