@@ -1,6 +1,6 @@
 // How the memory system asks the platform to bring a CPU's thread of control
-// to a point in simulated time. The platform implements it with SystemC waits
-// (so other CPUs' earlier requests are performed first); unit tests that drive
+// to a point in simulated time. The platform implements it by letting the
+// other CPUs run first up to there (so their earlier requests are performed first); unit tests that drive
 // the memory directly use no-op implementations.
 #pragma once
 #include <cstdint>

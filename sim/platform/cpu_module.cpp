@@ -4,49 +4,49 @@
 
 namespace quiesce::platform {
 
-CpuModule::CpuModule(sc_core::sc_module_name name, ppc::Hart& hart, Machine& machine, uint64_t quantum_cycles,
-                     uint64_t period_ticks, bool lookahead)
+CpuModule::CpuModule(sc_core::sc_module_name name, ppc::Hart& hart, Machine& machine, CycleScheduler& scheduler,
+                     uint64_t quantum_cycles, bool lookahead)
     : sc_module(name),
       hart_(hart),
       machine_(machine),
+      scheduler_(scheduler),
       quantum_(quantum_cycles ? quantum_cycles : 1),
-      period_(period_ticks),
       lookahead_(lookahead) {
   SC_HAS_PROCESS(CpuModule);
   SC_THREAD(thread);
 }
 
 // A wait that nothing else could interleave with is skipped: when no other
-// process is runnable now and the earliest pending event lies after `cycle`
-// (and before the end of the current sc_start), SystemC would resume this
-// thread next and alone, so carrying on at once gives the same simulation.
+// CPU is ready before this one at `cycle` (and `cycle` lies before the end of
+// the current sc_start), it would get the turn back next and alone, so
+// carrying on at once gives the same simulation.
 // This is what makes a CPU that runs while the others stall on long misses or
 // idle cheap. SystemC time then lags this thread; position() accounts for it.
 uint64_t CpuModule::sync(uint64_t cycle) {
   const uint64_t t = position();
   if (cycle <= t) return t;
   ++syncs_;
-  const sc_core::sc_time d = delay_to(cycle);
-  if (lookahead_ && cycle < machine_.horizon() && d < sc_core::sc_time_to_pending_activity()) {
+  if (lookahead_ && cycle < machine_.horizon() && scheduler_.earliest(hart_.id(), cycle)) {
     ++skipped_;
     ahead_ = cycle;
     return cycle;
   }
-  wait(d);
+  scheduler_.wait_turn(hart_.id(), cycle);
   return now();
 }
 
 uint64_t CpuModule::block() {
   ++syncs_;
-  wait(woken_);
+  scheduler_.block(hart_.id());
   return now();
 }
 
 void CpuModule::wake(uint64_t cycle) {
-  woken_.notify(delay_to(cycle));
+  scheduler_.wake(hart_.id(), cycle);
 }
 
 void CpuModule::thread() {
+  scheduler_.start(hart_.id());
   for (;;) {
     // A hart never runs behind SystemC time at a quantum's start (it may fall
     // behind inside one: a store retiring into the store buffer does not stall
@@ -56,7 +56,8 @@ void CpuModule::thread() {
     const uint64_t until = (hart_.cycle() / quantum_ + 1) * quantum_;
     const ppc::StopReason why = hart_.run(until);
     if (why != ppc::StopReason::Budget) {
-      machine_.cpu_stopped(hart_);
+      // An exit or trap stops SystemC; a halted CPU lets the others go on.
+      if (!machine_.cpu_stopped(hart_)) scheduler_.leave();
       return;
     }
     sync(hart_.cycle());

@@ -3,15 +3,14 @@
 // memory system may also ask it to synchronise in the middle of a quantum,
 // before a request that needs a coherence action.
 //
-// Cycle c of CPU i is SystemC time c * period + i ticks (Machine sets a
-// femtosecond resolution), so no two CPUs ever wake at the same SystemC time:
-// CPUs meeting at one cycle go in CPU order, never in the order SystemC's
-// event queue happens to hold them (which depends on its history).
+// Cycle c is SystemC time c * period. Which CPU runs when several are due at
+// one time is the CycleScheduler's choice, not SystemC's: CPU order.
 #pragma once
 #include <algorithm>
 #include <systemc>
 
 #include "cpu_ppc64/hart.h"
+#include "platform/cycle_scheduler.h"
 
 namespace quiesce::platform {
 
@@ -19,11 +18,11 @@ class Machine;
 
 class CpuModule : public sc_core::sc_module {
  public:
-  CpuModule(sc_core::sc_module_name name, ppc::Hart& hart, Machine& machine, uint64_t quantum_cycles,
-            uint64_t period_ticks, bool lookahead = true);
+  CpuModule(sc_core::sc_module_name name, ppc::Hart& hart, Machine& machine, CycleScheduler& scheduler,
+            uint64_t quantum_cycles, bool lookahead = true);
   ppc::Hart& hart() { return hart_; }
   // Brings this CPU's thread to `cycle` (no-op if it is there already; a
-  // SystemC wait unless lookahead finds none needed) and returns its position.
+  // wait for its turn unless lookahead finds none needed) and returns its position.
   // Only from this module's own thread, i.e. from inside hart().run().
   uint64_t sync(uint64_t cycle);
   // Where this CPU's thread stands in simulated time: SystemC's time, or
@@ -39,20 +38,15 @@ class CpuModule : public sc_core::sc_module {
 
  private:
   void thread();
-  uint64_t now() const { return sc_core::sc_time_stamp().value() / period_; }
-  // From now to this CPU's slot of `cycle` (c * period + id ticks, see above).
-  sc_core::sc_time delay_to(uint64_t cycle) const {
-    return sc_core::sc_time::from_value(cycle * period_ + hart_.id() - sc_core::sc_time_stamp().value());
-  }
+  uint64_t now() const { return scheduler_.now(); }
 
   ppc::Hart& hart_;
   Machine& machine_;
+  CycleScheduler& scheduler_;
   uint64_t quantum_;
-  uint64_t period_;  // SystemC ticks per cycle
   bool lookahead_;
   uint64_t syncs_ = 0, skipped_ = 0;
   uint64_t ahead_ = 0;  // the cycle a skipped wait left this thread at
-  sc_core::sc_event woken_;
 };
 
 }  // namespace quiesce::platform

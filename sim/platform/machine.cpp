@@ -18,9 +18,8 @@ const MachineConfig& validated(const MachineConfig& cfg) {
                                      cfg.stack_bytes, cfg.memory_bytes));
   return cfg;
 }
-// SystemC ticks per cycle at a femtosecond resolution, fixed once per process
-// before any other SystemC time exists. Cycle c of CPU i is c * period + i ticks
-// (CpuModule): up to 1024 CPUs fit in the 100,000 ticks of a 10 GHz cycle.
+// SystemC ticks per cycle at a femtosecond resolution (exact for any clock a
+// scenario is likely to name), fixed once per process before any other SystemC time exists.
 uint64_t period_ticks(double clock_hz) {
   static const bool resolution_set = (sc_core::sc_set_time_resolution(1, sc_core::SC_FS), true);
   (void)resolution_set;
@@ -40,13 +39,14 @@ Machine::Machine(const MachineConfig& cfg, ppc::Environment_if::HostCallWindow h
       memory_(cfg.memory_bytes),
       port_(make_memory_system(cfg, this)),
       io_(cfg.cpus),
-      env_(io_, host_calls) {
-  period_ = period_ticks(cfg.clock_hz);
+      env_(io_, host_calls),
+      period_(period_ticks(cfg.clock_hz)),
+      scheduler_(cfg.cpus, period_) {
   for (unsigned i = 0; i < cfg.cpus; ++i) {
     harts_.push_back(std::make_unique<ppc::Hart>(i, memory_, port_, env_, icache_, cfg.core, cfg.hierarchy.line_bytes));
     harts_.back()->set_instruction_limit(cfg.max_instructions);
-    modules_.push_back(std::make_unique<CpuModule>(fmt::format("cpu{}", i).c_str(), *harts_.back(), *this,
-                                                   cfg.quantum_cycles, period_, cfg.lookahead));
+    modules_.push_back(std::make_unique<CpuModule>(fmt::format("cpu{}", i).c_str(), *harts_.back(), *this, scheduler_,
+                                                   cfg.quantum_cycles, cfg.lookahead));
   }
 }
 
@@ -80,18 +80,19 @@ void Machine::enable_trace(std::FILE* out) {
   for (auto& h : harts_) h->set_tracer(tracer_.get());
 }
 
-void Machine::cpu_stopped(ppc::Hart& h) {
+bool Machine::cpu_stopped(ppc::Hart& h) {
   switch (h.stop_reason()) {
     case ppc::StopReason::Trapped:
       if (!trapped_) trapped_ = h.id();
       break;
     case ppc::StopReason::Exited: break;
-    default: return;  // halted: the others go on
+    default: return false;  // halted: the others go on
   }
   if (!stopping_) {
     stopping_ = true;
     sc_core::sc_stop();
   }
+  return true;
 }
 
 RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& progress, unsigned slices_wanted) {

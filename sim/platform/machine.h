@@ -16,6 +16,7 @@
 #include "memory_coherence/guest_memory.h"
 #include "memory_coherence/hierarchy_config.h"
 #include "platform/cpu_module.h"
+#include "platform/cycle_scheduler.h"
 #include "platform/guest_io.h"
 
 namespace quiesce::platform {
@@ -32,7 +33,7 @@ struct MachineConfig {
   // 250: a hot swap's cross-CPU handoffs (meetings, wakes) are seen up to a quantum late; at 1000 the
   // k42 swap on 8 CPUs took 7% longer than in lockstep, at 250 under 1% (bench/run, accuracy).
   uint64_t quantum_cycles = 250;
-  // A sync that no other process could precede carries on without a SystemC wait
+  // A sync that no other CPU could precede carries on without a SystemC wait
   // (CpuModule::sync). Exact; off only to measure what it saves.
   bool lookahead = true;
   double clock_hz = 2e9;
@@ -96,8 +97,9 @@ class Machine final : public mem::TimeSync_if {
   ppc::Hart& hart(unsigned i) { return *harts_[i]; }
   unsigned cpus() const { return cfg_.cpus; }
 
-  // Called by a CPU module when its hart stops for good (halt, exit, trap).
-  void cpu_stopped(ppc::Hart& h);
+  // Called by a CPU module when its hart stops for good (halt, exit, trap);
+  // true if that ends the simulation.
+  bool cpu_stopped(ppc::Hart& h);
   uint64_t sync(unsigned cpu, uint64_t cycle) override { return modules_[cpu]->sync(cycle); }
   uint64_t position(unsigned cpu) override { return modules_[cpu]->position(); }
   uint64_t block(unsigned cpu) override { return modules_[cpu]->block(); }
@@ -116,6 +118,8 @@ class Machine final : public mem::TimeSync_if {
   GuestIo io_;
   PlatformEnv env_;
   ppc::DecodeCache icache_;
+  uint64_t period_ = 0;  // SystemC ticks per cycle
+  CycleScheduler scheduler_;
   std::vector<std::unique_ptr<ppc::Hart>> harts_;
   std::vector<std::unique_ptr<CpuModule>> modules_;
   ppc::LoadedProgram program_;
@@ -123,7 +127,6 @@ class Machine final : public mem::TimeSync_if {
   std::optional<unsigned> trapped_;
   bool stopping_ = false;
   uint64_t horizon_ = ~uint64_t{0};
-  uint64_t period_ = 0;  // SystemC ticks per cycle
 };
 
 // Human-readable trap report (cpu, pc, symbol+offset, word, Capstone disassembly, registers).
