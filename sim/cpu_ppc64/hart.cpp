@@ -1,6 +1,7 @@
 #include "cpu_ppc64/hart.h"
 
 #include <bit>
+#include <stdexcept>
 #include <fmt/format.h>
 
 #include "cpu_ppc64/tracer.h"
@@ -36,11 +37,16 @@ Hart::Hart(unsigned id, mem::GuestMemory& memory, mem::MemPort_if& port, Environ
     : id_(id),
       mem_(memory),
       port_(port),
+      hits_(port.hit_path(id)),
       env_(env),
       host_window_(env.host_call_window()),
       icache_(icache),
       t_(timing),
-      line_bytes_(line_bytes) {}
+      line_bytes_(line_bytes) {
+  // The loop takes "same line as the last fetch" to mean "same page".
+  if (line_bytes == 0 || line_bytes > (1u << DecodeCache::kPageBits) || (line_bytes & (line_bytes - 1)))
+    throw std::invalid_argument(fmt::format("cache line of {} bytes: must be a power of two up to a page", line_bytes));
+}
 
 void Hart::fault(std::string what, bool with_word) {
   trap_.what = std::move(what);
@@ -80,7 +86,7 @@ inline bool Hart::load(uint64_t ea, T& out, AccessKind kind, uint32_t& lat) {
   constexpr uint64_t kOff = mem::GuestMemory::kPageSize - 1;
   if (mem_.contains(ea, sizeof(T))) [[likely]] {
     // The port first: a miss may synchronise with other CPUs, whose stores must be seen.
-    lat = port_access(kind, ea, sizeof(T));
+    if (kind != AccessKind::Load || !hits_ || !hits_->load(ea, lat)) lat = port_access(kind, ea, sizeof(T));
     if ((ea & kOff) <= kOff + 1 - sizeof(T)) [[likely]] {
       T v;
       std::memcpy(&v, mem_.host_ptr(ea), sizeof v);
@@ -101,7 +107,7 @@ template <typename T>
 inline bool Hart::store(uint64_t ea, T value, AccessKind kind, uint32_t& lat) {
   constexpr uint64_t kOff = mem::GuestMemory::kPageSize - 1;
   if (mem_.contains(ea, sizeof(T))) [[likely]] {
-    lat = port_access(kind, ea, sizeof(T));
+    if (kind != AccessKind::Store || !hits_ || !hits_->store(ea, cycle_, lat)) lat = port_access(kind, ea, sizeof(T));
     if ((ea & kOff) <= kOff + 1 - sizeof(T)) [[likely]] {
       const T v = mem::GuestMemory::from_be(value);
       std::memcpy(mem_.host_ptr(ea), &v, sizeof v);
@@ -162,19 +168,24 @@ StopReason Hart::loop(uint64_t until) {
       return stop_;
     }
     const uint64_t pc = s_.pc;
-    if (pc - page_base_ >= (1u << DecodeCache::kPageBits)) [[unlikely]] {
-      if (pc - host_window_.base < host_window_.bytes) {
-        if (!host_call(pc)) return stop_;
-        continue;
-      }
-      if (!fetch_page(pc)) return stop_;
-    }
+    // Still in the line fetched last means still in its page (a line is at
+    // most a page): no host call, no new page, no fetch.
     if ((pc >> line_shift) != fetch_line_) [[unlikely]] {
+      if (pc - page_base_ >= (1u << DecodeCache::kPageBits)) {
+        if (pc - host_window_.base < host_window_.bytes) {
+          if (!host_call(pc)) return stop_;
+          continue;
+        }
+        if (!fetch_page(pc)) return stop_;
+      }
       fetch_line_ = pc >> line_shift;
-      cycle_ += port_access(AccessKind::IFetch, pc & ~uint64_t{line_bytes_ - 1}, line_bytes_);
+      const uint64_t line_addr = pc & ~uint64_t{line_bytes_ - 1};
+      uint32_t lat;
+      if (!hits_ || !hits_->fetch(line_addr, lat)) lat = port_access(AccessKind::IFetch, line_addr, line_bytes_);
+      cycle_ += lat;
     }
     Insn& d = page_->slot[(pc >> 2) & ((1u << (DecodeCache::kPageBits - 2)) - 1)];
-    if (d.op == Op::Undecoded) [[unlikely]] d = decode(mem_.load<uint32_t>(pc));
+  decoded:
 
     ArchState before;
     if constexpr (kTrace) before = s_;
@@ -241,7 +252,9 @@ StopReason Hart::loop(uint64_t until) {
     auto bs64 = [](uint64_t v) { return __builtin_bswap64(v); };
 
     switch (d.op) {
-      case Op::Undecoded:
+      case Op::Undecoded:  // first execution here (or since an icbi): not a new cycle
+        d = decode(mem_.load<uint32_t>(pc));
+        goto decoded;
       case Op::Illegal:
       case Op::Count:
         fault("illegal or unimplemented instruction");

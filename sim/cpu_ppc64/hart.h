@@ -10,6 +10,7 @@
 #include "cpu_ppc64/decode_cache.h"
 #include "cpu_ppc64/environment_if.h"
 #include "memory_coherence/guest_memory.h"
+#include "memory_coherence/l1_hit_path.h"
 #include "memory_coherence/mem_port_if.h"
 
 namespace quiesce::ppc {
@@ -86,6 +87,7 @@ class Hart {
   unsigned id_;
   mem::GuestMemory& mem_;
   mem::MemPort_if& port_;
+  mem::L1HitPath* hits_;  // the port's inline L1 hits, if it has them
   Environment_if& env_;
   Environment_if::HostCallWindow host_window_;
   DecodeCache& icache_;

@@ -25,13 +25,6 @@ Cache::Cache(const CacheGeometry& g, uint32_t line_bytes) : ways_(g.ways), laten
   lines_.resize(sets * g.ways);
 }
 
-const Cache::Line* Cache::peek(uint64_t line) const {
-  const Line* set = &lines_[(line & set_mask_) * ways_];
-  for (uint32_t w = 0; w < ways_; ++w)
-    if (set[w].tag == line) return &set[w];
-  return nullptr;
-}
-
 Cache::Line* Cache::allocate(uint64_t line, Line& victim) {
   Line* set = &lines_[(line & set_mask_) * ways_];
   Line* slot = &set[0];

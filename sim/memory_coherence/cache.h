@@ -29,17 +29,20 @@ class Cache {
 
   // The line if present (any valid state); a hit refreshes LRU.
   Line* find(uint64_t line) {
-    Line* set = &lines_[(line & set_mask_) * ways_];
-    for (uint32_t w = 0; w < ways_; ++w)
-      if (set[w].tag == line) {
-        set[w].lru = ++clock_;
-        return &set[w];
-      }
-    return nullptr;
+    Line* l = peek(line);
+    if (l) touch(*l);
+    return l;
   }
   // Like find, without touching LRU (for snoops and checks).
-  const Line* peek(uint64_t line) const;
+  const Line* peek(uint64_t line) const {
+    const Line* set = &lines_[(line & set_mask_) * ways_];
+    for (uint32_t w = 0; w < ways_; ++w)
+      if (set[w].tag == line) return &set[w];
+    return nullptr;
+  }
   Line* peek(uint64_t line) { return const_cast<Line*>(std::as_const(*this).peek(line)); }
+  // Marks a line found by peek as the most recently used.
+  void touch(Line& l) { l.lru = ++clock_; }
 
   // Makes a slot for `line` (which must be absent). The slot's previous
   // contents are copied to `victim` (victim.state == I if the slot was free).

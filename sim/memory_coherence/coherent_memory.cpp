@@ -28,7 +28,12 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
       cpus_(make_cpus(cpus, h)),
       dir_(h, cpus_, sync),
       region_counters_(cpus),
-      region_cache_(size_t{cpus} << kRegionCacheBits) {}
+      region_cache_(size_t{cpus} << RegionCache::kBits) {
+  hit_paths_.reserve(cpus);
+  for (unsigned c = 0; c < cpus; ++c)
+    hit_paths_.emplace_back(cpus_[c], &region_cache_[size_t{c} << RegionCache::kBits], regions_, line_shift_,
+                            h.store_latency, sync_hits_, !h.check_invariants);
+}
 
 CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr) {
   const uint32_t id = regions_.lookup(addr, rc.lo, rc.hi);
@@ -67,7 +72,7 @@ MemResponse CoherentMemory::access(const MemRequest& r) {
     case AccessKind::Store: {
       const uint32_t lat = write_permission(r, line, p, reg, false, false, false);
       written(r.cpu, line);
-      return {buffer_store(p, r.cycle, r.cycle + lat)};
+      return {p.buffer_store(r.cycle, r.cycle + lat, h_.store_latency)};
     }
     case AccessKind::Stcx: {
       // The reservation must survive until this CPU holds the line for writing.
@@ -82,7 +87,7 @@ MemResponse CoherentMemory::access(const MemRequest& r) {
     case AccessKind::DcbZ: {
       const uint32_t lat = write_permission(r, line, p, reg, false, true, false);
       written(r.cpu, line);
-      return {buffer_store(p, r.cycle, r.cycle + lat)};
+      return {p.buffer_store(r.cycle, r.cycle + lat, h_.store_latency)};
     }
     case AccessKind::DcbF: return {cache_op(r, line, CoherenceRequest::Flush, reg)};
     case AccessKind::DcbSt: return {cache_op(r, line, CoherenceRequest::Clean, reg)};
@@ -159,16 +164,6 @@ uint32_t CoherentMemory::fetch(const MemRequest& r, uint64_t line, PrivateHierar
   Cache::Line victim;
   p.l1i.allocate(line, victim)->state = LineState::S;
   return static_cast<uint32_t>(lat);
-}
-
-// A store retires into the store buffer; the core waits only for a free entry.
-uint32_t CoherentMemory::buffer_store(PrivateHierarchy& p, uint64_t issue, uint64_t complete) {
-  uint64_t& slot = p.store_done[p.store_head];
-  p.store_head = (p.store_head + 1) % static_cast<uint32_t>(p.store_done.size());
-  const uint64_t stall = slot > issue ? slot - issue : 0;
-  slot = std::max(complete, issue + stall);
-  p.counters.store_buffer_stall_cycles += stall;
-  return static_cast<uint32_t>(stall + h_.store_latency);
 }
 
 uint32_t CoherentMemory::cache_op(const MemRequest& r, uint64_t line, CoherenceRequest req, CoherenceCounters& reg) {

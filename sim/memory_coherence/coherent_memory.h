@@ -21,6 +21,7 @@
 
 #include "memory_coherence/coherence_stats.h"
 #include "memory_coherence/hierarchy_config.h"
+#include "memory_coherence/l1_hit_path.h"
 #include "memory_coherence/mem_port_if.h"
 #include "memory_coherence/mesi_directory.h"
 #include "memory_coherence/private_hierarchy.h"
@@ -33,7 +34,10 @@ class CoherentMemory final : public MemPort_if {
  public:
   // Throws std::invalid_argument for an impossible geometry.
   CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync_if* sync = nullptr);
+  CoherentMemory(const CoherentMemory&) = delete;  // the hit paths point into it
+  CoherentMemory& operator=(const CoherentMemory&) = delete;
   MemResponse access(const MemRequest& req) override;
+  L1HitPath* hit_path(unsigned cpu) override { return &hit_paths_[cpu]; }
 
   RegionMap& regions() { return regions_; }
   const RegionMap& regions() const { return regions_; }
@@ -66,7 +70,6 @@ class CoherentMemory final : public MemPort_if {
   uint32_t write_permission(const MemRequest& r, uint64_t line, PrivateHierarchy& p, CoherenceCounters& reg, bool larx,
                             bool no_data, bool wait_for_start);
   uint32_t fetch(const MemRequest& r, uint64_t line, PrivateHierarchy& p);
-  uint32_t buffer_store(PrivateHierarchy& p, uint64_t issue, uint64_t complete);
   uint32_t cache_op(const MemRequest& r, uint64_t line, CoherenceRequest req, CoherenceCounters& reg);
   void install(unsigned cpu, uint64_t line, const Grant& g, LineState s, bool into_l1d);
   void fill_l1d(PrivateHierarchy& p, uint64_t line, const Cache::Line& from);
@@ -74,13 +77,12 @@ class CoherentMemory final : public MemPort_if {
   Cache::Line* resync(const MemRequest& r, Cache& c, uint64_t line);
   // The counters of addr's region for cpu's requests; each CPU caches the range of its last lookup.
   CoherenceCounters& region_of(unsigned cpu, uint64_t addr) {
-    RegionCache& rc = region_cache_[(size_t{cpu} << kRegionCacheBits) + ((addr >> line_shift_) & (kRegionCacheSlots - 1))];
-    if (addr - rc.lo >= rc.hi - rc.lo || rc.generation != regions_.generation()) [[unlikely]]
-      return region_lookup(rc, cpu, addr);
-    return *rc.counters;
+    const uint64_t line = addr >> line_shift_;
+    RegionCache* slots = &region_cache_[size_t{cpu} << RegionCache::kBits];
+    if (CoherenceCounters* c = RegionCache::find(slots, line, addr, regions_.generation())) [[likely]]
+      return *c;
+    return region_lookup(slots[line & (RegionCache::kSlots - 1)], cpu, addr);
   }
-
-  struct RegionCache;
   CoherenceCounters& region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr);
   void check_read(unsigned cpu, uint64_t line, uint64_t version);
   void check_line(uint64_t line);
@@ -96,16 +98,12 @@ class CoherentMemory final : public MemPort_if {
   // A deque: growing it keeps references valid, and a CPU waiting inside a
   // request holds one to its region's counters while others add regions.
   std::deque<CoherenceCounters> region_counters_;  // [region id * CPUs + cpu]
-  struct RegionCache {
-    uint64_t lo = 0, hi = 0;  // empty: addr - lo >= hi - lo for every address
-    CoherenceCounters* counters = nullptr;  // this CPU's counters of that region (deque: never moves)
-    uint64_t generation = 0;
-  };
-  // Per CPU, direct-mapped by line: the interval of the last lookup that used
-  // the slot. A CPU moves among stacks, descriptors, tables and object state
-  // all the time; one remembered interval missed on most accesses.
-  static constexpr unsigned kRegionCacheBits = 6, kRegionCacheSlots = 1u << kRegionCacheBits;
+  // Per CPU, RegionCache::kSlots slots direct-mapped by line, each the interval
+  // of the last lookup that used it (counters in the deque: they never move). A
+  // CPU moves among stacks, descriptors, tables and object state all the time;
+  // one remembered interval missed on most accesses.
   std::vector<RegionCache> region_cache_;
+  std::vector<L1HitPath> hit_paths_;  // per CPU
 
   std::unordered_map<uint64_t, uint64_t> latest_;  // checker: latest data version per line
   uint64_t violations_ = 0;

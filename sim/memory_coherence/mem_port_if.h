@@ -37,10 +37,15 @@ struct MemResponse {
   bool ok = true;    // stcx.: whether the store was performed
 };
 
+class L1HitPath;
+
 class MemPort_if {
  public:
   virtual ~MemPort_if() = default;
   virtual MemResponse access(const MemRequest& req) = 0;
+  // Where `cpu` may serve its L1 hits inline instead of calling access()
+  // (l1_hit_path.h), or null if this model has no such path.
+  virtual L1HitPath* hit_path(unsigned /*cpu*/) { return nullptr; }
 };
 
 }  // namespace quiesce::mem

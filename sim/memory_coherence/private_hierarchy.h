@@ -4,6 +4,7 @@
 // The L1I is not kept coherent with stores (as on PowerPC): only icbi removes
 // its lines, and it never holds write permission.
 #pragma once
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -39,6 +40,17 @@ struct PrivateHierarchy {
     for (Cache* c : {&coherent(), l2 ? &l1d : nullptr})
       if (c)
         if (Cache::Line* l = c->peek(line)) l->state = s, l->version = version;
+  }
+
+  // A store retires into the store buffer; the core waits only for a free
+  // entry. Returns the cycles the core is held: that wait plus `store_latency`.
+  uint32_t buffer_store(uint64_t issue, uint64_t complete, uint32_t store_latency) {
+    uint64_t& slot = store_done[store_head];
+    store_head = (store_head + 1) % static_cast<uint32_t>(store_done.size());
+    const uint64_t stall = slot > issue ? slot - issue : 0;
+    slot = std::max(complete, issue + stall);
+    counters.store_buffer_stall_cycles += stall;
+    return static_cast<uint32_t>(stall + store_latency);
   }
 
   Cache l1i, l1d;

@@ -266,3 +266,69 @@ TEST_CASE("directed-random traffic keeps every coherence invariant", "[coherence
     ++seed;
   }
 }
+
+namespace {
+std::vector<uint64_t> values(const CoherenceCounters& c) {
+  std::vector<uint64_t> v;
+  for_each_counter(c, [&](const char*, const char*, const char*, uint64_t x) { v.push_back(x); });
+  return v;
+}
+std::vector<uint64_t> lines(const Cache& c) {
+  std::vector<uint64_t> v;
+  c.for_each_valid([&](const Cache::Line& l) {
+    v.insert(v.end(), {l.tag, l.version, l.lru, static_cast<uint64_t>(l.state), uint64_t{l.contended}});
+  });
+  return v;
+}
+}  // namespace
+
+// The core serves L1 hits through L1HitPath instead of access(); both must
+// leave the same latencies, counters and cache states (LRU stamps included).
+TEST_CASE("the L1 hit path does exactly what access() does for a hit", "[coherence]") {
+  for (const bool shared_l2 : {false, true}) {
+    HierarchyConfig h = tiny();
+    h.check_invariants = false;  // the hit path stands aside while the checker runs
+    h.l2_shared = shared_l2;
+    InstantSync sync;
+    CoherentMemory plain(4, h, &sync), fast(4, h, &sync);
+    for (CoherentMemory* m : {&plain, &fast}) {
+      m->regions().add("a", 0x100000, 0x30);  // regions smaller than, across and between lines
+      m->regions().add("b", 0x100100, 0x200);
+      m->regions().add("c", 0x140000, 0x80000);
+    }
+    std::mt19937_64 rng(shared_l2 ? 7 : 3);
+    std::vector<uint64_t> clock(4, 0);
+    uint64_t by_hit_path = 0;
+    for (int i = 0; i < 200'000; ++i) {
+      const unsigned c = static_cast<unsigned>(std::min_element(clock.begin(), clock.end()) - clock.begin());
+      // Few lines, mostly this CPU's own: many hits, some contended.
+      const uint64_t line = rng() % 10 < 7 ? c * 4 + rng() % 4 : 16 + rng() % 4;
+      const uint64_t addr = 0x100000 + line * 0x10000 + (rng() % 16) * 8;
+      const unsigned op = static_cast<unsigned>(rng() % 100);
+      const AccessKind k = op < 50 ? AccessKind::Load : op < 85 ? AccessKind::Store : op < 92 ? AccessKind::IFetch
+                         : op < 96 ? AccessKind::DcbF : AccessKind::Larx;
+      const MemRequest r{k, c, addr, 8, clock[c]};
+      const MemResponse a = plain.access(r);
+      uint32_t lat = 0;
+      L1HitPath& hp = *fast.hit_path(c);
+      const bool hit = (k == AccessKind::Load && hp.load(addr, lat)) ||
+                       (k == AccessKind::Store && hp.store(addr, clock[c], lat)) ||
+                       (k == AccessKind::IFetch && hp.fetch(addr, lat));
+      const MemResponse b = hit ? MemResponse{lat} : fast.access(r);
+      by_hit_path += hit;
+      INFO("request " << i << " kind " << static_cast<int>(k) << " cpu " << c);
+      REQUIRE(a.latency == b.latency);
+      REQUIRE(a.ok == b.ok);
+      clock[c] += a.latency + 1 + rng() % 4;
+    }
+    CHECK(by_hit_path > 10'000);
+    for (unsigned c = 0; c < 4; ++c) {
+      CHECK(values(plain.cpu_counters(c)) == values(fast.cpu_counters(c)));
+      CHECK(lines(plain.cpu(c).l1d) == lines(fast.cpu(c).l1d));
+      CHECK(lines(plain.cpu(c).l1i) == lines(fast.cpu(c).l1i));
+      if (!shared_l2) CHECK(lines(*plain.cpu(c).l2) == lines(*fast.cpu(c).l2));
+      for (uint32_t id = 0; id < plain.regions().size(); ++id)
+        CHECK(values(plain.region_cpu_counters(id, c)) == values(fast.region_cpu_counters(id, c)));
+    }
+  }
+}
