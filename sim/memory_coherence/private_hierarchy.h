@@ -46,7 +46,7 @@ struct PrivateHierarchy {
   // entry. Returns the cycles the core is held: that wait plus `store_latency`.
   uint32_t buffer_store(uint64_t issue, uint64_t complete, uint32_t store_latency) {
     uint64_t& slot = store_done[store_head];
-    store_head = (store_head + 1) % static_cast<uint32_t>(store_done.size());
+    if (++store_head == store_done.size()) store_head = 0;  // a ring (no division on every store)
     const uint64_t stall = slot > issue ? slot - issue : 0;
     slot = std::max(complete, issue + stall);
     counters.store_buffer_stall_cycles += stall;
