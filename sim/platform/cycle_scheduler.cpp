@@ -1,6 +1,5 @@
 #include "platform/cycle_scheduler.h"
 
-
 namespace quiesce::platform {
 
 CycleScheduler::CycleScheduler(unsigned cpus, uint64_t period_ticks)
@@ -54,14 +53,13 @@ void CycleScheduler::wait_for_turn(unsigned cpu) {
 }
 
 void CycleScheduler::wait_turn(unsigned cpu, uint64_t cycle) {
-  const Turn mine = key(cycle, cpu);
   if (earliest(cpu, cycle)) {
     // Still the earliest (the caller chose not to skip ahead): SystemC's time goes there.
     sc_core::wait(sc_core::sc_time::from_value((cycle - now_) * period_));
     now_ = cycle;
     return;
   }
-  notify(replace_top(mine));
+  notify(replace_top(key(cycle, cpu)));
   wait_for_turn(cpu);
 }
 
