@@ -33,7 +33,7 @@ struct Builder {
   Builder& reads(uint8_t a, uint8_t b = kSbNone, uint8_t c = kSbNone) {
     i.src[0] = a, i.src[1] = b, i.src[2] = c; return *this;
   }
-  Builder& writes(uint8_t d) { i.dst = d; return *this; }
+  Builder& writes(uint8_t d) { i.dst = d == kSbNone ? kSbDiscard : d; return *this; }
   // ra|0 addressing: register 0 reads as the literal zero.
   uint8_t base() const { return i.ra ? i.ra : kSbNone; }
 };

@@ -82,11 +82,12 @@ bool Hart::mmio_or_fault(uint64_t ea, unsigned size, bool is_store, uint64_t& va
 }
 
 template <typename T>
-inline bool Hart::load(uint64_t ea, T& out, AccessKind kind, uint32_t& lat) {
+inline uint32_t Hart::load(uint64_t ea, T& out) {
   constexpr uint64_t kOff = mem::GuestMemory::kPageSize - 1;
   if (mem_.contains(ea, sizeof(T))) [[likely]] {
     // The port first: a miss may synchronise with other CPUs, whose stores must be seen.
-    if (kind != AccessKind::Load || !hits_ || !hits_->load(ea, lat)) lat = port_access(kind, ea, sizeof(T));
+    uint32_t lat;
+    if (!hits_ || !hits_->load(ea, lat)) lat = port_access(AccessKind::Load, ea, sizeof(T));
     if ((ea & kOff) <= kOff + 1 - sizeof(T)) [[likely]] {
       T v;
       std::memcpy(&v, mem_.host_ptr(ea), sizeof v);
@@ -94,31 +95,30 @@ inline bool Hart::load(uint64_t ea, T& out, AccessKind kind, uint32_t& lat) {
     } else {
       out = mem_.load<T>(ea);
     }
-    return true;
+    return lat;
   }
   uint64_t v = 0;
-  if (!mmio_or_fault(ea, sizeof(T), false, v)) return false;
+  if (!mmio_or_fault(ea, sizeof(T), false, v)) return kStopped;
   out = static_cast<T>(v);
-  lat = 1;
-  return true;
+  return 1;
 }
 
 template <typename T>
-inline bool Hart::store(uint64_t ea, T value, AccessKind kind, uint32_t& lat) {
+inline uint32_t Hart::store(uint64_t ea, T value) {
   constexpr uint64_t kOff = mem::GuestMemory::kPageSize - 1;
   if (mem_.contains(ea, sizeof(T))) [[likely]] {
-    if (kind != AccessKind::Store || !hits_ || !hits_->store(ea, cycle_, lat)) lat = port_access(kind, ea, sizeof(T));
+    uint32_t lat;
+    if (!hits_ || !hits_->store(ea, cycle_, lat)) lat = port_access(AccessKind::Store, ea, sizeof(T));
     if ((ea & kOff) <= kOff + 1 - sizeof(T)) [[likely]] {
       const T v = mem::GuestMemory::from_be(value);
       std::memcpy(mem_.host_ptr(ea), &v, sizeof v);
     } else {
       mem_.store<T>(ea, value);
     }
-    return true;
+    return lat;
   }
   uint64_t v = static_cast<uint64_t>(value);
-  lat = 1;
-  return mmio_or_fault(ea, sizeof(T), true, v);
+  return mmio_or_fault(ea, sizeof(T), true, v) ? 1 : kStopped;
 }
 
 // Runs the environment's handler for a branch into the host-call window.
@@ -160,45 +160,66 @@ StopReason Hart::run(uint64_t until) {
 
 template <bool kTrace>
 StopReason Hart::loop(uint64_t until) {
+  // The hot state lives in locals: stores to the register file could alias
+  // members and would force reloads every instruction. Anything out of line
+  // may look at the hart (the port waits for other CPUs, whose host calls read
+  // it; the environment; faults), so spill() comes first: the members then
+  // show the instruction being executed, at its pre-issue cycle, as before.
+  // Few locals, so that they stay in registers.
   auto& r = s_.gpr;
+  uint64_t cycle = cycle_, pc = s_.pc, instret = instret_, fetch_line = fetch_line_;
+  Insn* slots = page_ ? page_->slot : nullptr;
   const unsigned line_shift = static_cast<unsigned>(std::countr_zero(line_bytes_));
-  while (cycle_ < until) {
-    if (instret_ >= instr_limit_) [[unlikely]] {
+  // Macros, not lambdas: a lambda not inlined would take the locals' addresses
+  // and keep them in memory.
+#define spill() (cycle_ = cycle, s_.pc = pc, instret_ = instret)
+#define finish() (fetch_line_ = fetch_line, stop_)  // the members are current
+  while (cycle < until) {
+    if (instret >= instr_limit_) [[unlikely]] {
+      spill();
       fault(fmt::format("instruction limit of {} reached", instr_limit_));
-      return stop_;
+      return finish();
     }
-    const uint64_t pc = s_.pc;
     // Still in the line fetched last means still in its page (a line is at
     // most a page): no host call, no new page, no fetch.
-    if ((pc >> line_shift) != fetch_line_) [[unlikely]] {
+    if ((pc >> line_shift) != fetch_line) [[unlikely]] {
       if (pc - page_base_ >= (1u << DecodeCache::kPageBits)) {
+        spill();
         if (pc - host_window_.base < host_window_.bytes) {
-          if (!host_call(pc)) return stop_;
+          if (!host_call(pc)) return finish();
+          cycle = cycle_, pc = s_.pc;
           continue;
         }
-        if (!fetch_page(pc)) return stop_;
+        if (!fetch_page(pc)) return finish();
+        slots = page_->slot;
       }
-      fetch_line_ = pc >> line_shift;
+      fetch_line = pc >> line_shift;
       const uint64_t line_addr = pc & ~uint64_t{line_bytes_ - 1};
       uint32_t lat;
-      if (!hits_ || !hits_->fetch(line_addr, lat)) lat = port_access(AccessKind::IFetch, line_addr, line_bytes_);
-      cycle_ += lat;
+      if (!hits_ || !hits_->fetch(line_addr, lat)) {
+        spill();
+        lat = port_access(AccessKind::IFetch, line_addr, line_bytes_);
+        cycle = cycle_;
+      }
+      cycle += lat;
     }
-    Insn& d = page_->slot[(pc >> 2) & ((1u << (DecodeCache::kPageBits - 2)) - 1)];
+    Insn& d = slots[(pc >> 2) & ((1u << (DecodeCache::kPageBits - 2)) - 1)];
   decoded:
 
     ArchState before;
-    if constexpr (kTrace) before = s_;
+    if constexpr (kTrace) spill(), before = s_;
 
     // Issue when the sources are ready; single issue, in order.
-    uint64_t t = std::max(cycle_, ready_[d.src[0]]);
+    uint64_t t = std::max(cycle, ready_[d.src[0]]);
     t = std::max(t, ready_[d.src[1]]);
     t = std::max(t, ready_[d.src[2]]);
     uint32_t lat = t_.alu;
     uint64_t next = pc + 4;
     uint64_t stall = 0;  // cycles the pipeline is held after issue (stores, barriers)
+#define trap(what) (spill(), fault(what))
+#define port(...) (spill(), port_access(__VA_ARGS__))
     const uint8_t rt = d.rt, ra = d.ra, rb = d.rb;
-    const uint64_t ra0 = ra ? r[ra] : 0;
+#define ra0 (ra ? r[ra] : 0)  // (ra|0) addressing; computed only where used
 
     auto cr0 = [&](uint64_t v) {
       const auto sv = static_cast<int64_t>(v);
@@ -232,17 +253,20 @@ StopReason Hart::loop(uint64_t until) {
       stall += t_.taken_branch_penalty;
     };
     // Load/store helpers: the memory latency is the result latency of a load.
-#define LOAD(T, ea, dest, conv)                                      \
-  do {                                                               \
-    T v_;                                                            \
-    if (!load<T>((ea), v_, AccessKind::Load, lat)) goto stopped;     \
-    dest = conv(v_);                                                 \
+#define LOAD(T, ea, dest, conv)                  \
+  do {                                           \
+    T v_;                                        \
+    spill();                                     \
+    lat = load<T>((ea), v_);                     \
+    if (lat == kStopped) goto stopped;           \
+    dest = conv(v_);                             \
   } while (0)
-#define STORE(T, ea, val)                                                  \
-  do {                                                                     \
-    uint32_t sl_;                                                          \
-    if (!store<T>((ea), static_cast<T>(val), AccessKind::Store, sl_)) goto stopped; \
-    stall += sl_ > 1 ? sl_ - 1 : 0;                                        \
+#define STORE(T, ea, val)                                          \
+  do {                                                             \
+    spill();                                                       \
+    const uint32_t sl_ = store<T>((ea), static_cast<T>(val));      \
+    if (sl_ == kStopped) goto stopped;                             \
+    stall += sl_ > 1 ? sl_ - 1 : 0;                                \
   } while (0)
     auto zx = [](auto v) { return static_cast<uint64_t>(v); };
     auto sx16 = [](uint16_t v) { return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int16_t>(v))); };
@@ -252,12 +276,13 @@ StopReason Hart::loop(uint64_t until) {
     auto bs64 = [](uint64_t v) { return __builtin_bswap64(v); };
 
     switch (d.op) {
+      default: __builtin_unreachable();  // decode() makes only the ops below: no range check
       case Op::Undecoded:  // first execution here (or since an icbi): not a new cycle
         d = decode(mem_.load<uint32_t>(pc));
         goto decoded;
       case Op::Illegal:
       case Op::Count:
-        fault("illegal or unimplemented instruction");
+        trap("illegal or unimplemented instruction");
         goto stopped;
       // ---- D-form arithmetic/logical
       case Op::Addi: case Op::Addis: r[rt] = ra0 + static_cast<uint64_t>(d.imm); break;
@@ -297,7 +322,7 @@ StopReason Hart::loop(uint64_t until) {
         const bool imm = d.op == Op::Twi || d.op == Op::Tdi;
         int64_t a = static_cast<int64_t>(r[ra]), b = imm ? d.imm : static_cast<int64_t>(r[rb]);
         if (word) a = static_cast<int32_t>(a), b = static_cast<int32_t>(b);
-        if (trap_cond(rt, a, b)) { fault("trap instruction"); goto stopped; }
+        if (trap_cond(rt, a, b)) { trap("trap instruction"); goto stopped; }
         break;
       }
       // ---- XO-form arithmetic
@@ -496,10 +521,10 @@ StopReason Hart::loop(uint64_t until) {
       case Op::Lwarx: case Op::Ldarx: {
         const uint64_t ea = ra0 + r[rb];
         const unsigned size = d.op == Op::Lwarx ? 4 : 8;
-        if (ea & (size - 1)) { fault(fmt::format("unaligned {} at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
-        if (!mem_.contains(ea, size)) { fault(fmt::format("{} outside guest memory at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
+        if (ea & (size - 1)) { trap(fmt::format("unaligned {} at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
+        if (!mem_.contains(ea, size)) { trap(fmt::format("{} outside guest memory at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
         // The port first: it may synchronise with other CPUs, whose stores must be seen.
-        lat = port_access(AccessKind::Larx, ea, size) + t_.larx;
+        lat = port(AccessKind::Larx, ea, size) + t_.larx;
         r[rt] = size == 4 ? uint64_t{mem_.load<uint32_t>(ea)} : mem_.load<uint64_t>(ea);
         break;
       }
@@ -526,10 +551,10 @@ StopReason Hart::loop(uint64_t until) {
       case Op::Stwcx: case Op::Stdcx: {
         const uint64_t ea = ra0 + r[rb];
         const unsigned size = d.op == Op::Stwcx ? 4 : 8;
-        if (ea & (size - 1)) { fault(fmt::format("unaligned {} at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
-        if (!mem_.contains(ea, size)) { fault(fmt::format("{} outside guest memory at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
+        if (ea & (size - 1)) { trap(fmt::format("unaligned {} at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
+        if (!mem_.contains(ea, size)) { trap(fmt::format("{} outside guest memory at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea)); goto stopped; }
         bool ok = false;
-        lat = port_access(AccessKind::Stcx, ea, size, &ok) + t_.stcx;
+        lat = port(AccessKind::Stcx, ea, size, &ok) + t_.stcx;
         if (ok) {
           if (size == 4) mem_.store<uint32_t>(ea, static_cast<uint32_t>(r[rt]));
           else mem_.store<uint64_t>(ea, r[rt]);
@@ -601,6 +626,7 @@ StopReason Hart::loop(uint64_t until) {
       // ---- system, barriers and cache operations
       case Op::Sc: {
         stall += t_.syscall;
+        spill();
         s_.pc = next;  // the environment sees the state after sc, as an interrupt would
         const HartAction a = env_.system_call(*this);
         s_.pc = pc;
@@ -609,21 +635,21 @@ StopReason Hart::loop(uint64_t until) {
         if (a == HartAction::Fault) { if (stop_ != StopReason::Trapped) fault("bad system call"); goto stopped; }
         break;
       }
-      case Op::Sync: stall += t_.sync + port_access(AccessKind::Sync, 0, 0); break;
-      case Op::Lwsync: stall += t_.lwsync + port_access(AccessKind::LwSync, 0, 0); break;
-      case Op::Eieio: stall += t_.lwsync + port_access(AccessKind::Eieio, 0, 0); break;
-      case Op::Isync: stall += t_.isync + port_access(AccessKind::ISync, 0, 0); break;
+      case Op::Sync: stall += t_.sync + port(AccessKind::Sync, 0, 0); break;
+      case Op::Lwsync: stall += t_.lwsync + port(AccessKind::LwSync, 0, 0); break;
+      case Op::Eieio: stall += t_.lwsync + port(AccessKind::Eieio, 0, 0); break;
+      case Op::Isync: stall += t_.isync + port(AccessKind::ISync, 0, 0); break;
       case Op::Dcbt: case Op::Dcbtst: case Op::Dcbst: case Op::Dcbf: case Op::Dcbz: case Op::Icbi: {
         const uint64_t ea = (ra0 + r[rb]) & ~uint64_t{line_bytes_ - 1};
         if (!mem_.contains(ea, line_bytes_)) {
           if (d.op == Op::Dcbt || d.op == Op::Dcbtst) break;  // hints never fault
-          fault(fmt::format("{} outside guest memory at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea));
+          trap(fmt::format("{} outside guest memory at 0x{:x}", kOpMnemonic[static_cast<int>(d.op)], ea));
           goto stopped;
         }
         static constexpr AccessKind kKind[] = {AccessKind::DcbT, AccessKind::DcbT, AccessKind::DcbSt,
                                                AccessKind::DcbF, AccessKind::DcbZ, AccessKind::Icbi};
         const auto k = kKind[static_cast<int>(d.op) - static_cast<int>(Op::Dcbt)];
-        stall += t_.cache_op + port_access(k, ea, line_bytes_);
+        stall += t_.cache_op + port(k, ea, line_bytes_);
         if (d.op == Op::Dcbz) mem_.fill(ea, 0, line_bytes_);
         if (d.op == Op::Icbi) icache_.invalidate(ea, line_bytes_);
         break;
@@ -631,15 +657,17 @@ StopReason Hart::loop(uint64_t until) {
     }
 #undef LOAD
 #undef STORE
+#undef trap
+#undef port
+#undef ra0
     // Retire: result latency on the destination, pipeline advance, branch penalty.
     ready_[d.dst] = t + lat;
-    ready_[kSbNone] = 0;
-    cycle_ = t + 1 + stall;
-    s_.pc = next;
-    ++instret_;
-    if constexpr (kTrace) tracer_->record(*this, pc, t, before);
+    cycle = t + 1 + stall;
+    pc = next;
+    ++instret;
+    if constexpr (kTrace) spill(), tracer_->record(*this, pc, t, before);
     continue;
-  stopped:
+  stopped:  // every way here spilled before its call out
     if constexpr (kTrace) {
       if (stop_ == StopReason::Exited || stop_ == StopReason::Halted) tracer_->record(*this, pc, t, before);
     }
@@ -647,10 +675,13 @@ StopReason Hart::loop(uint64_t until) {
       ++instret_;
       cycle_ = t + 1 + stall;
     }
-    return stop_;
+    return finish();
   }
+  spill();
   if (stop_ == StopReason::Running) stop_ = StopReason::Budget;
-  return stop_;
+  return finish();
+#undef spill
+#undef finish
 }
 
 template StopReason Hart::loop<true>(uint64_t);

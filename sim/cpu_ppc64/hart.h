@@ -76,8 +76,10 @@ class Hart {
 
  private:
   template <bool kTrace> StopReason loop(uint64_t until);
-  template <typename T> bool load(uint64_t ea, T& out, mem::AccessKind kind, uint32_t& lat);
-  template <typename T> bool store(uint64_t ea, T value, mem::AccessKind kind, uint32_t& lat);
+  // A data access's latency, or kStopped if the hart stopped (a fault, an MMIO exit).
+  static constexpr uint32_t kStopped = ~uint32_t{0};
+  template <typename T> uint32_t load(uint64_t ea, T& out);
+  template <typename T> uint32_t store(uint64_t ea, T value);
   bool mmio_or_fault(uint64_t ea, unsigned size, bool is_store, uint64_t& value);
   bool fetch_page(uint64_t pc);
   bool host_call(uint64_t pc);

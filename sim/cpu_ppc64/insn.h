@@ -82,8 +82,11 @@ enum class TimingClass : uint8_t {
 extern const char* const kOpMnemonic[];
 extern const TimingClass kOpClass[];
 
-// Scoreboard slots: 0..31 GPRs, then the special registers, then "none".
-inline constexpr uint8_t kSbCr = 32, kSbLr = 33, kSbCtr = 34, kSbXer = 35, kSbNone = 36, kSbSlots = 37;
+// Scoreboard slots: 0..31 GPRs, then the special registers, then "none" (a
+// source always ready), then "discard" (where results nobody reads go, so that
+// "none" never needs resetting).
+inline constexpr uint8_t kSbCr = 32, kSbLr = 33, kSbCtr = 34, kSbXer = 35, kSbNone = 36, kSbDiscard = 37,
+                         kSbSlots = 38;
 
 struct Insn {
   Op op = Op::Undecoded;
@@ -92,7 +95,7 @@ struct Insn {
   uint8_t rc = 0;                  // record bit (set CR0) or LK for branches
   uint8_t oe = 0;                  // OE bit, AA for branches
   uint8_t src[3] = {kSbNone, kSbNone, kSbNone};  // scoreboard reads
-  uint8_t dst = kSbNone;                          // scoreboard write
+  uint8_t dst = kSbDiscard;                       // scoreboard write
   int64_t imm = 0;  // SI/UI/D/DS, branch displacement, SPR number, FXM, mask
 };
 
