@@ -663,9 +663,15 @@ StopReason Hart::loop(uint64_t until) {
     // Retire: result latency on the destination, pipeline advance, branch penalty.
     ready_[d.dst] = t + lat;
     cycle = t + 1 + stall;
-    pc = next;
     ++instret;
-    if constexpr (kTrace) spill(), tracer_->record(*this, pc, t, before);
+    if constexpr (kTrace) {
+      const uint64_t at = pc;
+      pc = next;
+      spill();
+      tracer_->record(*this, at, t, before);
+    } else {
+      pc = next;
+    }
     continue;
   stopped:  // every way here spilled before its call out
     if constexpr (kTrace) {
