@@ -75,7 +75,7 @@ class CoherentMemory final : public MemPort_if {
   void fill_l1d(PrivateHierarchy& p, uint64_t line, const Cache::Line& from);
   void written(unsigned cpu, uint64_t line);
   Cache::Line* resync(const MemRequest& r, Cache& c, uint64_t line);
-  // The counters of addr's region for cpu's requests; each CPU caches the range of its last lookup.
+  // The counters of addr's region for cpu's requests (through the CPU's region cache).
   CoherenceCounters& region_of(unsigned cpu, uint64_t addr) {
     const uint64_t line = addr >> line_shift_;
     RegionCache* slots = &region_cache_[size_t{cpu} << RegionCache::kBits];
