@@ -124,3 +124,29 @@ TEST_CASE("privileged and unimplemented instructions stop the hart", "[trap][ill
   CHECK(t.word == word);
   CHECK(c.executed() == 0);
 }
+
+// The loop checks the limit only where it is nearer than the run's end (each
+// instruction takes at least a cycle). Wherever the runs end, the hart must stop
+// just before the instruction that would exceed the limit, at the same cycle.
+TEST_CASE("the instruction limit stops the hart exactly there, whatever the run lengths", "[trap]") {
+  for (const uint64_t limit : {1u, 2u, 7u, 1000u, 1001u}) {
+    uint64_t want_cycle = 0;
+    for (const uint64_t budget : {uint64_t{1} << 40, uint64_t{1}, uint64_t{3}, uint64_t{250}}) {
+      CAPTURE(limit, budget);
+      Cpu c;
+      c.place(kCode, {addi(3, 3, 1), b(-4)});
+      c.hart().set_instruction_limit(limit);
+      c.s().pc = kCode;
+      ppc::StopReason why;
+      while ((why = c.hart().run(c.hart().cycle() + budget)) == ppc::StopReason::Budget) {
+      }
+      REQUIRE(why == ppc::StopReason::Trapped);
+      CHECK_THAT(c.hart().trap().what, Catch::Contains("instruction limit"));
+      CHECK(c.hart().instructions() == limit);
+      CHECK(c.r(3) == (limit + 1) / 2);
+      CHECK(c.hart().trap().pc == kCode + 4 * (limit % 2));
+      if (budget == uint64_t{1} << 40) want_cycle = c.hart().cycle();
+      CHECK(c.hart().cycle() == want_cycle);
+    }
+  }
+}
