@@ -88,7 +88,8 @@ extern const TimingClass kOpClass[];
 inline constexpr uint8_t kSbCr = 32, kSbLr = 33, kSbCtr = 34, kSbXer = 35, kSbNone = 36, kSbDiscard = 37,
                          kSbSlots = 38;
 
-struct Insn {
+// 32 bytes (20 used): a slot's address is then a mask and a shift of the pc.
+struct alignas(32) Insn {
   Op op = Op::Undecoded;
   uint8_t rt = 0, ra = 0, rb = 0;  // RT/RS/BF/BO/TO, RA/BI/BFA, RB/SH/NB
   uint8_t mb = 0, me = 0;          // MB/ME or 6-bit mb/sh for rld*, BH, L, etc.
