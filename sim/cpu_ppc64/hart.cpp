@@ -165,7 +165,8 @@ StopReason Hart::loop(uint64_t until) {
   // may look at the hart (the port waits for other CPUs, whose host calls read
   // it; the environment; faults), so spill() comes first: the members then
   // show the instruction being executed, at its pre-issue cycle, as before.
-  // Few locals, so that they stay in registers.
+  // Few locals (the register file and scoreboard are reached through `this`),
+  // so that they stay in registers.
   auto& r = s_.gpr;
   uint64_t cycle = cycle_, pc = s_.pc, instret = instret_, fetch_line = fetch_line_;
   Insn* slots = page_ ? page_->slot : nullptr;
@@ -221,10 +222,10 @@ StopReason Hart::loop(uint64_t until) {
       uint32_t lat = t_.alu;
       uint64_t next = pc + 4;
       uint64_t stall = 0;  // cycles the pipeline is held after issue (stores, barriers)
-  #define trap(what) (spill(), fault(what))
-  #define port(...) (spill(), port_access(__VA_ARGS__))
+#define trap(what) (spill(), fault(what))
+#define port(...) (spill(), port_access(__VA_ARGS__))
       const uint8_t rt = d.rt, ra = d.ra, rb = d.rb;
-  #define ra0 (ra ? r[ra] : 0)  // (ra|0) addressing; computed only where used
+#define ra0 (ra ? r[ra] : 0)  // (ra|0) addressing; computed only where used
 
       auto cr0 = [&](uint64_t v) {
         const auto sv = static_cast<int64_t>(v);
@@ -258,7 +259,7 @@ StopReason Hart::loop(uint64_t until) {
         stall += t_.taken_branch_penalty;
       };
       // Load/store helpers: the memory latency is the result latency of a load.
-  #define LOAD(T, ea, dest, conv)                  \
+#define LOAD(T, ea, dest, conv)                  \
     do {                                           \
       T v_;                                        \
       spill();                                     \
@@ -266,7 +267,7 @@ StopReason Hart::loop(uint64_t until) {
       if (lat == kStopped) goto stopped;           \
       dest = conv(v_);                             \
     } while (0)
-  #define STORE(T, ea, val)                                          \
+#define STORE(T, ea, val)                                          \
     do {                                                             \
       spill();                                                       \
       const uint32_t sl_ = store<T>((ea), static_cast<T>(val));      \
@@ -660,11 +661,11 @@ StopReason Hart::loop(uint64_t until) {
           break;
         }
       }
-  #undef LOAD
-  #undef STORE
-  #undef trap
-  #undef port
-  #undef ra0
+#undef LOAD
+#undef STORE
+#undef trap
+#undef port
+#undef ra0
       // Retire: result latency on the destination, pipeline advance, branch penalty.
       ready_[d.dst] = t + lat;
       cycle = t + 1 + stall;
