@@ -42,7 +42,8 @@ Hart::Hart(unsigned id, mem::GuestMemory& memory, mem::MemPort_if& port, Environ
       host_window_(env.host_call_window()),
       icache_(icache),
       t_(timing),
-      line_bytes_(line_bytes) {
+      line_bytes_(line_bytes),
+      line_shift_(static_cast<unsigned>(std::countr_zero(line_bytes))) {
   // The loop takes "same line as the last fetch" to mean "same page".
   if (line_bytes == 0 || line_bytes > (1u << DecodeCache::kPageBits) || (line_bytes & (line_bytes - 1)))
     throw std::invalid_argument(fmt::format("cache line of {} bytes: must be a power of two up to a page", line_bytes));
@@ -170,7 +171,7 @@ StopReason Hart::loop(uint64_t until) {
   auto& r = s_.gpr;
   uint64_t cycle = cycle_, pc = s_.pc, instret = instret_, fetch_line = fetch_line_;
   Insn* slots = page_ ? page_->slot : nullptr;
-  const unsigned line_shift = static_cast<unsigned>(std::countr_zero(line_bytes_));
+  const unsigned line_shift = line_shift_;
   // Macros, not lambdas: a lambda not inlined would take the locals' addresses
   // and keep them in memory.
 #define spill() (cycle_ = cycle, s_.pc = pc, instret_ = instret)

@@ -95,6 +95,7 @@ class Hart {
   DecodeCache& icache_;
   CoreTiming t_;
   uint32_t line_bytes_;
+  unsigned line_shift_;  // log2 of line_bytes_ (computed once: lockstep enters the loop every cycle)
 
   ArchState s_;
   uint64_t cycle_ = 0, until_ = 0, instret_ = 0, instr_limit_ = ~uint64_t{0};
