@@ -21,33 +21,38 @@ using Step = os::OsKernel::Step;
 
 class ThresholdSwap final : public Swap {
  public:
-  ThresholdSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label, uint64_t counter)
-      : Swap(ctx, id, coid, to, "counter_threshold", std::move(label), "a number of calls (no quiescence)"),
+  enum : uint8_t { kCount, kTransfer, kComplete };
+  ThresholdSwap(SwapContext& ctx, const StrategyInfo& info, const StrategyParams& p, unsigned id, unsigned coid,
+                unsigned to, std::string label, uint64_t counter)
+      : Swap(ctx, info, id, coid, to, std::move(label)),
+        step_cycles_(p.u32("worker_step_cycles")),
+        poll_us_(p.real("poll_us")),
+        threshold_(p.u64("threshold_calls")),
         counter_(counter) {}
   void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override {
     launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
   }
   std::string describe() const override {
     return fmt::format("swap {} of {} (counter_threshold): {} of {} calls counted", id_, label_, counted_,
-                       ctx_.spec.strategy.threshold_calls);
+                       threshold_);
   }
 
  private:
   Step step(ppc::Hart& h, os::Thread& t) {
     auto& k = ctx_.kernel;
-    h.charge(ctx_.spec.costs.worker_step_cycles);
+    h.charge(step_cycles_);
     if (!counting_) {
-      record_phase(h.cycle(), h.id(), Phase::Count);
+      record_phase(h.cycle(), h.id(), kCount);
       base_ = os::host_load(h, counter_);
       counting_ = true;
     }
     counted_ = os::host_load(h, counter_) - base_;
-    if (counted_ < ctx_.spec.strategy.threshold_calls) return sleep(h, t.id, us_to_cycles(ctx_.spec.strategy.poll_us));
+    if (counted_ < threshold_) return sleep(h, t.id, us_to_cycles(poll_us_));
     if (!k.objects().try_lock_for_writing(h, coid_)) {
       h.charge(40);
       return Step::Again;
     }
-    record_phase(h.cycle(), h.id(), Phase::Transfer);
+    record_phase(h.cycle(), h.id(), kTransfer);
     // What the switcher ignores: top-level calls to the object between their start and their end.
     for (size_t id = 0; id < k.threads(); ++id)
       if (const os::Thread& o = k.thread(static_cast<unsigned>(id)); o.call_under_way() && o.call_coid == coid_)
@@ -56,20 +61,23 @@ class ThresholdSwap final : public Swap {
     transfer_all(h);
     swing(h);
     k.objects().unlock_for_writing(h, coid_);
-    record_phase(h.cycle(), h.id(), Phase::Complete);
-    record_phase(h.cycle(), h.id(), Phase::Done);
+    record_phase(h.cycle(), h.id(), kComplete);
+    record_phase(h.cycle(), h.id(), kPhaseDone);
     detail("calls_counted") = counted_;
     finish(h);
     return Step::Exit;
   }
 
+  const uint32_t step_cycles_;
+  const double poll_us_;
+  const uint64_t threshold_;
   uint64_t counter_, base_ = 0, counted_ = 0;
   bool counting_ = false;
 };
 
 class CounterThreshold final : public QuiescenceStrategy {
  public:
-  const char* name() const override { return "counter_threshold"; }
+  CounterThreshold(const StrategyInfo& info, const StrategyParams& params) : QuiescenceStrategy(info), params_(params) {}
   os::CallGate gate(os::OsKernel& k, unsigned) override {
     if (!table_) {
       table_ = allocate_object_lines(k, name());
@@ -81,18 +89,36 @@ class CounterThreshold final : public QuiescenceStrategy {
     return {w, {}, 0};
   }
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
-    return std::make_unique<ThresholdSwap>(*ctx_, id, coid, to, std::move(label), table_ + uint64_t{coid} * line_);
+    return std::make_unique<ThresholdSwap>(*ctx_, info_, params_, id, coid, to, std::move(label),
+                                           table_ + uint64_t{coid} * line_);
   }
 
  private:
+  StrategyParams params_;
   uint64_t table_ = 0;
   unsigned shift_ = 4;
   uint32_t line_ = 128;
 };
 }  // namespace
 
-std::unique_ptr<QuiescenceStrategy> make_counter_threshold(const StrategyCosts&) {
-  return std::make_unique<CounterThreshold>();
+StrategyEntry counter_threshold_strategy() {
+  StrategyInfo i;
+  i.name = "counter_threshold";
+  i.summary = "the K42 mailing list's demo switcher: redirect calls after a number of them, no quiescence";
+  i.safe = false;
+  i.safety = "unsafe on purpose: it moves the state and redirects calls without waiting for the calls in flight; "
+             "the safety oracle must flag a swap with calls in flight";
+  i.fast_path = "plain increment of a call counter (the switcher)";
+  i.waits_for = "a number of calls (no quiescence)";
+  i.phases = {"count", "transfer", "complete"};
+  i.params = {
+      {"worker_step_cycles", 60, 0, 1e6, "cycles", "the switcher's bookkeeping each time it runs a step"},
+      {"poll_us", 1, 0.001, 1e6, "us", "how often the switcher re-reads the call counter", false},
+      {"threshold_calls", 100, 1, 1e9, "calls", "calls after which the switcher redirects"},
+  };
+  return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) {
+            return std::make_unique<CounterThreshold>(info, p);
+          }};
 }
 
 }  // namespace quiesce::hotswap

@@ -12,6 +12,16 @@ namespace quiesce::hotswap {
 namespace enc = ppc::enc;
 using Step = os::OsKernel::Step;
 
+std::vector<std::string> counting_phases() { return {"block", "transfer", "complete"}; }
+
+std::vector<StrategyParam> counting_params() {
+  return {
+      {"call_cycles", 40, 0, 1e6, "cycles", "the gate's slow path, per call it holds (giving its count back)"},
+      {"worker_step_cycles", 60, 0, 1e6, "cycles", "the swap thread's bookkeeping each time it runs a step"},
+      {"poll_us", 1, 0.001, 1e6, "us", "how often the waiting swap re-reads the count", false},
+  };
+}
+
 os::CallGate CountingStrategy::gate(os::OsKernel& k, unsigned) {
   if (!k_) {  // the first group: this strategy's table, one line per object, and its slow path
     k_ = &k;
@@ -45,7 +55,7 @@ ppc::HartAction CountingStrategy::slow_path(ppc::Hart& h) {
   auto& s = h.state();
   const auto coid = static_cast<unsigned>(s.gpr[os::kGateKeyRegister] / 8);
   const uint64_t retry = s.lr - 4 - 4 * uint64_t{slow_call_index()};
-  h.charge(ctx_->spec.costs.call_cycles);
+  h.charge(call_cycles_);
   undo_entry(h, coid);
   s.pc = retry;
   const auto it = closed_.find(coid);
@@ -55,7 +65,7 @@ ppc::HartAction CountingStrategy::slow_path(ppc::Hart& h) {
 
 CountingSwap::CountingSwap(CountingStrategy& s, SwapContext& ctx, unsigned id, unsigned coid, unsigned to,
                            std::string label)
-    : Swap(ctx, id, coid, to, s.name(), std::move(label), s.waits_for()), s_(s), passed_(cpus_, false) {}
+    : Swap(ctx, s.info(), id, coid, to, std::move(label)), s_(s), passed_(cpus_, false) {}
 
 void CountingSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
@@ -64,10 +74,10 @@ void CountingSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
 Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
   auto& k = ctx_.kernel;
   const unsigned cpu = h.id();
-  h.charge(ctx_.spec.costs.worker_step_cycles);
+  h.charge(s_.step_cycles());
   switch (at_) {
     case At::Close:
-      record_phase(h.cycle(), cpu, Phase::Block);
+      record_phase(h.cycle(), cpu, kBlock);
       s_.set_closed(coid_, this);  // before the store: a call seeing the closed gate finds this swap
       s_.close(h, coid_);
       closed_at_ = h.cycle();
@@ -76,13 +86,13 @@ Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
       return Step::Again;
     case At::Grace:
       for (unsigned c = 0; c < cpus_; ++c)
-        if (!passed_[c]) return sleep(h, t.id, us_to_cycles(ctx_.spec.strategy.poll_us));
+        if (!passed_[c]) return sleep(h, t.id, us_to_cycles(s_.poll_us()));
       at_ = At::Drain;
       return Step::Again;
     case At::Drain:
       ++detail("polls");
       last_count_ = s_.count(h, coid_);
-      if (last_count_ != 0) return sleep(h, t.id, us_to_cycles(ctx_.spec.strategy.poll_us));
+      if (last_count_ != 0) return sleep(h, t.id, us_to_cycles(s_.poll_us()));
       reach_safe_point(h, "state transfer started");
       at_ = At::Swing;
       return Step::Again;
@@ -91,11 +101,11 @@ Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
         h.charge(40);
         return Step::Again;
       }
-      record_phase(h.cycle(), cpu, Phase::Transfer);
+      record_phase(h.cycle(), cpu, kTransfer);
       transfer_all(h);
       swing(h);
       k.objects().unlock_for_writing(h, coid_);
-      record_phase(h.cycle(), cpu, Phase::Complete);
+      record_phase(h.cycle(), cpu, kComplete);
       s_.reopen(h, coid_);
       s_.set_closed(coid_, nullptr);
       for (const Held& b : held_) {  // they pass the gate again, now to the new object
@@ -107,7 +117,7 @@ Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
         k.wake(b.tid, h.cycle());
       }
       held_.clear();
-      record_phase(h.cycle(), cpu, Phase::Done);
+      record_phase(h.cycle(), cpu, kPhaseDone);
       finish(h);
       return Step::Exit;
     }
@@ -135,7 +145,7 @@ ppc::HartAction CountingSwap::hold(ppc::Hart& h, uint64_t retry) {
 std::string CountingSwap::describe() const {
   static const char* const kAt[] = {"closing the gate", "waiting for every CPU to pass a kernel entry",
                                     "waiting for the count to drain", "swinging the root"};
-  return fmt::format("swap {} of {} ({}): {}; {} inside at the last read, {} calls held", id_, label_, strategy_,
+  return fmt::format("swap {} of {} ({}): {}; {} inside at the last read, {} calls held", id_, label_, strategy(),
                      kAt[static_cast<unsigned>(at_)], last_count_, held_.size());
 }
 

@@ -21,9 +21,17 @@ std::vector<uint32_t> object_line_code(uint64_t table, unsigned shift, unsigned 
 // A table of one line per object for a strategy's guest code (below 2 GiB, for lis/ori).
 uint64_t allocate_object_lines(os::OsKernel& k, const char* strategy);
 
+// What every counting strategy declares: its phases and parameters.
+std::vector<std::string> counting_phases();
+std::vector<StrategyParam> counting_params();
+
 class CountingStrategy : public QuiescenceStrategy {
  public:
-  explicit CountingStrategy(const StrategyCosts& c) : costs_(c) {}
+  CountingStrategy(const StrategyInfo& info, const StrategyParams& p)
+      : QuiescenceStrategy(info),
+        call_cycles_(p.u32("call_cycles")),
+        step_cycles_(p.u32("worker_step_cycles")),
+        poll_us_(p.real("poll_us")) {}
   os::CallGate gate(os::OsKernel& k, unsigned group) override;
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override;
 
@@ -36,9 +44,9 @@ class CountingStrategy : public QuiescenceStrategy {
   virtual void reopen(ppc::Hart& h, unsigned coid) = 0;
   virtual int64_t count(ppc::Hart& h, unsigned coid) = 0;  // calls inside now, read with timed loads
   virtual bool needs_grace() const { return false; }       // wait for every CPU to pass a kernel entry after close
-  virtual const char* waits_for() const = 0;
 
-  const StrategyCosts& costs() const { return costs_; }
+  uint32_t step_cycles() const { return step_cycles_; }
+  double poll_us() const { return poll_us_; }
   os::OsKernel& kernel() { return *k_; }
   void set_closed(unsigned coid, CountingSwap* s) {
     if (s) closed_[coid] = s;
@@ -52,7 +60,8 @@ class CountingStrategy : public QuiescenceStrategy {
   }
   uint64_t line(unsigned coid) const { return table_ + uint64_t{coid} * line_bytes_; }
 
-  const StrategyCosts costs_;
+  const uint32_t call_cycles_, step_cycles_;
+  const double poll_us_;
   os::OsKernel* k_ = nullptr;
   uint64_t table_ = 0, slow_entry_ = 0;
   uint32_t line_bytes_ = 128;
@@ -73,6 +82,7 @@ class CountingSwap final : public Swap {
   ppc::HartAction hold(ppc::Hart& h, uint64_t retry);
 
  private:
+  enum : uint8_t { kBlock, kTransfer, kComplete };  // counting_phases()
   enum class At : uint8_t { Close, Grace, Drain, Swing };
   os::OsKernel::Step step(ppc::Hart& h, os::Thread& t);
   struct Held {

@@ -20,8 +20,7 @@ namespace {
 
 class DirectSwap final : public StackTraceSwap {
  public:
-  DirectSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label)
-      : StackTraceSwap(ctx, id, coid, to, std::move(label), "direct") {}
+  using StackTraceSwap::StackTraceSwap;
 
  private:
   void rebind(ppc::Hart& h) override {
@@ -67,19 +66,45 @@ class DirectSwap final : public StackTraceSwap {
 
 class Direct final : public QuiescenceStrategy {
  public:
-  explicit Direct(const StrategyCosts& c) : sites_(c.call_sites) {}
-  const char* name() const override { return "direct"; }
+  Direct(const StrategyInfo& info, const StrategyParams& params)
+      : QuiescenceStrategy(info), params_(params), sites_(params.u32("call_sites")) {}
   os::CallGate gate(os::OsKernel&, unsigned) override { return {{}, {}, sites_}; }
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
-    return std::make_unique<DirectSwap>(*ctx_, id, coid, to, std::move(label));
+    return std::make_unique<DirectSwap>(*ctx_, info_, params_, id, coid, to, std::move(label));
   }
 
  private:
+  StrategyParams params_;
   unsigned sites_;
 };
 
+// Call sites are bound to one rep of one implementation, for good.
+std::string check_event(const EventUse& e) {
+  if (e.update) return "direct swapping is for swap events (an update swaps instances made at run time)";
+  for (const os::RootKind r : e.roots)
+    if (r != os::RootKind::Shared) return "direct swapping binds each call site to one rep, and an implementation involved has a per-CPU root";
+  if (!e.others.empty())
+    return "direct swapping binds its call sites for good, so it cannot share an object with another strategy (" +
+           e.others.front() + ")";
+  return {};
+}
+
 }  // namespace
 
-std::unique_ptr<QuiescenceStrategy> make_direct(const StrategyCosts& c) { return std::make_unique<Direct>(c); }
+StrategyEntry direct_strategy() {
+  StrategyInfo i;
+  i.name = "direct";
+  i.summary = "Lee & Chang's direct swapping: call sites bound to the method, rewritten at swap time";
+  i.safe = true;
+  i.safety = "as stack_trace; the call sites are rewritten and the instruction caches made coherent while the world "
+             "is stopped";
+  i.fast_path = "no translation: the call site loads `this` as an immediate and branches to the method";
+  i.waits_for = "stack walks finding no thread inside";
+  i.phases = stack_trace_phases();
+  i.params = stack_trace_params();
+  i.params.push_back({"call_sites", 1, 1, 4096, "sites", "call sites per instance and method: the references a swap rewrites"});
+  i.check_event = check_event;
+  return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<Direct>(info, p); }};
+}
 
 }  // namespace quiesce::hotswap

@@ -35,9 +35,9 @@ class LazyRoot final : public os::Root {
 };
 }  // namespace
 
-DynamicUpdate::DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap,
-                             std::function<bool(unsigned)> swapping)
-    : k_(k), ev_(e), new_impl_(new_impl), swap_(std::move(swap)), swapping_(std::move(swapping)) {
+DynamicUpdate::DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, uint32_t step_cycles,
+                             StartSwap swap, std::function<bool(unsigned)> swapping)
+    : k_(k), ev_(e), new_impl_(new_impl), step_cycles_(step_cycles), swap_(std::move(swap)), swapping_(std::move(swapping)) {
   rec_.class_name = e.class_name;
   rec_.to_version = e.to_version;
   rec_.lazy = e.lazy;
@@ -79,7 +79,7 @@ void DynamicUpdate::start(ppc::Hart& h) {
 // Eager: this CPU's worker swaps instances rank, rank + workers, ... one at a time.
 Step DynamicUpdate::eager_worker(ppc::Hart& h, unsigned, unsigned workers, size_t& next, bool& waiting, int& tid) {
   if (waiting) return Step::Block;  // woken by the swap's completion below
-  h.charge(60);
+  h.charge(step_cycles_);
   if (next >= instances_.size()) return Step::Exit;
   const unsigned coid = instances_[next];
   next += workers;
@@ -96,7 +96,7 @@ Step DynamicUpdate::eager_worker(ppc::Hart& h, unsigned, unsigned workers, size_
 // LTT entries on every CPU that installed it, so its next call misses.
 Step DynamicUpdate::marker(ppc::Hart& h) {
   auto& com = k_.objects();
-  h.charge(60);
+  h.charge(step_cycles_);
   if (marked_ == instances_.size()) {
     rec_.marked_cycle = h.cycle();
     return Step::Exit;

@@ -32,7 +32,8 @@ class DynamicUpdate {
   // `swap(h, coid, done)` starts one instance's swap from h's CPU.
   using StartSwap = std::function<void(ppc::Hart&, unsigned coid, std::function<void(ppc::Hart&)> done)>;
   // `swapping(coid)`: whether a swap of that instance is under way.
-  DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, StartSwap swap,
+  // `step_cycles`: a worker's or the marker's bookkeeping per step.
+  DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, uint32_t step_cycles, StartSwap swap,
                 std::function<bool(unsigned coid)> swapping);
 
   void start(ppc::Hart& h);
@@ -49,6 +50,7 @@ class DynamicUpdate {
   os::OsKernel& k_;
   UpdateEvent ev_;
   unsigned new_impl_;
+  uint32_t step_cycles_;
   StartSwap swap_;
   std::function<bool(unsigned)> swapping_;
   os::Factory* factory_ = nullptr;

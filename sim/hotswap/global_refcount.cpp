@@ -16,8 +16,6 @@ namespace enc = ppc::enc;
 class GlobalRefcount final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
-  const char* name() const override { return "global_refcount"; }
-  const char* waits_for() const override { return "the object's global call count to reach zero"; }
   std::vector<uint32_t> enter_code() const override {
     auto w = object_line(11, 12);  // words 0-3
     for (uint32_t x : {enc::ldarx(12, 0, 11), enc::addi(12, 12, 1), enc::stdcx(12, 0, 11), enc::bne(0, -12), enc::sync_(),
@@ -38,8 +36,17 @@ class GlobalRefcount final : public CountingStrategy {
 };
 }  // namespace
 
-std::unique_ptr<QuiescenceStrategy> make_global_refcount(const StrategyCosts& c) {
-  return std::make_unique<GlobalRefcount>(c);
+StrategyEntry global_refcount_strategy() {
+  StrategyInfo i;
+  i.name = "global_refcount";
+  i.summary = "one atomic counter per object around every call (the K42 mailing list's proposal for Linux modules)";
+  i.safe = true;
+  i.safety = "the gate is closed before the count is read (sync between a call counting itself in and reading the pending word), so a zero count means no call is inside";
+  i.fast_path = "atomic increment of one counter per object, sync, check a swap-pending word in the same line; atomic decrement after";
+  i.waits_for = "the object's global call count to reach zero";
+  i.phases = counting_phases();
+  i.params = counting_params();
+  return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<GlobalRefcount>(info, p); }};
 }
 
 }  // namespace quiesce::hotswap

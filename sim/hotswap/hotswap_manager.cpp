@@ -9,27 +9,13 @@
 
 namespace quiesce::hotswap {
 
-namespace {
-constexpr unsigned kMethodEntries = os::OsKernel::kMaxMethods;  // entries 0..63: methods; 64: forwarded return
-}
-
-const std::vector<std::string>& HotSwapManager::strategies() {
-  static const std::vector<std::string> names = strategy_names();
-  return names;
-}
-
 HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::ImplementationSpec>& impls,
                                const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec,
                                StrategySet& strategies)
-    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_, 0, 0, {}, -1, {}}, strategies_(strategies) {
+    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_, -1, {}}, strategies_(strategies) {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
   strategies_.attach(ctx_);
   if (spec_.swaps.empty() && spec_.updates.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
-  ctx_.returns.resize(k_.threads());
-  entries_ = k_.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
-  ctx_.return_entry = entries_ + 4 * kMethodEntries;
-  ctx_.vtable = k_.heap().allocate("Mediator.vtable", 8 * kMethodEntries);
-  for (unsigned m = 0; m < kMethodEntries; ++m) k_.heap().memory().store<uint64_t>(ctx_.vtable + 8 * m, entries_ + 4 * m);
   // Event targets: a group (all its instances) or one instance "name[i]".
   for (unsigned e = 0; e < spec_.swaps.size(); ++e) {
     const SwapEvent& ev = spec_.swaps[e];
@@ -65,7 +51,7 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
       throw os::BuildError(fmt::format("update of {}: no version {}", u.class_name, u.to_version));
     const std::string strategy = u.strategy;
     updates_.push_back(std::make_unique<DynamicUpdate>(
-        k_, u, to, [this, to, strategy](ppc::Hart& h, unsigned coid, std::function<void(ppc::Hart&)> done) {
+        k_, u, to, spec_.update_step_cycles, [this, to, strategy](ppc::Hart& h, unsigned coid, std::function<void(ppc::Hart&)> done) {
           start_swap(h, coid, to, strategy, std::move(done));
         },
         [this](unsigned coid) { return swapping(coid); }));
@@ -83,7 +69,7 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
     for (const Swap* m : active_) out += (out.empty() ? "swaps in progress:\n  " : "\n  ") + m->describe();
     return out;
   });
-  if (const double t = spec_.strategy.timeout_us; t > 0) {
+  if (const double t = spec_.timeout_us; t > 0) {
     const auto limit = static_cast<uint64_t>(std::llround(t * k_.params().clock_hz / 1e6));
     k_.add_entry_hook([this, limit, t](ppc::Hart& h) {
       for (const Swap* m : active_)
@@ -143,7 +129,6 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
   const auto id = static_cast<unsigned>(swaps_.size());
   swaps_.push_back(strategies_.get(strategy).make_swap(id, coid, to, label));
   Swap* m = swaps_.back().get();
-  mediators_.push_back(dynamic_cast<Mediator*>(m));
   active_.push_back(m);
   by_coid_[coid].push_back(m);
   m->start(h, [this, m, coid, done = std::move(done)](ppc::Hart& hh) {
@@ -156,33 +141,6 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
     // Started here, on the CPU that completed the last one, so the order holds.
     start_swap(hh, coid, next.to, next.strategy, std::move(next.done));
   });
-}
-
-// Mediation routine entries: method m of whichever mediator owns the rep in r3;
-// the last entry is where forwarded calls return.
-ppc::HartAction HotSwapManager::on_call(ppc::Hart& h, unsigned index) {
-  os::Thread* t = k_.current(h.id());
-  if (index == kMethodEntries) {
-    if (!t || ctx_.returns[t->id].empty()) {
-      h.raise_trap("a return into a hot-swap mediator with no forwarded call");
-      return ppc::HartAction::Fault;
-    }
-    const auto [id, lr] = ctx_.returns[t->id].back();
-    ctx_.returns[t->id].pop_back();
-    if (!mediators_[id]) {
-      h.raise_trap("a forwarded call returned to a swap that is not a mediator");
-      return ppc::HartAction::Fault;
-    }
-    mediators_[id]->returned(h, lr);
-    return ppc::HartAction::Continue;
-  }
-  const uint64_t rep = h.state().gpr[3];
-  for (Swap* s : active_)
-    if (Mediator* m = mediators_[s->id()]; m && m->owns_rep(h.id(), rep)) return m->intercept(h, index);
-  for (Mediator* m : mediators_)  // a finished one, reached by a call that had already loaded its rep
-    if (m && m->owns_rep(h.id(), rep)) return m->intercept(h, index);
-  h.raise_trap(fmt::format("a call reached the mediator entries with r3 0x{:x}, not a mediator rep", rep));
-  return ppc::HartAction::Fault;
 }
 
 bool HotSwapManager::swapping(unsigned coid) const {

@@ -1,7 +1,6 @@
-// The hot-swap layer of one run: turns the scenario's swap events into
-// mediators at the right time (or once enough calls completed), routes the
-// mediation routine's host calls to the right mediator, and keeps the safety
-// oracle. Sits on the OS kernel's extension points; the kernel knows nothing
+// The hot-swap layer of one run: turns the scenario's swap events into swaps
+// made by each event's strategy at the right time (or once enough calls
+// completed), one swap of an object at a time, and keeps the safety oracle. Sits on the OS kernel's extension points; the kernel knows nothing
 // of it.
 #pragma once
 #include <map>
@@ -11,7 +10,6 @@
 
 #include "hotswap/dynamic_update.h"
 #include "hotswap/hotswap_spec.h"
-#include "hotswap/mediator.h"
 #include "hotswap/quiescence_strategy.h"
 #include "hotswap/safety_oracle.h"
 #include "os_model/os_kernel.h"
@@ -42,8 +40,6 @@ class HotSwapManager {
   void audit_calls();
   const std::vector<Audit>& audits() const { return audits_; }
   const std::string& audit_skipped() const { return audit_skipped_; }  // why there was no audit, if so
-  // Strategies that exist (the scenario reader checks names against these).
-  static const std::vector<std::string>& strategies();
 
  private:
   // Runs `fire` on `cpu` at at_us, or once after_calls calls completed.
@@ -52,7 +48,6 @@ class HotSwapManager {
   // One instance's swap, started from h's CPU; `done` when it completes (at once if nothing to do).
   void start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
                   std::function<void(ppc::Hart&)> done);
-  ppc::HartAction on_call(ppc::Hart& h, unsigned index);
   bool swapping(unsigned coid) const;  // a swap of that instance is under way
 
   os::OsKernel& k_;
@@ -66,7 +61,6 @@ class HotSwapManager {
   std::vector<std::string> labels_;             // per swap event: per COID label prefix
   std::vector<bool> fired_;
   std::vector<std::unique_ptr<Swap>> swaps_;
-  std::vector<Mediator*> mediators_;  // by swap id: the k42_generation ones (the mediation routine's)
   std::vector<Swap*> active_;         // started, not finished: the ones calls and polls can concern
   std::map<unsigned, std::vector<Swap*>> by_coid_;
   // Swaps asked for while the same object is being swapped: they start, in
@@ -78,7 +72,6 @@ class HotSwapManager {
   };
   std::map<unsigned, std::vector<Pending>> waiting_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
-  uint64_t entries_ = 0;
   std::vector<Audit> audits_;
   std::string audit_skipped_;
 };

@@ -1,12 +1,15 @@
 // What a scenario asks of the hot-swap layer, as plain data: each
 // implementation's state-transfer abilities, the swap and update events, and
-// the mediator's costs. Checked by the scenario reader (references, a common
+// each strategy's parameters. Checked by the scenario reader (references, a common
 // transfer protocol, same interface); nothing here knows YAML. Times are in
 // microseconds; defaults are documented in scenarios/README.md.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "hotswap/strategy_registry.h"
 
 namespace quiesce::hotswap {
 
@@ -51,32 +54,17 @@ struct UpdateEvent {
   unsigned cpu = 0;
 };
 
-struct MediatorCosts {
-  uint32_t call_cycles = 40;     // the mediation routine per intercepted call (beyond its memory accesses)
-  uint32_t return_cycles = 25;   // the forwarded call's return through the mediator
-  uint32_t worker_step_cycles = 60;  // a worker's bookkeeping per step
-  uint32_t hash_slots = 64;      // per mediator rep: thread -> return address
-};
-
-// What the other quiescence strategies cost and how patient they are.
-struct StrategyCosts {
-  double poll_us = 1.0;               // a waiting swap re-reads the counts (refcounts, rwlock, call count)
-  uint32_t ipi_cycles = 300;          // stop-the-world: the initiator's request to each other CPU
-  uint32_t walk_thread_cycles = 200;  // stack tracing: per thread walked (finding it, reading its registers)
-  uint32_t walk_frame_cycles = 30;    // per stack frame (compare the return address with the code ranges)
-  double retry_us = 20;               // stack tracing: wait before walking again after finding a thread inside
-  uint32_t max_retries = 50;          // then give up
-  uint64_t threshold_calls = 100;     // counter_threshold: calls after which the switcher redirects
-  uint32_t call_sites = 1;            // direct: call sites per instance and method (references to patch)
-  double timeout_us = 0;              // the watchdog: a swap not done this long after it began ends the run (0: off)
-};
-
 struct HotSwapSpec {
   std::vector<TransferSpec> transfer;  // per implementation, in the scenario's implementation order
   std::vector<SwapEvent> swaps;
   std::vector<UpdateEvent> updates;
-  MediatorCosts costs;
-  StrategyCosts strategy;
+  // Per strategy used by the events (and any named under hotswap.strategies): its parameter values.
+  std::map<std::string, StrategyParams> params;
+  double timeout_us = 0;            // the watchdog: a swap not done this long after it began ends the run (0: off)
+  uint32_t update_step_cycles = 60; // a dynamic update's worker, per step (assumed)
+  // The parameters of strategy `name`: the scenario's, or its registered defaults.
+  StrategyParams& strategy(const std::string& name);
+  const StrategyParams& strategy(const std::string& name) const;
 };
 
 }  // namespace quiesce::hotswap

@@ -1,22 +1,87 @@
 // k42_generation: the patent's Mediator with K42's thread generations
 // (mediator.h). Nothing on the fast path beyond the translation every call
 // makes anyway; the swap interposes on the object and waits, per CPU, for two
-// generation swaps and for the calls it forwarded.
+// generation swaps and for the calls it forwarded. The strategy owns the
+// mediation routine: the host-call entries every mediator rep's vtable sends
+// calls to, and the entry forwarded calls return through.
+#include <fmt/format.h>
+
 #include "hotswap/mediator.h"
 #include "hotswap/quiescence_strategy.h"
 
 namespace quiesce::hotswap {
 
 namespace {
+constexpr unsigned kMethodEntries = os::OsKernel::kMaxMethods;  // entries 0..63: methods; 64: forwarded return
+
 class K42Generation final : public QuiescenceStrategy {
  public:
-  const char* name() const override { return "k42_generation"; }
-  std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
-    return std::make_unique<Mediator>(*ctx_, id, coid, to, name(), std::move(label));
+  K42Generation(const StrategyInfo& info, const StrategyParams& params) : QuiescenceStrategy(info), params_(params) {}
+
+  void attach(SwapContext& ctx) override {
+    ctx_ = &ctx;
+    auto& k = ctx.kernel;
+    routine_.returns.resize(k.threads());
+    const uint64_t entries = k.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
+    routine_.return_entry = entries + 4 * kMethodEntries;
+    routine_.vtable = k.heap().allocate("Mediator.vtable", 8 * kMethodEntries);
+    for (unsigned m = 0; m < kMethodEntries; ++m) k.heap().memory().store<uint64_t>(routine_.vtable + 8 * m, entries + 4 * m);
   }
+
+  std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
+    auto m = std::make_unique<Mediator>(*ctx_, routine_, info_, params_, id, coid, to, std::move(label));
+    mediators_.push_back(m.get());
+    return m;
+  }
+
+ private:
+  // Entry m: method m of whichever mediator owns the rep in r3; the last entry is where forwarded calls return.
+  ppc::HartAction on_call(ppc::Hart& h, unsigned index) {
+    os::Thread* t = ctx_->kernel.current(h.id());
+    if (index == kMethodEntries) {
+      if (!t || routine_.returns[t->id].empty()) {
+        h.raise_trap("a return into a hot-swap mediator with no forwarded call");
+        return ppc::HartAction::Fault;
+      }
+      const auto [m, lr] = routine_.returns[t->id].back();
+      routine_.returns[t->id].pop_back();
+      m->returned(h, lr);
+      return ppc::HartAction::Continue;
+    }
+    const uint64_t rep = h.state().gpr[3];
+    for (Mediator* m : mediators_)
+      if (!m->finished() && m->owns_rep(h.id(), rep)) return m->intercept(h, index);
+    for (Mediator* m : mediators_)  // a finished one, reached by a call that had already loaded its rep
+      if (m->owns_rep(h.id(), rep)) return m->intercept(h, index);
+    h.raise_trap(fmt::format("a call reached the mediator entries with r3 0x{:x}, not a mediator rep", rep));
+    return ppc::HartAction::Fault;
+  }
+
+  StrategyParams params_;
+  MediationRoutine routine_;
+  std::vector<Mediator*> mediators_;  // every one made, in order (the swaps own them)
 };
 }  // namespace
 
-std::unique_ptr<QuiescenceStrategy> make_k42_generation(const StrategyCosts&) { return std::make_unique<K42Generation>(); }
+StrategyEntry k42_generation_strategy() {
+  StrategyInfo i;
+  i.name = "k42_generation";
+  i.summary = "the patent's Mediator with K42's thread generations";
+  i.safe = true;
+  i.safety = "a thread that entered the old object before the interposition ends before the Block phase (two "
+             "generation swaps per CPU); forwarded calls drain before the transfer; new calls are blocked meanwhile";
+  i.fast_path = "nothing beyond the translation (DREF)";
+  i.waits_for = "generations";
+  i.phases = {"interpose", "forward", "block", "transfer", "complete"};
+  i.params = {
+      {"call_cycles", 40, 0, 1e6, "cycles", "the mediation routine, per call it intercepts (forwarded or held)"},
+      {"return_cycles", 25, 0, 1e6, "cycles", "a forwarded call's return through the Mediator (in-flight count, return address)"},
+      {"worker_step_cycles", 60, 0, 1e6, "cycles", "a worker thread's bookkeeping each time it runs a step"},
+      {"hash_slots", 64, 1, 4096, "slots", "slots of each Mediator rep's hash table of threads in forwarded calls", true, true},
+  };
+  return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) {
+            return std::make_unique<K42Generation>(info, p);
+          }};
+}
 
 }  // namespace quiesce::hotswap

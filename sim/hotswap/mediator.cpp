@@ -20,13 +20,20 @@ constexpr unsigned kMeet1 = 1, kMeet2 = 2, kProtocolWord = 3;
 constexpr uint32_t kLockRetryCycles = 40;
 }  // namespace
 
-Mediator::Mediator(MediatorContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy,
-                   std::string label)
-    : Swap(ctx, id, coid, new_impl, std::move(strategy), std::move(label), "generations"),
+Mediator::Mediator(SwapContext& ctx, MediationRoutine& routine, const StrategyInfo& strategy,
+                   const StrategyParams& params, unsigned id, unsigned coid, unsigned new_impl, std::string label)
+    : Swap(ctx, strategy, id, coid, new_impl, std::move(label)),
+      routine_(routine),
+      call_cycles_(params.u32("call_cycles")),
+      return_cycles_(params.u32("return_cycles")),
+      step_cycles_(params.u32("worker_step_cycles")),
+      hash_slots_(params.u32("hash_slots")),
       gen_target_(cpus_, 0),
       in_flight_(cpus_, 0),
       worker_(cpus_),
-      blocked_(cpus_) {}
+      blocked_(cpus_) {
+  std::fill(phase_.begin(), phase_.end(), kInterpose);  // it interposes on every CPU from the start
+}
 
 // The mediator's root: hands out a mediator rep per CPU, and tells the
 // mediator when a CPU meets it for the first time through a miss.
@@ -47,7 +54,7 @@ class Mediator::MediatorRoot final : public os::Root {
 
 uint64_t Mediator::rep_word(unsigned cpu, unsigned word) const { return root_->rep_if_any(cpu) + 8 * word; }
 
-void Mediator::set_phase(ppc::Hart& h, unsigned cpu, Phase p) {
+void Mediator::set_phase(ppc::Hart& h, unsigned cpu, uint8_t p) {
   record_phase(h.cycle(), cpu, p);
   if (root_->rep_if_any(cpu)) os::host_store(h, rep_word(cpu, kPhaseWord), static_cast<unsigned>(p));
 }
@@ -61,8 +68,8 @@ void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   start_cycle_ = h.cycle();
   line_ = k.heap().allocate(fmt::format("mediator.{}", label_), 32);
   os::RepTemplate t;
-  t.vtable = ctx_.vtable;
-  t.bytes = 8 * (kHashWord + 2 * uint64_t{ctx_.spec.costs.hash_slots});
+  t.vtable = routine_.vtable;
+  t.bytes = 8 * (kHashWord + 2 * uint64_t{hash_slots_});
   t.region = fmt::format("mediator.{}.rep", label_);
   root_keep_ = std::make_unique<MediatorRoot>(*this, std::move(t), cpus_);
   root_ = root_keep_.get();
@@ -76,7 +83,7 @@ void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
 Step Mediator::initiate(ppc::Hart& h) {
   auto& k = ctx_.kernel;
   auto& com = k.objects();
-  h.charge(ctx_.spec.costs.worker_step_cycles);
+  h.charge(step_cycles_);
   if (!locked_) {
     if (!com.try_lock_for_writing(h, coid_)) {
       h.charge(kLockRetryCycles);
@@ -113,18 +120,18 @@ void Mediator::add_worker(ppc::Hart& h, unsigned cpu) {
 void Mediator::new_mediator_rep(unsigned cpu) {
   if (worker_[cpu].assigned) return;
   if (arrived1_ < workers_) add_worker(ctx_.kernel.hart(cpu), cpu);
-  else phase_[cpu] = Phase::Transfer;
+  else phase_[cpu] = kTransfer;
 }
 
 // One worker's phases on its CPU.
 Step Mediator::work(ppc::Hart& h, unsigned cpu) {
   auto& k = ctx_.kernel;
   Worker& w = worker_[cpu];
-  h.charge(ctx_.spec.costs.worker_step_cycles);
+  h.charge(step_cycles_);
   switch (w.at) {
     case Work::Start: {
       root_->rep_for(cpu, k.heap());  // this CPU's mediator rep
-      set_phase(h, cpu, Phase::Interpose);
+      set_phase(h, cpu, kInterpose);
       // Reset this CPU's LTT entry: its next call misses into the mediator.
       os::host_store(h, k.objects().tables().ltt_entry(cpu, coid_), k.objects().default_rep());
       // Threads alive now (any of which may have entered the old object through
@@ -132,7 +139,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       // from now. Counted from here, not from the swap's start: a worker that
       // starts late must not count swaps made while the entry was still live.
       gen_target_[cpu] = k.generation(cpu).swaps() + 2;
-      set_phase(h, cpu, Phase::Forward);
+      set_phase(h, cpu, kForward);
       w.at = Work::GenWait;
       return Step::Again;
     }
@@ -150,7 +157,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       return Step::Block;
     }
     case Work::BlockStart:
-      set_phase(h, cpu, Phase::Block);
+      set_phase(h, cpu, kBlock);
       w.at = Work::InFlight;
       return Step::Again;
     case Work::InFlight:
@@ -165,7 +172,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       w.at = Work::Transfer;
       return Step::Again;
     case Work::Transfer:
-      set_phase(h, cpu, Phase::Transfer);
+      set_phase(h, cpu, kTransfer);
       {
         unsigned rank = 0;  // workers in CPU order: this one's rank among them
         for (unsigned c = 0; c < cpu; ++c) rank += worker_[c].assigned;
@@ -178,12 +185,12 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       w.at = Work::Complete;
       return Step::Again;
     case Work::Complete: {
-      set_phase(h, cpu, Phase::Complete);
+      set_phase(h, cpu, kComplete);
       // Cease interception here: this CPU's LTT entry to the new rep, then the blocked calls go to it.
       // (Installed: a later swap must visit this CPU even if its entry never missed.)
       k.objects().install(h, coid_, cpu, new_rep(cpu));
       release_blocked(h, cpu);
-      set_phase(h, cpu, Phase::Done);
+      set_phase(h, cpu, kPhaseDone);
       ++done_;
       finish_if_done(h);
       return Step::Exit;
@@ -233,7 +240,7 @@ void Mediator::swing_to_new(ppc::Hart& h) {
   for (unsigned c = 0; c < cpus_; ++c) {
     if (worker_[c].assigned || !root_->rep_if_any(c)) continue;
     os::host_store(h, com.tables().ltt_entry(c, coid_), com.default_rep());
-    set_phase(h, c, Phase::Done);
+    set_phase(h, c, kPhaseDone);
     release_blocked(h, c);
   }
 }
@@ -280,12 +287,12 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
     h.raise_trap("a call reached a hot-swap mediator outside any thread");
     return ppc::HartAction::Fault;
   }
-  h.charge(ctx_.spec.costs.call_cycles);
+  h.charge(call_cycles_);
   os::host_load(h, rep_word(cpu, kPhaseWord));
   auto& s = h.state();
-  const Phase p = phase_[cpu];
-  const bool forward = p == Phase::Interpose || p == Phase::Forward || (p == Phase::Block && t->forwarded_calls > 0);
-  if (p == Phase::Done) {  // interception over: straight to the new object
+  const uint8_t p = phase_[cpu];
+  const bool forward = p == kInterpose || p == kForward || (p == kBlock && t->forwarded_calls > 0);
+  if (p == kPhaseDone) {  // interception over: straight to the new object
     const uint64_t rep = new_rep(cpu);
     s.gpr[3] = rep;
     s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
@@ -294,7 +301,7 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
   if (forward) {
     // Count it, remember where it returns (hash table by thread), mark the thread, call the old rep.
     in_flight_[cpu] = os::host_atomic_add(h, rep_word(cpu, kInFlightWord), 1);
-    const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (ctx_.spec.costs.hash_slots - 1));
+    const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (hash_slots_ - 1));
     os::host_store(h, slot, t->id);
     os::host_store(h, slot + 8, s.lr);
     os::host_store(h, t->descriptor + 8, ++t->forwarded_calls);
@@ -305,9 +312,9 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
       return ppc::HartAction::Fault;
     }
     if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
-    ctx_.returns[t->id].emplace_back(id_, s.lr);
+    routine_.returns[t->id].emplace_back(this, s.lr);
     s.gpr[3] = rep;
-    s.lr = ctx_.return_entry;
+    s.lr = routine_.return_entry;
     s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
     return ppc::HartAction::Continue;
   }
@@ -325,9 +332,9 @@ void Mediator::returned(ppc::Hart& h, uint64_t lr) {
   auto& k = ctx_.kernel;
   const unsigned cpu = h.id();
   os::Thread* t = k.current(cpu);
-  const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (ctx_.spec.costs.hash_slots - 1));
+  const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (hash_slots_ - 1));
   os::host_load(h, slot + 8);  // the return address, from the hash table
-  h.charge(ctx_.spec.costs.return_cycles);
+  h.charge(return_cycles_);
   h.state().pc = lr;
   os::host_store(h, t->descriptor + 8, --t->forwarded_calls);
   in_flight_[cpu] = os::host_atomic_add(h, rep_word(cpu, kInFlightWord), -1);
@@ -346,7 +353,7 @@ std::string Mediator::describe() const {
   for (unsigned c = 0; c < cpus_; ++c) {
     const Worker& w = worker_[c];
     if (!w.assigned && !root_) continue;
-    out += fmt::format("; cpu {}: phase {}, worker {} ({}{}{}{}), {} in flight, {} blocked", c, phase_name(phase_[c]),
+    out += fmt::format("; cpu {}: phase {}, worker {} ({}{}{}{}), {} in flight, {} blocked", c, phase_name(c),
                        w.assigned ? (w.tid < 0 ? "not started" : "running") : "none",
                        kWork[static_cast<unsigned>(w.at)], w.waiting_gen ? ", waits for its generation" : "",
                        w.waiting_inflight ? ", waits for calls in flight" : "",

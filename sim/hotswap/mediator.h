@@ -28,12 +28,23 @@
 
 namespace quiesce::hotswap {
 
-using MediatorContext = SwapContext;
+class Mediator;
+
+// The mediation routine every Mediator of a run shares (set up by the
+// k42_generation strategy): the vtable of every mediator rep (slot m ->
+// host-call entry m), the entry forwarded calls return to, and per thread the
+// forwarded calls it is in, innermost last (mediator, return address).
+struct MediationRoutine {
+  uint64_t vtable = 0, return_entry = 0;
+  std::vector<std::vector<std::pair<Mediator*, uint64_t>>> returns;
+};
 
 class Mediator final : public Swap {
  public:
-  Mediator(MediatorContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy,
-           std::string label);
+  // The phases it records, in StrategyInfo::phases order.
+  enum : uint8_t { kInterpose, kForward, kBlock, kTransfer, kComplete };
+  Mediator(SwapContext& ctx, MediationRoutine& routine, const StrategyInfo& strategy, const StrategyParams& params,
+           unsigned id, unsigned coid, unsigned new_impl, std::string label);
 
   // Begins the swap on the initiating CPU (a system thread there interposes);
   // `done` runs on the CPU that completes it.
@@ -70,11 +81,13 @@ class Mediator final : public Swap {
   bool meet(ppc::Hart& h, unsigned cpu, unsigned& arrived);  // true: last to arrive
   void swing_to_new(ppc::Hart& h);
   void release_blocked(ppc::Hart& h, unsigned cpu);
-  void set_phase(ppc::Hart& h, unsigned cpu, Phase p);
+  void set_phase(ppc::Hart& h, unsigned cpu, uint8_t p);
   void check_quiescent(ppc::Hart& h);
   uint64_t rep_word(unsigned cpu, unsigned word) const;
   void finish_if_done(ppc::Hart& h);
 
+  MediationRoutine& routine_;
+  const uint32_t call_cycles_, return_cycles_, step_cycles_, hash_slots_;
   bool locked_ = false;
   uint64_t line_ = 0;                    // the mediator root's guest line: [phase][meet 1][meet 2][protocol]
   std::unique_ptr<os::Root> root_keep_;  // the mediator root until the COM owns it, and after

@@ -17,8 +17,6 @@ namespace enc = ppc::enc;
 class PercpuRefcount final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
-  const char* name() const override { return "percpu_refcount"; }
-  const char* waits_for() const override { return "a grace period, then the sum of the per-CPU counts to reach zero"; }
   bool needs_grace() const override { return true; }
   std::vector<uint32_t> enter_code() const override {
     auto w = local(+1);  // words 0-4
@@ -53,8 +51,17 @@ class PercpuRefcount final : public CountingStrategy {
 };
 }  // namespace
 
-std::unique_ptr<QuiescenceStrategy> make_percpu_refcount(const StrategyCosts& c) {
-  return std::make_unique<PercpuRefcount>(c);
+StrategyEntry percpu_refcount_strategy() {
+  StrategyInfo i;
+  i.name = "percpu_refcount";
+  i.summary = "a plain counter per CPU per object, summed at swap time (percpu_ref-like)";
+  i.safe = true;
+  i.safety = "after a grace period (every CPU passed a kernel entry since the gate closed) no call is between counting itself in and checking the gate, so a zero sum means no call is inside";
+  i.fast_path = "plain increment of this CPU's counter for the object, check the swap-pending word; plain decrement after";
+  i.waits_for = "a grace period, then the sum of the per-CPU counts to reach zero";
+  i.phases = counting_phases();
+  i.params = counting_params();
+  return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<PercpuRefcount>(info, p); }};
 }
 
 }  // namespace quiesce::hotswap

@@ -4,13 +4,14 @@
 //       gate: the fast-path cost, executed by the core through its caches), and
 //   (b) the swap: host-modelled logic that reaches the safe point, paying
 //       simulated time and memory traffic, and reports what it waited on.
-// Adding one is one file (a class deriving from this) and one line in
-// strategies.cpp.
+// Adding one is one file (a class deriving from this, its StrategyInfo and a
+// factory) and one registration line (strategy_registry.h).
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "hotswap/strategy_registry.h"
 #include "hotswap/swap.h"
 #include "os_model/call_gate.h"
 
@@ -18,8 +19,10 @@ namespace quiesce::hotswap {
 
 class QuiescenceStrategy {
  public:
+  explicit QuiescenceStrategy(const StrategyInfo& info) : info_(info) {}
   virtual ~QuiescenceStrategy() = default;
-  virtual const char* name() const = 0;
+  const char* name() const { return info_.name.c_str(); }
+  const StrategyInfo& info() const { return info_; }
   // (a) The gate around calls into `group`; asked while the kernel builds, so
   // the strategy may allocate its tables in k's heap and reserve host calls.
   virtual os::CallGate gate(os::OsKernel&, unsigned /*group*/) { return {}; }
@@ -29,16 +32,9 @@ class QuiescenceStrategy {
   virtual std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) = 0;
 
  protected:
+  const StrategyInfo& info_;
   SwapContext* ctx_ = nullptr;
 };
-
-struct StrategyEntry {
-  const char* name;
-  std::unique_ptr<QuiescenceStrategy> (*make)(const StrategyCosts&);
-};
-// Every strategy, by name (strategies.cpp).
-const std::vector<StrategyEntry>& strategy_registry();
-std::vector<std::string> strategy_names();
 
 // The strategies one run uses and the gates they put around each object
 // group: made before the kernel (whose build asks for the gates), handed to

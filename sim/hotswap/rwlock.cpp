@@ -16,8 +16,6 @@ constexpr int64_t kWriter = INT64_MIN;
 class RwLock final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
-  const char* name() const override { return "rwlock"; }
-  const char* waits_for() const override { return "the readers of the object's lock to leave (write lock)"; }
   std::vector<uint32_t> enter_code() const override {
     auto w = object_line(11, 12);  // words 0-3
     for (uint32_t x : {enc::ldarx(12, 0, 11),    // 4
@@ -48,6 +46,17 @@ class RwLock final : public CountingStrategy {
 };
 }  // namespace
 
-std::unique_ptr<QuiescenceStrategy> make_rwlock(const StrategyCosts& c) { return std::make_unique<RwLock>(c); }
+StrategyEntry rwlock_strategy() {
+  StrategyInfo i;
+  i.name = "rwlock";
+  i.summary = "a reader-writer lock around every call (replugging)";
+  i.safe = true;
+  i.safety = "the swap holds the write lock: no reader is inside and none can enter until the new object is in place";
+  i.fast_path = "take the object's reader-writer lock for reading (larx/stcx., isync); release it (lwsync, larx/stcx.)";
+  i.waits_for = "the readers of the object's lock to leave (write lock)";
+  i.phases = counting_phases();
+  i.params = counting_params();
+  return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<RwLock>(info, p); }};
+}
 
 }  // namespace quiesce::hotswap

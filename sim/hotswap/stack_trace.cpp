@@ -16,9 +16,30 @@ constexpr unsigned kMaxFrames = 4096;
 constexpr uint64_t kSpinCycles = 100;  // the walker's wait for the other CPUs to stop
 }  // namespace
 
-StackTraceSwap::StackTraceSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label,
-                               const char* strategy)
-    : Swap(ctx, id, coid, to, strategy, std::move(label), "stack walks finding no thread inside") {}
+std::vector<std::string> stack_trace_phases() { return {"stop", "walk", "transfer", "complete"}; }
+
+std::vector<StrategyParam> stack_trace_params() {
+  return {
+      {"worker_step_cycles", 60, 0, 1e6, "cycles", "the swap thread's bookkeeping each time it runs a step"},
+      {"ipi_cycles", 300, 0, 1e6, "cycles", "the initiator's stop request to each other CPU"},
+      {"walk_thread_cycles", 200, 0, 1e6, "cycles",
+       "per thread walked (finding it, reading its saved registers), beyond the loads"},
+      {"walk_frame_cycles", 30, 0, 1e6, "cycles",
+       "per stack frame walked (comparing the return address with the code ranges), beyond the loads"},
+      {"retry_us", 20, 0.001, 1e6, "us", "wait before walking again after a thread was found inside", false},
+      {"max_retries", 50, 0, 1e6, "", "then the swap gives up (reported as not completed, with the thread found inside)"},
+  };
+}
+
+StackTraceSwap::StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, const StrategyParams& params,
+                               unsigned id, unsigned coid, unsigned to, std::string label)
+    : Swap(ctx, strategy, id, coid, to, std::move(label)),
+      step_cycles_(params.u32("worker_step_cycles")),
+      ipi_cycles_(params.u32("ipi_cycles")),
+      walk_thread_cycles_(params.u32("walk_thread_cycles")),
+      walk_frame_cycles_(params.u32("walk_frame_cycles")),
+      max_retries_(params.u32("max_retries")),
+      retry_us_(params.real("retry_us")) {}
 
 void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
@@ -27,8 +48,7 @@ void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
 Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
   auto& k = ctx_.kernel;
   const unsigned me = h.id();
-  const StrategyCosts& cost = ctx_.spec.strategy;
-  h.charge(ctx_.spec.costs.worker_step_cycles);
+  h.charge(step_cycles_);
   switch (at_) {
     case At::Acquire:
       if (ctx_.stop_owner >= 0 && ctx_.stop_owner != static_cast<int>(id_)) {
@@ -39,12 +59,12 @@ Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
       at_ = At::Stop;
       return Step::Again;
     case At::Stop:
-      record_phase(h.cycle(), me, Phase::Stop);
+      record_phase(h.cycle(), me, kStop);
       stop_began_ = h.cycle();
       stopped_ = 0;
       for (unsigned c = 0; c < cpus_; ++c) {
         if (c == me) continue;
-        h.charge(cost.ipi_cycles);
+        h.charge(ipi_cycles_);
         k.stop_cpu(c, [this, &k](ppc::Hart& hc) {
           // The stop handler saves the running thread's registers in its descriptor.
           if (os::Thread* cur = k.current(hc.id()))
@@ -60,7 +80,7 @@ Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
         return Step::Again;
       }
       detail("stop_cycles") += h.cycle() - stop_began_;
-      record_phase(h.cycle(), me, Phase::Walk);
+      record_phase(h.cycle(), me, kWalk);
       at_ = At::Walk;
       [[fallthrough]];
     case At::Walk: {
@@ -68,25 +88,25 @@ Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
       if (walk(h)) {
         resume_all(h, false);
         release_stop(h);
-        if (++retries_ > cost.max_retries) {
+        if (++retries_ > max_retries_) {
           gave_up_ = true;
-          record_phase(h.cycle(), me, Phase::Done);
+          record_phase(h.cycle(), me, kPhaseDone);
           return Step::Exit;
         }
         detail("retries") = retries_;
         at_ = At::Acquire;
-        return sleep(h, t.id, us_to_cycles(cost.retry_us));
+        return sleep(h, t.id, us_to_cycles(retry_us_));
       }
       reach_safe_point(h, "state transfer started");
-      record_phase(h.cycle(), me, Phase::Transfer);
+      record_phase(h.cycle(), me, kTransfer);
       transfer_all(h);
       swing(h);
       rebind(h);
-      record_phase(h.cycle(), me, Phase::Complete);
+      record_phase(h.cycle(), me, kComplete);
       resume_all(h, true);
       resumed(h);
       release_stop(h);
-      record_phase(h.cycle(), me, Phase::Done);
+      record_phase(h.cycle(), me, kPhaseDone);
       finish(h);
       return Step::Exit;
     }
@@ -104,7 +124,7 @@ bool StackTraceSwap::inside(uint64_t addr) const {
 bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   auto& k = ctx_.kernel;
   const os::Thread& t = k.thread(tid);
-  h.charge(ctx_.spec.strategy.walk_thread_cycles);
+  h.charge(walk_thread_cycles_);
   ++detail("threads_walked");
   os::host_load(h, t.descriptor);
   const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.hart(t.cpu).state() : t.regs;
@@ -112,7 +132,7 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   auto& mem = h.memory();
   uint64_t frame = s.gpr[1];
   for (unsigned n = 0; n < kMaxFrames && frame && mem.contains(frame, 24); ++n) {
-    h.charge(ctx_.spec.strategy.walk_frame_cycles);
+    h.charge(walk_frame_cycles_);
     ++detail("frames_walked");
     const uint64_t caller = os::host_load(h, frame);  // the back chain
     if (!caller || !mem.contains(caller, 24)) break;
@@ -161,23 +181,39 @@ void StackTraceSwap::release_stop(ppc::Hart& h) {
 std::string StackTraceSwap::describe() const {
   if (gave_up_)
     return fmt::format("swap {} of {} ({}): gave up after {} retries; thread {} was inside the old object", id_,
-                       label_, strategy_, retries_, busy_.empty() ? -1 : static_cast<int>(busy_.front()));
+                       label_, strategy(), retries_, busy_.empty() ? -1 : static_cast<int>(busy_.front()));
   static const char* const kAt[] = {"waiting for another stop-the-world", "stopping the CPUs",
                                     "waiting for the CPUs to stop", "walking the stacks"};
-  return fmt::format("swap {} of {} ({}): {}; {} of {} other CPUs stopped, {} retries", id_, label_, strategy_,
+  return fmt::format("swap {} of {} ({}): {}; {} of {} other CPUs stopped, {} retries", id_, label_, strategy(),
                      kAt[static_cast<unsigned>(at_)], stopped_, cpus_ - 1, retries_);
 }
 
 namespace {
 class StackTrace final : public QuiescenceStrategy {
  public:
-  const char* name() const override { return "stack_trace"; }
+  StackTrace(const StrategyInfo& info, const StrategyParams& params) : QuiescenceStrategy(info), params_(params) {}
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
-    return std::make_unique<StackTraceSwap>(*ctx_, id, coid, to, std::move(label));
+    return std::make_unique<StackTraceSwap>(*ctx_, info_, params_, id, coid, to, std::move(label));
   }
+
+ private:
+  StrategyParams params_;
 };
 }  // namespace
 
-std::unique_ptr<QuiescenceStrategy> make_stack_trace(const StrategyCosts&) { return std::make_unique<StackTrace>(); }
+StrategyEntry stack_trace_strategy() {
+  StrategyInfo i;
+  i.name = "stack_trace";
+  i.summary = "Lee & Chang's quiescence by stack tracing, with a busy list";
+  i.safe = true;
+  i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code";
+  i.fast_path = "nothing";
+  i.waits_for = "stack walks finding no thread inside";
+  i.phases = stack_trace_phases();
+  i.params = stack_trace_params();
+  return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) {
+            return std::make_unique<StackTrace>(info, p);
+          }};
+}
 
 }  // namespace quiesce::hotswap

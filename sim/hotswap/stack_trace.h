@@ -12,14 +12,20 @@
 #include <string>
 #include <vector>
 
+#include "hotswap/strategy_registry.h"
 #include "hotswap/swap.h"
 
 namespace quiesce::hotswap {
 
+// What stack_trace and direct declare: their phases and parameters.
+std::vector<std::string> stack_trace_phases();
+std::vector<StrategyParam> stack_trace_params();
+
 class StackTraceSwap : public Swap {
  public:
-  StackTraceSwap(SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label,
-                 const char* strategy = "stack_trace");
+  enum : uint8_t { kStop, kWalk, kTransfer, kComplete };  // stack_trace_phases()
+  StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, const StrategyParams& params, unsigned id,
+                 unsigned coid, unsigned to, std::string label);
   void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override;
   std::string describe() const override;
   bool gave_up() const { return gave_up_; }
@@ -39,6 +45,8 @@ class StackTraceSwap : public Swap {
   void resume_all(ppc::Hart& h, bool swapped);
   void release_stop(ppc::Hart& h);
 
+  const uint32_t step_cycles_, ipi_cycles_, walk_thread_cycles_, walk_frame_cycles_, max_retries_;
+  const double retry_us_;
   At at_ = At::Acquire;
   unsigned stopped_ = 0, retries_ = 0;
   uint64_t stop_began_ = 0;

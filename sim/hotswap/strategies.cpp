@@ -1,5 +1,6 @@
-// The registry: one line per strategy.
+// The registry: one line per shipped strategy, and the parameter blocks.
 #include <algorithm>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -7,31 +8,78 @@
 
 namespace quiesce::hotswap {
 
-std::unique_ptr<QuiescenceStrategy> make_k42_generation(const StrategyCosts&);
-std::unique_ptr<QuiescenceStrategy> make_global_refcount(const StrategyCosts&);
-std::unique_ptr<QuiescenceStrategy> make_percpu_refcount(const StrategyCosts&);
-std::unique_ptr<QuiescenceStrategy> make_stack_trace(const StrategyCosts&);
-std::unique_ptr<QuiescenceStrategy> make_rwlock(const StrategyCosts&);
-std::unique_ptr<QuiescenceStrategy> make_counter_threshold(const StrategyCosts&);
-std::unique_ptr<QuiescenceStrategy> make_direct(const StrategyCosts&);
+StrategyEntry k42_generation_strategy();
+StrategyEntry global_refcount_strategy();
+StrategyEntry percpu_refcount_strategy();
+StrategyEntry stack_trace_strategy();
+StrategyEntry rwlock_strategy();
+StrategyEntry counter_threshold_strategy();
+StrategyEntry direct_strategy();
 
-const std::vector<StrategyEntry>& strategy_registry() {
-  static const std::vector<StrategyEntry> r{
-      {"k42_generation", make_k42_generation},
-      {"global_refcount", make_global_refcount},
-      {"percpu_refcount", make_percpu_refcount},
-      {"stack_trace", make_stack_trace},
-      {"rwlock", make_rwlock},
-      {"counter_threshold", make_counter_threshold},
-      {"direct", make_direct},
-  };
+namespace {
+std::vector<StrategyEntry>& registry() {
+  static std::vector<StrategyEntry> r = [] {
+    std::vector<StrategyEntry> v;
+    v.push_back(k42_generation_strategy());
+    v.push_back(global_refcount_strategy());
+    v.push_back(percpu_refcount_strategy());
+    v.push_back(stack_trace_strategy());
+    v.push_back(rwlock_strategy());
+    v.push_back(counter_threshold_strategy());
+    v.push_back(direct_strategy());
+    return v;
+  }();
   return r;
+}
+}  // namespace
+
+const std::vector<StrategyEntry>& strategy_registry() { return registry(); }
+
+StrategyRegistrar::StrategyRegistrar(StrategyEntry e) {
+  if (find_strategy(e.info.name)) throw std::logic_error("quiescence strategy registered twice: " + e.info.name);
+  registry().push_back(std::move(e));
+}
+
+const StrategyEntry* find_strategy(const std::string& name) {
+  for (const auto& e : registry())
+    if (e.info.name == name) return &e;
+  return nullptr;
 }
 
 std::vector<std::string> strategy_names() {
   std::vector<std::string> out;
-  for (const auto& e : strategy_registry()) out.emplace_back(e.name);
+  for (const auto& e : strategy_registry()) out.push_back(e.info.name);
   return out;
+}
+
+StrategyParams::StrategyParams(const std::vector<StrategyParam>& declared) {
+  for (const auto& p : declared) values_.emplace_back(p.key, p.default_value);
+}
+
+void StrategyParams::set(const std::string& key, double value) {
+  for (auto& [k, v] : values_)
+    if (k == key) {
+      v = value;
+      return;
+    }
+  throw std::logic_error("no strategy parameter " + key);
+}
+
+double StrategyParams::real(const std::string& key) const {
+  for (const auto& [k, v] : values_)
+    if (k == key) return v;
+  throw std::logic_error("no strategy parameter " + key);
+}
+
+StrategyParams& HotSwapSpec::strategy(const std::string& name) {
+  if (const auto it = params.find(name); it != params.end()) return it->second;
+  const StrategyEntry* e = find_strategy(name);
+  if (!e) throw os::BuildError(fmt::format("unknown quiescence strategy '{}'", name));
+  return params.emplace(name, StrategyParams(e->info.params)).first->second;
+}
+
+const StrategyParams& HotSwapSpec::strategy(const std::string& name) const {
+  return const_cast<HotSwapSpec&>(*this).strategy(name);
 }
 
 StrategySet::StrategySet(const std::vector<os::ImplementationSpec>& impls, const std::vector<os::ObjectSpec>& objects,
@@ -40,12 +88,12 @@ StrategySet::StrategySet(const std::vector<os::ImplementationSpec>& impls, const
   const auto& reg = strategy_registry();
   std::vector<int> made(reg.size(), -1);
   auto use = [&](unsigned group, const std::string& name) {
-    const auto it = std::find_if(reg.begin(), reg.end(), [&](const StrategyEntry& e) { return name == e.name; });
+    const auto it = std::find_if(reg.begin(), reg.end(), [&](const StrategyEntry& e) { return name == e.info.name; });
     if (it == reg.end()) throw os::BuildError(fmt::format("unknown quiescence strategy '{}'", name));
     const auto r = static_cast<size_t>(it - reg.begin());
     if (made[r] < 0) {
       made[r] = static_cast<int>(used_.size());
-      used_.push_back(it->make(spec.strategy));
+      used_.push_back(it->make(it->info, spec.strategy(name)));
     }
     auto& g = by_group_[group];
     if (std::find(g.begin(), g.end(), static_cast<unsigned>(made[r])) == g.end()) g.push_back(static_cast<unsigned>(made[r]));
@@ -67,7 +115,6 @@ StrategySet::StrategySet(const std::vector<os::ImplementationSpec>& impls, const
     });
   }
 }
-
 os::CallGateSource StrategySet::gates() {
   return [this](os::OsKernel& k, unsigned group) {
     os::CallGate g;

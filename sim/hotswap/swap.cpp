@@ -10,34 +10,25 @@
 
 namespace quiesce::hotswap {
 
-const char* phase_name(Phase p) {
-  switch (p) {
-    case Phase::Interpose: return "interpose";
-    case Phase::Forward: return "forward";
-    case Phase::Block: return "block";
-    case Phase::Count: return "count";
-    case Phase::Stop: return "stop";
-    case Phase::Walk: return "walk";
-    case Phase::Transfer: return "transfer";
-    case Phase::Complete: return "complete";
-    case Phase::Done: return "done";
-  }
-  return "?";
-}
-
-Swap::Swap(SwapContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy, std::string label,
-           std::string waited_on)
+Swap::Swap(SwapContext& ctx, const StrategyInfo& strategy, unsigned id, unsigned coid, unsigned new_impl,
+           std::string label)
     : ctx_(ctx),
       id_(id),
       coid_(coid),
       old_impl_(ctx.kernel.impl_of(coid)),
       new_impl_(new_impl),
-      strategy_(std::move(strategy)),
+      info_(strategy),
       label_(std::move(label)),
-      waited_on_(std::move(waited_on)),
       cpus_(ctx.kernel.params().cpus),
-      phase_(cpus_, Phase::Interpose),
-      rec_(cpus_) {}
+      phase_(cpus_, kPhaseNone),
+      rec_(cpus_) {
+  for (auto& r : rec_) r.start.assign(info_.phases.size(), 0), r.end.assign(info_.phases.size(), 0);
+}
+
+std::string Swap::phase_name(unsigned cpu) const {
+  const uint8_t p = phase_[cpu];
+  return p == kPhaseNone ? "none" : p == kPhaseDone ? "done" : info_.phases[p];
+}
 
 bool Swap::retired(uint64_t rep) const {
   if (!transferred_ || !rep || protocol_ == Protocol::ByReference) return false;
@@ -51,17 +42,17 @@ void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::OsKern
   start_cycle_ = h.cycle();
   new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
   rec_[h.id()].worker = true;
-  k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, strategy_), std::move(body));
+  k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, info_.name), std::move(body));
 }
 
 // A phase entered again (stack tracing's retries) is recorded afresh: the
 // last attempt; the earlier ones count in the swap's details.
-void Swap::record_phase(uint64_t now, unsigned cpu, Phase p) {
-  const auto old = static_cast<unsigned>(phase_[cpu]);
-  if (old < kRecordedPhases && rec_[cpu].start[old] && !rec_[cpu].end[old]) rec_[cpu].end[old] = now;
+void Swap::record_phase(uint64_t now, unsigned cpu, uint8_t p) {
+  const size_t phases = info_.phases.size();
+  if (const uint8_t old = phase_[cpu]; old < phases && rec_[cpu].start[old] && !rec_[cpu].end[old])
+    rec_[cpu].end[old] = now;
   phase_[cpu] = p;
-  const auto i = static_cast<unsigned>(p);
-  if (i < kRecordedPhases) rec_[cpu].start[i] = now, rec_[cpu].end[i] = 0;
+  if (p < phases) rec_[cpu].start[p] = now, rec_[cpu].end[p] = 0;
 }
 
 void Swap::note_old_reps() {
@@ -155,7 +146,8 @@ void Swap::swing(ppc::Hart& h) {
 void Swap::finish(ppc::Hart& h) {
   finished_ = true;
   end_cycle_ = h.cycle();
-  for (const auto& r : rec_) end_cycle_ = std::max(end_cycle_, r.end[static_cast<unsigned>(Phase::Complete)]);
+  for (const auto& r : rec_)  // the last phase (complete) ends last
+    if (!r.end.empty()) end_cycle_ = std::max(end_cycle_, r.end.back());
   if (done_cb_) done_cb_(h);
 }
 

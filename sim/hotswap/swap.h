@@ -16,22 +16,20 @@
 
 #include "hotswap/hotswap_spec.h"
 #include "hotswap/safety_oracle.h"
+#include "hotswap/strategy_registry.h"
 #include "hotswap/transfer_protocol.h"
 #include "os_model/os_kernel.h"
 
 namespace quiesce::hotswap {
 
-// Phases a swap goes through on a CPU. The Mediator's are Interpose, Forward,
-// Block, Transfer, Complete; counting strategies Block (new calls held while
-// the count drains); counter_threshold Count; stack tracing Stop and Walk.
-enum class Phase : uint8_t { Interpose, Forward, Block, Count, Stop, Walk, Transfer, Complete, Done };
-inline constexpr unsigned kRecordedPhases = 8;
-const char* phase_name(Phase p);
+// Phases: each strategy names its own (StrategyInfo::phases); a swap records
+// them by index. Before a CPU takes part it is in none; after, done.
+inline constexpr uint8_t kPhaseNone = 0xfe, kPhaseDone = 0xff;
 
 // What one CPU saw of a swap; cycles, 0 = not reached.
 struct CpuSwapRecord {
   bool worker = false;  // the swap's machinery ran here
-  std::array<uint64_t, kRecordedPhases> start{}, end{};
+  std::vector<uint64_t> start, end;  // per phase of the strategy
   uint64_t forwarded = 0, blocked = 0, released = 0;
   uint64_t blocked_cycles_total = 0, blocked_cycles_max = 0;
   uint64_t bytes = 0, lines = 0;
@@ -50,12 +48,6 @@ struct SwapContext {
   const std::vector<os::ImplementationSpec>& impls;
   const HotSwapSpec& spec;
   SafetyOracle& oracle;
-  // The Mediator's: its vtable (slot m -> host-call entry m), the entry
-  // forwarded calls return to, and per thread the forwarded calls it is in,
-  // innermost last (mediator id, return address).
-  uint64_t vtable = 0;
-  uint64_t return_entry = 0;
-  std::vector<std::vector<std::pair<unsigned, uint64_t>>> returns;
   // Stop-the-world is one at a time: the swap holding it (-1: none) and the waiting system threads.
   int stop_owner = -1;
   std::vector<unsigned> stop_waiters;
@@ -63,8 +55,8 @@ struct SwapContext {
 
 class Swap {
  public:
-  Swap(SwapContext& ctx, unsigned id, unsigned coid, unsigned new_impl, std::string strategy, std::string label,
-       std::string waited_on);
+  Swap(SwapContext& ctx, const StrategyInfo& strategy, unsigned id, unsigned coid, unsigned new_impl,
+       std::string label);
   virtual ~Swap() = default;
   Swap(const Swap&) = delete;
   Swap& operator=(const Swap&) = delete;
@@ -82,8 +74,9 @@ class Swap {
   unsigned id() const { return id_; }
   unsigned coid() const { return coid_; }
   const std::string& label() const { return label_; }
-  const std::string& strategy() const { return strategy_; }
-  const std::string& waited_on() const { return waited_on_; }
+  const std::string& strategy() const { return info_.name; }
+  const std::string& waited_on() const { return info_.waits_for; }
+  const std::vector<std::string>& phase_names() const { return info_.phases; }
   unsigned old_impl() const { return old_impl_; }
   unsigned new_impl() const { return new_impl_; }
   std::optional<Protocol> protocol() const { return protocol_; }
@@ -92,7 +85,9 @@ class Swap {
   uint64_t safe_cycle() const { return safe_cycle_; }  // when nothing could run in the old object any more
   uint64_t end_cycle() const { return end_cycle_; }
   const std::vector<CpuSwapRecord>& cpus() const { return rec_; }
-  Phase phase(unsigned cpu) const { return phase_[cpu]; }
+  uint8_t phase(unsigned cpu) const { return phase_[cpu]; }
+  // "none", a phase's name, or "done".
+  std::string phase_name(unsigned cpu) const;
   virtual unsigned workers() const { return 1; }
   // Strategy-specific counts (walks, retries, polls, sites patched...), in a fixed order.
   const std::vector<std::pair<std::string, uint64_t>>& details() const { return details_; }
@@ -102,7 +97,7 @@ class Swap {
   // The whole-object strategies' start: the new object's root, and a system
   // thread on h's CPU running `body` one step per pass.
   void launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::OsKernel::SystemBody body);
-  void record_phase(uint64_t now, unsigned cpu, Phase p);
+  void record_phase(uint64_t now, unsigned cpu, uint8_t phase);
   void note_old_reps();
   // The safe point: the oracle checks nothing runs in the old object; the protocol is negotiated.
   void reach_safe_point(ppc::Hart& h, const char* when);
@@ -122,12 +117,13 @@ class Swap {
 
   SwapContext& ctx_;
   unsigned id_, coid_, old_impl_, new_impl_;
-  std::string strategy_, label_, waited_on_;
+  const StrategyInfo& info_;
+  std::string label_;
   unsigned cpus_;
   bool started_ = false, finished_ = false, transferred_ = false;
   uint64_t start_cycle_ = 0, safe_cycle_ = 0, end_cycle_ = 0;
   std::optional<Protocol> protocol_;
-  std::vector<Phase> phase_;
+  std::vector<uint8_t> phase_;
   std::vector<CpuSwapRecord> rec_;
   std::vector<uint64_t> old_reps_;     // every rep of the old object (for the oracle)
   std::unique_ptr<os::Root> old_root_;  // the old object's, once swung out

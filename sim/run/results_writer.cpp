@@ -50,13 +50,13 @@ json swaps_json(const ScenarioRun& r) {
       blocked_total += rec.blocked_cycles_total, blocked_max = std::max(blocked_max, rec.blocked_cycles_max);
       if (!rec.worker && !rec.forwarded && !rec.blocked) continue;
       json phases = json::object();
-      for (unsigned p = 0; p < hotswap::kRecordedPhases; ++p)
+      for (unsigned p = 0; p < rec.start.size(); ++p)
         if (rec.start[p])
-          phases[hotswap::phase_name(static_cast<hotswap::Phase>(p))] = {
+          phases[m->phase_names()[p]] = {
               {"start", rec.start[p]}, {"end", rec.end[p]}, {"cycles", rec.end[p] ? rec.end[p] - rec.start[p] : 0}};
       cpus.push_back({{"cpu", c},
                       {"worker", rec.worker},
-                      {"phase_now", hotswap::phase_name(m->phase(c))},
+                      {"phase_now", m->phase_name(c)},
                       {"phases", phases},
                       {"forwarded", rec.forwarded},
                       {"blocked", rec.blocked},
@@ -116,10 +116,10 @@ std::string phases_csv(const ScenarioRun& r) {
   for (const auto& m : r.hotswap().swaps())
     for (unsigned c = 0; c < m->cpus().size(); ++c) {
       const auto& rec = m->cpus()[c];
-      for (unsigned p = 0; p < hotswap::kRecordedPhases; ++p)
+      for (unsigned p = 0; p < rec.start.size(); ++p)
         if (rec.start[p])
           s += fmt::format("{},{},{},{},{},{},{},{}\n", m->id(), m->label(), c, rec.worker,
-                           hotswap::phase_name(static_cast<hotswap::Phase>(p)), rec.start[p], rec.end[p],
+                           m->phase_names()[p], rec.start[p], rec.end[p],
                            rec.end[p] ? rec.end[p] - rec.start[p] : 0);
     }
   return s;

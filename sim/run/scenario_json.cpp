@@ -1,4 +1,5 @@
 // The resolved scenario echoed into summary.json: what the run actually used.
+#include <algorithm>
 #include <cmath>
 
 #include "run/results_writer.h"
@@ -123,21 +124,21 @@ json scenario_json(const scenario::Scenario& s) {
     events.push_back(std::move(x));
   }
   j["events"] = events;  // swaps first, then updates
-  const auto& c = s.hotswap.costs;
-  const auto& q = s.hotswap.strategy;
-  j["hotswap"] = {{"call_cycles", c.call_cycles},
-                  {"return_cycles", c.return_cycles},
-                  {"worker_step_cycles", c.worker_step_cycles},
-                  {"hash_slots", c.hash_slots},
-                  {"poll_us", q.poll_us},
-                  {"ipi_cycles", q.ipi_cycles},
-                  {"walk_thread_cycles", q.walk_thread_cycles},
-                  {"walk_frame_cycles", q.walk_frame_cycles},
-                  {"retry_us", q.retry_us},
-                  {"max_retries", q.max_retries},
-                  {"threshold_calls", q.threshold_calls},
-                  {"call_sites", q.call_sites},
-                  {"timeout_us", q.timeout_us}};
+  json strategies = json::object();
+  for (const auto& [name, values] : s.hotswap.params) {
+    json block = json::object();
+    const auto* entry = hotswap::find_strategy(name);
+    for (const auto& [key, v] : values.values()) {
+      const bool integer = entry && std::any_of(entry->info.params.begin(), entry->info.params.end(),
+                                                [&](const hotswap::StrategyParam& p) { return p.key == key && p.integer; });
+      if (integer) block[key] = static_cast<uint64_t>(v);
+      else block[key] = v;
+    }
+    strategies[name] = block;
+  }
+  j["hotswap"] = {{"timeout_us", s.hotswap.timeout_us},
+                  {"update_step_cycles", s.hotswap.update_step_cycles},
+                  {"strategies", strategies}};
   j["run"] = {{"duration_us", s.run.duration_us}, {"warmup_us", s.run.warmup_us}, {"seed", s.run.seed}};
   j["outputs"] = {{"dir", s.outputs.dir}, {"window_us", s.outputs.window_us}};
   return j;

@@ -93,11 +93,11 @@ std::string TraceWriter::to_json(const ScenarioRun& r) const {
     const json args = {{"swap", sw->id()}, {"object", sw->label()}, {"strategy", sw->strategy()}};
     for (unsigned c = 0; c < sw->cpus().size(); ++c) {
       const auto& rec = sw->cpus()[c];
-      for (unsigned p = 0; p < hotswap::kRecordedPhases; ++p)
+      for (unsigned p = 0; p < rec.start.size(); ++p)
         if (rec.start[p]) {
           names[{c, kSwapTrackBase + sw->id()}] = fmt::format("swap {} {} ({})", sw->id(), sw->label(), sw->strategy());
           slice(c, kSwapTrackBase + sw->id(), rec.start[p], rec.end[p] ? rec.end[p] : std::max(end, rec.start[p]),
-                hotswap::phase_name(static_cast<hotswap::Phase>(p)), "swap", args);
+                sw->phase_names()[p], "swap", args);
         }
     }
     for (const hotswap::HeldCall& hc : sw->held_calls()) {

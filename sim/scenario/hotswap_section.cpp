@@ -202,6 +202,19 @@ When read_when(MapReader& e, unsigned cpus, const os::RunSpec& run) {
   return w;
 }
 
+// Asks strategy `name` whether this event suits it (its StrategyInfo::check_event); fails at `strategy`.
+// `earlier`: the question is about an earlier event's strategy, which a later one now shares an object with.
+void check_strategy(const MapReader& e, const std::string& name, bool update, const std::vector<size_t>& involved,
+                    const std::vector<os::ImplementationSpec>& impls, std::vector<std::string> others,
+                    bool earlier = false) {
+  const hotswap::StrategyEntry* s = hotswap::find_strategy(name);
+  if (!s || !s->info.check_event) return;
+  hotswap::EventUse use{update, {}, std::move(others)};
+  for (const size_t i : involved) use.roots.push_back(impls[i].root);
+  if (const std::string why = s->info.check_event(use); !why.empty())
+    e.fail("strategy", earlier ? fmt::format("an earlier event swaps this object with {}: {}", name, why) : why);
+}
+
 void add_once(std::vector<size_t>& v, size_t x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
@@ -233,7 +246,7 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
     if (std::find(classes.begin(), classes.end(), impl.class_name) == classes.end()) classes.push_back(impl.class_name);
   // The latest event so far triggered by time, and by calls: events are listed in the order they happen.
   std::optional<std::pair<size_t, double>> last_at;
-  std::map<size_t, std::string> strategy_of;  // per object: the first strategy its swaps use
+  std::map<size_t, std::vector<std::string>> strategy_of;  // per object: the strategies its swaps use so far
   std::optional<std::pair<size_t, uint64_t>> last_calls;
 
   for (size_t i = 0; i < events.size(); ++i) {
@@ -255,8 +268,6 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       s.to = required_string(e, "to");
     } else {
       u.class_name = required_string(e, "class");
-      if (e.string("strategy", "") == "direct")
-        e.fail("strategy", "direct swapping is for swap events (an update swaps instances made at run time)");
       if (!e.has("to_version")) e.fail("missing key 'to_version'");
       u.to_version = e.uint<uint32_t>("to_version", u.to_version, 1, 1'000'000);
       u.lazy = e.choice("mode", "eager", {"eager", "lazy"}) == "lazy";
@@ -283,21 +294,19 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       if (to == impl_names.end())
         e.fail("to", fmt::format("unknown implementation '{}'{}", shown(s.to), hint(s.to, impl_names)));
       const size_t to_impl = to - impl_names.begin();
-      if (const auto [it, fresh] = strategy_of.emplace(target.object, w.strategy);
-          !fresh && it->second != w.strategy && (it->second == "direct" || w.strategy == "direct"))
-        e.fail("strategy", fmt::format("{} is swapped with {} by an earlier event: direct swapping binds its call sites "
-                                       "for good, so it cannot share an object with another strategy",
-                                       objects[target.object].name, it->second));
       Holder& h = held[target.object];
-      if (w.strategy == "direct") {
-        std::vector<size_t> both = h.current(target.index);
-        both.push_back(static_cast<size_t>(to - impl_names.begin()));
-        for (const size_t b : both)
-          if (impls[b].root != os::RootKind::Shared)
-            e.fail("strategy", fmt::format("direct swapping binds each call site to one rep, and {} has a per-CPU root",
-                                           impls[b].name));
-      }
       const std::vector<size_t> current = h.current(target.index);
+      {  // The strategy's own rules, and those of the strategies that swapped this object before.
+        std::vector<size_t> involved = current;
+        involved.push_back(to_impl);
+        auto& used = strategy_of[target.object];
+        std::vector<std::string> others;
+        for (const std::string& o : used)
+          if (o != w.strategy) others.push_back(o);
+        check_strategy(e, w.strategy, false, involved, impls, others);
+        for (const std::string& o : others) check_strategy(e, o, false, involved, impls, {w.strategy}, true);
+        if (std::find(used.begin(), used.end(), w.strategy) == used.end()) used.push_back(w.strategy);
+      }
       if (current == std::vector<size_t>{to_impl})
         e.fail("to", fmt::format("{} is already the implementation of {}", s.to, target.name));
       for (const size_t from : current)
@@ -322,6 +331,7 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       for (const size_t impl : h.current(std::nullopt))
         if (of_class(impl)) add_once(in_use, impl);
     if (in_use.empty()) e.fail("class", fmt::format("no object is of class {}: there is nothing to update", cls));
+    check_strategy(e, w.strategy, true, in_use, impls, {});
     std::optional<size_t> target;
     std::vector<uint32_t> versions;
     for (size_t k = 0; k < impls.size(); ++k)
@@ -353,28 +363,50 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
   }
 }
 
-hotswap::MediatorCosts read_mediator(MapReader& m) {
-  hotswap::MediatorCosts c;
-  c.call_cycles = m.uint<uint32_t>("call_cycles", c.call_cycles, 0, kMaxCycles);
-  c.return_cycles = m.uint<uint32_t>("return_cycles", c.return_cycles, 0, kMaxCycles);
-  c.worker_step_cycles = m.uint<uint32_t>("worker_step_cycles", c.worker_step_cycles, 0, kMaxCycles);
-  c.hash_slots = m.pow2<uint32_t>("hash_slots", c.hash_slots, 1, 4096);
-  return c;
+namespace {
+double read_param(MapReader& m, const hotswap::StrategyParam& p, double def) {
+  if (p.pow2) return static_cast<double>(m.pow2<uint64_t>(p.key, static_cast<uint64_t>(def), static_cast<uint64_t>(p.min),
+                                                          static_cast<uint64_t>(p.max)));
+  if (p.integer) return static_cast<double>(m.uint<uint64_t>(p.key, static_cast<uint64_t>(def),
+                                                             static_cast<uint64_t>(p.min), static_cast<uint64_t>(p.max)));
+  return m.real(p.key, def, p.min, p.max);
 }
+}  // namespace
 
-hotswap::StrategyCosts read_strategy_costs(MapReader& m) {
-  hotswap::StrategyCosts c;
-  c.poll_us = m.real("poll_us", c.poll_us, 0.001, 1e6);
-  c.ipi_cycles = m.uint<uint32_t>("ipi_cycles", c.ipi_cycles, 0, kMaxCycles);
-  c.walk_thread_cycles = m.uint<uint32_t>("walk_thread_cycles", c.walk_thread_cycles, 0, kMaxCycles);
-  c.walk_frame_cycles = m.uint<uint32_t>("walk_frame_cycles", c.walk_frame_cycles, 0, kMaxCycles);
-  c.retry_us = m.real("retry_us", c.retry_us, 0.001, 1e6);
-  c.max_retries = m.uint<uint32_t>("max_retries", c.max_retries, 0, 1'000'000);
-  c.threshold_calls = m.uint<uint64_t>("threshold_calls", c.threshold_calls, 1, 1'000'000'000);
-  c.call_sites = m.uint<uint32_t>("call_sites", c.call_sites, 1, 4096);
-  c.timeout_us = m.real("timeout_us", c.timeout_us, 0, 1e9);
+void read_hotswap(MapReader& m, hotswap::HotSwapSpec& out) {
+  out.timeout_us = m.real("timeout_us", out.timeout_us, 0, 1e9);
+  out.update_step_cycles = m.uint<uint32_t>("update_step_cycles", out.update_step_cycles, 0, kMaxCycles);
+  const auto& registry = hotswap::strategy_registry();
+  // `hotswap.KEY`: for every strategy that declares KEY (read once per declaration, so each checks its range).
+  std::map<std::string, double> flat;
+  for (const auto& s : registry)
+    for (const auto& p : s.info.params)
+      if (const double v = read_param(m, p, p.default_value); m.has(p.key)) flat[p.key] = v;  // read: a known key
+  // The strategies with a parameter block: those the events use, and those named under `strategies`.
+  std::vector<std::string> named;
+  for (const auto& e : out.swaps) named.push_back(e.strategy);
+  for (const auto& u : out.updates) named.push_back(u.strategy);
+  MapReader blocks = m.map("strategies");
+  std::map<std::string, MapReader> given;
+  for (const std::string& name : blocks.keys()) {
+    if (!hotswap::find_strategy(name))
+      blocks.fail_key(name, fmt::format("unknown strategy '{}'{}", shown(name), hint(name, kStrategies)));
+    given.emplace(name, blocks.map(name));
+    named.push_back(name);
+  }
+  for (const std::string& name : named) {
+    if (out.params.count(name)) continue;
+    const hotswap::StrategyEntry& s = *hotswap::find_strategy(name);
+    hotswap::StrategyParams values(s.info.params);
+    for (const auto& p : s.info.params)
+      if (const auto it = flat.find(p.key); it != flat.end()) values.set(p.key, it->second);
+    if (const auto it = given.find(name); it != given.end()) {
+      for (const auto& p : s.info.params) values.set(p.key, read_param(it->second, p, values.real(p.key)));
+      it->second.finish();
+    }
+    out.params.emplace(name, std::move(values));
+  }
   m.finish();
-  return c;
 }
 
 }  // namespace quiesce::scenario

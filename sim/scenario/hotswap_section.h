@@ -1,6 +1,6 @@
 // The hot-swap parts of the scenario bound to hotswap/hotswap_spec.h: each
 // implementation's `transfer` map, the `events` list (swap and update) and the
-// top-level `hotswap` section (the mediator's costs). Events are checked in the
+// top-level `hotswap` section (the watchdog, and each strategy's parameters). Events are checked in the
 // order they are listed, which is the order they happen: each is checked
 // against the implementations the objects have after the events above it (the
 // same interface, a feasible common transfer protocol, not a swap to what an
@@ -28,9 +28,10 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
                  const std::vector<os::ObjectSpec>& objects, unsigned cpus, const os::RunSpec& run,
                  hotswap::HotSwapSpec& out, SwappedTo& swapped_to);
 
-// The top-level `hotswap` section.
-// The `hotswap` section: the Mediator's costs, then the other strategies' (which finishes the section).
-hotswap::MediatorCosts read_mediator(MapReader& m);
-hotswap::StrategyCosts read_strategy_costs(MapReader& m);
+// The `hotswap` section, after the events (out.swaps, out.updates): `timeout_us`,
+// `update_step_cycles`, and the parameters of every strategy the events use or
+// `strategies` names — `strategies.NAME.KEY` for one strategy, `KEY` for every
+// strategy that declares KEY (the specific one wins). Finishes the section.
+void read_hotswap(MapReader& m, hotswap::HotSwapSpec& out);
 
 }  // namespace quiesce::scenario

@@ -56,8 +56,7 @@ Scenario read_scenario(const Document& doc) {
   s.run = read_run(run);  // before the events, which must happen within it
   SwappedTo swapped_to;
   read_events(events, s.implementations, s.objects, s.machine.cpus, s.run, s.hotswap, swapped_to);
-  s.hotswap.costs = read_mediator(hotswap);
-  s.hotswap.strategy = read_strategy_costs(hotswap);
+  read_hotswap(hotswap, s.hotswap);
   s.outputs = read_outputs(outputs, s.run);
   check_nested_calls(calls, catalog, swapped_to);
   return s;

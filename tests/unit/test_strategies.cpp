@@ -6,6 +6,7 @@
 // swapping rewrites its call sites; counter_threshold is caught by the oracle.
 #include <catch2/catch.hpp>
 
+#include "hotswap/strategy_registry.h"
 #include "hotswap_fixture.h"
 #include "os_model/method_codegen.h"
 
@@ -36,13 +37,21 @@ uint64_t detail(const hotswap::Swap& m, const std::string& name) {
   return 0;
 }
 
-const char* const kSafe[] = {"k42_generation", "global_refcount", "percpu_refcount", "stack_trace", "rwlock", "direct"};
+// Every strategy the registry lists that claims quiescence (a test strategy linked in too).
+std::vector<std::string> safe_strategies() {
+  std::vector<std::string> out;
+  for (const auto& e : hotswap::strategy_registry())
+    if (e.info.safe) out.push_back(e.info.name);
+  return out;
+}
 
 }  // namespace
 
 TEST_CASE("strategies: each safe strategy swaps a counter under load, losing and repeating no call",
           "[hotswap][strategies]") {
-  for (const char* name : kSafe) {
+  const auto safe = safe_strategies();
+  REQUIRE(!safe.empty());
+  for (const std::string& name : safe) {
     INFO(name);
     const Spec s = counter_load();  // outlives x: the manager keeps references into it
     Swapped x(s, swap_with(name));
@@ -106,7 +115,7 @@ TEST_CASE("strategies: stack tracing retries while a thread waits inside the obj
   s.impls[1].methods[0].io = {1.0, 8.0, false};
   SECTION("retries") {
     auto h = swap_with("stack_trace");
-    h.strategy.retry_us = 1;
+    h.strategy("stack_trace").set("retry_us", 1);
     Swapped x(s, h);
     x.sys.run_to(150);
     const auto& m = x.swap();
@@ -119,7 +128,7 @@ TEST_CASE("strategies: stack tracing retries while a thread waits inside the obj
   SECTION("gives up") {
     s.workloads[0].stop_us = 1e9;
     auto h = swap_with("stack_trace");
-    h.strategy.max_retries = 0;
+    h.strategy("stack_trace").set("max_retries", 0);
     Swapped x(s, h);
     x.sys.run_to(60);
     const auto& m = x.swap();
@@ -132,7 +141,7 @@ TEST_CASE("strategies: stack tracing retries while a thread waits inside the obj
 TEST_CASE("strategies: direct swapping rewrites every call site of the object to the new rep and method",
           "[hotswap][strategies]") {
   auto h = swap_with("direct");
-  h.strategy.call_sites = 8;
+  h.strategy("direct").set("call_sites", 8);
   const Spec s = counter_load();
   Swapped x(s, h);
   const auto sites = x.sys.kernel->direct_sites(0);
@@ -154,7 +163,7 @@ TEST_CASE("strategies: counter_threshold swaps with calls in flight and the orac
   Spec s = counter_load(2);
   s.impls[0].methods[0].io = {1.0, 3.0, false};  // calls sit inside V1 most of the time
   auto h = swap_with("counter_threshold");
-  h.strategy.threshold_calls = 10;
+  h.strategy("counter_threshold").set("threshold_calls", 10);
   Swapped x(s, h);
   x.sys.run_to(100);
   const auto& m = x.swap();

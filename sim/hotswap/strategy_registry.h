@@ -1,0 +1,90 @@
+// The registry of quiescence strategies: what each one is (name, safety claim,
+// phases, parameters, the rules its events must follow) and how to make it.
+// Every tool learns the strategies from here: the scenario reader checks
+// names, parameters and events against it, `quiesce strategies` prints it, and
+// bench/compare, tools/torture and the Python package read that output.
+//
+// A strategy is one file: its class, its StrategyInfo and one registration
+// line — a line in strategies.cpp for the shipped ones, or a
+// `StrategyRegistrar` object in the file itself for one linked in from
+// elsewhere (the tests' strategies).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "os_model/os_spec.h"
+
+namespace quiesce::hotswap {
+
+class QuiescenceStrategy;
+
+// One parameter of a strategy: `hotswap.strategies.NAME.KEY` in a scenario,
+// or `hotswap.KEY` for every strategy that has KEY.
+struct StrategyParam {
+  std::string key;
+  double default_value = 0, min = 0, max = 0;
+  std::string unit;     // "cycles", "us", "calls", "sites", "slots", "" (a count)
+  std::string meaning;
+  bool integer = true;  // integers only
+  bool pow2 = false;    // a power of two
+  std::string source = "assumed";  // where the default comes from
+};
+
+// One strategy's parameter values, in its declared order (every key declared, defaults filled in).
+class StrategyParams {
+ public:
+  StrategyParams() = default;
+  explicit StrategyParams(const std::vector<StrategyParam>& declared);
+  void set(const std::string& key, double value);
+  double real(const std::string& key) const;
+  uint32_t u32(const std::string& key) const { return static_cast<uint32_t>(real(key)); }
+  uint64_t u64(const std::string& key) const { return static_cast<uint64_t>(real(key)); }
+  const std::vector<std::pair<std::string, double>>& values() const { return values_; }
+  bool operator==(const StrategyParams&) const = default;
+
+ private:
+  std::vector<std::pair<std::string, double>> values_;
+};
+
+// What the scenario reader knows of one event when it asks a strategy whether the event suits it.
+struct EventUse {
+  bool update = false;                 // a class update (instances made at run time), not a swap event
+  std::vector<os::RootKind> roots;     // the roots of the implementations involved (from and to)
+  std::vector<std::string> others;     // other strategies that swap the same object, earlier or later
+};
+
+struct StrategyInfo {
+  std::string name;
+  std::string summary;      // one line
+  bool safe = true;         // claims quiescence: torture expects no violation; else the oracle must flag it
+  std::string safety;       // the claim, or why it is unsafe
+  std::string fast_path;    // what every call pays
+  std::string waits_for;    // what a swap waits on
+  std::vector<std::string> phases;  // the phases its swaps record, in order
+  std::vector<StrategyParam> params;
+  // "" if the event suits the strategy, else why not (reported at the event's `strategy`).
+  std::function<std::string(const EventUse&)> check_event;
+  bool test_only = false;   // linked into a test binary only
+  std::vector<std::string> constraints;  // for tools: "shared_root", "exclusive", "no_updates" (see `quiesce strategies`)
+};
+
+struct StrategyEntry {
+  StrategyInfo info;
+  std::function<std::unique_ptr<QuiescenceStrategy>(const StrategyInfo&, const StrategyParams&)> make;
+};
+
+// Every registered strategy: strategies.cpp's list, then the registrars' in link order.
+const std::vector<StrategyEntry>& strategy_registry();
+const StrategyEntry* find_strategy(const std::string& name);
+std::vector<std::string> strategy_names();
+
+// Registers a strategy defined outside strategies.cpp (a static object in its file).
+struct StrategyRegistrar {
+  explicit StrategyRegistrar(StrategyEntry e);
+};
+
+}  // namespace quiesce::hotswap
