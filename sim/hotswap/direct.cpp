@@ -81,11 +81,12 @@ class Direct final : public QuiescenceStrategy {
 // Call sites are bound to one rep of one implementation, for good.
 std::string check_event(const EventUse& e) {
   if (e.update) return "direct swapping is for swap events (an update swaps instances made at run time)";
-  for (const os::RootKind r : e.roots)
-    if (r != os::RootKind::Shared) return "direct swapping binds each call site to one rep, and an implementation involved has a per-CPU root";
-  if (!e.others.empty())
-    return "direct swapping binds its call sites for good, so it cannot share an object with another strategy (" +
-           e.others.front() + ")";
+  for (const auto& [impl, root] : e.implementations)
+    if (root != os::RootKind::Shared)
+      return "direct swapping binds each call site to one rep, and " + impl + " has a per-CPU root";
+  const std::string rule = "direct swapping binds its call sites for good, so it cannot share an object with another strategy";
+  if (!e.later.empty()) return e.object + " is swapped with direct by an earlier event: " + rule;
+  if (!e.earlier.empty()) return e.object + " is swapped with " + e.earlier.front() + " by an earlier event: " + rule;
   return {};
 }
 

@@ -52,9 +52,11 @@ class StrategyParams {
 
 // What the scenario reader knows of one event when it asks a strategy whether the event suits it.
 struct EventUse {
+  std::string object;                  // as the event names it
   bool update = false;                 // a class update (instances made at run time), not a swap event
-  std::vector<os::RootKind> roots;     // the roots of the implementations involved (from and to)
-  std::vector<std::string> others;     // other strategies that swap the same object, earlier or later
+  std::vector<std::pair<std::string, os::RootKind>> implementations;  // involved (from and to), with their roots
+  std::vector<std::string> earlier;    // other strategies that swapped the same object in earlier events
+  std::string later;                   // asked about an earlier event: the other strategy a later one uses
 };
 
 struct StrategyInfo {

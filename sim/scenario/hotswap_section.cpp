@@ -203,16 +203,15 @@ When read_when(MapReader& e, unsigned cpus, const os::RunSpec& run) {
 }
 
 // Asks strategy `name` whether this event suits it (its StrategyInfo::check_event); fails at `strategy`.
-// `earlier`: the question is about an earlier event's strategy, which a later one now shares an object with.
-void check_strategy(const MapReader& e, const std::string& name, bool update, const std::vector<size_t>& involved,
-                    const std::vector<os::ImplementationSpec>& impls, std::vector<std::string> others,
-                    bool earlier = false) {
+void check_strategy(const MapReader& e, const std::string& name, hotswap::EventUse use,
+                    const std::vector<size_t>& involved, const std::vector<os::ImplementationSpec>& impls) {
   const hotswap::StrategyEntry* s = hotswap::find_strategy(name);
   if (!s || !s->info.check_event) return;
-  hotswap::EventUse use{update, {}, std::move(others)};
-  for (const size_t i : involved) use.roots.push_back(impls[i].root);
-  if (const std::string why = s->info.check_event(use); !why.empty())
-    e.fail("strategy", earlier ? fmt::format("an earlier event swaps this object with {}: {}", name, why) : why);
+  for (const size_t i : involved)
+    if (std::none_of(use.implementations.begin(), use.implementations.end(),
+                     [&](const auto& x) { return x.first == impls[i].name; }))
+      use.implementations.emplace_back(impls[i].name, impls[i].root);
+  if (const std::string why = s->info.check_event(use); !why.empty()) e.fail("strategy", why);
 }
 
 void add_once(std::vector<size_t>& v, size_t x) {
@@ -303,8 +302,9 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
         std::vector<std::string> others;
         for (const std::string& o : used)
           if (o != w.strategy) others.push_back(o);
-        check_strategy(e, w.strategy, false, involved, impls, others);
-        for (const std::string& o : others) check_strategy(e, o, false, involved, impls, {w.strategy}, true);
+        check_strategy(e, w.strategy, {objects[target.object].name, false, {}, others, {}}, involved, impls);
+        for (const std::string& o : others)
+          check_strategy(e, o, {objects[target.object].name, false, {}, {}, w.strategy}, involved, impls);
         if (std::find(used.begin(), used.end(), w.strategy) == used.end()) used.push_back(w.strategy);
       }
       if (current == std::vector<size_t>{to_impl})
@@ -331,7 +331,7 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       for (const size_t impl : h.current(std::nullopt))
         if (of_class(impl)) add_once(in_use, impl);
     if (in_use.empty()) e.fail("class", fmt::format("no object is of class {}: there is nothing to update", cls));
-    check_strategy(e, w.strategy, true, in_use, impls, {});
+    check_strategy(e, w.strategy, {cls, true, {}, {}, {}}, in_use, impls);
     std::optional<size_t> target;
     std::vector<uint32_t> versions;
     for (size_t k = 0; k < impls.size(); ++k)
