@@ -15,6 +15,7 @@
 #include "os_model/os_kernel.h"
 #include "platform/machine.h"
 #include "platform/run_stats.h"
+#include "run/strategies_listing.h"
 #include "scenario/scenario.h"
 
 namespace {
@@ -164,6 +165,9 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--timeout", ro.timeout_s, "End the run after this much host time (exit code 4)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.0, 1e9));
+  bool strategies_json = false;
+  auto* strategies = app.add_subcommand("strategies", "List the quiescence strategies: safety, phases, parameters");
+  strategies->add_flag("--json", strategies_json, "Print the list as JSON (for tools; see sim/run/strategies_listing.h)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -179,6 +183,10 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
     if (*validate) return run_validate(validate_file, validate_sets);
+    if (*strategies) {
+      std::fputs((strategies_json ? run::strategies_json() : run::strategies_text()).c_str(), stdout);
+      return 0;
+    }
     if (*run) {
       std::string message;
       const int rc = cli::run_command(ro, message);
