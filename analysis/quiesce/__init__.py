@@ -6,6 +6,7 @@
     df = quiesce.sweep("scenarios/compare/base.yaml",
                        {"events[0].strategy": ["k42_generation", "rwlock"], "machine.cpus": [1, 2, 4]})
     from quiesce import plot; plot.strategy_comparison(df)
+    [s["name"] for s in quiesce.strategies()]   # the simulator's strategies, in registry order
 
 Every simulation runs in a child process (SystemC elaborates once per process): through the
 compiled extension quiesce._core when it is installed next to this package, else through the
@@ -21,7 +22,7 @@ from ._errors import (GuestFault, InvariantViolation, QuiesceError, RunTimeout, 
 
 __all__ = ["run", "load", "sweep", "Result", "QuiesceError", "ScenarioError", "GuestFault",
            "InvariantViolation", "SimulatorCrash", "RunTimeout", "default_cache_dir", "simulator",
-           "version", "plot"]
+           "version", "strategies", "plot"]
 
 # Loaded on first use (PEP 562), so that a child process importing quiesce._child starts fast.
 _LAZY = {"run": ".runner", "load": ".results", "Result": ".results", "sweep": ".sweeps",
@@ -38,6 +39,15 @@ def version():
     """The simulator's version (asked of a child process, never of this one)."""
     from . import _backend
     return _backend.identity()["version"]
+
+
+def strategies():
+    """The quiescence strategies of the simulator, in its registry's order: `quiesce strategies
+    --json`'s list, one dict per strategy (name, summary, safe, safety, fast_path, waits_for,
+    phases, constraints, test_only, params). Asked of the CLI once per process (see
+    quiesce._backend.strategies)."""
+    from . import _backend
+    return _backend.strategies()
 
 
 def __getattr__(name):

@@ -12,7 +12,11 @@ Choosing the simulator (`simulator()`):
 3. else the extension `quiesce._core` when it is installed next to this package;
 4. else the CLI found at `../../quiesce` from this package (build/python/quiesce -> build/quiesce),
    `../../build/quiesce` (analysis/quiesce -> build/quiesce), or `quiesce` on PATH.
+
+The quiescence strategies (`strategies()`) are what that simulator's CLI lists with `quiesce
+strategies --json`; with the extension, the CLI found as in 4 (built with it) is asked.
 """
+import copy
 import hashlib
 import importlib.util
 import json
@@ -226,3 +230,46 @@ def identity(sim=None):
     if k not in _IDENTITIES:
         _IDENTITIES[k] = dict(kind=sim.kind, version=_version(sim), build=sha256_file(sim.path))
     return dict(_IDENTITIES[k])
+
+
+# --- the quiescence strategies ---------------------------------------------------------------------
+
+_STRATEGIES = {}
+_STRATEGIES_LOCK = threading.Lock()
+
+
+def strategies_binary(sim=None):
+    """The CLI asked for the strategies: the simulator itself when it is the CLI; with the extension,
+    the CLI found next to this package (the same build), else QuiesceError."""
+    sim = sim or simulator()
+    if sim.kind == "cli":
+        return sim.path
+    binary = _find_cli()
+    if not binary:
+        raise QuiesceError("the simulator is the extension quiesce._core, and no quiesce CLI was found to list the "
+                           "strategies: set QUIESCE_BIN to the binary (build/quiesce)")
+    return os.path.abspath(binary)
+
+
+def strategies(sim=None):
+    """The quiescence strategies the simulator has, in its registry's order: the list of
+    `quiesce strategies --json` (one dict per strategy: name, summary, safe, safety, fast_path,
+    waits_for, phases, constraints, test_only, params). Asked once per binary and process; each
+    call returns a fresh copy."""
+    binary = strategies_binary(sim)
+    with _STRATEGIES_LOCK:
+        if binary not in _STRATEGIES:
+            try:
+                p = subprocess.run([binary, "strategies", "--json"], stdin=subprocess.DEVNULL, capture_output=True,
+                                   text=True, env=child_env(), timeout=120)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                raise QuiesceError(f"{binary} strategies --json: {e}") from None
+            if p.returncode != 0:
+                raise QuiesceError(f"{binary} strategies --json exited {p.returncode} (a binary too old to list its "
+                                   f"strategies?)" + (":\n" + _tail(p.stderr) if p.stderr.strip() else ""),
+                                   exit_code=p.returncode, stderr=p.stderr)
+            try:
+                _STRATEGIES[binary] = json.loads(p.stdout)["strategies"]
+            except (ValueError, KeyError) as e:
+                raise QuiesceError(f"{binary} strategies --json: unreadable output ({e})") from None
+        return copy.deepcopy(_STRATEGIES[binary])

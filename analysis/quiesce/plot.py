@@ -45,7 +45,7 @@ class Figure(_MplFigure):
         return buf.getvalue()
 
 __all__ = ["swap_timeline", "around_swap", "contention", "strategy_comparison", "region_group",
-           "PHASE_COLORS", "main"]
+           "strategy_order", "strategy_style", "PHASE_COLORS", "STRATEGY_PALETTE", "main"]
 
 # One colour per phase name, the same in every plot.
 PHASE_COLORS = {
@@ -53,8 +53,37 @@ PHASE_COLORS = {
     "complete": "#ff7f0e", "stop": "#8c564b", "walk": "#e377c2", "count": "#17becf",
 }
 _EXTRA = ["#bcbd22", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a"]
-STRATEGY_ORDER = ["k42_generation", "global_refcount", "percpu_refcount", "stack_trace", "rwlock",
-                  "counter_threshold", "direct"]
+# A strategy's colour, marker and line style come from its position in the simulator's registry
+# (quiesce.strategies()), so it looks the same in every plot whichever strategies a plot shows.
+STRATEGY_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                    "#7f7f7f", "#bcbd22", "#17becf"]
+_MARKERS = "osD^v<>ph*"
+_STYLES = ["-", "--", "-.", ":"]  # strategies with equal values (k42_generation and stack_trace
+#                                   before a swap) stay visible
+
+
+def strategy_order(names=()):
+    """The registry's strategy names (quiesce.strategies(), in its order), then any of `names` it
+    does not list, in their order. Without a simulator to ask, `names` in their order (a warning)."""
+    from . import _backend
+    from ._errors import QuiesceError
+    try:
+        order = [s["name"] for s in _backend.strategies()]
+    except QuiesceError as e:
+        import warnings
+        warnings.warn(f"quiesce.plot: no strategy registry ({e}); strategies in the order they appear",
+                      stacklevel=2)
+        order = []
+    return order + [n for n in dict.fromkeys(names) if n not in order]
+
+
+def strategy_style(name, order=None):
+    """{"color", "marker", "linestyle"} of strategy `name`: by its position in `order` (default
+    strategy_order([name]))."""
+    order = order if order is not None else strategy_order([name])
+    i = order.index(name)
+    return dict(color=STRATEGY_PALETTE[i % len(STRATEGY_PALETTE)], marker=_MARKERS[i % len(_MARKERS)],
+                linestyle=_STYLES[i % len(_STYLES)])
 
 
 def _phase_color(name, _seen={}):
@@ -357,7 +386,8 @@ def _pick(df, given, candidates, what):
 
 def strategy_comparison(df, strategy_col=None, cpus_col=None, log=None):
     """A sweep over quiescence strategies and CPU counts (quiesce.sweep's DataFrame): four axes,
-    each with one line per strategy against the number of CPUs:
+    each with one line per strategy against the number of CPUs, in the simulator's registry order
+    (quiesce.strategies()), each strategy in the colour of its registry position (strategy_style):
     time to the safe point (µs), the whole swap (µs), fast-path cycles per call (before the swap)
     and throughput (calls per ms, before the swap). Points with the same strategy and CPU count
     (several seeds) are averaged; a swap that did not complete leaves a gap.
@@ -378,22 +408,20 @@ def strategy_comparison(df, strategy_col=None, cpus_col=None, log=None):
     d[c_col] = d[c_col].astype(float)
     agg = d.groupby([s_col, c_col])[[m for m, _, _ in panels]].mean(numeric_only=True)
     present = list(dict.fromkeys(d[s_col]))
-    strategies = [s for s in STRATEGY_ORDER if s in present] + [s for s in present if s not in STRATEGY_ORDER]
+    order = strategy_order(present)  # registry order: colours and styles by registry position
+    strategies = [s for s in order if s in present]
     cpus = sorted(d[c_col].unique())
     fig = Figure(figsize=(12, 8.5), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
-    markers = "osD^v<>ph*"
-    styles = ["-", "--", "-.", ":"]  # strategies with equal values (k42_generation and stack_trace
-    for ax, (metric, ylabel, title) in zip(axes.flat, panels):  # before a swap) stay visible
+    for ax, (metric, ylabel, title) in zip(axes.flat, panels):
         values = []
-        for i, s in enumerate(strategies):
+        for s in strategies:
             sub = agg.loc[s] if s in agg.index.get_level_values(0) else None
             if sub is None:
                 continue
             y = sub[metric].to_numpy(dtype=float)
             values.extend(v for v in y if np.isfinite(v) and v > 0)
-            ax.plot(sub.index.to_numpy(), y, marker=markers[i % len(markers)], linestyle=styles[i % len(styles)],
-                    label=str(s))
+            ax.plot(sub.index.to_numpy(), y, label=str(s), **strategy_style(s, order))
         ax.set_title(title, loc="left", fontsize="medium")
         ax.set_ylabel(ylabel)
         ax.set_xscale("log", base=2)

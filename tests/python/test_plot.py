@@ -151,18 +151,36 @@ def test_strategy_comparison(comparison):
     assert len(fig.axes) == 4
     ylabels = [ax.get_ylabel() for ax in fig.axes]
     assert ylabels == ["time to safe point (µs)", "whole swap (µs)", "cycles per call", "calls/ms"]
+    registry = [s["name"] for s in quiesce.strategies()]
+    shown = [s for s in registry if s in STRATEGIES]  # in registry order
+    assert sorted(shown) == sorted(STRATEGIES)
     for ax in fig.axes:
-        assert [l.get_label() for l in ax.get_lines()] == STRATEGIES
+        assert [l.get_label() for l in ax.get_lines()] == shown
         for line in ax.get_lines():
             assert list(line.get_xdata()) == [1, 2, 4]
+            # The colour of the strategy's registry position, whichever strategies the plot shows.
+            i = registry.index(line.get_label())
+            assert line.get_color() == plot.STRATEGY_PALETTE[i % len(plot.STRATEGY_PALETTE)]
     assert [ax.get_xlabel() for ax in fig.axes[2:]] == ["CPUs", "CPUs"]
-    assert legend_texts(fig.axes[0]) == STRATEGIES
+    assert legend_texts(fig.axes[0]) == shown
     # The series are the DataFrame's values.
-    fp = fig.axes[2].get_lines()[1].get_ydata()
+    fp = fig.axes[2].get_lines()[shown.index("global_refcount")].get_ydata()
     want = comparison[comparison["events[0].strategy"] == "global_refcount"].sort_values("machine.cpus")
     assert list(fp) == pytest.approx(list(want["fast_path_cycles_per_call"]))
     with pytest.raises(KeyError):
         plot.strategy_comparison(comparison.drop(columns=["machine.cpus"]))
+
+
+def test_a_strategy_keeps_its_colour_in_a_smaller_plot(comparison):
+    last = STRATEGIES[-1]
+    fig = plot.strategy_comparison(comparison[comparison["events[0].strategy"] == last])
+    (line,) = fig.axes[0].get_lines()
+    assert line.get_label() == last
+    assert line.get_color() == plot.strategy_style(last)["color"]
+    registry = plot.strategy_order()
+    assert line.get_color() == plot.STRATEGY_PALETTE[registry.index(last) % len(plot.STRATEGY_PALETTE)]
+    # A name the registry does not list comes after it.
+    assert plot.strategy_order(["no_such_strategy", last]) == registry + ["no_such_strategy"]
 
 
 def test_python_m_quiesce_plot_writes_pngs(k42, tmp_path):
