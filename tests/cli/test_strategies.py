@@ -1,7 +1,8 @@
 """Quiescence strategies through the CLI: scenarios/k42-swap.yaml swapped with
-each strategy; summary.json records the strategy, what it waited on, when it
-reached its safe point and its own violations; counter_threshold is reported
-unsafe; bad combinations are rejected with the place named."""
+each strategy the binary lists (`quiesce strategies --json`); summary.json
+records the strategy, what it waited on, when it reached its safe point and its
+own violations; every unsafe strategy (counter_threshold) is reported unsafe;
+bad combinations are rejected with the place named."""
 import json
 import os
 import subprocess
@@ -12,8 +13,23 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 K42_SWAP = os.path.join(ROOT, "scenarios", "k42-swap.yaml")
-SAFE = ["k42_generation", "global_refcount", "percpu_refcount", "stack_trace", "rwlock", "direct"]
 TIMEOUT = 600
+
+
+def listed():
+    """The shipped strategies the binary lists, in registry order ([] if it cannot list them: the
+    tests parametrized by them then fail in test_the_binary_lists_its_strategies)."""
+    try:
+        p = subprocess.run([QUIESCE, "strategies", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+        return [s for s in json.loads(p.stdout)["strategies"] if not s["test_only"]] if p.returncode == 0 else []
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return []
+
+
+LISTED = listed()
+SAFE = [s["name"] for s in LISTED if s["safe"]]
+UNSAFE = [s for s in LISTED if not s["safe"]]
 
 
 def quiesce(*args):
@@ -31,6 +47,10 @@ def summary(tmp_path, strategy, *sets):
         return json.load(f)
 
 
+def test_the_binary_lists_its_strategies():
+    assert SAFE and UNSAFE, f"{QUIESCE} strategies --json"
+
+
 @pytest.mark.parametrize("strategy", SAFE)
 def test_each_safe_strategy_swaps_under_load(tmp_path, strategy):
     s = summary(tmp_path, strategy)
@@ -44,10 +64,13 @@ def test_each_safe_strategy_swaps_under_load(tmp_path, strategy):
     assert sw["blocked"] == sw["released"]
 
 
-def test_counter_threshold_is_reported_unsafe(tmp_path):
+@pytest.mark.parametrize("info", UNSAFE, ids=[s["name"] for s in UNSAFE])
+def test_each_unsafe_strategy_is_reported_unsafe(tmp_path, info):
     # Calls that wait 20 us inside the cache: there are always some in flight when it switches.
-    s = summary(tmp_path, "counter_threshold", "implementations.FileCache.methods.lookup.io={probability: 1, mean_us: 20}",
-                "hotswap.threshold_calls=20")
+    sets = ["implementations.FileCache.methods.lookup.io={probability: 1, mean_us: 20}"]
+    if any(p["key"] == "threshold_calls" for p in info["params"]):  # counter_threshold: switch after 20 calls
+        sets.append(f"hotswap.strategies.{info['name']}.threshold_calls=20")
+    s = summary(tmp_path, info["name"], *sets)
     (sw,) = s["swaps"]
     assert sw["completed"]
     assert sw["violations"] > 0
