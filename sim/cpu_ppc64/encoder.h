@@ -217,6 +217,7 @@ constexpr u32 stwcx(u32 rs, u32 ra, u32 rb) { return dot(X(rs, ra, rb, 150)); } 
 constexpr u32 stdcx(u32 rs, u32 ra, u32 rb) { return dot(X(rs, ra, rb, 214)); }
 
 // ---- branches: displacements are byte offsets from the branch itself
+// (generated code should branch to labels instead: cpu_ppc64/assembler.h)
 constexpr u32 I(int64_t li, u32 aa, u32 lk) {
   return fld(18, 0, 5) | (static_cast<u32>(li) & 0x03fffffcu) | fld(aa, 30, 30) | fld(lk, 31, 31);
 }
@@ -249,6 +250,9 @@ inline constexpr u32 kLt = 0, kGt = 1, kEq = 2, kSo = 3;
 constexpr u32 beq(u32 crf, int64_t disp) { return bc(12, 4 * crf + kEq, disp); }
 constexpr u32 bne(u32 crf, int64_t disp) { return bc(4, 4 * crf + kEq, disp); }
 constexpr u32 blt(u32 crf, int64_t disp) { return bc(12, 4 * crf + kLt, disp); }
+constexpr u32 bgt(u32 crf, int64_t disp) { return bc(12, 4 * crf + kGt, disp); }
+constexpr u32 bge(u32 crf, int64_t disp) { return bc(4, 4 * crf + kLt, disp); }  // branch if not less
+constexpr u32 ble(u32 crf, int64_t disp) { return bc(4, 4 * crf + kGt, disp); }  // branch if not greater
 
 // ---- condition register
 constexpr u32 crand(u32 bt, u32 ba_, u32 bb) { return XL(bt, ba_, bb, 257); }

@@ -2,19 +2,12 @@
 
 #include <stdexcept>
 
-#include "cpu_ppc64/encoder.h"
+#include "cpu_ppc64/assembler.h"
 #include "os_model/translation_table.h"
 
 namespace quiesce::os {
 
 namespace enc = ppc::enc;
-
-RepLayout RepLayout::make(uint64_t state_bytes, unsigned nrefs, uint32_t line_bytes) {
-  RepLayout l;
-  l.refs = kState + (state_bytes + line_bytes - 1) / line_bytes * line_bytes;
-  l.bytes = l.refs + 8 * uint64_t{nrefs};
-  return l;
-}
 
 namespace {
 
@@ -22,8 +15,8 @@ constexpr unsigned kThis = 3, kArg = 4, kShared = 5, kData = 6, kAddr = 7, kAcc 
 
 class Emitter {
  public:
-  std::vector<uint32_t> code;
-  void put(uint32_t w) { code.push_back(w); }
+  enc::Assembler a;
+  void put(uint32_t w) { a.put(w); }
   // A DS-form access at base+off, through kAddr when off does not fit 16 bits.
   unsigned base_for(unsigned base, uint64_t& off) {
     if (off <= 0x7fff) return base;
@@ -45,10 +38,12 @@ class Emitter {
   void atomic(unsigned base, uint64_t off) {
     const unsigned b = base_for(base, off);
     put(enc::addi(kAddr, b, static_cast<int64_t>(off)));
+    const enc::Label retry = a.label("retry");
+    a.bind(retry);
     put(enc::ldarx(kData, 0, kAddr));
     put(enc::addi(kData, kData, 1));
     put(enc::stdcx(kData, 0, kAddr));
-    put(enc::bne(0, -12));
+    a.bne(0, retry);  // lost the reservation
   }
 };
 
@@ -83,7 +78,12 @@ void emit_mix(Emitter& e, uint32_t n, const InstructionMix& mix) {
         case 2: e.put(enc::divdu(kTmp, kArg, kThis)); break;  // `this` is never zero
         case 3: e.put(enc::ld(kTmp, -16, 1)); break;           // the ABI's red zone below the stack pointer
         case 4: e.put(enc::std_(kAcc, -16, 1)); break;
-        case 5: e.put(enc::b(4)); break;
+        case 5: {  // a taken branch to the next instruction
+          const enc::Label next = e.a.label("next");
+          e.a.b(next);
+          e.a.bind(next);
+          break;
+        }
       }
     }
 }
@@ -143,48 +143,43 @@ std::vector<uint32_t> generate_method(const BodyPlan& p) {
   }
   e.put(enc::mr(3, kAcc));
   e.put(enc::blr());
-  return e.code;
+  return e.a.take();
 }
 
 std::vector<uint32_t> request_loop(uint64_t next_call_entry) {
   constexpr unsigned e = TranslationTable::kLttEntryRegister;
-  return {
-      enc::bla(next_call_entry),
-      enc::add(e, TranslationTable::kLttBaseRegister, kCallOffsetRegister),
-      enc::ld(3, 0, e),
-      enc::ld(12, 0, 3),
-      enc::ldx(12, 12, kCallMethodRegister),
-      enc::mtctr(12),
-      enc::bctrl(),
-      enc::b(-28),
-  };
+  enc::Assembler a;
+  const enc::Label top = a.label("top");
+  a.bind(top);
+  for (uint32_t x : {enc::bla(next_call_entry), enc::add(e, TranslationTable::kLttBaseRegister, kCallOffsetRegister),
+                     enc::ld(3, 0, e), enc::ld(12, 0, 3), enc::ldx(12, 12, kCallMethodRegister), enc::mtctr(12),
+                     enc::bctrl()})
+    a.put(x);
+  a.b(top);
+  return a.take();
 }
-
-namespace {
-int64_t branch_offset(uint64_t from, uint64_t to) {
-  const auto d = static_cast<int64_t>(to - from);
-  if (d < -(int64_t{1} << 25) || d >= (int64_t{1} << 25))
-    throw std::invalid_argument("a generated branch is out of range (more than 32 MiB)");
-  return d;
-}
-}  // namespace
 
 std::vector<uint32_t> gated_call(uint64_t at, uint64_t loop, const CallGate& gate) {
   constexpr unsigned e = TranslationTable::kLttEntryRegister, key = kGateKeyRegister, keep = 31;
-  std::vector<uint32_t> w{enc::mr(keep, key)};
-  w.insert(w.end(), gate.enter.begin(), gate.enter.end());
+  enc::Assembler a(at);
+  a.put(enc::mr(keep, key));
+  a.append(gate.enter);
   for (uint32_t x : {enc::add(e, TranslationTable::kLttBaseRegister, key), enc::ld(3, 0, e), enc::ld(12, 0, 3),
                      enc::ldx(12, 12, kCallMethodRegister), enc::mtctr(12), enc::bctrl(), enc::mr(key, keep)})
-    w.push_back(x);
-  w.insert(w.end(), gate.leave.begin(), gate.leave.end());
-  w.push_back(enc::b(branch_offset(at + 4 * w.size(), loop)));
-  return w;
+    a.put(x);
+  a.append(gate.leave);
+  a.b_to(loop);
+  return a.take();
 }
 
 std::vector<uint32_t> direct_site(uint64_t at, uint64_t rep, uint64_t entry, uint64_t loop) {
   if (rep >= (uint64_t{1} << 31)) throw std::invalid_argument("a direct call site's object lies above 2 GiB");
-  return {enc::lis(3, static_cast<int64_t>(rep >> 16)), enc::ori(3, 3, rep & 0xffff),
-          enc::bl(branch_offset(at + 8, entry)), enc::b(branch_offset(at + 12, loop))};
+  enc::Assembler a(at);
+  a.put(enc::lis(3, static_cast<int64_t>(rep >> 16)));
+  a.put(enc::ori(3, 3, rep & 0xffff));
+  a.bl_to(entry);  // out of reach: std::invalid_argument, which the kernel build reports as a BuildError
+  a.b_to(loop);
+  return a.take();
 }
 
 }  // namespace quiesce::os

@@ -6,7 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
+#include "cpu_ppc64/assembler.h"
+#include "cpu_ppc64/capstone_disasm.h"
 #include "ppc_asm.h"
 
 using namespace qtest::enc;
@@ -191,6 +197,12 @@ const EncRow kRows[] = {
     {beq(0, 8), 0x41820008, "beq 0,.+8"},
     {bne(7, 8), 0x409e0008, "bne 7,.+8"},
     {blt(1, -4), 0x4184fffc, "blt 1,.-4"},
+    {bgt(0, 8), 0x41810008, "bgt 0,.+8"},
+    {bgt(5, -12), 0x4195fff4, "bgt 5,.-12"},
+    {bge(0, 8), 0x40800008, "bge 0,.+8"},
+    {bge(3, -4), 0x408cfffc, "bge 3,.-4"},
+    {ble(0, 8), 0x40810008, "ble 0,.+8"},
+    {ble(6, 16), 0x40990010, "ble 6,.+16"},
     {blr(), 0x4e800020, "blr"},
     {blrl(), 0x4e800021, "blrl"},
     {bctr(), 0x4e800420, "bctr"},
@@ -243,5 +255,174 @@ TEST_CASE("encoder matches GNU as for every helper form", "[encoder]") {
   for (const auto& row : kRows) {
     INFO(row.source);
     CHECK(row.mine == row.gas);
+  }
+}
+
+// ---- enc::Assembler: labels instead of hand-counted displacements
+
+TEST_CASE("assembler: label branches of every kind equal the displacement helpers", "[encoder][assembler]") {
+  struct Kind {
+    std::string name;
+    std::function<void(Assembler&, Label)> to_label;
+    std::function<uint32_t(int64_t)> with_disp;
+  };
+  std::vector<Kind> kinds{
+      {"b", [](Assembler& a, Label l) { a.b(l); }, [](int64_t d) { return b(d); }},
+      {"bl", [](Assembler& a, Label l) { a.bl(l); }, [](int64_t d) { return bl(d); }},
+      {"bdnz", [](Assembler& a, Label l) { a.bdnz(l); }, [](int64_t d) { return bdnz(d); }},
+      {"bc 12,6", [](Assembler& a, Label l) { a.bc(12, 6, l); }, [](int64_t d) { return bc(12, 6, d); }},
+  };
+  for (uint32_t cr : {0u, 3u, 7u}) {
+    const std::string f = " cr" + std::to_string(cr);
+    kinds.push_back({"beq" + f, [=](Assembler& a, Label l) { a.beq(cr, l); }, [=](int64_t d) { return beq(cr, d); }});
+    kinds.push_back({"bne" + f, [=](Assembler& a, Label l) { a.bne(cr, l); }, [=](int64_t d) { return bne(cr, d); }});
+    kinds.push_back({"blt" + f, [=](Assembler& a, Label l) { a.blt(cr, l); }, [=](int64_t d) { return blt(cr, d); }});
+    kinds.push_back({"bgt" + f, [=](Assembler& a, Label l) { a.bgt(cr, l); }, [=](int64_t d) { return bgt(cr, d); }});
+    kinds.push_back({"bge" + f, [=](Assembler& a, Label l) { a.bge(cr, l); }, [=](int64_t d) { return bge(cr, d); }});
+    kinds.push_back({"ble" + f, [=](Assembler& a, Label l) { a.ble(cr, l); }, [=](int64_t d) { return ble(cr, d); }});
+  }
+  for (const Kind& k : kinds) {
+    INFO(k.name);
+    Assembler a;
+    const Label back = a.label("back"), fwd = a.label("fwd"), self = a.label("self");
+    a.bind(back);
+    a.put(nop());
+    a.put(nop());
+    k.to_label(a, back);  // word 2: .-8
+    a.put(nop());
+    k.to_label(a, fwd);  // word 4: .+12
+    a.put(nop());
+    a.put(nop());
+    a.bind(fwd);
+    a.put(nop());
+    a.bind(self);
+    k.to_label(a, self);  // word 8: . (a zero displacement)
+    const std::vector<uint32_t> w = a.words();
+    REQUIRE(w.size() == 9);
+    CHECK(w[2] == k.with_disp(-8));
+    CHECK(w[4] == k.with_disp(12));
+    CHECK(w[8] == k.with_disp(0));
+    CHECK(a.offset(back) == 0);
+    CHECK(a.offset(fwd) == 7);
+  }
+}
+
+namespace {
+// The sequence below as GNU as assembled it (seq.s with labels, -a64 -mpower7).
+const uint32_t kGasSequence[] = {0x7d8058a8, 0x2c2c0000, 0x41800018, 0x398c0001, 0x7d8059ad, 0x4082ffec,
+                                 0x4c00012c, 0x48000008, 0x48001003, 0x4200ffdc, 0x419dfffc, 0x4084ffd4,
+                                 0x4089000c, 0x4182ffcc, 0x4bffffed, 0x4e800020};
+
+std::vector<uint32_t> gas_sequence(Assembler& a, size_t& slow_at) {
+  const Label top = a.label("top"), slow = a.label("slow"), done = a.label("done"), end = a.label("end");
+  a.bind(top);
+  a.put(ldarx(12, 0, 11));
+  a.put(cmpdi(0, 12, 0));
+  a.blt(0, slow);
+  a.put(addi(12, 12, 1));
+  a.put(stdcx(12, 0, 11));
+  a.bne(0, top);
+  a.put(isync());
+  a.b(done);
+  a.bind(slow);
+  a.put(bla(0x1000));
+  a.bind(done);
+  a.bdnz(top);
+  a.bgt(7, done);
+  a.bge(1, top);
+  a.ble(2, end);
+  a.beq(0, top);
+  a.bl(done);
+  a.bind(end);
+  a.put(blr());
+  slow_at = a.offset(slow);
+  return a.take();
+}
+}  // namespace
+
+TEST_CASE("assembler: a labelled sequence matches GNU as, offset() finds the bla", "[encoder][assembler]") {
+  Assembler a;
+  size_t slow_at = 0;
+  const std::vector<uint32_t> w = gas_sequence(a, slow_at);
+  CHECK(w == std::vector<uint32_t>(std::begin(kGasSequence), std::end(kGasSequence)));
+  CHECK(slow_at == 8);
+  CHECK(w[slow_at] == bla(0x1000));
+  CHECK(a.size() == 0);  // take() moved the words out
+}
+
+TEST_CASE("assembler: the labelled sequence round-trips through Capstone", "[encoder][assembler]") {
+  Assembler a;
+  size_t slow_at = 0;
+  const std::vector<uint32_t> w = gas_sequence(a, slow_at);
+  const char* const text[] = {"ldarx r12, 0, r11", "cmpdi r12, 0",  "blt 0x10020",     "addi r12, r12, 1",
+                              "stdcx. r12, 0, r11", "bne 0x10000",   "isync",           "b 0x10024",
+                              "bla 0x1000",         "bdnz 0x10000",  "bgt cr7, 0x10024", "bge cr1, 0x10000",
+                              "ble cr2, 0x1003c",   "beq 0x10000",   "bl 0x10024",      "blr"};
+  const quiesce::ppc::CapstoneDisasm cs;
+  REQUIRE(w.size() == std::size(text));
+  for (size_t i = 0; i < w.size(); ++i) CHECK(cs.disasm(w[i], 0x10000 + 4 * i) == text[i]);
+}
+
+TEST_CASE("assembler: branches to byte addresses from the origin", "[encoder][assembler]") {
+  Assembler a(0x10000);
+  a.put(nop());
+  a.bl_to(0x20000);
+  a.b_to(0x10000);
+  CHECK(a.here() == 3);
+  CHECK(a.words() == std::vector<uint32_t>{nop(), bl(0x20000 - 0x10004), b(-8)});
+  CHECK_THROWS_AS(a.b_to(0x10000 + 12 + (1 << 25)), std::invalid_argument);
+  CHECK_NOTHROW(a.b_to(0x10000 + 12 + (1 << 25) - 4));
+  CHECK_THROWS_AS(a.b_to(0x10002), std::invalid_argument);
+}
+
+TEST_CASE("assembler: misuse throws std::logic_error", "[encoder][assembler]") {
+  using Catch::Matchers::Contains;
+  SECTION("a label branched to but never bound") {
+    Assembler a;
+    const Label l = a.label("nowhere");
+    a.put(nop());
+    a.bne(0, l);
+    CHECK_THROWS_AS(a.words(), std::logic_error);
+    CHECK_THROWS_WITH(a.take(), Contains("'nowhere'") && Contains("never bound"));
+    CHECK_THROWS_WITH(a.offset(l), Contains("before it is bound"));
+    a.bind(l);
+    CHECK(a.words() == std::vector<uint32_t>{nop(), bne(0, 4)});
+  }
+  SECTION("a label bound twice") {
+    Assembler a;
+    const Label l = a.label("twice");
+    a.bind(l);
+    a.put(nop());
+    CHECK_THROWS_AS(a.bind(l), std::logic_error);
+    CHECK_THROWS_WITH(a.bind(l), Contains("'twice' bound twice"));
+  }
+  SECTION("a label of another assembler") {
+    Assembler a, other;
+    const Label l = other.label();
+    CHECK_THROWS_AS(a.b(l), std::logic_error);
+  }
+  SECTION("a conditional branch beyond the 16-bit BD field, either way") {
+    const std::vector<uint32_t> pad(8192, nop());  // 32 KiB
+    Assembler a;
+    const Label back = a.label("back"), fwd = a.label("fwd"), edge = a.label("edge");
+    a.bind(back);
+    a.append(pad);
+    CHECK_NOTHROW(a.bne(0, back));  // -32768 is the farthest back
+    CHECK(a.words().back() == bne(0, -32768));
+    CHECK_THROWS_AS(a.bne(0, back), std::logic_error);  // -32772
+    a.beq(0, fwd);
+    a.beq(0, edge);
+    a.append(std::vector<uint32_t>(8190, nop()));
+    a.bind(edge);  // +32764 from the second beq: fits
+    a.put(nop());
+    CHECK_THROWS_WITH(a.bind(fwd), Contains("'fwd'") && Contains("BD field"));  // +32772 from the first
+  }
+  SECTION("an unconditional branch beyond the 26-bit LI field") {
+    Assembler a;
+    const Label back = a.label("back");
+    a.bind(back);
+    a.append(std::vector<uint32_t>(size_t{1} << 23, nop()));  // 32 MiB
+    CHECK_NOTHROW(a.b(back));
+    CHECK_THROWS_WITH(a.bl(back), Contains("LI field"));
   }
 }
