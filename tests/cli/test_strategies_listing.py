@@ -1,10 +1,12 @@
 """`quiesce strategies [--json]`: the registry of quiescence strategies, the one list every tool
 reads. The JSON lists each strategy once, in registry order, with its phases and parameters (each
 default within its range); the text names every strategy and parameter; the output is the same
-from run to run; a bad option exits 2."""
+from run to run; a bad option exits 2. And no tool, analysis module or test keeps its own list of
+the strategies' names (the repository is searched for one)."""
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -95,3 +97,58 @@ def test_a_bad_option_exits_2(args):
     assert p.stdout == ""
     assert p.stderr.strip(), args
 
+
+# --- no hand-kept list of the strategies ------------------------------------------------------------
+
+# Files that may name every strategy in one list, and why.
+ALLOWED = {
+    "tools/same-results": "its fallback for an old binary, which cannot list its strategies",
+}
+SEARCHED = ("bench/", "tools/", "analysis/", "tests/")
+# An innermost bracketed group: [..], {..} or (..) with no bracket inside.
+GROUP = re.compile(r"\[[^\[\]{}()]*\]|\{[^\[\]{}()]*\}|\([^\[\]{}()]*\)")
+WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def hand_lists(text, names_sets):
+    """The bracketed groups of `text` that hold every name of one of `names_sets`."""
+    found = []
+    for m in GROUP.finditer(text):
+        words = set(WORD.findall(m.group()))
+        if any(names <= words for names in names_sets):
+            found.append(m.group()[:120].replace("\n", " "))
+    return found
+
+
+def test_the_search_finds_a_hand_kept_list():
+    names = {"alpha_one", "beta", "gamma"}
+    assert hand_lists('X = ["alpha_one", "beta",\n     "gamma"]', [names])
+    assert hand_lists("const char* k[] = {\"gamma\", \"beta\", \"alpha_one\"};", [names])
+    assert hand_lists("strategies: [alpha_one, beta, gamma]", [names])
+    assert not hand_lists('X = ["alpha_one", "beta"]\nY = ["gamma"]', [names])
+    assert not hand_lists("known: alpha_one, beta, gamma", [names])  # a message, not a list
+
+
+def test_no_tracked_file_keeps_its_own_list_of_the_strategies(listing):
+    if not shutil.which("git") or not os.path.isdir(os.path.join(ROOT, ".git")):
+        pytest.skip("not a git checkout")
+    shipped = [s for s in listing if not s["test_only"]]
+    every = {s["name"] for s in shipped}
+    safe = {s["name"] for s in shipped if s["safe"]}
+    names_sets = [every] + ([safe] if len(safe) >= 3 else [])  # all of them, or all the safe ones
+    files = subprocess.run(["git", "-C", ROOT, "ls-files", "-z", "--", *SEARCHED], stdout=subprocess.PIPE,
+                           check=True).stdout.decode().split("\0")
+    offenders = {}
+    for f in files:
+        if not f or f.endswith((".md", ".ipynb")) or f.startswith("analysis/notebooks/") or f in ALLOWED:
+            continue
+        try:
+            with open(os.path.join(ROOT, f), encoding="utf-8") as fh:
+                text = fh.read()
+        except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
+            continue
+        found = hand_lists(text, names_sets)
+        if found:
+            offenders[f] = found
+    assert not offenders, ("hand-kept lists of the strategies (read `quiesce strategies --json` instead): "
+                           + json.dumps(offenders, indent=1))
