@@ -11,13 +11,12 @@
 
 #include "cpu_ppc64/encoder.h"
 #include "hotswap/counting_strategy.h"
-#include "os_model/host_access.h"
 
 namespace quiesce::hotswap {
 
 namespace {
 namespace enc = ppc::enc;
-using Step = os::OsKernel::Step;
+using Step = os::SystemStep;
 
 class ThresholdSwap final : public Swap {
  public:
@@ -30,7 +29,7 @@ class ThresholdSwap final : public Swap {
         threshold_(p.u64("threshold_calls")),
         counter_(counter) {}
   void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override {
-    launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+    launch(h, std::move(done), [this](ppc::Hart& hh, const os::Thread& t) { return step(hh, t); });
   }
   std::string describe() const override {
     return fmt::format("swap {} of {} (counter_threshold): {} of {} calls counted", id_, label_, counted_,
@@ -38,8 +37,8 @@ class ThresholdSwap final : public Swap {
   }
 
  private:
-  Step step(ppc::Hart& h, os::Thread& t) {
-    auto& k = ctx_.kernel;
+  Step step(ppc::Hart& h, const os::Thread& t) {
+    auto& k = ctx_.k;
     h.charge(step_cycles_);
     if (!counting_) {
       record_phase(h.cycle(), h.id(), kCount);
@@ -48,19 +47,16 @@ class ThresholdSwap final : public Swap {
     }
     counted_ = os::host_load(h, counter_) - base_;
     if (counted_ < threshold_) return sleep(h, t.id, us_to_cycles(poll_us_));
-    if (!k.objects().try_lock_for_writing(h, coid_)) {
-      h.charge(40);
-      return Step::Again;
-    }
+    if (!k.objects.lock_root(h, coid_)) return Step::Again;
     record_phase(h.cycle(), h.id(), kTransfer);
     // What the switcher ignores: top-level calls to the object between their start and their end.
-    for (size_t id = 0; id < k.threads(); ++id)
-      if (const os::Thread& o = k.thread(static_cast<unsigned>(id)); o.call_under_way() && o.call_coid == coid_)
+    for (size_t id = 0; id < k.threads.count(); ++id)
+      if (const os::Thread& o = k.threads.thread(static_cast<unsigned>(id)); o.call_under_way() && o.call_coid == coid_)
         ++detail("calls_in_flight");
     reach_safe_point(h, "state transfer started");  // the switcher's claim, which the oracle checks
     transfer_all(h);
     swing(h);
-    k.objects().unlock_for_writing(h, coid_);
+    k.objects.unlock_root(h, coid_);
     record_phase(h.cycle(), h.id(), kComplete);
     record_phase(h.cycle(), h.id(), kPhaseDone);
     detail("calls_counted") = counted_;
@@ -78,11 +74,11 @@ class ThresholdSwap final : public Swap {
 class CounterThreshold final : public QuiescenceStrategy {
  public:
   CounterThreshold(const StrategyInfo& info, const StrategyParams& params) : QuiescenceStrategy(info), params_(params) {}
-  os::CallGate gate(os::OsKernel& k, unsigned) override {
+  os::CallGate gate(const os::SwapInterface& k, unsigned) override {
     if (!table_) {
       table_ = allocate_object_lines(k, name());
-      shift_ = static_cast<unsigned>(std::countr_zero(k.params().line_bytes / 8));
-      line_ = k.params().line_bytes;
+      shift_ = static_cast<unsigned>(std::countr_zero(k.facts.line_bytes() / 8));
+      line_ = k.facts.line_bytes();
     }
     auto w = object_line_code(table_, shift_, 11, 12);
     for (uint32_t x : {enc::ld(12, 0, 11), enc::addi(12, 12, 1), enc::std_(12, 0, 11)}) w.push_back(x);

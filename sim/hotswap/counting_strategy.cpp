@@ -5,12 +5,11 @@
 #include <fmt/format.h>
 
 #include "cpu_ppc64/encoder.h"
-#include "os_model/host_access.h"
 
 namespace quiesce::hotswap {
 
 namespace enc = ppc::enc;
-using Step = os::OsKernel::Step;
+using Step = os::SystemStep;
 
 std::vector<std::string> counting_phases() { return {"block", "transfer", "complete"}; }
 
@@ -22,15 +21,14 @@ std::vector<StrategyParam> counting_params() {
   };
 }
 
-os::CallGate CountingStrategy::gate(os::OsKernel& k, unsigned) {
-  if (!k_) {  // the first group: this strategy's table, one line per object, and its slow path
-    k_ = &k;
-    line_bytes_ = k.params().line_bytes;
+os::CallGate CountingStrategy::gate(const os::SwapInterface& k, unsigned) {
+  if (!slow_entry_) {  // the first group: this strategy's table, one line per object, and its slow path
+    line_bytes_ = k.facts.line_bytes();
     line_shift_ = static_cast<unsigned>(std::countr_zero(line_bytes_ / 8));
     table_ = allocate_object_lines(k, name());
-    slow_entry_ = k.add_host_calls(1, [this](ppc::Hart& h, unsigned) { return slow_path(h); });
+    slow_entry_ = k.hooks.add_host_calls(1, [this](ppc::Hart& h, unsigned) { return slow_path(h); });
   }
-  return {enter_code(), leave_code(), 0};
+  return {enter_code(k), leave_code(k), 0};
 }
 
 std::vector<uint32_t> object_line_code(uint64_t table, unsigned shift, unsigned rd, unsigned tmp) {
@@ -38,9 +36,9 @@ std::vector<uint32_t> object_line_code(uint64_t table, unsigned shift, unsigned 
           enc::sldi(rd, os::kGateKeyRegister, shift), enc::add(rd, rd, tmp)};
 }
 
-uint64_t allocate_object_lines(os::OsKernel& k, const char* strategy) {
-  const uint64_t bytes = uint64_t{k.objects().tables().capacity()} * k.params().line_bytes;
-  const uint64_t table = k.heap().allocate(fmt::format("{}.counts", strategy), bytes);
+uint64_t allocate_object_lines(const os::SwapInterface& k, const char* strategy) {
+  const uint64_t bytes = uint64_t{k.objects.capacity()} * k.facts.line_bytes();
+  const uint64_t table = k.objects.heap().allocate(fmt::format("{}.counts", strategy), bytes);
   if (table + bytes >= (uint64_t{1} << 31))
     throw os::BuildError(fmt::format("{}: its table lies above 2 GiB (guest code addresses it with lis/ori)", strategy));
   return table;
@@ -68,11 +66,11 @@ CountingSwap::CountingSwap(CountingStrategy& s, SwapContext& ctx, unsigned id, u
     : Swap(ctx, s.info(), id, coid, to, std::move(label)), s_(s), passed_(cpus_, false) {}
 
 void CountingSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
-  launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+  launch(h, std::move(done), [this](ppc::Hart& hh, const os::Thread& t) { return step(hh, t); });
 }
 
-Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
-  auto& k = ctx_.kernel;
+Step CountingSwap::step(ppc::Hart& h, const os::Thread& t) {
+  auto& k = ctx_.k;
   const unsigned cpu = h.id();
   h.charge(s_.step_cycles());
   switch (at_) {
@@ -97,14 +95,11 @@ Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
       at_ = At::Swing;
       return Step::Again;
     case At::Swing: {
-      if (!k.objects().try_lock_for_writing(h, coid_)) {  // a miss in progress on another CPU
-        h.charge(40);
-        return Step::Again;
-      }
+      if (!k.objects.lock_root(h, coid_)) return Step::Again;  // a miss in progress on another CPU
       record_phase(h.cycle(), cpu, kTransfer);
       transfer_all(h);
       swing(h);
-      k.objects().unlock_for_writing(h, coid_);
+      k.objects.unlock_root(h, coid_);
       record_phase(h.cycle(), cpu, kComplete);
       s_.reopen(h, coid_);
       s_.set_closed(coid_, nullptr);
@@ -114,7 +109,7 @@ Step CountingSwap::step(ppc::Hart& h, os::Thread& t) {
         rec_[b.cpu].blocked_cycles_max = std::max(rec_[b.cpu].blocked_cycles_max, waited);
         ++rec_[b.cpu].released;
         held_log_.push_back({b.tid, b.cpu, b.since, h.cycle(), cpu});
-        k.wake(b.tid, h.cycle());
+        k.threads.wake(b.tid, h.cycle());
       }
       held_.clear();
       record_phase(h.cycle(), cpu, kPhaseDone);
@@ -130,8 +125,8 @@ void CountingSwap::poll(ppc::Hart& h) {
 }
 
 ppc::HartAction CountingSwap::hold(ppc::Hart& h, uint64_t retry) {
-  auto& k = ctx_.kernel;
-  os::Thread* t = k.current(h.id());
+  auto& k = ctx_.k;
+  const os::Thread* t = k.threads.current(h.id());
   if (!t) {
     h.raise_trap("a call gate's slow path ran outside any thread");
     return ppc::HartAction::Fault;
@@ -139,7 +134,7 @@ ppc::HartAction CountingSwap::hold(ppc::Hart& h, uint64_t retry) {
   held_.push_back({t->id, h.id(), h.cycle()});
   ++rec_[h.id()].blocked;
   // A call held at top level is in no object while it waits (it holds no generation).
-  return k.park_current(h, k.in_request_loop(retry));
+  return k.threads.park_current(h, k.facts.in_request_loop(retry));
 }
 
 std::string CountingSwap::describe() const {

@@ -19,7 +19,7 @@ class CountingSwap;
 // Guest code: rd = table + COID * line bytes (r9 = COID * 8; line bytes = 8 << shift), via tmp.
 std::vector<uint32_t> object_line_code(uint64_t table, unsigned shift, unsigned rd, unsigned tmp);
 // A table of one line per object for a strategy's guest code (below 2 GiB, for lis/ori).
-uint64_t allocate_object_lines(os::OsKernel& k, const char* strategy);
+uint64_t allocate_object_lines(const os::SwapInterface& k, const char* strategy);
 
 // What every counting strategy declares: its phases and parameters.
 std::vector<std::string> counting_phases();
@@ -32,12 +32,12 @@ class CountingStrategy : public QuiescenceStrategy {
         call_cycles_(p.u32("call_cycles")),
         step_cycles_(p.u32("worker_step_cycles")),
         poll_us_(p.real("poll_us")) {}
-  os::CallGate gate(os::OsKernel& k, unsigned group) override;
+  os::CallGate gate(const os::SwapInterface& k, unsigned group) override;
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override;
 
   // The strategy's own part.
-  virtual std::vector<uint32_t> enter_code() const = 0;  // must `bla slow_entry_` at word slow_call_index()
-  virtual std::vector<uint32_t> leave_code() const = 0;
+  virtual std::vector<uint32_t> enter_code(const os::SwapInterface& k) const = 0;  // must `bla slow_entry_` at word slow_call_index()
+  virtual std::vector<uint32_t> leave_code(const os::SwapInterface& k) const = 0;
   virtual unsigned slow_call_index() const = 0;
   virtual void undo_entry(ppc::Hart& h, unsigned coid) = 0;  // a held call gives back what its gate took
   virtual void close(ppc::Hart& h, unsigned coid) = 0;
@@ -47,7 +47,6 @@ class CountingStrategy : public QuiescenceStrategy {
 
   uint32_t step_cycles() const { return step_cycles_; }
   double poll_us() const { return poll_us_; }
-  os::OsKernel& kernel() { return *k_; }
   void set_closed(unsigned coid, CountingSwap* s) {
     if (s) closed_[coid] = s;
     else closed_.erase(coid);
@@ -62,7 +61,6 @@ class CountingStrategy : public QuiescenceStrategy {
 
   const uint32_t call_cycles_, step_cycles_;
   const double poll_us_;
-  os::OsKernel* k_ = nullptr;
   uint64_t table_ = 0, slow_entry_ = 0;
   uint32_t line_bytes_ = 128;
   unsigned line_shift_ = 4;  // COID * 8 << line_shift_ = COID * line_bytes_
@@ -84,7 +82,7 @@ class CountingSwap final : public Swap {
  private:
   enum : uint8_t { kBlock, kTransfer, kComplete };  // counting_phases()
   enum class At : uint8_t { Close, Grace, Drain, Swing };
-  os::OsKernel::Step step(ppc::Hart& h, os::Thread& t);
+  os::SystemStep step(ppc::Hart& h, const os::Thread& t);
   struct Held {
     unsigned tid, cpu;
     uint64_t since;

@@ -11,8 +11,6 @@
 #include "cpu_ppc64/core_timing.h"
 #include "hotswap/quiescence_strategy.h"
 #include "hotswap/stack_trace.h"
-#include "os_model/host_access.h"
-#include "os_model/method_codegen.h"
 
 namespace quiesce::hotswap {
 
@@ -24,14 +22,14 @@ class DirectSwap final : public StackTraceSwap {
 
  private:
   void rebind(ppc::Hart& h) override {
-    auto& k = ctx_.kernel;
-    const uint32_t line = k.params().line_bytes;
+    auto& k = ctx_.k;
+    const uint32_t line = k.facts.line_bytes();
     const ppc::CoreTiming timing;
     const uint64_t rep = new_rep(0);
     std::set<uint64_t> lines;
-    for (const auto& site : k.direct_sites(coid_)) {
-      const uint64_t entry = h.memory().load<uint64_t>(k.vtable(new_impl_) + 8 * uint64_t{site.method});
-      const auto words = os::direct_site(site.addr, rep, entry, k.request_loop());
+    for (const auto& site : k.facts.direct_sites(coid_)) {
+      const uint64_t entry = h.memory().load<uint64_t>(k.objects.vtable(new_impl_) + 8 * uint64_t{site.method});
+      const auto words = k.facts.direct_site_code(site.addr, rep, entry);
       for (size_t i = 0; i < words.size(); ++i) {
         h.timed_access(mem::AccessKind::Store, site.addr + 4 * i, 4);
         h.memory().store<uint32_t>(site.addr + 4 * i, words[i]);
@@ -52,7 +50,7 @@ class DirectSwap final : public StackTraceSwap {
   }
   void resumed(ppc::Hart& h) override {  // icbi each changed line, then isync, on this CPU
     const ppc::CoreTiming timing;
-    const uint32_t line = ctx_.kernel.params().line_bytes;
+    const uint32_t line = ctx_.k.facts.line_bytes();
     for (uint64_t l : lines_) {
       h.charge(timing.cache_op);
       h.timed_access(mem::AccessKind::Icbi, l, line);
@@ -68,7 +66,7 @@ class Direct final : public QuiescenceStrategy {
  public:
   Direct(const StrategyInfo& info, const StrategyParams& params)
       : QuiescenceStrategy(info), params_(params), sites_(params.u32("call_sites")) {}
-  os::CallGate gate(os::OsKernel&, unsigned) override { return {{}, {}, sites_}; }
+  os::CallGate gate(const os::SwapInterface&, unsigned) override { return {{}, {}, sites_}; }
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
     return std::make_unique<DirectSwap>(*ctx_, info_, params_, id, coid, to, std::move(label));
   }

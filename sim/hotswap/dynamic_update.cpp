@@ -2,14 +2,12 @@
 
 #include <memory>
 
-#include "os_model/host_access.h"
 
 namespace quiesce::hotswap {
 
-using Step = os::OsKernel::Step;
+using Step = os::SystemStep;
 
 namespace {
-constexpr uint32_t kLockRetryCycles = 40;
 
 // A marked instance's root: the first miss after marking starts its swap (from
 // that CPU's next kernel entry, when no miss holds the entry's lock) and is
@@ -35,7 +33,7 @@ class LazyRoot final : public os::Root {
 };
 }  // namespace
 
-DynamicUpdate::DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, uint32_t step_cycles,
+DynamicUpdate::DynamicUpdate(os::SwapInterface k, const UpdateEvent& e, unsigned new_impl, uint32_t step_cycles,
                              StartSwap swap, std::function<bool(unsigned)> swapping)
     : k_(k), ev_(e), new_impl_(new_impl), step_cycles_(step_cycles), swap_(std::move(swap)), swapping_(std::move(swapping)) {
   rec_.class_name = e.class_name;
@@ -45,34 +43,34 @@ DynamicUpdate::DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new
 
 void DynamicUpdate::start(ppc::Hart& h) {
   rec_.start_cycle = h.cycle();
-  for (auto& f : k_.factories())
+  for (auto& f : k_.objects.factories())
     if (f.class_name() == ev_.class_name) factory_ = &f;
   if (!factory_) return;
   rec_.from_version = factory_->version();
   // The factory first: the new version's takes over the instance set.
-  factory_->hot_swap(h, k_.heap(), ev_.to_version);
+  factory_->hot_swap(h, k_.objects.heap(), ev_.to_version);
   rec_.factory_done_cycle = h.cycle();
   for (unsigned coid : factory_->instances())
-    if (k_.impl_of(coid) != new_impl_) instances_.push_back(coid);
+    if (k_.objects.impl_of(coid) != new_impl_) instances_.push_back(coid);
   rec_.instances = static_cast<unsigned>(instances_.size());
   if (instances_.empty()) {
     rec_.completed = true, rec_.end_cycle = h.cycle();
     return;
   }
-  const unsigned cpus = k_.params().cpus;
+  const unsigned cpus = k_.facts.cpus();
   if (!ev_.lazy) {
     for (unsigned c = 0; c < cpus; ++c) {
       auto next = std::make_shared<size_t>(c);
       auto waiting = std::make_shared<bool>(false);
       auto tid = std::make_shared<int>(-1);
-      k_.spawn_system_thread(h, c, "update worker " + ev_.class_name, [this, c, cpus, next, waiting, tid](ppc::Hart& hh, os::Thread& t) {
+      k_.threads.spawn_system_thread(h, c, "update worker " + ev_.class_name, [this, c, cpus, next, waiting, tid](ppc::Hart& hh, const os::Thread& t) {
         *tid = static_cast<int>(t.id);
         return eager_worker(hh, c, cpus, *next, *waiting, *tid);
       });
     }
   } else {
-    k_.spawn_system_thread(h, h.id(), "update marker " + ev_.class_name,
-                           [this](ppc::Hart& hh, os::Thread&) { return marker(hh); });
+    k_.threads.spawn_system_thread(h, h.id(), "update marker " + ev_.class_name,
+                                   [this](ppc::Hart& hh, const os::Thread&) { return marker(hh); });
   }
 }
 
@@ -87,7 +85,7 @@ Step DynamicUpdate::eager_worker(ppc::Hart& h, unsigned, unsigned workers, size_
   swap_(h, coid, [this, &waiting, &tid](ppc::Hart& hh) {
     waiting = false;
     swapped(hh);
-    k_.wake(static_cast<unsigned>(tid), hh.cycle());
+    k_.threads.wake(static_cast<unsigned>(tid), hh.cycle());
   });
   return waiting ? Step::Block : Step::Again;  // (a swap with nothing to do is done at once)
 }
@@ -95,7 +93,7 @@ Step DynamicUpdate::eager_worker(ppc::Hart& h, unsigned, unsigned workers, size_
 // Lazy: mark each instance — under its GTT lock, wrap its root and reset its
 // LTT entries on every CPU that installed it, so its next call misses.
 Step DynamicUpdate::marker(ppc::Hart& h) {
-  auto& com = k_.objects();
+  auto& objects = k_.objects;
   h.charge(step_cycles_);
   if (marked_ == instances_.size()) {
     rec_.marked_cycle = h.cycle();
@@ -103,30 +101,27 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
   }
   const unsigned coid = instances_[marked_];
   if (!locked_) {
-    if (!com.try_lock_for_writing(h, coid)) {
-      h.charge(kLockRetryCycles);
-      return Step::Again;
-    }
+    if (!objects.lock_root(h, coid)) return Step::Again;
     locked_ = true;
   }
   if (swapping_(coid)) {
     // Mid-swap: that swap owns the root until it completes (wrapping it would take the old object
     // from under it). This instance's swap waits behind it instead, as a call would have started it.
-    com.unlock_for_writing(h, coid);
+    objects.unlock_root(h, coid);
     locked_ = false;
     ++marked_;
     swap_(h, coid, [this](ppc::Hart& done) { swapped(done); });
     return Step::Again;
   }
-  auto wrapped = std::make_unique<LazyRoot>(com.replace_root(coid, nullptr), k_.params().cpus, [this, coid](unsigned cpu) {
-    k_.at(cpu, k_.hart(cpu).cycle(),
+  auto wrapped = std::make_unique<LazyRoot>(objects.replace_root(coid, nullptr), k_.facts.cpus(), [this, coid](unsigned cpu) {
+    k_.hooks.at(cpu, k_.threads.hart(cpu).cycle(),
           [this, coid](ppc::Hart& hh) { swap_(hh, coid, [this](ppc::Hart& done) { swapped(done); }); });
   });
   marked_roots_[coid] = wrapped.get();
-  com.replace_root(coid, std::move(wrapped));
-  for (unsigned c = 0; c < k_.params().cpus; ++c)
-    if (com.installed(coid, c)) os::host_store(h, com.tables().ltt_entry(c, coid), com.default_rep());
-  com.unlock_for_writing(h, coid);
+  objects.replace_root(coid, std::move(wrapped));
+  for (unsigned c = 0; c < k_.facts.cpus(); ++c)
+    if (objects.installed(coid, c)) objects.reset_entry(h, c, coid);
+  objects.unlock_root(h, coid);
   locked_ = false;
   ++marked_;
   return Step::Again;
@@ -137,7 +132,7 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
 void DynamicUpdate::unmark(unsigned coid) {
   const auto it = marked_roots_.find(coid);
   if (it == marked_roots_.end()) return;
-  auto& objects = k_.objects();
+  auto& objects = k_.objects;
   if (&objects.root(coid) == it->second) objects.replace_root(coid, static_cast<LazyRoot*>(it->second)->unwrap());
   marked_roots_.erase(it);
 }

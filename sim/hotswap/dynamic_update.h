@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "hotswap/hotswap_spec.h"
-#include "os_model/os_kernel.h"
+#include "os_model/swap_interface.h"
 
 namespace quiesce::hotswap {
 
@@ -33,7 +33,7 @@ class DynamicUpdate {
   using StartSwap = std::function<void(ppc::Hart&, unsigned coid, std::function<void(ppc::Hart&)> done)>;
   // `swapping(coid)`: whether a swap of that instance is under way.
   // `step_cycles`: a worker's or the marker's bookkeeping per step.
-  DynamicUpdate(os::OsKernel& k, const UpdateEvent& e, unsigned new_impl, uint32_t step_cycles, StartSwap swap,
+  DynamicUpdate(os::SwapInterface k, const UpdateEvent& e, unsigned new_impl, uint32_t step_cycles, StartSwap swap,
                 std::function<bool(unsigned coid)> swapping);
 
   void start(ppc::Hart& h);
@@ -42,12 +42,12 @@ class DynamicUpdate {
   const UpdateRecord& record() const { return rec_; }
 
  private:
-  os::OsKernel::Step eager_worker(ppc::Hart& h, unsigned rank, unsigned workers, size_t& next, bool& waiting,
+  os::SystemStep eager_worker(ppc::Hart& h, unsigned rank, unsigned workers, size_t& next, bool& waiting,
                                   int& tid);
-  os::OsKernel::Step marker(ppc::Hart& h);
+  os::SystemStep marker(ppc::Hart& h);
   void swapped(ppc::Hart& h);
 
-  os::OsKernel& k_;
+  os::SwapInterface k_;
   UpdateEvent ev_;
   unsigned new_impl_;
   uint32_t step_cycles_;

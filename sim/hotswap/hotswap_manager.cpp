@@ -2,17 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include <fmt/format.h>
 
-#include "os_model/method_codegen.h"
 
 namespace quiesce::hotswap {
 
-HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::ImplementationSpec>& impls,
+HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::ImplementationSpec>& impls,
                                const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec,
                                StrategySet& strategies)
-    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_, -1, {}}, strategies_(strategies) {
+    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_}, strategies_(strategies) {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
   strategies_.attach(ctx_);
   if (spec_.swaps.empty() && spec_.updates.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
@@ -61,20 +61,20 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
       if (!*started) *started = true, d->start(h);
     });
   }
-  k_.add_entry_hook([this](ppc::Hart& h) {
+  k_.hooks.add_entry_hook([this](ppc::Hart& h) {
     for (Swap* m : active_) m->poll(h);
   });
-  k_.add_waits_reporter([this] {
+  k_.hooks.add_waits_reporter([this] {
     std::string out;
     for (const Swap* m : active_) out += (out.empty() ? "swaps in progress:\n  " : "\n  ") + m->describe();
     return out;
   });
   if (const double t = spec_.timeout_us; t > 0) {
-    const auto limit = static_cast<uint64_t>(std::llround(t * k_.params().clock_hz / 1e6));
-    k_.add_entry_hook([this, limit, t](ppc::Hart& h) {
+    const uint64_t limit = k_.us_to_cycles(t);
+    k_.hooks.add_entry_hook([this, limit, t](ppc::Hart& h) {
       for (const Swap* m : active_)
         if (h.cycle() > m->start_cycle() + limit) {
-          k_.stop_run(fmt::format("watchdog: swap {} of {} ({}) has not reached completion {} us after it began "
+          k_.hooks.stop_run(fmt::format("watchdog: swap {} of {} ({}) has not reached completion {} us after it began "
                                   "(hotswap.timeout_us), at cycle {}", m->id(), m->label(), m->strategy(), t, h.cycle()));
           return;
         }
@@ -82,8 +82,8 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
   }
   // The oracle: a call about to run an old object whose state was already
   // transferred (its LTT entry still holds an old rep).
-  k_.add_call_hook([this](ppc::Hart& h, const os::Thread& t, unsigned coid) {
-    const uint64_t rep = h.memory().load<uint64_t>(k_.objects().tables().ltt_entry(h.id(), coid));
+  k_.hooks.add_call_hook([this](ppc::Hart& h, const os::Thread& t, unsigned coid) {
+    const uint64_t rep = h.memory().load<uint64_t>(k_.objects.ltt_entry(h.id(), coid));
     const auto it = by_coid_.find(coid);
     if (it == by_coid_.end()) return;
     for (const Swap* m : it->second)
@@ -96,16 +96,19 @@ HotSwapManager::HotSwapManager(os::OsKernel& kernel, const std::vector<os::Imple
 
 void HotSwapManager::when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire) {
   if (after_calls == 0) {
-    k_.at(cpu, static_cast<uint64_t>(std::llround(at_us * k_.params().clock_hz / 1e6)), std::move(fire));
+    k_.hooks.at(cpu, k_.us_to_cycles(at_us), std::move(fire));
     return;
   }
-  // Checked at every kernel entry of that CPU; `fire` must ignore repeats.
-  k_.add_entry_hook([this, cpu, after_calls, fire = std::move(fire)](ppc::Hart& h) {
-    if (h.id() == cpu && k_.calls_completed() >= after_calls) fire(h);
+  // Checked at every kernel entry of that CPU until it fires; then the hook is removed.
+  auto id = std::make_shared<os::SwapHooks_if::HookId>(0);
+  *id = k_.hooks.add_entry_hook([this, cpu, after_calls, id, fire = std::move(fire)](ppc::Hart& h) {
+    if (h.id() != cpu || k_.facts.calls_completed() < after_calls) return;
+    k_.hooks.remove_entry_hook(*id);
+    fire(h);
   });
 }
 
-// A swap event fires: one mediator per instance, all at once (concurrent swaps).
+// A swap event fires: one swap per instance, all at once (concurrent swaps).
 void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
   if (fired_[e]) return;
   fired_[e] = true;
@@ -119,12 +122,12 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
     waiting_[coid].push_back({to, strategy, std::move(done)});  // one swap of an object at a time
     return;
   }
-  if (k_.impl_of(coid) == to) {  // already there (an earlier swap)
+  if (k_.objects.impl_of(coid) == to) {  // already there (an earlier swap)
     if (done) done(h);
     return;
   }
   for (auto& u : updates_) u->unmark(coid);
-  const auto& grp = k_.groups()[k_.group_of(coid)];
+  const auto& grp = k_.facts.groups()[k_.facts.group_of(coid)];
   const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
   const auto id = static_cast<unsigned>(swaps_.size());
   swaps_.push_back(strategies_.get(strategy).make_swap(id, coid, to, label));
@@ -158,29 +161,29 @@ bool counts_calls(const os::ImplementationSpec& impl) {
 
 void HotSwapManager::audit_calls() {
   audits_.clear();
-  for (size_t id = 0; id < k_.threads(); ++id)
-    if (k_.thread(static_cast<unsigned>(id)).call_under_way()) {
+  for (size_t id = 0; id < k_.threads.count(); ++id)
+    if (k_.threads.thread(static_cast<unsigned>(id)).call_under_way()) {
       audit_skipped_ = fmt::format("thread {} is still in a call at the end of the run", id);
       return;
     }
-  const unsigned cpus = k_.params().cpus;
-  for (const os::ObjectGroup& g : k_.groups())
+  const unsigned cpus = k_.facts.cpus();
+  for (const os::ObjectGroup& g : k_.facts.groups())
     for (unsigned coid = g.first; coid < g.first + g.count; ++coid) {
-      bool countable = counts_calls(impls_[g.impl]) && counts_calls(impls_[k_.impl_of(coid)]);
+      bool countable = counts_calls(impls_[g.impl]) && counts_calls(impls_[k_.objects.impl_of(coid)]);
       const Swap* last = nullptr;
       if (const auto it = by_coid_.find(coid); it != by_coid_.end())
         for (const Swap* m : it->second) countable = countable && counts_calls(impls_[m->new_impl()]), last = m;
       if (!countable) continue;
-      const os::Root& root = k_.objects().root(coid);
+      const os::Root& root = k_.objects.root(coid);
       uint64_t counted = 0;
       for (unsigned c = 0; c < (root.kind() == os::RootKind::PerCpu ? cpus : 1); ++c)
-        if (const uint64_t rep = root.rep_if_any(c)) counted += k_.hart(0).memory().load<uint64_t>(rep + os::RepLayout::kState);
+        if (const uint64_t rep = root.rep_if_any(c)) counted += k_.facts.memory().load<uint64_t>(rep + os::RepLayout::kState);
       const std::string& name = root.name();
-      audits_.push_back({name, k_.served(coid), counted});
-      if (counted != k_.served(coid))
-        oracle_.report({k_.hart(0).cycle(), 0, -1, name,
+      audits_.push_back({name, k_.facts.served(coid), counted});
+      if (counted != k_.facts.served(coid))
+        oracle_.report({k_.threads.hart(0).cycle(), 0, -1, name,
                         fmt::format("at the end of the run: {} counted {} calls, the kernel completed {}: calls lost "
-                                    "or served twice", name, counted, k_.served(coid)),
+                                    "or served twice", name, counted, k_.facts.served(coid)),
                         last ? static_cast<int>(last->id()) : -1});
     }
 }

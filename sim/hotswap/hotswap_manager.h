@@ -12,7 +12,7 @@
 #include "hotswap/hotswap_spec.h"
 #include "hotswap/quiescence_strategy.h"
 #include "hotswap/safety_oracle.h"
-#include "os_model/os_kernel.h"
+#include "os_model/swap_interface.h"
 
 namespace quiesce::hotswap {
 
@@ -20,7 +20,7 @@ class HotSwapManager {
  public:
   // `objects` resolves event object names (group or "name[i]") to COIDs.
   // `strategies` gave the kernel its call gates when it was built.
-  HotSwapManager(os::OsKernel& kernel, const std::vector<os::ImplementationSpec>& impls,
+  HotSwapManager(os::SwapInterface kernel, const std::vector<os::ImplementationSpec>& impls,
                  const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec, StrategySet& strategies);
 
   const std::vector<std::unique_ptr<Swap>>& swaps() const { return swaps_; }
@@ -50,7 +50,7 @@ class HotSwapManager {
                   std::function<void(ppc::Hart&)> done);
   bool swapping(unsigned coid) const;  // a swap of that instance is under way
 
-  os::OsKernel& k_;
+  os::SwapInterface k_;
   const std::vector<os::ImplementationSpec>& impls_;
   HotSwapSpec spec_;
   SafetyOracle oracle_;

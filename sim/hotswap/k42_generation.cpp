@@ -12,7 +12,7 @@
 namespace quiesce::hotswap {
 
 namespace {
-constexpr unsigned kMethodEntries = os::OsKernel::kMaxMethods;  // entries 0..63: methods; 64: forwarded return
+constexpr unsigned kMethodEntries = os::kMaxMethods;  // entries 0..63: methods; 64: forwarded return
 
 class K42Generation final : public QuiescenceStrategy {
  public:
@@ -20,12 +20,17 @@ class K42Generation final : public QuiescenceStrategy {
 
   void attach(SwapContext& ctx) override {
     ctx_ = &ctx;
-    auto& k = ctx.kernel;
-    routine_.returns.resize(k.threads());
-    const uint64_t entries = k.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
+    auto& k = ctx.k;
+    routine_.returns.resize(k.threads.count());
+    routine_.forwarded.resize(k.threads.count());
+    const uint64_t entries = k.hooks.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
     routine_.return_entry = entries + 4 * kMethodEntries;
-    routine_.vtable = k.heap().allocate("Mediator.vtable", 8 * kMethodEntries);
-    for (unsigned m = 0; m < kMethodEntries; ++m) k.heap().memory().store<uint64_t>(routine_.vtable + 8 * m, entries + 4 * m);
+    routine_.vtable = k.objects.heap().allocate("Mediator.vtable", 8 * kMethodEntries);
+    for (unsigned m = 0; m < kMethodEntries; ++m) k.facts.memory().store<uint64_t>(routine_.vtable + 8 * m, entries + 4 * m);
+    k.hooks.add_thread_describer([this](const os::Thread& t) {
+      const uint32_t n = routine_.forwarded[t.id];
+      return n ? fmt::format(" (in {} forwarded calls)", n) : std::string();
+    });
   }
 
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
@@ -37,7 +42,7 @@ class K42Generation final : public QuiescenceStrategy {
  private:
   // Entry m: method m of whichever mediator owns the rep in r3; the last entry is where forwarded calls return.
   ppc::HartAction on_call(ppc::Hart& h, unsigned index) {
-    os::Thread* t = ctx_->kernel.current(h.id());
+    const os::Thread* t = ctx_->k.threads.current(h.id());
     if (index == kMethodEntries) {
       if (!t || routine_.returns[t->id].empty()) {
         h.raise_trap("a return into a hot-swap mediator with no forwarded call");

@@ -4,20 +4,16 @@
 
 #include <fmt/format.h>
 
-#include "os_model/host_access.h"
-#include "os_model/method_codegen.h"
 
 namespace quiesce::hotswap {
 
-using os::OsKernel;
-using Step = OsKernel::Step;
+using Step = os::SystemStep;
 
 namespace {
 // Mediator rep words: [vtable][phase][in flight][blocked][hash slots: thread id, return address].
 constexpr unsigned kPhaseWord = 1, kInFlightWord = 2, kBlockedWord = 3, kHashWord = 4;
 // Mediator root line words: [phase][meet 1][meet 2][protocol].
 constexpr unsigned kMeet1 = 1, kMeet2 = 2, kProtocolWord = 3;
-constexpr uint32_t kLockRetryCycles = 40;
 }  // namespace
 
 Mediator::Mediator(SwapContext& ctx, MediationRoutine& routine, const StrategyInfo& strategy,
@@ -62,44 +58,39 @@ void Mediator::set_phase(ppc::Hart& h, unsigned cpu, uint8_t p) {
 // The swap begins: the mediator's structures, the new object's root, and a
 // system thread on this CPU that interposes.
 void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
-  auto& k = ctx_.kernel;
+  auto& k = ctx_.k;
   started_ = true;
   done_cb_ = std::move(done);
   start_cycle_ = h.cycle();
-  line_ = k.heap().allocate(fmt::format("mediator.{}", label_), 32);
+  line_ = k.objects.heap().allocate(fmt::format("mediator.{}", label_), 32);
   os::RepTemplate t;
   t.vtable = routine_.vtable;
   t.bytes = 8 * (kHashWord + 2 * uint64_t{hash_slots_});
   t.region = fmt::format("mediator.{}.rep", label_);
   root_keep_ = std::make_unique<MediatorRoot>(*this, std::move(t), cpus_);
   root_ = root_keep_.get();
-  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
-  k.spawn_system_thread(h, h.id(), fmt::format("swap {} initiator", id_),
-                        [this](ppc::Hart& hh, os::Thread&) { return initiate(hh); });
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_), cpus_);
+  k.threads.spawn_system_thread(h, h.id(), fmt::format("swap {} initiator", id_),
+                                [this](ppc::Hart& hh, const os::Thread&) { return initiate(hh); });
 }
 
 // Interposition, on the initiating CPU: the GTT entry's lock for writing
 // (waiting out misses in progress), the root swung to the mediator's.
 Step Mediator::initiate(ppc::Hart& h) {
-  auto& k = ctx_.kernel;
-  auto& com = k.objects();
+  auto& objects = ctx_.k.objects;
   h.charge(step_cycles_);
   if (!locked_) {
-    if (!com.try_lock_for_writing(h, coid_)) {
-      h.charge(kLockRetryCycles);
-      return Step::Again;
-    }
+    if (!objects.lock_root(h, coid_)) return Step::Again;
     locked_ = true;
   }
   // The CPUs that used the object get workers; reps made so far are the old object's.
   for (unsigned c = 0; c < cpus_; ++c)
-    if (const uint64_t rep = com.root(coid_).rep_if_any(c))
+    if (const uint64_t rep = objects.root(coid_).rep_if_any(c))
       if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
-  os::host_store(h, com.tables().gtt_entry(coid_), 0x8000'0000u + id_);  // the root: the mediator's
-  old_root_ = com.replace_root(coid_, std::move(root_keep_));
-  com.unlock_for_writing(h, coid_);
+  old_root_ = objects.swing_root(h, coid_, std::move(root_keep_), 0x8000'0000u + id_);  // the root: the mediator's
+  objects.unlock_root(h, coid_);
   for (unsigned c = 0; c < cpus_; ++c)
-    if (com.installed(coid_, c)) add_worker(h, c);
+    if (objects.installed(coid_, c)) add_worker(h, c);
   if (!workers_) add_worker(h, h.id());  // nobody used it: one worker does the transfer
   return Step::Exit;
 }
@@ -108,7 +99,7 @@ void Mediator::add_worker(ppc::Hart& h, unsigned cpu) {
   worker_[cpu].assigned = true;
   ++workers_;
   rec_[cpu].worker = true;
-  ctx_.kernel.spawn_system_thread(h, cpu, fmt::format("swap {} worker cpu {}", id_, cpu), [this, cpu](ppc::Hart& hh, os::Thread& t) {
+  ctx_.k.threads.spawn_system_thread(h, cpu, fmt::format("swap {} worker cpu {}", id_, cpu), [this, cpu](ppc::Hart& hh, const os::Thread& t) {
     worker_[cpu].tid = static_cast<int>(t.id);
     return work(hh, cpu);
   });
@@ -119,38 +110,38 @@ void Mediator::add_worker(ppc::Hart& h, unsigned cpu) {
 // after that, its calls block until the new object is in place.
 void Mediator::new_mediator_rep(unsigned cpu) {
   if (worker_[cpu].assigned) return;
-  if (arrived1_ < workers_) add_worker(ctx_.kernel.hart(cpu), cpu);
+  if (arrived1_ < workers_) add_worker(ctx_.k.threads.hart(cpu), cpu);
   else phase_[cpu] = kTransfer;
 }
 
 // One worker's phases on its CPU.
 Step Mediator::work(ppc::Hart& h, unsigned cpu) {
-  auto& k = ctx_.kernel;
+  auto& k = ctx_.k;
   Worker& w = worker_[cpu];
   h.charge(step_cycles_);
   switch (w.at) {
     case Work::Start: {
-      root_->rep_for(cpu, k.heap());  // this CPU's mediator rep
+      root_->rep_for(cpu, k.objects.heap());  // this CPU's mediator rep
       set_phase(h, cpu, kInterpose);
       // Reset this CPU's LTT entry: its next call misses into the mediator.
-      os::host_store(h, k.objects().tables().ltt_entry(cpu, coid_), k.objects().default_rep());
+      k.objects.reset_entry(h, cpu, coid_);
       // Threads alive now (any of which may have entered the old object through
       // that entry) must all end before the Block phase: two generation swaps
       // from now. Counted from here, not from the swap's start: a worker that
       // starts late must not count swaps made while the entry was still live.
-      gen_target_[cpu] = k.generation(cpu).swaps() + 2;
+      gen_target_[cpu] = k.threads.generation(cpu).swaps() + 2;
       set_phase(h, cpu, kForward);
       w.at = Work::GenWait;
       return Step::Again;
     }
     case Work::GenWait: {
-      os::GenerationCount& gen = k.generation(cpu);
+      os::GenerationCount& gen = k.threads.generation(cpu);
       if (gen.swaps() >= gen_target_[cpu]) {
         w.at = Work::BlockStart;
         return Step::Again;
       }
       if (gen.previous_drained()) {
-        gen.swap(h, k.os_config().generations.swap_cycles);
+        gen.swap(h, k.threads.generation_swap_cycles());
         return Step::Again;
       }
       w.waiting_gen = true;  // poll() wakes it once the older generation drained
@@ -188,7 +179,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       set_phase(h, cpu, kComplete);
       // Cease interception here: this CPU's LTT entry to the new rep, then the blocked calls go to it.
       // (Installed: a later swap must visit this CPU even if its entry never missed.)
-      k.objects().install(h, coid_, cpu, new_rep(cpu));
+      k.objects.install_entry(h, cpu, coid_, new_rep(cpu));
       release_blocked(h, cpu);
       set_phase(h, cpu, kPhaseDone);
       ++done_;
@@ -218,7 +209,7 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
   if (first_meeting) check_quiescent(h);
   else swing_to_new(h);
   for (unsigned c = 0; c < cpus_; ++c)
-    if (c != cpu && worker_[c].waiting_meet) ctx_.kernel.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
+    if (c != cpu && worker_[c].waiting_meet) ctx_.k.threads.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
   return true;
 }
 
@@ -230,16 +221,15 @@ void Mediator::check_quiescent(ppc::Hart& h) {
 
 // The second meeting's last worker: the GTT entry's root becomes the new object's.
 void Mediator::swing_to_new(ppc::Hart& h) {
-  auto& com = ctx_.kernel.objects();
-  os::host_store(h, com.tables().gtt_entry(coid_), coid_);
-  root_keep_ = com.replace_root(coid_, std::move(new_root_));  // the mediator root, kept for its reps
-  ctx_.kernel.set_impl_of(coid_, new_impl_);
+  auto& objects = ctx_.k.objects;
+  root_keep_ = objects.swing_root(h, coid_, std::move(new_root_), objects.own_root_word(coid_));  // the mediator root, kept
+  objects.set_impl_of(coid_, new_impl_);
   // CPUs that met the mediator only through a miss during the swap have no
   // worker: their entries go back to the Default Object (their next call
   // misses into the new root) and their blocked calls are released from here.
   for (unsigned c = 0; c < cpus_; ++c) {
     if (worker_[c].assigned || !root_->rep_if_any(c)) continue;
-    os::host_store(h, com.tables().ltt_entry(c, coid_), com.default_rep());
+    objects.reset_entry(h, c, coid_);
     set_phase(h, c, kPhaseDone);
     release_blocked(h, c);
   }
@@ -248,22 +238,20 @@ void Mediator::swing_to_new(ppc::Hart& h) {
 // Blocked calls of `cpu` resume as calls of the new object: `this` is the new
 // rep, the method the new vtable's, the return address the caller's.
 void Mediator::release_blocked(ppc::Hart& h, unsigned cpu) {
-  auto& k = ctx_.kernel;
+  auto& threads = ctx_.k.threads;
   for (const Blocked& b : blocked_[cpu]) {
-    os::Thread& t = k.thread(b.tid);
     const uint64_t rep = new_rep(cpu);
     const uint64_t vt = os::host_load(h, rep);
-    t.regs.gpr[3] = rep;
-    t.regs.pc = os::host_load(h, vt + 8 * b.method);
+    threads.redirect(b.tid, os::host_load(h, vt + 8 * b.method), rep);
     const uint64_t waited = h.cycle() - b.since;
     rec_[cpu].blocked_cycles_total += waited;
     rec_[cpu].blocked_cycles_max = std::max(rec_[cpu].blocked_cycles_max, waited);
     ++rec_[cpu].released;
     held_log_.push_back({b.tid, cpu, b.since, h.cycle(), h.id()});
-    if (t.state != os::ThreadState::Blocked)
+    if (threads.thread(b.tid).state != os::ThreadState::Blocked)
       ctx_.oracle.report({h.cycle(), cpu, static_cast<int>(b.tid), label_, "a blocked call was released twice",
                           static_cast<int>(id_)});
-    k.wake(b.tid, h.cycle());
+    threads.wake(b.tid, h.cycle());
   }
   blocked_[cpu].clear();
 }
@@ -280,9 +268,9 @@ void Mediator::finish_if_done(ppc::Hart& h) {
 
 // The mediation routine (patent 0039-0040), on the calling thread.
 ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
-  auto& k = ctx_.kernel;
+  auto& k = ctx_.k;
   const unsigned cpu = h.id();
-  os::Thread* t = k.current(cpu);
+  const os::Thread* t = k.threads.current(cpu);
   if (!t) {
     h.raise_trap("a call reached a hot-swap mediator outside any thread");
     return ppc::HartAction::Fault;
@@ -291,7 +279,7 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
   os::host_load(h, rep_word(cpu, kPhaseWord));
   auto& s = h.state();
   const uint8_t p = phase_[cpu];
-  const bool forward = p == kInterpose || p == kForward || (p == kBlock && t->forwarded_calls > 0);
+  const bool forward = p == kInterpose || p == kForward || (p == kBlock && routine_.forwarded[t->id] > 0);
   if (p == kPhaseDone) {  // interception over: straight to the new object
     const uint64_t rep = new_rep(cpu);
     s.gpr[3] = rep;
@@ -304,9 +292,9 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
     const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (hash_slots_ - 1));
     os::host_store(h, slot, t->id);
     os::host_store(h, slot + 8, s.lr);
-    os::host_store(h, t->descriptor + 8, ++t->forwarded_calls);
+    k.threads.mark(h, t->id, ++routine_.forwarded[t->id]);
     ++rec_[cpu].forwarded;
-    const uint64_t rep = old_root_ ? old_root_->rep_for(cpu, k.heap()) : 0;
+    const uint64_t rep = old_root_ ? old_root_->rep_for(cpu, k.objects.heap()) : 0;
     if (!rep) {
       h.raise_trap("a forwarded call found no old object");
       return ppc::HartAction::Fault;
@@ -325,23 +313,23 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
   blocked_[cpu].push_back({t->id, method, h.cycle()});
   ++rec_[cpu].blocked;
   os::host_atomic_add(h, rep_word(cpu, kBlockedWord), 1);
-  return k.park_current(h, k.in_request_loop(s.lr));
+  return k.threads.park_current(h, k.facts.in_request_loop(s.lr));
 }
 
 void Mediator::returned(ppc::Hart& h, uint64_t lr) {
-  auto& k = ctx_.kernel;
+  auto& k = ctx_.k;
   const unsigned cpu = h.id();
-  os::Thread* t = k.current(cpu);
+  const os::Thread* t = k.threads.current(cpu);
   const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (hash_slots_ - 1));
   os::host_load(h, slot + 8);  // the return address, from the hash table
   h.charge(return_cycles_);
   h.state().pc = lr;
-  os::host_store(h, t->descriptor + 8, --t->forwarded_calls);
+  k.threads.mark(h, t->id, --routine_.forwarded[t->id]);
   in_flight_[cpu] = os::host_atomic_add(h, rep_word(cpu, kInFlightWord), -1);
   Worker& w = worker_[cpu];
   if (!in_flight_[cpu] && w.waiting_inflight) {
     w.waiting_inflight = false;
-    k.wake(static_cast<unsigned>(w.tid), h.cycle());
+    k.threads.wake(static_cast<unsigned>(w.tid), h.cycle());
   }
 }
 
@@ -359,7 +347,7 @@ std::string Mediator::describe() const {
                        w.waiting_inflight ? ", waits for calls in flight" : "",
                        w.waiting_meet ? ", waits at the meeting" : "", in_flight_[c], blocked_[c].size());
     if (w.waiting_gen) {
-      const os::GenerationCount& gen = ctx_.kernel.generation(c);
+      const os::GenerationCount& gen = ctx_.k.threads.generation(c);
       out += fmt::format(" (generation {}: {} threads, the previous one: {}; {} of {} swaps done)", gen.current(),
                          gen.active(gen.current()), gen.active(gen.current() + 1), gen.swaps(), gen_target_[c]);
     }
@@ -369,11 +357,11 @@ std::string Mediator::describe() const {
 
 void Mediator::poll(ppc::Hart& h) {
   Worker& w = worker_[h.id()];
-  const os::GenerationCount& gen = ctx_.kernel.generation(h.id());
+  const os::GenerationCount& gen = ctx_.k.threads.generation(h.id());
   // Drained, or someone else (the token) swapped meanwhile: the worker looks again.
   if (w.waiting_gen && (gen.previous_drained() || gen.swaps() >= gen_target_[h.id()])) {
     w.waiting_gen = false;
-    ctx_.kernel.wake(static_cast<unsigned>(w.tid), h.cycle());
+    ctx_.k.threads.wake(static_cast<unsigned>(w.tid), h.cycle());
   }
 }
 

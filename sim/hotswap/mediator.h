@@ -37,6 +37,7 @@ class Mediator;
 struct MediationRoutine {
   uint64_t vtable = 0, return_entry = 0;
   std::vector<std::vector<std::pair<Mediator*, uint64_t>>> returns;
+  std::vector<uint32_t> forwarded;  // per thread: the forwarded calls it is in (its descriptor mark)
 };
 
 class Mediator final : public Swap {
@@ -74,10 +75,10 @@ class Mediator final : public Swap {
   };
 
   class MediatorRoot;
-  os::OsKernel::Step initiate(ppc::Hart& h);
+  os::SystemStep initiate(ppc::Hart& h);
   void add_worker(ppc::Hart& h, unsigned cpu);
   void new_mediator_rep(unsigned cpu);
-  os::OsKernel::Step work(ppc::Hart& h, unsigned cpu);
+  os::SystemStep work(ppc::Hart& h, unsigned cpu);
   bool meet(ppc::Hart& h, unsigned cpu, unsigned& arrived);  // true: last to arrive
   void swing_to_new(ppc::Hart& h);
   void release_blocked(ppc::Hart& h, unsigned cpu);

@@ -7,7 +7,6 @@
 // CPUs' counters until the sum is zero.
 #include "cpu_ppc64/encoder.h"
 #include "hotswap/counting_strategy.h"
-#include "os_model/host_access.h"
 
 namespace quiesce::hotswap {
 
@@ -18,31 +17,32 @@ class PercpuRefcount final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
   bool needs_grace() const override { return true; }
-  std::vector<uint32_t> enter_code() const override {
-    auto w = local(+1);  // words 0-4
+  std::vector<uint32_t> enter_code(const os::SwapInterface& k) const override {
+    auto w = local(k.objects.local_offset(), +1);  // words 0-4
     for (uint32_t x : object_line(11, 12)) w.push_back(x);  // 5-8
     for (uint32_t x : {enc::ld(0, 0, 11), enc::cmpdi(0, 0, 0), enc::beq(0, 8), enc::bla(slow_entry_)}) w.push_back(x);
     return w;
   }
   unsigned slow_call_index() const override { return 12; }
-  std::vector<uint32_t> leave_code() const override { return local(-1); }
+  std::vector<uint32_t> leave_code(const os::SwapInterface& k) const override {
+    return local(k.objects.local_offset(), -1);
+  }
   void undo_entry(ppc::Hart& h, unsigned coid) override {
-    const uint64_t a = k_->objects().tables().local_word(h.id(), coid);
+    const uint64_t a = ctx_->k.objects.local_word(h.id(), coid);
     os::host_store(h, a, os::host_load(h, a) - 1);
   }
   void close(ppc::Hart& h, unsigned coid) override { os::host_store(h, line(coid), 1); }
   void reopen(ppc::Hart& h, unsigned coid) override { os::host_store(h, line(coid), 0); }
   int64_t count(ppc::Hart& h, unsigned coid) override {
     int64_t sum = 0;
-    for (unsigned c = 0; c < k_->params().cpus; ++c)
-      sum += static_cast<int64_t>(os::host_load(h, k_->objects().tables().local_word(c, coid)));
+    for (unsigned c = 0; c < ctx_->k.facts.cpus(); ++c)
+      sum += static_cast<int64_t>(os::host_load(h, ctx_->k.objects.local_word(c, coid)));
     return sum;
   }
 
  private:
   // This CPU's counter of the object += delta: r11 = its offset from r13.
-  std::vector<uint32_t> local(int delta) const {
-    const uint64_t off = k_->objects().tables().local_offset();
+  std::vector<uint32_t> local(uint64_t off, int delta) const {
     const auto lo = static_cast<int16_t>(off & 0xffff);
     const auto ha = static_cast<int64_t>((off - static_cast<uint64_t>(int64_t{lo})) >> 16);
     return {enc::addis(11, os::kGateKeyRegister, ha), enc::addi(11, 11, lo), enc::ldx(12, 13, 11),

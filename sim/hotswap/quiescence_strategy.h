@@ -25,7 +25,7 @@ class QuiescenceStrategy {
   const StrategyInfo& info() const { return info_; }
   // (a) The gate around calls into `group`; asked while the kernel builds, so
   // the strategy may allocate its tables in k's heap and reserve host calls.
-  virtual os::CallGate gate(os::OsKernel&, unsigned /*group*/) { return {}; }
+  virtual os::CallGate gate(const os::SwapInterface&, unsigned /*group*/) { return {}; }
   // The run's swap machinery exists (before any swap).
   virtual void attach(SwapContext& ctx) { ctx_ = &ctx; }
   // (b) A swap of instance `coid` to implementation `to`; the manager starts it.

@@ -5,7 +5,6 @@
 // readers to leave) and releases it when the new object is in place.
 #include "cpu_ppc64/encoder.h"
 #include "hotswap/counting_strategy.h"
-#include "os_model/host_access.h"
 
 namespace quiesce::hotswap {
 
@@ -16,7 +15,7 @@ constexpr int64_t kWriter = INT64_MIN;
 class RwLock final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
-  std::vector<uint32_t> enter_code() const override {
+  std::vector<uint32_t> enter_code(const os::SwapInterface&) const override {
     auto w = object_line(11, 12);  // words 0-3
     for (uint32_t x : {enc::ldarx(12, 0, 11),    // 4
                        enc::cmpdi(0, 12, 0),    // 5
@@ -31,7 +30,7 @@ class RwLock final : public CountingStrategy {
     return w;
   }
   unsigned slow_call_index() const override { return 12; }
-  std::vector<uint32_t> leave_code() const override {
+  std::vector<uint32_t> leave_code(const os::SwapInterface&) const override {
     auto w = object_line(11, 12);
     for (uint32_t x : {enc::lwsync(), enc::ldarx(12, 0, 11), enc::addi(12, 12, -1), enc::stdcx(12, 0, 11), enc::bne(0, -12)})
       w.push_back(x);

@@ -4,14 +4,13 @@
 
 #include <fmt/format.h>
 
-#include "os_model/method_codegen.h"
 
 namespace quiesce::hotswap {
 
 namespace {
 // The method of `impl` whose code holds `pc`, or null.
-const os::OsKernel::CodeRange* method_at(const os::OsKernel& k, unsigned impl, uint64_t pc) {
-  for (const auto& r : k.code_ranges()[impl])
+const os::KernelFacts_if::CodeRange* method_at(const os::SwapInterface& k, unsigned impl, uint64_t pc) {
+  for (const auto& r : k.facts.code_ranges(impl))
     if (pc >= r.start && pc < r.end) return &r;
   return nullptr;
 }
@@ -20,18 +19,18 @@ constexpr uint64_t kPrologueBytes = 16;
 constexpr unsigned kMaxFrames = 4096;
 }  // namespace
 
-unsigned SafetyOracle::check_not_inside(os::OsKernel& k, unsigned impl, const std::vector<uint64_t>& reps,
+unsigned SafetyOracle::check_not_inside(const os::SwapInterface& k, unsigned impl, const std::vector<uint64_t>& reps,
                                         uint64_t cycle, unsigned cpu, const std::string& object,
                                         const std::string& when, int swap) {
-  auto& mem = k.hart(0).memory();
+  auto& mem = k.facts.memory();
   auto is_old = [&](uint64_t rep) { return std::find(reps.begin(), reps.end(), rep) != reps.end(); };
   auto load = [&](uint64_t a) { return mem.contains(a, 8) ? mem.load<uint64_t>(a) : 0; };
   unsigned found = 0;
-  for (size_t id = 0; id < k.threads(); ++id) {
-    const os::Thread& t = k.thread(static_cast<unsigned>(id));
+  for (size_t id = 0; id < k.threads.count(); ++id) {
+    const os::Thread& t = k.threads.thread(static_cast<unsigned>(id));
     if (t.state == os::ThreadState::Free || t.system) continue;
     const bool running = t.state == os::ThreadState::Running;
-    const ppc::ArchState& s = running ? k.hart(t.cpu).state() : t.regs;
+    const ppc::ArchState& s = running ? k.threads.hart(t.cpu).state() : t.regs;
     bool inside = false;
     // The current activation: `this` in its frame once the prologue ran, else
     // in r3 — and then r1 is still its caller's frame and LR its caller's

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "os_model/os_kernel.h"
+#include "os_model/swap_interface.h"
 
 namespace quiesce::hotswap {
 
@@ -34,7 +34,7 @@ class SafetyOracle {
   // Threads (any CPU, running or not) with an activation of implementation
   // `impl` whose `this` is one of `reps`; appends a violation for each.
   // Returns how many were found.
-  unsigned check_not_inside(os::OsKernel& k, unsigned impl, const std::vector<uint64_t>& reps, uint64_t cycle,
+  unsigned check_not_inside(const os::SwapInterface& k, unsigned impl, const std::vector<uint64_t>& reps, uint64_t cycle,
                             unsigned cpu, const std::string& object, const std::string& when, int swap = -1);
   // Violations attributed to swap `id`.
   unsigned count_for(unsigned id) const;

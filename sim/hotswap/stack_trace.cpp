@@ -5,11 +5,10 @@
 #include <fmt/format.h>
 
 #include "hotswap/quiescence_strategy.h"
-#include "os_model/host_access.h"
 
 namespace quiesce::hotswap {
 
-using Step = os::OsKernel::Step;
+using Step = os::SystemStep;
 
 namespace {
 constexpr unsigned kMaxFrames = 4096;
@@ -42,20 +41,16 @@ StackTraceSwap::StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, c
       retry_us_(params.real("retry_us")) {}
 
 void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
-  launch(h, std::move(done), [this](ppc::Hart& hh, os::Thread& t) { return step(hh, t); });
+  launch(h, std::move(done), [this](ppc::Hart& hh, const os::Thread& t) { return step(hh, t); });
 }
 
-Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
-  auto& k = ctx_.kernel;
+Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
+  auto& k = ctx_.k;
   const unsigned me = h.id();
   h.charge(step_cycles_);
   switch (at_) {
     case At::Acquire:
-      if (ctx_.stop_owner >= 0 && ctx_.stop_owner != static_cast<int>(id_)) {
-        ctx_.stop_waiters.push_back(t.id);  // another stop-the-world is on: wait for it
-        return Step::Block;
-      }
-      ctx_.stop_owner = static_cast<int>(id_);
+      if (!k.threads.claim_world(t.id)) return Step::Block;  // another stop-the-world is on: woken after it
       at_ = At::Stop;
       return Step::Again;
     case At::Stop:
@@ -65,10 +60,10 @@ Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
       for (unsigned c = 0; c < cpus_; ++c) {
         if (c == me) continue;
         h.charge(ipi_cycles_);
-        k.stop_cpu(c, [this, &k](ppc::Hart& hc) {
+        k.threads.stop_cpu(c, [this, k](ppc::Hart& hc) {
           // The stop handler saves the running thread's registers in its descriptor.
-          if (os::Thread* cur = k.current(hc.id()))
-            os::host_touch(hc, cur->descriptor, k.os_config().descriptor_bytes, true, k.params().line_bytes);
+          if (const os::Thread* cur = k.threads.current(hc.id()))
+            os::host_touch(hc, cur->descriptor, k.facts.descriptor_bytes(), true, k.facts.line_bytes());
           ++stopped_;
         });
       }
@@ -115,19 +110,19 @@ Step StackTraceSwap::step(ppc::Hart& h, os::Thread& t) {
 }
 
 bool StackTraceSwap::inside(uint64_t addr) const {
-  for (const auto& r : ctx_.kernel.code_ranges()[old_impl_])
+  for (const auto& r : ctx_.k.facts.code_ranges(old_impl_))
     if (addr >= r.start && addr < r.end) return true;
   return false;
 }
 
 // One thread: its registers from its descriptor, then its frames through the back chain.
 bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
-  auto& k = ctx_.kernel;
-  const os::Thread& t = k.thread(tid);
+  auto& k = ctx_.k;
+  const os::Thread& t = k.threads.thread(tid);
   h.charge(walk_thread_cycles_);
   ++detail("threads_walked");
   os::host_load(h, t.descriptor);
-  const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.hart(t.cpu).state() : t.regs;
+  const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.threads.hart(t.cpu).state() : t.regs;
   if (inside(s.pc) || inside(s.lr)) return true;
   auto& mem = h.memory();
   uint64_t frame = s.gpr[1];
@@ -144,14 +139,14 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
 
 // Every live thread, the busy list first; the first found inside ends the walk.
 bool StackTraceSwap::walk(ppc::Hart& h) {
-  auto& k = ctx_.kernel;
+  auto& k = ctx_.k;
   auto live = [&](unsigned id) {
-    const os::Thread& t = k.thread(id);
+    const os::Thread& t = k.threads.thread(id);
     return t.state != os::ThreadState::Free && !t.system;
   };
   for (unsigned id : busy_)
     if (live(id) && walk_thread(h, id)) return true;
-  for (unsigned id = 0; id < k.threads(); ++id) {
+  for (unsigned id = 0; id < k.threads.count(); ++id) {
     if (!live(id) || std::find(busy_.begin(), busy_.end(), id) != busy_.end()) continue;
     if (walk_thread(h, id)) {
       busy_.assign(1, id);
@@ -165,17 +160,13 @@ bool StackTraceSwap::walk(ppc::Hart& h) {
 void StackTraceSwap::resume_all(ppc::Hart& h, bool swapped) {
   for (unsigned c = 0; c < cpus_; ++c) {
     if (c == h.id()) continue;
-    if (swapped) ctx_.kernel.resume_cpu(c, [this](ppc::Hart& hc) { resumed(hc); });
-    else ctx_.kernel.resume_cpu(c);
+    if (swapped) ctx_.k.threads.resume_cpu(c, [this](ppc::Hart& hc) { resumed(hc); });
+    else ctx_.k.threads.resume_cpu(c, {});
   }
 }
 
 void StackTraceSwap::release_stop(ppc::Hart& h) {
-  ctx_.stop_owner = -1;
-  if (!ctx_.stop_waiters.empty()) {
-    ctx_.kernel.wake(ctx_.stop_waiters.front(), h.cycle());
-    ctx_.stop_waiters.erase(ctx_.stop_waiters.begin());
-  }
+  ctx_.k.threads.release_world(h);
 }
 
 std::string StackTraceSwap::describe() const {

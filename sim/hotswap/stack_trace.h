@@ -38,7 +38,7 @@ class StackTraceSwap : public Swap {
 
  private:
   enum class At : uint8_t { Acquire, Stop, Wait, Walk };
-  os::OsKernel::Step step(ppc::Hart& h, os::Thread& t);
+  os::SystemStep step(ppc::Hart& h, const os::Thread& t);
   bool inside(uint64_t addr) const;
   bool walk_thread(ppc::Hart& h, unsigned tid);  // true: inside the old object
   bool walk(ppc::Hart& h);

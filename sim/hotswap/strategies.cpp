@@ -116,7 +116,7 @@ StrategySet::StrategySet(const std::vector<os::ImplementationSpec>& impls, const
   }
 }
 os::CallGateSource StrategySet::gates() {
-  return [this](os::OsKernel& k, unsigned group) {
+  return [this](const os::SwapInterface& k, unsigned group) {
     os::CallGate g;
     if (group >= by_group_.size()) return g;
     std::vector<os::CallGate> parts;
@@ -127,7 +127,7 @@ os::CallGateSource StrategySet::gates() {
     }
     for (auto p = parts.rbegin(); p != parts.rend(); ++p) g.leave.insert(g.leave.end(), p->leave.begin(), p->leave.end());
     if (g.direct_sites && (!g.enter.empty() || by_group_[group].size() > 1))
-      throw os::BuildError("an object swapped with strategy direct cannot be swapped with another strategy");
+      throw os::BuildError("an object whose calls a strategy binds to direct call sites cannot be swapped with another strategy");
     return g;
   };
 }

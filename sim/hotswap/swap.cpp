@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "os_model/host_access.h"
-#include "os_model/method_codegen.h"
 
 namespace quiesce::hotswap {
 
@@ -15,11 +13,11 @@ Swap::Swap(SwapContext& ctx, const StrategyInfo& strategy, unsigned id, unsigned
     : ctx_(ctx),
       id_(id),
       coid_(coid),
-      old_impl_(ctx.kernel.impl_of(coid)),
+      old_impl_(ctx.k.objects.impl_of(coid)),
       new_impl_(new_impl),
       info_(strategy),
       label_(std::move(label)),
-      cpus_(ctx.kernel.params().cpus),
+      cpus_(ctx.k.facts.cpus()),
       phase_(cpus_, kPhaseNone),
       rec_(cpus_) {
   for (auto& r : rec_) r.start.assign(info_.phases.size(), 0), r.end.assign(info_.phases.size(), 0);
@@ -35,14 +33,14 @@ bool Swap::retired(uint64_t rep) const {
   return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end();
 }
 
-void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::OsKernel::SystemBody body) {
-  auto& k = ctx_.kernel;
+void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::SwapThreads_if::SystemBody body) {
+  auto& k = ctx_.k;
   started_ = true;
   done_cb_ = std::move(done);
   start_cycle_ = h.cycle();
-  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.rep_template(coid_, new_impl_), cpus_);
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_), cpus_);
   rec_[h.id()].worker = true;
-  k.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, info_.name), std::move(body));
+  k.threads.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, info_.name), std::move(body));
 }
 
 // A phase entered again (stack tracing's retries) is recorded afresh: the
@@ -56,7 +54,7 @@ void Swap::record_phase(uint64_t now, unsigned cpu, uint8_t p) {
 }
 
 void Swap::note_old_reps() {
-  const os::Root& root = old_root_ ? *old_root_ : ctx_.kernel.objects().root(coid_);
+  const os::Root& root = old_root_ ? *old_root_ : ctx_.k.objects.root(coid_);
   for (unsigned c = 0; c < cpus_; ++c)
     if (const uint64_t rep = root.rep_if_any(c))
       if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
@@ -65,7 +63,7 @@ void Swap::note_old_reps() {
 void Swap::reach_safe_point(ppc::Hart& h, const char* when) {
   safe_cycle_ = h.cycle();
   note_old_reps();
-  ctx_.oracle.check_not_inside(ctx_.kernel, old_impl_, old_reps_, h.cycle(), h.id(), label_, when,
+  ctx_.oracle.check_not_inside(ctx_.k, old_impl_, old_reps_, h.cycle(), h.id(), label_, when,
                                static_cast<int>(id_));
   const auto& from = ctx_.impls[old_impl_];
   const auto& to = ctx_.impls[new_impl_];
@@ -77,25 +75,25 @@ void Swap::reach_safe_point(ppc::Hart& h, const char* when) {
 }
 
 uint64_t Swap::new_rep(unsigned cpu) {
-  os::Root& r = new_root_ ? *new_root_ : ctx_.kernel.objects().root(coid_);
-  return r.rep_for(cpu, ctx_.kernel.heap());
+  os::Root& r = new_root_ ? *new_root_ : ctx_.k.objects.root(coid_);
+  return r.rep_for(cpu, ctx_.k.objects.heap());
 }
 
 void Swap::transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned parts) {
-  auto& k = ctx_.kernel;
+  auto& k = ctx_.k;
   const auto& from = ctx_.impls[old_impl_];
   const auto& to = ctx_.impls[new_impl_];
   const TransferSpec& cost = ctx_.spec.transfer[new_impl_];
-  const uint32_t line = k.params().line_bytes;
+  const uint32_t line = k.facts.line_bytes();
   const Protocol p = *protocol_;
-  const os::Root& old_root = old_root_ ? *old_root_ : k.objects().root(coid_);
+  const os::Root& old_root = old_root_ ? *old_root_ : k.objects.root(coid_);
   const bool old_shared = from.root == os::RootKind::Shared, new_shared = to.root == os::RootKind::Shared;
   TransferTally tally;
   auto add = [&](TransferTally t) { tally.bytes += t.bytes, tally.lines += t.lines; };
   if (p == Protocol::ByReference) {  // same layout: the old reps become the new object's
     const uint64_t rep = old_shared ? (rank == 0 ? old_root.rep_if_any(0) : 0) : old_root.rep_if_any(cpu);
     if (rep) {
-      add(adopt_by_reference(h, cost, rep, k.vtable(new_impl_)));
+      add(adopt_by_reference(h, cost, rep, k.objects.vtable(new_impl_)));
       new_root_->adopt(old_shared ? 0 : cpu, rep);
     }
   } else {
@@ -133,14 +131,13 @@ void Swap::transfer_all(ppc::Hart& h) {
 }
 
 void Swap::swing(ppc::Hart& h) {
-  auto& com = ctx_.kernel.objects();
-  os::host_store(h, com.tables().gtt_entry(coid_), coid_);
+  auto& objects = ctx_.k.objects;
   std::vector<unsigned> had;
   for (unsigned c = 0; c < cpus_; ++c)
-    if (com.installed(coid_, c)) had.push_back(c);
-  old_root_ = com.replace_root(coid_, std::move(new_root_));
-  ctx_.kernel.set_impl_of(coid_, new_impl_);
-  for (unsigned c : had) com.install(h, coid_, c, new_rep(c));
+    if (objects.installed(coid_, c)) had.push_back(c);
+  old_root_ = objects.swing_root(h, coid_, std::move(new_root_), objects.own_root_word(coid_));
+  objects.set_impl_of(coid_, new_impl_);
+  for (unsigned c : had) objects.install_entry(h, c, coid_, new_rep(c));
 }
 
 void Swap::finish(ppc::Hart& h) {
@@ -157,13 +154,13 @@ uint64_t& Swap::detail(const char* name) {
   return details_.emplace_back(name, 0).second;
 }
 
-os::OsKernel::Step Swap::sleep(ppc::Hart& h, unsigned tid, uint64_t cycles) {
-  ctx_.kernel.wake(tid, h.cycle() + std::max<uint64_t>(1, cycles));
-  return os::OsKernel::Step::Block;
+os::SystemStep Swap::sleep(ppc::Hart& h, unsigned tid, uint64_t cycles) {
+  ctx_.k.threads.wake(tid, h.cycle() + std::max<uint64_t>(1, cycles));
+  return os::SystemStep::Block;
 }
 
 uint64_t Swap::us_to_cycles(double us) const {
-  return static_cast<uint64_t>(std::llround(us * ctx_.kernel.params().clock_hz / 1e6));
+  return ctx_.k.us_to_cycles(us);
 }
 
 }  // namespace quiesce::hotswap

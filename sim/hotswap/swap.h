@@ -18,7 +18,7 @@
 #include "hotswap/safety_oracle.h"
 #include "hotswap/strategy_registry.h"
 #include "hotswap/transfer_protocol.h"
-#include "os_model/os_kernel.h"
+#include "os_model/swap_interface.h"
 
 namespace quiesce::hotswap {
 
@@ -44,13 +44,10 @@ struct HeldCall {
 
 // Shared by every swap of a run.
 struct SwapContext {
-  os::OsKernel& kernel;
+  os::SwapInterface k;  // the kernel, through its swap interface
   const std::vector<os::ImplementationSpec>& impls;
   const HotSwapSpec& spec;
   SafetyOracle& oracle;
-  // Stop-the-world is one at a time: the swap holding it (-1: none) and the waiting system threads.
-  int stop_owner = -1;
-  std::vector<unsigned> stop_waiters;
 };
 
 class Swap {
@@ -96,7 +93,7 @@ class Swap {
  protected:
   // The whole-object strategies' start: the new object's root, and a system
   // thread on h's CPU running `body` one step per pass.
-  void launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::OsKernel::SystemBody body);
+  void launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::SwapThreads_if::SystemBody body);
   void record_phase(uint64_t now, unsigned cpu, uint8_t phase);
   void note_old_reps();
   // The safe point: the oracle checks nothing runs in the old object; the protocol is negotiated.
@@ -112,7 +109,7 @@ class Swap {
   void finish(ppc::Hart& h);
   uint64_t& detail(const char* name);
   // A system thread's sleep: it runs again `cycles` from now.
-  os::OsKernel::Step sleep(ppc::Hart& h, unsigned tid, uint64_t cycles);
+  os::SystemStep sleep(ppc::Hart& h, unsigned tid, uint64_t cycles);
   uint64_t us_to_cycles(double us) const;
 
   SwapContext& ctx_;

@@ -22,7 +22,7 @@
 
 namespace quiesce::os {
 
-class OsKernel;
+struct SwapInterface;
 
 struct CallGate {
   std::vector<uint32_t> enter, leave;
@@ -31,8 +31,8 @@ struct CallGate {
 };
 
 // Asked once per object group while the kernel builds its code; may allocate
-// in the kernel's heap and reserve host calls.
-using CallGateSource = std::function<CallGate(OsKernel&, unsigned group)>;
+// in the kernel's heap and reserve host calls (through the swap interface).
+using CallGateSource = std::function<CallGate(const SwapInterface&, unsigned group)>;
 
 inline constexpr unsigned kGateKeyRegister = 9;
 // Where a generated body keeps the key across a gated nested call.

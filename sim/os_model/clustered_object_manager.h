@@ -92,6 +92,7 @@ class ClusteredObjectManager {
   uint64_t miss_base() const { return miss_base_; }
   uint64_t miss_bytes() const { return uint64_t{methods_} * 4; }
   uint64_t misses(unsigned cpu) const { return misses_[cpu]; }
+  const MissCosts& costs() const { return costs_; }
 
   // Handles a call that reached Default Object method slot at `pc`.
   ppc::HartAction handle_miss(ppc::Hart& h, uint64_t pc);

@@ -2,28 +2,17 @@
 // description, and the loop a request thread runs. Everything here is real
 // PowerPC 64 code executed by the core through the caches; the only host
 // involvement is the `bla` into the kernel's host-call entries.
-//
-// A rep (an object's per-CPU or shared representative) is laid out as
-//   [vtable pointer][pointer to the object's shared state][state...][refs...]
-// where the state starts at byte 16 (what a C method sees) and the refs are
-// the LTT offsets (COID * 8) of the objects its nested calls go to, filled
-// in when the rep is created, like a C++ member holding another object.
+
+// Rep and frame layout: rep_layout.h.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "os_model/call_gate.h"
 #include "os_model/os_spec.h"
+#include "os_model/rep_layout.h"
 
 namespace quiesce::os {
-
-struct RepLayout {
-  static constexpr uint64_t kSharedPtr = 8, kState = 16;
-  uint64_t refs = kState;  // offset of the first nested-call reference
-  uint64_t bytes = kState;
-  // State rounded up to whole lines, so every described state line exists.
-  static RepLayout make(uint64_t state_bytes, unsigned nrefs, uint32_t line_bytes);
-};
 
 struct NestedCall {
   unsigned ref;     // index into the rep's refs
@@ -40,9 +29,6 @@ struct BodyPlan {
   int io_point = -1;        // index passed to the I/O host call in r0, or -1
   uint64_t io_entry = 0;    // host-call address of the I/O wait
 };
-
-// Registers of the generated code. The frame keeps `this` at kThisSlot(r1).
-inline constexpr unsigned kFrameBytes = 128, kThisSlot = 112;
 
 std::vector<uint32_t> generate_method(const BodyPlan& plan);
 

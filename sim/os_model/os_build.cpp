@@ -8,6 +8,7 @@
 #include "cpu_ppc64/encoder.h"
 #include "os_model/method_codegen.h"
 #include "os_model/os_kernel.h"
+#include "os_model/swap_door.h"
 
 namespace quiesce::os {
 
@@ -28,7 +29,12 @@ unsigned group_index(const std::vector<ObjectGroup>& groups, const std::string& 
 OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
                    const std::vector<ImplementationSpec>& impls, const std::vector<ObjectSpec>& objects,
                    const std::vector<WorkloadSpec>& workloads, const RunSpec& run, const OutputsSpec& outputs)
-    : p_(params), os_(os), impls_(impls), run_(run), heap_(memory, regions, params.heap_base, params.heap_limit, params.line_bytes) {
+    : p_(params),
+      os_(os),
+      impls_(impls),
+      run_(run),
+      heap_(memory, regions, params.heap_base, params.heap_limit, params.line_bytes),
+      door_(std::make_unique<SwapDoor>(*this)) {
   if (impls.empty() && !objects.empty()) throw BuildError("objects need implementations");
   // Groups first: nested calls and workloads name them.
   unsigned next = 0;
@@ -56,13 +62,17 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
   start_workloads(run.seed);
 }
 
+OsKernel::~OsKernel() = default;
+
+SwapInterface OsKernel::swap_interface() { return door_->interface(); }
+
 // The request loop, every generated method body, and the vtables.
 void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program) {
   if (!os.guest_elf.empty() && !program) throw BuildError("os.guest_elf was not loaded");
   toc_ = program ? program->toc : 0;
   gates_.resize(groups_.size());
   if (p_.gates)
-    for (unsigned g = 0; g < groups_.size(); ++g) gates_[g] = p_.gates(*this, g);
+    for (unsigned g = 0; g < groups_.size(); ++g) gates_[g] = p_.gates(swap_interface(), g);
   std::vector<uint32_t> code = os::request_loop(kNextCall);
   // Each gated group's call from the request loop, right after it.
   std::vector<size_t> gated_at(groups_.size(), 0);

@@ -122,6 +122,28 @@ void OsKernel::resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed)
 
 void OsKernel::wake(unsigned tid, uint64_t cycle) { post(threads_[tid].cpu, cycle, EventKind::Wake, tid); }
 
+void OsKernel::redirect(unsigned tid, uint64_t pc, uint64_t r3) {
+  Thread& t = threads_[tid];
+  t.regs.pc = pc;
+  t.regs.gpr[3] = r3;
+}
+
+bool OsKernel::claim_world(unsigned tid) {
+  if (world_owner_ >= 0 && world_owner_ != static_cast<int>(tid)) {
+    world_waiters_.push_back(tid);
+    return false;
+  }
+  world_owner_ = static_cast<int>(tid);
+  return true;
+}
+
+void OsKernel::release_world(ppc::Hart& h) {
+  world_owner_ = -1;
+  if (world_waiters_.empty()) return;
+  wake(world_waiters_.front(), h.cycle());
+  world_waiters_.erase(world_waiters_.begin());
+}
+
 void OsKernel::at(unsigned cpu, uint64_t cycle, std::function<void(ppc::Hart&)> fn) {
   callbacks_.push_back(std::move(fn));
   post(cpu, cycle, EventKind::Callback, static_cast<unsigned>(callbacks_.size() - 1));
@@ -156,7 +178,7 @@ HartAction OsKernel::on_system_step(ppc::Hart& h) {
   h.state().pc = h.state().lr;
   switch (system_bodies_[t->system_body](h, *t)) {
     case Step::Again: return HartAction::Continue;
-    case Step::Block: return park_current(h);
+    case Step::Block: return park_current(h, false);
     case Step::Exit: end_thread(h, *t); return next_or_idle(h);
   }
   return HartAction::Fault;
@@ -177,9 +199,10 @@ std::vector<std::string> OsKernel::describe_threads() const {
   for (const Thread& t : threads_) {
     if (t.state == ThreadState::Free) continue;
     const uint64_t pc = t.state == ThreadState::Running && harts_[t.cpu] ? harts_[t.cpu]->state().pc : t.regs.pc;
+    std::string extra;
+    for (const auto& f : describers_) extra += f(t);
     out.push_back(fmt::format("thread {} cpu {} {} {} pc 0x{:x}{}", t.id, t.cpu, kState[static_cast<unsigned>(t.state)],
-                              t.system ? system_names_[t.system_body] : workloads_[t.workload].spec().name, pc,
-                              t.forwarded_calls ? fmt::format(" (in {} forwarded calls)", t.forwarded_calls) : "") +
+                              t.system ? system_names_[t.system_body] : workloads_[t.workload].spec().name, pc, extra) +
                   (t.counted ? fmt::format(", holds generation {}", t.generation) : ""));
   }
   return out;
@@ -195,7 +218,18 @@ void OsKernel::kernel_entry(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
   run_due_events(h);
   token_->poll(h, *c.gen);
-  for (auto& hook : hooks_) hook(h);
+  for (size_t i = 0; i < hooks_.size(); ++i)  // by index: a hook may add or remove hooks
+    if (hooks_[i].first) hooks_[i].second(h);
+}
+
+uint64_t OsKernel::add_entry_hook(std::function<void(ppc::Hart&)> fn) {
+  hooks_.emplace_back(next_hook_id_, std::move(fn));
+  return next_hook_id_++;
+}
+
+void OsKernel::remove_entry_hook(uint64_t id) {
+  for (auto& [hid, fn] : hooks_)
+    if (hid == id) hid = 0;  // left in place (a kernel entry may be running the hooks): skipped from now on
 }
 
 void OsKernel::run_due_events(ppc::Hart& h) {
@@ -390,7 +424,6 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   Thread& t = threads_[tid];
   t.system = r.system >= 0;
   t.system_body = t.system ? static_cast<unsigned>(r.system) : 0;
-  t.forwarded_calls = 0;
   t.regs = ppc::ArchState{};
   t.regs.pc = t.system ? system_loop_ : request_loop_;
   t.regs.gpr[1] = t.stack_top;

@@ -28,15 +28,13 @@
 #include "os_model/latency_histogram.h"
 #include "os_model/os_spec.h"
 #include "os_model/rng.h"
+#include "os_model/swap_interface.h"
 #include "os_model/thread.h"
 #include "os_model/workload.h"
 
 namespace quiesce::os {
 
-// The scenario cannot be built (e.g. a method symbol missing from the guest ELF): bad input.
-struct BuildError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+class SwapDoor;
 
 struct CpuOsStats {
   uint64_t idle_cycles = 0, stopped_cycles = 0, threads_created = 0, threads_exited = 0, context_switches = 0, calls = 0;
@@ -69,11 +67,14 @@ class OsKernel final : public ppc::Environment_if {
   static constexpr uint64_t kIdle = kHostCallBase + 0x800, kNextCall = kIdle + 4, kIoWait = kIdle + 8,
                             kSystemStep = kIdle + 12;
   static constexpr uint64_t kExtensionCalls = kHostCallBase + 0x900;  // entries handed out by add_host_calls
-  static constexpr unsigned kMaxMethods = 64;
 
   OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
            const std::vector<ImplementationSpec>& impls, const std::vector<ObjectSpec>& objects,
            const std::vector<WorkloadSpec>& workloads, const RunSpec& run, const OutputsSpec& outputs);
+
+  ~OsKernel();
+  OsKernel(const OsKernel&) = delete;
+  OsKernel& operator=(const OsKernel&) = delete;
 
   // Every CPU starts in the idle loop, at cycle 0.
   void boot(ppc::Hart& h);
@@ -91,89 +92,17 @@ class OsKernel final : public ppc::Environment_if {
   // report of who waits on what; every CPU stops at its next kernel entry.
   void stop_run(std::string report);
   const std::string& watchdog_report() const { return watchdog_; }
-  // Adds a layer's part to a deadlock report (e.g. the swaps in progress).
-  void add_waits_reporter(std::function<std::string()> f) { reporters_.push_back(std::move(f)); }
 
-  // ---- Extension points for the layers above (hot-swap); the OS knows nothing of them. ----
-  using HostCallHandler = std::function<ppc::HartAction(ppc::Hart&, unsigned index)>;
-  // Reserves `count` consecutive host-call entries served by `handler`; returns entry 0's address.
-  uint64_t add_host_calls(unsigned count, HostCallHandler handler);
-  // A system thread's work: one step per dispatch of its loop. Again: run the
-  // next step (the step charged its cycles); Block: leave the CPU until wake();
-  // Exit: the thread ends.
-  enum class Step : uint8_t { Again, Block, Exit };
-  using SystemBody = std::function<Step(ppc::Hart&, Thread&)>;
-  // Creates a system thread on `cpu` (from `h`, on any CPU: the target CPU
-  // creates it at its next kernel entry, paying the creation). Not counted in generations.
-  void spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name, SystemBody body);
-  // What a system thread is (for reports of who waits on what).
-  const std::string& system_name(const Thread& t) const { return system_names_[t.system_body]; }
-  // A thread's name as it runs now: its system body's, or its workload's.
-  std::string thread_label(const Thread& t) const;
-  // A blocked thread becomes runnable on its CPU at `cycle` (callable from any CPU).
-  void wake(unsigned tid, uint64_t cycle);
-  // The thread running on h's CPU leaves it, blocked until wake(), with its
-  // registers as they are now; returns what the host-call handler returns.
-  // A `quiescent` thread (one in no object) leaves its generation meanwhile
-  // and joins the current one when it runs again, so it holds no one's
-  // quiescence back while it waits.
-  ppc::HartAction park_current(ppc::Hart& h, bool quiescent = false);
-  // Whether pc lies in the request loop or its call sites (a call returning there was made at top level).
-  bool in_request_loop(uint64_t pc) const {
-    return (pc >= request_loop_ && pc < loop_end_) || (pc >= sites_begin_ && pc < sites_end_);
-  }
-  // Stop-the-world support. stop_cpu: at its next kernel entry `cpu` runs
-  // `stopped` and then spins there, its thread untouched, until resume_cpu;
-  // then it runs `resumed` and carries on. Callable from any CPU.
-  void stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped);
-  void resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed = {});
-  bool stopped(unsigned cpu) const { return cpus_[cpu].stopped; }
-  // The statically bound call sites of instance `coid` (a gate with direct_sites).
-  struct DirectSite {
-    uint64_t addr;
-    unsigned method;
-  };
-  const std::vector<DirectSite>& direct_sites(unsigned coid) const { return direct_sites_[coid]; }
-  uint64_t request_loop() const { return request_loop_; }
-  const CallGate& gate(unsigned group) const { return gates_[group]; }
-  Thread* current(unsigned cpu);
-  Thread& thread(unsigned id) { return threads_[id]; }
-  // `fn` runs on `cpu` at its first kernel entry at or after `cycle`.
-  void at(unsigned cpu, uint64_t cycle, std::function<void(ppc::Hart&)> fn);
-  // Runs at every kernel entry of every CPU (conditions on the load, say).
-  void add_entry_hook(std::function<void(ppc::Hart&)> fn) { hooks_.push_back(std::move(fn)); }
-  // Runs as a top-level call of instance `coid` is issued (an observer: the
-  // safety oracle checks which rep the call will reach).
-  void add_call_hook(std::function<void(ppc::Hart&, const Thread&, unsigned coid)> fn) {
-    call_hooks_.push_back(std::move(fn));
-  }
-  ppc::Hart& hart(unsigned cpu) { return *harts_[cpu]; }
-  // An observer of threads, calls and generation swaps (a trace writer), or null.
-  void set_observer(KernelObserver* o);
-  GenerationCount& generation(unsigned cpu) { return *cpus_[cpu].gen; }
-  GuestHeap& heap() { return heap_; }
-  const KernelParams& params() const { return p_; }
-  const OsConfig& os_config() const { return os_; }
-  // The implementation an instance runs now (a hot-swap changes it), and the
-  // rep template of instance `coid` built as implementation `impl`.
-  unsigned impl_of(unsigned coid) const { return instance_impl_[coid]; }
-  void set_impl_of(unsigned coid, unsigned impl) { instance_impl_[coid] = impl; }
-  unsigned group_of(unsigned coid) const;
-  RepTemplate rep_template(unsigned coid, unsigned impl);
-  uint64_t vtable(unsigned impl) const { return vtables_[impl]; }
-  // Where each method's code lies ([start, end), and whether it keeps `this` in a frame).
-  struct CodeRange {
-    uint64_t start = 0, end = 0;
-    bool frame = false;
-  };
-  const std::vector<std::vector<CodeRange>>& code_ranges() const { return code_ranges_; }
-  uint64_t calls_completed() const { return calls_total_; }
-  uint64_t calls_issued() const { return call_seq_; }
-  // Executions of instance `coid`'s methods by the calls completed so far (top-level and nested, the
-  // run's end included): what a method that counts its calls in its state must have counted.
-  uint64_t served(unsigned coid) const { return served_[coid]; }
+  // The door the hot-swap layer uses (swap_interface.h): all it may reach of the kernel.
+  SwapInterface swap_interface();
 
   // Results.
+  std::string thread_label(const Thread& t) const;  // its system body's name, or its workload's
+  void set_observer(KernelObserver* o);              // a trace writer, or null
+  const KernelParams& params() const { return p_; }
+  unsigned impl_of(unsigned coid) const { return instance_impl_[coid]; }
+  unsigned group_of(unsigned coid) const;
+  uint64_t calls_completed() const { return calls_total_; }
   const std::vector<ObjectGroup>& groups() const { return groups_; }
   const std::vector<ImplementationSpec>& implementations() const { return impls_; }
   const MethodStats& method_stats(unsigned group, unsigned method) const { return methods_[group][method]; }
@@ -195,6 +124,31 @@ class OsKernel final : public ppc::Environment_if {
   uint64_t heap_used() const { return heap_.used(); }
 
  private:
+  friend class SwapDoor;  // the swap interface's implementation (swap_door.cpp)
+  // ---- What the swap interface offers, implemented here (see swap_interface.h for each). ----
+  using Step = SystemStep;
+  using SystemBody = std::function<Step(ppc::Hart&, const Thread&)>;
+  using HostCallHandler = std::function<ppc::HartAction(ppc::Hart&, unsigned index)>;
+  uint64_t add_host_calls(unsigned count, HostCallHandler handler);
+  void spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name, SystemBody body);
+  void wake(unsigned tid, uint64_t cycle);
+  ppc::HartAction park_current(ppc::Hart& h, bool quiescent);
+  void redirect(unsigned tid, uint64_t pc, uint64_t r3);
+  bool in_request_loop(uint64_t pc) const {
+    return (pc >= request_loop_ && pc < loop_end_) || (pc >= sites_begin_ && pc < sites_end_);
+  }
+  void stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped);
+  void resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed);
+  bool claim_world(unsigned tid);
+  void release_world(ppc::Hart& h);
+  Thread* current(unsigned cpu);
+  void at(unsigned cpu, uint64_t cycle, std::function<void(ppc::Hart&)> fn);
+  uint64_t add_entry_hook(std::function<void(ppc::Hart&)> fn);
+  void remove_entry_hook(uint64_t id);
+  RepTemplate rep_template(unsigned coid, unsigned impl);
+  using CodeRange = KernelFacts_if::CodeRange;
+  using DirectSite = KernelFacts_if::DirectSite;
+
   enum class EventKind : uint8_t { ClientRequest, Arrival, LongLivedStart, Wake, Callback, Spawn };
   struct Event {
     uint64_t time, seq;
@@ -284,7 +238,12 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<SystemBody> system_bodies_;                         // by Request::system
   std::vector<std::string> system_names_;
   std::vector<std::function<void(ppc::Hart&)>> callbacks_;        // by Callback event
-  std::vector<std::function<void(ppc::Hart&)>> hooks_;
+  std::vector<std::pair<uint64_t, std::function<void(ppc::Hart&)>>> hooks_;  // (id, hook); id 0: removed
+  uint64_t next_hook_id_ = 1;
+  int world_owner_ = -1;                   // the system thread that holds stop-the-world, or -1
+  std::vector<unsigned> world_waiters_;    // system threads waiting for it, in order
+  std::vector<std::function<std::string(const Thread&)>> describers_;
+  std::unique_ptr<SwapDoor> door_;
   std::vector<std::function<void(ppc::Hart&, const Thread&, unsigned)>> call_hooks_;
   std::vector<ppc::Hart*> harts_;
   KernelObserver* observer_ = nullptr;

@@ -8,10 +8,26 @@
 #pragma once
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace quiesce::os {
+
+// The largest vtable an implementation may have.
+inline constexpr unsigned kMaxMethods = 64;
+
+// The scenario cannot be built (e.g. a method symbol missing from the guest ELF): bad input.
+struct BuildError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The instances of one `objects:` entry: COIDs first .. first + count - 1.
+struct ObjectGroup {
+  std::string name;
+  unsigned impl = 0;
+  unsigned first = 0, count = 1;
+};
 
 // K42's clustered objects: one rep shared by every CPU, or one rep per CPU
 // created on the CPU's first call.

@@ -10,10 +10,14 @@ namespace quiesce::os {
 
 enum class ThreadState : uint8_t { Free, Runnable, Running, Blocked };
 
+// What a system thread's host-modelled step asks next: run the next step (it charged its
+// cycles), leave the CPU until woken, or end.
+enum class SystemStep : uint8_t { Again, Block, Exit };
+
 struct Thread {
   unsigned id = 0, cpu = 0;
   ThreadState state = ThreadState::Free;
-  uint64_t descriptor = 0;  // guest address of the saved-register area
+  uint64_t descriptor = 0;  // guest address of the saved-register area (word 1: the mark of the layer above)
   uint64_t stack_top = 0;   // initial stack pointer (the first frame)
   ppc::ArchState regs;      // saved while off the CPU
   uint64_t generation = 0;  // the generation it is counted in
@@ -21,7 +25,6 @@ struct Thread {
   bool long_lived = false;
   unsigned system_body = 0;
   bool system = false;          // a kernel thread with host-modelled work (e.g. a hot-swap worker): never counted
-  uint32_t forwarded_calls = 0; // calls of this thread an interposed object is forwarding (a descriptor mark)
   unsigned workload = 0, client = 0;
   uint32_t calls_left = 0;  // calls left in this request (or long-lived iteration)
   // The call in flight (from the request loop's point of view).

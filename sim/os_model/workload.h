@@ -11,13 +11,6 @@
 
 namespace quiesce::os {
 
-// The instances of one `objects:` entry: COIDs first .. first + count - 1.
-struct ObjectGroup {
-  std::string name;
-  unsigned impl = 0;
-  unsigned first = 0, count = 1;
-};
-
 struct CallChoice {
   unsigned group, instance, method;
 };

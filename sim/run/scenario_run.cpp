@@ -34,7 +34,7 @@ ScenarioRun::ScenarioRun(const scenario::Scenario& s) : s_(s) {
     throw os::GuestHeapExhausted("no guest memory is left for OS structures (raise machine.memory.size_mib)");
   kernel_ = std::make_unique<os::OsKernel>(machine_->guest_memory(), machine_->memory_system().regions(), p, s.os,
                                            s.implementations, s.objects, s.workloads, s.run, s.outputs);
-  hotswap_ = std::make_unique<hotswap::HotSwapManager>(*kernel_, s_.implementations, s_.objects, s_.hotswap,
+  hotswap_ = std::make_unique<hotswap::HotSwapManager>(kernel_->swap_interface(), s_.implementations, s_.objects, s_.hotswap,
                                                        *strategies_);
   machine_->attach_host(*kernel_);
   for (unsigned c = 0; c < s.machine.cpus; ++c) kernel_->boot(machine_->hart(c));

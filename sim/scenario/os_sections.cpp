@@ -17,7 +17,7 @@ namespace {
 constexpr uint32_t kMaxCycles = 1'000'000;
 constexpr double kMaxUs = 1e9;  // 1000 s of simulated time
 constexpr uint64_t kMaxStateBytes = 1 << 20;
-constexpr size_t kMaxMethods = 64;
+constexpr size_t kMaxMethods = os::kMaxMethods;
 constexpr uint32_t kMaxInstances = 65536;
 
 os::MethodSpec read_symbol_method(MapReader& r, const os::OsConfig& os, const ppc::SymbolTable& guest) {

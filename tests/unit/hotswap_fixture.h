@@ -24,7 +24,7 @@ struct Swapped {
   OsSystem sys;
   hotswap::HotSwapManager hs;
   Swapped(const Spec& s, const hotswap::HotSwapSpec& h)
-      : strategies(s.impls, s.objects, h), sys(s, strategies.gates()), hs(*sys.kernel, s.impls, s.objects, h, strategies) {}
+      : strategies(s.impls, s.objects, h), sys(s, strategies.gates()), hs(sys.kernel->swap_interface(), s.impls, s.objects, h, strategies) {}
   const hotswap::Swap& swap(size_t i = 0) {
     REQUIRE(hs.swaps().size() > i);
     return *hs.swaps()[i];

@@ -203,10 +203,10 @@ TEST_CASE("hotswap: the safety oracle sees a thread inside the old object, and a
   // The thread is blocked in I/O inside V1's method, on the rep of CPU 1.
   const uint64_t rep = x.sys.ltt(1, 0);
   hotswap::SafetyOracle oracle;
-  CHECK(oracle.check_not_inside(*x.sys.kernel, 0, {rep}, 0, 0, "c", "test") == 1);
+  CHECK(oracle.check_not_inside(x.sys.kernel->swap_interface(), 0, {rep}, 0, 0, "c", "test") == 1);
   CHECK(oracle.violations().at(0).what.find("still executing in the old object") != std::string::npos);
-  CHECK(oracle.check_not_inside(*x.sys.kernel, 1, {rep}, 0, 0, "c", "test") == 0);  // not in V2's code
-  CHECK(oracle.check_not_inside(*x.sys.kernel, 0, {rep + 4096}, 0, 0, "c", "test") == 0);  // another rep
+  CHECK(oracle.check_not_inside(x.sys.kernel->swap_interface(), 1, {rep}, 0, 0, "c", "test") == 0);  // not in V2's code
+  CHECK(oracle.check_not_inside(x.sys.kernel->swap_interface(), 0, {rep + 4096}, 0, 0, "c", "test") == 0);  // another rep
 }
 
 TEST_CASE("hotswap: a call through a stale LTT entry after a copy transfer is a violation", "[hotswap][oracle]") {

@@ -196,10 +196,10 @@ TEST_CASE("os kernel: a thread nobody will wake, with every CPU idle and no even
   s.workloads.push_back(closed("c", {0, 1}, 2, 5));  // some calls, then nothing more
   OsSystem sys(s);
   bool blocked = false;
-  sys.kernel->spawn_system_thread(*sys.harts[1], 1, "sleeper", [&](ppc::Hart&, os::Thread&) {
-    if (blocked) return os::OsKernel::Step::Exit;
+  sys.kernel->swap_interface().threads.spawn_system_thread(*sys.harts[1], 1, "sleeper", [&](ppc::Hart&, const os::Thread&) {
+    if (blocked) return os::SystemStep::Exit;
     blocked = true;
-    return os::OsKernel::Step::Block;  // and no one calls wake()
+    return os::SystemStep::Block;  // and no one calls wake()
   });
   bool exited = false;
   for (uint64_t t = 0; t < 200'000 && !exited; t += 200)

@@ -144,14 +144,15 @@ TEST_CASE("strategies: direct swapping rewrites every call site of the object to
   h.strategy("direct").set("call_sites", 8);
   const Spec s = counter_load();
   Swapped x(s, h);
-  const auto sites = x.sys.kernel->direct_sites(0);
+  const os::SwapInterface door = x.sys.kernel->swap_interface();
+  const auto sites = door.facts.direct_sites(0);
   REQUIRE(sites.size() == 8);
   x.sys.run_to(100);
   REQUIRE(x.swap().finished());
   const uint64_t rep = x.sys.kernel->objects().root(0).rep_if_any(0);
-  const uint64_t entry = x.sys.memory.load<uint64_t>(x.sys.kernel->vtable(1));
+  const uint64_t entry = x.sys.memory.load<uint64_t>(door.objects.vtable(1));
   for (const auto& site : sites) {
-    const auto want = os::direct_site(site.addr, rep, entry, x.sys.kernel->request_loop());
+    const auto want = door.facts.direct_site_code(site.addr, rep, entry);
     for (size_t i = 0; i < want.size(); ++i) CHECK(x.sys.memory.load<uint32_t>(site.addr + 4 * i) == want[i]);
   }
   CHECK(detail(x.swap(), "sites_patched") == 8);
