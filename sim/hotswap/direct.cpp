@@ -76,18 +76,6 @@ class Direct final : public QuiescenceStrategy {
   unsigned sites_;
 };
 
-// Call sites are bound to one rep of one implementation, for good.
-std::string check_event(const EventUse& e) {
-  if (e.update) return "direct swapping is for swap events (an update swaps instances made at run time)";
-  for (const auto& [impl, root] : e.implementations)
-    if (root != os::RootKind::Shared)
-      return "direct swapping binds each call site to one rep, and " + impl + " has a per-CPU root";
-  const std::string rule = "direct swapping binds its call sites for good, so it cannot share an object with another strategy";
-  if (!e.later.empty()) return e.object + " is swapped with direct by an earlier event: " + rule;
-  if (!e.earlier.empty()) return e.object + " is swapped with " + e.earlier.front() + " by an earlier event: " + rule;
-  return {};
-}
-
 }  // namespace
 
 StrategyEntry direct_strategy() {
@@ -102,7 +90,8 @@ StrategyEntry direct_strategy() {
   i.phases = stack_trace_phases();
   i.params = stack_trace_params();
   i.params.push_back({"call_sites", 1, 1, 4096, "sites", "call sites per instance and method: the references a swap rewrites"});
-  i.check_event = check_event;
+  // Each call site is bound to one rep of one implementation, for good; instances an update makes have none.
+  i.constraints = {kConstraintSharedRoot, kConstraintExclusive, kConstraintNoUpdates};
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<Direct>(info, p); }};
 }
 

@@ -35,8 +35,14 @@ std::vector<StrategyEntry>& registry() {
 
 const std::vector<StrategyEntry>& strategy_registry() { return registry(); }
 
+bool known_constraint(const std::string& c) {
+  return c == kConstraintSharedRoot || c == kConstraintExclusive || c == kConstraintNoUpdates;
+}
+
 StrategyRegistrar::StrategyRegistrar(StrategyEntry e) {
   if (find_strategy(e.info.name)) throw std::logic_error("quiescence strategy registered twice: " + e.info.name);
+  for (const auto& c : e.info.constraints)
+    if (!known_constraint(c)) throw std::logic_error("strategy " + e.info.name + ": unknown constraint " + c);
   registry().push_back(std::move(e));
 }
 

@@ -50,14 +50,12 @@ class StrategyParams {
   std::vector<std::pair<std::string, double>> values_;
 };
 
-// What the scenario reader knows of one event when it asks a strategy whether the event suits it.
-struct EventUse {
-  std::string object;                  // as the event names it
-  bool update = false;                 // a class update (instances made at run time), not a swap event
-  std::vector<std::pair<std::string, os::RootKind>> implementations;  // involved (from and to), with their roots
-  std::vector<std::string> earlier;    // other strategies that swapped the same object in earlier events
-  std::string later;                   // asked about an earlier event: the other strategy a later one uses
-};
+// What a strategy asks of the events that use it: the scenario reader enforces
+// these (errors at the event's `strategy`), tools/torture draws events within them.
+inline constexpr const char* kConstraintSharedRoot = "shared_root";  // every implementation involved has a shared root
+inline constexpr const char* kConstraintExclusive = "exclusive";     // no other strategy swaps the same object
+inline constexpr const char* kConstraintNoUpdates = "no_updates";    // swap events only, not class updates
+bool known_constraint(const std::string& c);
 
 struct StrategyInfo {
   std::string name;
@@ -68,10 +66,8 @@ struct StrategyInfo {
   std::string waits_for;    // what a swap waits on
   std::vector<std::string> phases;  // the phases its swaps record, in order
   std::vector<StrategyParam> params;
-  // "" if the event suits the strategy, else why not (reported at the event's `strategy`).
-  std::function<std::string(const EventUse&)> check_event;
+  std::vector<std::string> constraints;  // kConstraint*: what the events that use it must respect
   bool test_only = false;   // linked into a test binary only
-  std::vector<std::string> constraints;  // for tools: "shared_root", "exclusive", "no_updates" (see `quiesce strategies`)
 };
 
 struct StrategyEntry {

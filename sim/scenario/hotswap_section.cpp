@@ -202,16 +202,28 @@ When read_when(MapReader& e, unsigned cpus, const os::RunSpec& run) {
   return w;
 }
 
-// Asks strategy `name` whether this event suits it (its StrategyInfo::check_event); fails at `strategy`.
-void check_strategy(const MapReader& e, const std::string& name, hotswap::EventUse use,
-                    const std::vector<size_t>& involved, const std::vector<os::ImplementationSpec>& impls) {
-  const hotswap::StrategyEntry* s = hotswap::find_strategy(name);
-  if (!s || !s->info.check_event) return;
-  for (const size_t i : involved)
-    if (std::none_of(use.implementations.begin(), use.implementations.end(),
-                     [&](const auto& x) { return x.first == impls[i].name; }))
-      use.implementations.emplace_back(impls[i].name, impls[i].root);
-  if (const std::string why = s->info.check_event(use); !why.empty()) e.fail("strategy", why);
+bool has_constraint(const std::string& strategy, const char* c) {
+  const hotswap::StrategyEntry* s = hotswap::find_strategy(strategy);
+  return s && std::find(s->info.constraints.begin(), s->info.constraints.end(), c) != s->info.constraints.end();
+}
+
+// A swap event with strategy `name` on `object` (implementations `involved`), which earlier events swapped with
+// `used`: the constraints of `name` and of those (hotswap::kConstraint*). Fails at `strategy`.
+void check_constraints(const MapReader& e, const std::string& name, const std::string& object,
+                       const std::vector<size_t>& involved, const std::vector<os::ImplementationSpec>& impls,
+                       const std::vector<std::string>& used) {
+  if (has_constraint(name, hotswap::kConstraintSharedRoot))
+    for (const size_t i : involved)
+      if (impls[i].root != os::RootKind::Shared)
+        e.fail("strategy", fmt::format("{} needs shared roots (constraint shared_root: it binds each call site to "
+                                       "one rep), and {} has a per-CPU root", name, impls[i].name));
+  for (const std::string& other : used) {
+    if (other == name) continue;
+    const std::string& exclusive = has_constraint(name, hotswap::kConstraintExclusive) ? name : other;
+    if (has_constraint(exclusive, hotswap::kConstraintExclusive))
+      e.fail("strategy", fmt::format("{} is swapped with {} by an earlier event, and {} cannot share an object with "
+                                     "another strategy (constraint exclusive)", object, other, exclusive));
+  }
 }
 
 void add_once(std::vector<size_t>& v, size_t x) {
@@ -295,16 +307,11 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       const size_t to_impl = to - impl_names.begin();
       Holder& h = held[target.object];
       const std::vector<size_t> current = h.current(target.index);
-      {  // The strategy's own rules, and those of the strategies that swapped this object before.
+      {
         std::vector<size_t> involved = current;
         involved.push_back(to_impl);
         auto& used = strategy_of[target.object];
-        std::vector<std::string> others;
-        for (const std::string& o : used)
-          if (o != w.strategy) others.push_back(o);
-        check_strategy(e, w.strategy, {objects[target.object].name, false, {}, others, {}}, involved, impls);
-        for (const std::string& o : others)
-          check_strategy(e, o, {objects[target.object].name, false, {}, {}, w.strategy}, involved, impls);
+        check_constraints(e, w.strategy, objects[target.object].name, involved, impls, used);
         if (std::find(used.begin(), used.end(), w.strategy) == used.end()) used.push_back(w.strategy);
       }
       if (current == std::vector<size_t>{to_impl})
@@ -331,7 +338,9 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       for (const size_t impl : h.current(std::nullopt))
         if (of_class(impl)) add_once(in_use, impl);
     if (in_use.empty()) e.fail("class", fmt::format("no object is of class {}: there is nothing to update", cls));
-    check_strategy(e, w.strategy, {cls, true, {}, {}, {}}, in_use, impls);
+    if (has_constraint(w.strategy, hotswap::kConstraintNoUpdates))
+      e.fail("strategy", fmt::format("{} is for swap events only (constraint no_updates: an update swaps instances "
+                                     "made at run time)", w.strategy));
     std::optional<size_t> target;
     std::vector<uint32_t> versions;
     for (size_t k = 0; k < impls.size(); ++k)
