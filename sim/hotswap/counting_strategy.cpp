@@ -28,7 +28,12 @@ os::CallGate CountingStrategy::gate(const os::SwapInterface& k, unsigned) {
     table_ = allocate_object_lines(k, name());
     slow_entry_ = k.hooks.add_host_calls(1, [this](ppc::Hart& h, unsigned) { return slow_path(h); });
   }
-  return {enter_code(k), leave_code(k), 0};
+  enc::Assembler enter, leave;
+  const enc::Label slow = enter.label("slow call");
+  enter_code(enter, slow, k);
+  slow_call_index_ = enter.offset(slow);
+  leave_code(leave, k);
+  return {enter.take(), leave.take(), 0};
 }
 
 std::vector<uint32_t> object_line_code(uint64_t table, unsigned shift, unsigned rd, unsigned tmp) {
@@ -52,7 +57,7 @@ std::unique_ptr<Swap> CountingStrategy::make_swap(unsigned id, unsigned coid, un
 ppc::HartAction CountingStrategy::slow_path(ppc::Hart& h) {
   auto& s = h.state();
   const auto coid = static_cast<unsigned>(s.gpr[os::kGateKeyRegister] / 8);
-  const uint64_t retry = s.lr - 4 - 4 * uint64_t{slow_call_index()};
+  const uint64_t retry = s.lr - 4 - 4 * uint64_t{slow_call_index_};
   h.charge(call_cycles_);
   undo_entry(h, coid);
   s.pc = retry;

@@ -10,6 +10,7 @@
 #include <map>
 #include <vector>
 
+#include "cpu_ppc64/assembler.h"
 #include "hotswap/quiescence_strategy.h"
 
 namespace quiesce::hotswap {
@@ -36,9 +37,9 @@ class CountingStrategy : public QuiescenceStrategy {
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override;
 
   // The strategy's own part.
-  virtual std::vector<uint32_t> enter_code(const os::SwapInterface& k) const = 0;  // must `bla slow_entry_` at word slow_call_index()
-  virtual std::vector<uint32_t> leave_code(const os::SwapInterface& k) const = 0;
-  virtual unsigned slow_call_index() const = 0;
+  // The gate's code. enter_code binds `slow_call` where it calls its slow path (put_slow_call).
+  virtual void enter_code(ppc::enc::Assembler& a, ppc::enc::Label slow_call, const os::SwapInterface& k) const = 0;
+  virtual void leave_code(ppc::enc::Assembler& a, const os::SwapInterface& k) const = 0;
   virtual void undo_entry(ppc::Hart& h, unsigned coid) = 0;  // a held call gives back what its gate took
   virtual void close(ppc::Hart& h, unsigned coid) = 0;
   virtual void reopen(ppc::Hart& h, unsigned coid) = 0;
@@ -54,14 +55,20 @@ class CountingStrategy : public QuiescenceStrategy {
 
  protected:
   // Guest code: rd = the object's line in this strategy's table (from r9 = COID * 8), via tmp.
-  std::vector<uint32_t> object_line(unsigned rd, unsigned tmp) const {
-    return object_line_code(table_, line_shift_, rd, tmp);
+  void object_line(ppc::enc::Assembler& a, unsigned rd, unsigned tmp) const {
+    a.append(object_line_code(table_, line_shift_, rd, tmp));
+  }
+  // The slow path's call into the host, at `slow_call`: a held call retries from the gate's first word.
+  void put_slow_call(ppc::enc::Assembler& a, ppc::enc::Label slow_call) const {
+    a.bind(slow_call);
+    a.put(ppc::enc::bla(slow_entry_));
   }
   uint64_t line(unsigned coid) const { return table_ + uint64_t{coid} * line_bytes_; }
 
   const uint32_t call_cycles_, step_cycles_;
   const double poll_us_;
   uint64_t table_ = 0, slow_entry_ = 0;
+  size_t slow_call_index_ = 0;  // word of the enter code that calls the slow path
   uint32_t line_bytes_ = 128;
   unsigned line_shift_ = 4;  // COID * 8 << line_shift_ = COID * line_bytes_
 

@@ -15,18 +15,29 @@ namespace enc = ppc::enc;
 class GlobalRefcount final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
-  std::vector<uint32_t> enter_code(const os::SwapInterface&) const override {
-    auto w = object_line(11, 12);  // words 0-3
-    for (uint32_t x : {enc::ldarx(12, 0, 11), enc::addi(12, 12, 1), enc::stdcx(12, 0, 11), enc::bne(0, -12), enc::sync_(),
-                       enc::ld(0, 8, 11), enc::cmpdi(0, 0, 0), enc::beq(0, 8), enc::bla(slow_entry_)})
-      w.push_back(x);
-    return w;
+  void enter_code(enc::Assembler& a, enc::Label slow_call, const os::SwapInterface&) const override {
+    object_line(a, 11, 12);
+    const enc::Label retry = a.label("retry"), done = a.label("done");
+    a.bind(retry);
+    a.put(enc::ldarx(12, 0, 11));
+    a.put(enc::addi(12, 12, 1));
+    a.put(enc::stdcx(12, 0, 11));
+    a.bne(0, retry);
+    a.put(enc::sync_());  // the count is visible before the pending word is read
+    a.put(enc::ld(0, 8, 11));
+    a.put(enc::cmpdi(0, 0, 0));
+    a.beq(0, done);
+    put_slow_call(a, slow_call);
+    a.bind(done);
   }
-  unsigned slow_call_index() const override { return 12; }
-  std::vector<uint32_t> leave_code(const os::SwapInterface&) const override {
-    auto w = object_line(11, 12);
-    for (uint32_t x : {enc::ldarx(12, 0, 11), enc::addi(12, 12, -1), enc::stdcx(12, 0, 11), enc::bne(0, -12)}) w.push_back(x);
-    return w;
+  void leave_code(enc::Assembler& a, const os::SwapInterface&) const override {
+    object_line(a, 11, 12);
+    const enc::Label retry = a.label("retry");
+    a.bind(retry);
+    a.put(enc::ldarx(12, 0, 11));
+    a.put(enc::addi(12, 12, -1));
+    a.put(enc::stdcx(12, 0, 11));
+    a.bne(0, retry);
   }
   void undo_entry(ppc::Hart& h, unsigned coid) override { os::host_atomic_add(h, line(coid), -1); }
   void close(ppc::Hart& h, unsigned coid) override { os::host_store(h, line(coid) + 8, 1); }

@@ -17,15 +17,18 @@ class PercpuRefcount final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
   bool needs_grace() const override { return true; }
-  std::vector<uint32_t> enter_code(const os::SwapInterface& k) const override {
-    auto w = local(k.objects.local_offset(), +1);  // words 0-4
-    for (uint32_t x : object_line(11, 12)) w.push_back(x);  // 5-8
-    for (uint32_t x : {enc::ld(0, 0, 11), enc::cmpdi(0, 0, 0), enc::beq(0, 8), enc::bla(slow_entry_)}) w.push_back(x);
-    return w;
+  void enter_code(enc::Assembler& a, enc::Label slow_call, const os::SwapInterface& k) const override {
+    local(a, k.objects.local_offset(), +1);
+    object_line(a, 11, 12);
+    const enc::Label done = a.label("done");
+    a.put(enc::ld(0, 0, 11));
+    a.put(enc::cmpdi(0, 0, 0));
+    a.beq(0, done);
+    put_slow_call(a, slow_call);
+    a.bind(done);
   }
-  unsigned slow_call_index() const override { return 12; }
-  std::vector<uint32_t> leave_code(const os::SwapInterface& k) const override {
-    return local(k.objects.local_offset(), -1);
+  void leave_code(enc::Assembler& a, const os::SwapInterface& k) const override {
+    local(a, k.objects.local_offset(), -1);
   }
   void undo_entry(ppc::Hart& h, unsigned coid) override {
     const uint64_t a = ctx_->k.objects.local_word(h.id(), coid);
@@ -42,11 +45,12 @@ class PercpuRefcount final : public CountingStrategy {
 
  private:
   // This CPU's counter of the object += delta: r11 = its offset from r13.
-  std::vector<uint32_t> local(uint64_t off, int delta) const {
+  static void local(enc::Assembler& a, uint64_t off, int delta) {
     const auto lo = static_cast<int16_t>(off & 0xffff);
     const auto ha = static_cast<int64_t>((off - static_cast<uint64_t>(int64_t{lo})) >> 16);
-    return {enc::addis(11, os::kGateKeyRegister, ha), enc::addi(11, 11, lo), enc::ldx(12, 13, 11),
-            enc::addi(12, 12, delta), enc::stdx(12, 13, 11)};
+    for (uint32_t w : {enc::addis(11, os::kGateKeyRegister, ha), enc::addi(11, 11, lo), enc::ldx(12, 13, 11),
+                       enc::addi(12, 12, delta), enc::stdx(12, 13, 11)})
+      a.put(w);
   }
 };
 }  // namespace

@@ -15,26 +15,30 @@ constexpr int64_t kWriter = INT64_MIN;
 class RwLock final : public CountingStrategy {
  public:
   using CountingStrategy::CountingStrategy;
-  std::vector<uint32_t> enter_code(const os::SwapInterface&) const override {
-    auto w = object_line(11, 12);  // words 0-3
-    for (uint32_t x : {enc::ldarx(12, 0, 11),    // 4
-                       enc::cmpdi(0, 12, 0),    // 5
-                       enc::blt(0, 24),         // 6: a writer holds it -> 12
-                       enc::addi(12, 12, 1),      // 7
-                       enc::stdcx(12, 0, 11),    // 8
-                       enc::bne(0, -20),        // 9: lost the reservation -> 4
-                       enc::isync(),            // 10
-                       enc::b(8),               // 11 -> 13
-                       enc::bla(slow_entry_)})  // 12
-      w.push_back(x);
-    return w;
+  void enter_code(enc::Assembler& a, enc::Label slow_call, const os::SwapInterface&) const override {
+    object_line(a, 11, 12);
+    const enc::Label retry = a.label("retry"), done = a.label("done");
+    a.bind(retry);
+    a.put(enc::ldarx(12, 0, 11));
+    a.put(enc::cmpdi(0, 12, 0));
+    a.blt(0, slow_call);  // a writer holds it
+    a.put(enc::addi(12, 12, 1));
+    a.put(enc::stdcx(12, 0, 11));
+    a.bne(0, retry);  // lost the reservation
+    a.put(enc::isync());
+    a.b(done);
+    put_slow_call(a, slow_call);
+    a.bind(done);
   }
-  unsigned slow_call_index() const override { return 12; }
-  std::vector<uint32_t> leave_code(const os::SwapInterface&) const override {
-    auto w = object_line(11, 12);
-    for (uint32_t x : {enc::lwsync(), enc::ldarx(12, 0, 11), enc::addi(12, 12, -1), enc::stdcx(12, 0, 11), enc::bne(0, -12)})
-      w.push_back(x);
-    return w;
+  void leave_code(enc::Assembler& a, const os::SwapInterface&) const override {
+    object_line(a, 11, 12);
+    a.put(enc::lwsync());
+    const enc::Label retry = a.label("retry");
+    a.bind(retry);
+    a.put(enc::ldarx(12, 0, 11));
+    a.put(enc::addi(12, 12, -1));
+    a.put(enc::stdcx(12, 0, 11));
+    a.bne(0, retry);
   }
   void undo_entry(ppc::Hart&, unsigned) override {}  // a refused reader took nothing
   void close(ppc::Hart& h, unsigned coid) override { os::host_atomic_add(h, line(coid), kWriter); }

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "cpu_ppc64/encoder.h"
+#include "cpu_ppc64/assembler.h"
 #include "os_model/method_codegen.h"
 #include "os_model/os_kernel.h"
 #include "os_model/swap_door.h"
@@ -83,8 +83,14 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
     }
   const size_t loop_end = code.size();
   const size_t system_loop_at = code.size();
-  code.push_back(ppc::enc::bla(kSystemStep));  // a system thread: one host-modelled step per pass
-  code.push_back(ppc::enc::b(-4));
+  {  // a system thread: one host-modelled step per pass
+    ppc::enc::Assembler loop;
+    const ppc::enc::Label step = loop.label("step");
+    loop.bind(step);
+    loop.put(ppc::enc::bla(kSystemStep));
+    loop.b(step);
+    for (uint32_t w : loop.take()) code.push_back(w);
+  }
   std::vector<std::vector<std::pair<size_t, size_t>>> body_span(impls_.size());  // words [from, to)
   std::vector<std::vector<size_t>> body_at(impls_.size());  // word offset of each generated body, or SIZE_MAX
   call_targets_.resize(impls_.size());
