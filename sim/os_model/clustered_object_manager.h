@@ -87,6 +87,7 @@ class ClusteredObjectManager {
 
   const TranslationTable& tables() const { return tt_; }
   Root& root(unsigned coid) { return *roots_[coid]; }
+  const Root& root(unsigned coid) const { return *roots_[coid]; }
   uint64_t default_rep() const { return default_rep_; }
   // The host-call window range the Default Object's methods occupy.
   uint64_t miss_base() const { return miss_base_; }

@@ -53,12 +53,12 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
   build_threads(os);
   token_ = std::make_unique<QuiescenceToken>(heap_, p_.cpus, os.generations, cycles(os.generations.min_round_us));
   for (const WorkloadSpec& w : workloads) workloads_.emplace_back(w, groups_, impls_, p_.clock_hz / 1e6);
-  methods_.resize(groups_.size());
-  for (unsigned g = 0; g < groups_.size(); ++g) methods_[g].resize(impls_[groups_[g].impl].methods.size());
+  stats_.methods.resize(groups_.size());
+  for (unsigned g = 0; g < groups_.size(); ++g) stats_.methods[g].resize(impls_[groups_[g].impl].methods.size());
   warmup_cycles_ = cycles(run.warmup_us);
   end_cycles_ = cycles(run.duration_us);
-  window_cycles_ = std::max<uint64_t>(1, cycles(outputs.window_us));
-  windows_.resize(static_cast<size_t>((end_cycles_ + window_cycles_ - 1) / window_cycles_));
+  stats_.window_cycles = std::max<uint64_t>(1, cycles(outputs.window_us));
+  stats_.windows.resize(static_cast<size_t>((end_cycles_ + stats_.window_cycles - 1) / stats_.window_cycles));
   start_workloads(run.seed);
 }
 
@@ -273,6 +273,7 @@ void OsKernel::build_threads(const OsConfig& os) {
   const unsigned n = os.max_threads_per_cpu;
   const uint64_t stack = uint64_t{os.stack_kib} << 10;
   cpus_.resize(p_.cpus);
+  stats_.cpu.resize(p_.cpus);
   for (unsigned c = 0; c < p_.cpus; ++c) {
     CpuState& cs = cpus_[c];
     const uint64_t desc = heap_.allocate(fmt::format("threads.cpu{}", c), uint64_t{n} * os.descriptor_bytes);

@@ -48,7 +48,7 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
       // Spin here (the same kernel entry runs again) until resumed.
       constexpr uint64_t kStopPoll = 100;
       const uint64_t until = std::max(h.cycle() + 1, std::min(h.budget_end(), h.cycle() + kStopPoll));
-      c.stats.stopped_cycles += until - h.cycle();
+      stats_.cpu[h.id()].stopped_cycles += until - h.cycle();
       h.charge(until - h.cycle());
       return HartAction::Continue;
     }
@@ -304,7 +304,7 @@ HartAction OsKernel::on_idle(ppc::Hart& h) {
   uint64_t until = std::min(h.budget_end(), c.next_idle_poll);
   if (!c.events.empty()) until = std::min(until, c.events.top().time);
   if (until <= h.cycle()) until = h.cycle() + 1;
-  c.stats.idle_cycles += until - h.cycle();
+  stats_.cpu[h.id()].idle_cycles += until - h.cycle();
   h.charge(until - h.cycle());
   return HartAction::Continue;
 }
@@ -357,10 +357,10 @@ HartAction OsKernel::on_io(ppc::Hart& h) {
   Thread& t = threads_[static_cast<unsigned>(c.current)];
   const IoWait& io = io_points_[point];
   h.charge(os_.io_check_cycles);
-  ++c.stats.io_points;
+  ++stats_.cpu[h.id()].io_points;
   h.state().pc = h.state().lr;
   if (c.rng.uniform() >= io.probability) return HartAction::Continue;
-  ++c.stats.io_blocks;
+  ++stats_.cpu[h.id()].io_blocks;
   const double mean = io.mean_us * p_.clock_hz / 1e6;
   block(h, t, std::max<uint64_t>(1, static_cast<uint64_t>(io.exponential ? c.rng.exponential(mean) : mean)));
   return next_or_idle(h);
@@ -396,7 +396,7 @@ void OsKernel::dispatch(ppc::Hart& h) {
   h.state() = t.regs;
   t.state = ThreadState::Running;
   c.current = static_cast<int>(tid);
-  ++c.stats.context_switches;
+  ++stats_.cpu[h.id()].context_switches;
   if (observer_) observer_->thread_on(h.id(), t, h.cycle());
   if (t.start_on_dispatch) {
     t.call_start = h.cycle();
@@ -409,8 +409,8 @@ void OsKernel::new_request(ppc::Hart& h, const Request& r) {
   CpuState& c = cpus_[h.id()];
   if (c.free.empty()) {
     c.backlog.push_back(r);
-    ++c.stats.backlogged;
-    c.stats.backlog_peak = std::max<uint64_t>(c.stats.backlog_peak, c.backlog.size());
+    ++stats_.cpu[h.id()].backlogged;
+    stats_.cpu[h.id()].backlog_peak = std::max<uint64_t>(stats_.cpu[h.id()].backlog_peak, c.backlog.size());
     return;
   }
   create_thread(h, r);
@@ -443,9 +443,9 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   h.charge(os_.thread_create_cycles);
   runq_push(h, tid);
   // Statistics stop at the run's end (a CPU may run past it within a quantum).
-  if (const uint64_t win = h.cycle() / window_cycles_; h.cycle() < end_cycles_) {
-    ++c.stats.threads_created;
-    ++windows_[win].threads_created;
+  if (const uint64_t win = h.cycle() / stats_.window_cycles; h.cycle() < end_cycles_) {
+    ++stats_.cpu[h.id()].threads_created;
+    ++stats_.windows[win].threads_created;
   }
 }
 
@@ -459,7 +459,7 @@ void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
   c.free.push_back(t.id);
   c.current = -1;
   if (observer_) observer_->thread_off(h.id(), t, h.cycle());
-  if (h.cycle() < end_cycles_) ++c.stats.threads_exited;
+  if (h.cycle() < end_cycles_) ++stats_.cpu[h.id()].threads_exited;
   if (t.system) {
     // nothing to re-issue
   } else if (const Workload& w = workloads_[t.workload]; !t.long_lived && w.spec().kind == WorkloadKind::Closed) {
@@ -524,17 +524,16 @@ void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
   const uint64_t now = h.cycle();
   if (now >= end_cycles_) return;  // past the run's end (a CPU may run ahead of it within a quantum)
   const uint64_t latency = now - t.call_start;
-  ++calls_total_;
-  CpuState& c = cpus_[h.id()];
-  ++c.stats.calls;
-  WindowStats& w = windows_[now / window_cycles_];
+  ++stats_.calls;
+  ++stats_.cpu[h.id()].calls;
+  WindowStats& w = stats_.windows[now / stats_.window_cycles];
   ++w.calls;
   w.latency.add(latency);
   if (now < warmup_cycles_) return;
-  MethodStats& m = methods_[t.call_group][t.call_method];
+  MethodStats& m = stats_.methods[t.call_group][t.call_method];
   ++m.calls;
   m.latency.add(latency);
-  for (const NestedExec& n : nested_[t.call_impl][t.call_method]) ++methods_[n.group][n.method].nested;
+  for (const NestedExec& n : nested_[t.call_impl][t.call_method]) ++stats_.methods[n.group][n.method].nested;
 }
 
 void OsKernel::count_served(const Thread& t) {

@@ -25,7 +25,7 @@
 #include "os_model/factory.h"
 #include "os_model/generation_count.h"
 #include "os_model/kernel_observer.h"
-#include "os_model/latency_histogram.h"
+#include "os_model/kernel_stats.h"
 #include "os_model/os_spec.h"
 #include "os_model/rng.h"
 #include "os_model/swap_interface.h"
@@ -35,22 +35,6 @@
 namespace quiesce::os {
 
 class SwapDoor;
-
-struct CpuOsStats {
-  uint64_t idle_cycles = 0, stopped_cycles = 0, threads_created = 0, threads_exited = 0, context_switches = 0, calls = 0;
-  uint64_t io_points = 0, io_blocks = 0, backlogged = 0, backlog_peak = 0;
-};
-
-struct MethodStats {
-  uint64_t calls = 0;   // top-level calls completed (after warm-up)
-  uint64_t nested = 0;  // executions reached through nested calls of completed calls
-  LatencyHistogram<5> latency;  // cycles, top-level calls
-};
-
-struct WindowStats {
-  uint64_t calls = 0, threads_created = 0;
-  LatencyHistogram<3> latency;
-};
 
 struct KernelParams {
   unsigned cpus = 1;
@@ -79,13 +63,6 @@ class OsKernel final : public ppc::Environment_if {
   // Every CPU starts in the idle loop, at cycle 0.
   void boot(ppc::Hart& h);
 
-  // Environment_if: only host calls reach the kernel.
-  bool is_mmio(uint64_t) const override { return false; }
-  ppc::HartAction mmio_load(ppc::Hart&, uint64_t, unsigned, uint64_t&) override { return ppc::HartAction::Fault; }
-  ppc::HartAction mmio_store(ppc::Hart&, uint64_t, unsigned, uint64_t) override { return ppc::HartAction::Fault; }
-  ppc::HartAction system_call(ppc::Hart&) override { return ppc::HartAction::Fault; }
-  HostCallWindow host_call_window() const override { return {kHostCallBase, kHostCallBytes}; }
-  ppc::HartAction host_call(ppc::Hart& h, uint64_t pc) override;
   // Non-empty when the run stopped because guest memory for OS structures ran out.
   const std::string& out_of_memory() const { return out_of_memory_; }
   // The watchdog: a layer (or the kernel, on a deadlock) ends the run with a
@@ -102,20 +79,15 @@ class OsKernel final : public ppc::Environment_if {
   const KernelParams& params() const { return p_; }
   unsigned impl_of(unsigned coid) const { return instance_impl_[coid]; }
   unsigned group_of(unsigned coid) const;
-  uint64_t calls_completed() const { return calls_total_; }
+  uint64_t calls_completed() const { return stats_.calls; }
+  const KernelStats& stats() const { return stats_; }
   const std::vector<ObjectGroup>& groups() const { return groups_; }
   const std::vector<ImplementationSpec>& implementations() const { return impls_; }
-  const MethodStats& method_stats(unsigned group, unsigned method) const { return methods_[group][method]; }
-  const std::vector<WindowStats>& windows() const { return windows_; }
-  uint64_t window_cycles() const { return window_cycles_; }
-  const CpuOsStats& cpu_stats(unsigned cpu) const { return cpus_[cpu].stats; }
   const GenerationCount& generation(unsigned cpu) const { return *cpus_[cpu].gen; }
   const QuiescenceToken& token() const { return *token_; }
   QuiescenceToken& token() { return *token_; }
-  ClusteredObjectManager& objects() { return *com_; }
   const ClusteredObjectManager& objects() const { return *com_; }
   const std::vector<Factory>& factories() const { return factories_; }
-  std::vector<Factory>& factories() { return factories_; }
   const Thread& thread(unsigned id) const { return threads_[id]; }
   size_t threads() const { return threads_.size(); }
   unsigned live_threads() const;
@@ -124,6 +96,14 @@ class OsKernel final : public ppc::Environment_if {
   uint64_t heap_used() const { return heap_.used(); }
 
  private:
+  // Environment_if (the harts call it through that interface): only host calls reach the kernel.
+  bool is_mmio(uint64_t) const override { return false; }
+  ppc::HartAction mmio_load(ppc::Hart&, uint64_t, unsigned, uint64_t&) override { return ppc::HartAction::Fault; }
+  ppc::HartAction mmio_store(ppc::Hart&, uint64_t, unsigned, uint64_t) override { return ppc::HartAction::Fault; }
+  ppc::HartAction system_call(ppc::Hart&) override { return ppc::HartAction::Fault; }
+  HostCallWindow host_call_window() const override { return {kHostCallBase, kHostCallBytes}; }
+  ppc::HartAction host_call(ppc::Hart& h, uint64_t pc) override;
+
   friend class SwapDoor;  // the swap interface's implementation (swap_door.cpp)
   // ---- What the swap interface offers, implemented here (see swap_interface.h for each). ----
   using Step = SystemStep;
@@ -170,7 +150,6 @@ class OsKernel final : public ppc::Environment_if {
     std::deque<Request> backlog;  // requests waiting for a free descriptor
     Rng rng;
     std::unique_ptr<GenerationCount> gen;
-    CpuOsStats stats;
     bool stop_requested = false, stopped = false;
     uint64_t stop_epoch = 0, stopped_epoch = 0;  // a stop requested again before the CPU saw its resume
     uint64_t next_idle_poll = 0;                 // when the idle loop next looks at the token and hooks
@@ -255,7 +234,6 @@ class OsKernel final : public ppc::Environment_if {
   // another within a quantum and one that has not looked yet may still wake a thread.
   std::vector<bool> saw_deadlock_;
   unsigned saw_deadlock_count_ = 0;
-  uint64_t calls_total_ = 0;
   std::string out_of_memory_;
   uint64_t request_loop_ = 0, loop_end_ = 0, sites_begin_ = 0, sites_end_ = 0, toc_ = 0;
   std::vector<CallGate> gates_;                       // per group
@@ -263,9 +241,8 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::vector<DirectSite>> direct_sites_;  // per COID
   std::vector<Thread> threads_;
   std::vector<CpuState> cpus_;
-  std::vector<std::vector<MethodStats>> methods_;  // [group][method]
-  std::vector<WindowStats> windows_;
-  uint64_t window_cycles_ = 1, warmup_cycles_ = 0, end_cycles_ = 0;
+  KernelStats stats_;
+  uint64_t warmup_cycles_ = 0, end_cycles_ = 0;
   uint64_t event_seq_ = 0, call_seq_ = 0;
 };
 

@@ -83,7 +83,7 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   bool in_request_loop(uint64_t pc) const override { return k_.in_request_loop(pc); }
   const std::vector<ObjectGroup>& groups() const override { return k_.groups_; }
   unsigned group_of(unsigned coid) const override { return k_.group_of(coid); }
-  uint64_t calls_completed() const override { return k_.calls_total_; }
+  uint64_t calls_completed() const override { return k_.stats_.calls; }
   uint64_t served(unsigned coid) const override { return k_.served_[coid]; }
 
   OsKernel& k_;

@@ -139,7 +139,7 @@ json summary(const ScenarioRun& r) {
 
   uint64_t calls = 0, created = 0, exited = 0, idle = 0, misses = 0, switches = 0, io_blocks = 0, swaps = 0;
   for (unsigned c = 0; c < sc.machine.cpus; ++c) {
-    const auto& s = k.cpu_stats(c);
+    const auto& s = k.stats().cpu[c];
     calls += s.calls, created += s.threads_created, exited += s.threads_exited, idle += s.idle_cycles;
     switches += s.context_switches, io_blocks += s.io_blocks;
     misses += k.objects().misses(c);
@@ -174,7 +174,7 @@ json summary(const ScenarioRun& r) {
     const auto& impl = k.implementations()[groups[g].impl];
     json methods = json::array();
     for (unsigned m = 0; m < impl.methods.size(); ++m) {
-      const auto& ms = k.method_stats(g, m);
+      const auto& ms = k.stats().methods[g][m];
       methods.push_back({{"name", impl.methods[m].name},
                          {"calls", ms.calls},
                          {"nested_calls", ms.nested},
@@ -240,10 +240,10 @@ std::string calls_csv(const ScenarioRun& r) {
   std::string s =
       "window,start_us,end_us,calls,calls_per_ms,latency_mean_cycles,latency_p50_cycles,latency_p90_cycles,"
       "latency_p99_cycles,latency_max_cycles,threads_created\n";
-  const auto& w = k.windows();
+  const auto& w = k.stats().windows;
   for (size_t i = 0; i < w.size(); ++i) {
-    const double start = static_cast<double>(i * k.window_cycles()) * us_per_cycle;
-    const double end = std::min(static_cast<double>((i + 1) * k.window_cycles()) * us_per_cycle, r.scenario().run.duration_us);
+    const double start = static_cast<double>(i * k.stats().window_cycles) * us_per_cycle;
+    const double end = std::min(static_cast<double>((i + 1) * k.stats().window_cycles) * us_per_cycle, r.scenario().run.duration_us);
     const double ms = (end - start) / 1000.0;
     s += fmt::format("{},{:.4f},{:.4f},{},{:.3f},{:.1f},{},{},{},{},{}\n", i, start, end, w[i].calls,
                      ms > 0 ? static_cast<double>(w[i].calls) / ms : 0.0, w[i].latency.mean(),
@@ -260,7 +260,7 @@ std::string cpus_csv(const ScenarioRun& r) {
       "io_points,io_blocks,backlogged,backlog_peak,generation_swaps,syncs" +
       counter_header() + "\n";
   for (const auto& c : r.result().cpus) {
-    const auto& o = k.cpu_stats(c.id);
+    const auto& o = k.stats().cpu[c.id];
     s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", c.id, c.instructions, c.cycles, o.idle_cycles,
                      o.calls, o.threads_created, o.threads_exited, o.context_switches, k.objects().misses(c.id),
                      o.io_points, o.io_blocks, o.backlogged, o.backlog_peak, k.generation(c.id).swaps(), c.syncs) +

@@ -80,7 +80,7 @@ struct OsSystem {
   uint64_t counter(uint64_t rep) { return memory.load<uint64_t>(rep + os::RepLayout::kState); }
   uint64_t calls() {
     uint64_t n = 0;
-    for (unsigned c = 0; c < harts.size(); ++c) n += kernel->cpu_stats(c).calls;
+    for (unsigned c = 0; c < harts.size(); ++c) n += kernel->stats().cpu[c].calls;
     return n;
   }
 };

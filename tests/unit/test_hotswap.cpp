@@ -109,7 +109,7 @@ TEST_CASE("hotswap: a forwarded call re-entering the object, and two swapped obj
   }
   CHECK(x.sys.kernel->live_threads() == 0);
   // a.inner runs once per a.inc and once per b.pong; b.inc once per a.inc.
-  const uint64_t a_calls = x.sys.kernel->method_stats(0, 0).calls, b_pong = x.sys.kernel->method_stats(1, 1).calls;
+  const uint64_t a_calls = x.sys.kernel->stats().methods[0][0].calls, b_pong = x.sys.kernel->stats().methods[1][1].calls;
   CHECK(x.state(0) == a_calls + b_pong);
   CHECK(x.state(1) == a_calls);
   CHECK(x.hs.oracle().violations().empty());

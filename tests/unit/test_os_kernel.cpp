@@ -27,10 +27,10 @@ TEST_CASE("kernel: the first call on each CPU misses into the Default Object, pe
   CHECK(rep0 != rep1);
   CHECK(sys.kernel->objects().misses(0) == 1);  // later calls hit the LTT
   CHECK(sys.kernel->objects().misses(1) == 1);
-  CHECK(sys.counter(rep0) == sys.kernel->cpu_stats(0).calls);
-  CHECK(sys.counter(rep1) == sys.kernel->cpu_stats(1).calls);
+  CHECK(sys.counter(rep0) == sys.kernel->stats().cpu[0].calls);
+  CHECK(sys.counter(rep1) == sys.kernel->stats().cpu[1].calls);
   CHECK(sys.calls() > 100);
-  CHECK(sys.kernel->method_stats(0, 0).calls == sys.calls());
+  CHECK(sys.kernel->stats().methods[0][0].calls == sys.calls());
   CHECK(sys.caches.violations() == 0);
 }
 
@@ -69,14 +69,14 @@ TEST_CASE("kernel: threads are created per request and recycle descriptors, nest
   s.workloads.push_back(w);
   OsSystem sys(s);
   sys.run_to(60);
-  const auto& st = sys.kernel->cpu_stats(0);
+  const auto& st = sys.kernel->stats().cpu[0];
   CHECK(st.threads_created == st.threads_exited);
   CHECK(st.backlogged > 0);
   CHECK(st.backlog_peak <= 8);
   CHECK(sys.calls() == 3 * st.threads_created);
   // Each call to t.inc made two nested calls to c.inc, through the translation tables.
   CHECK(sys.counter(sys.ltt(0, 0)) == 2 * sys.calls());
-  CHECK(sys.kernel->method_stats(0, 0).nested == 2 * sys.calls());
+  CHECK(sys.kernel->stats().methods[0][0].nested == 2 * sys.calls());
 }
 
 TEST_CASE("kernel: generations swap and the token completes rounds while threads come and go", "[os][kernel]") {
@@ -105,7 +105,7 @@ TEST_CASE("kernel: a thread blocked in I/O holds its generation back, and quiesc
   s.workloads.push_back(closed("d", {1}, 1, 1));  // one request on CPU 1, issued at time 0
   OsSystem sys(s);
   sys.run_to(10);
-  REQUIRE(sys.kernel->cpu_stats(1).io_blocks == 1);
+  REQUIRE(sys.kernel->stats().cpu[1].io_blocks == 1);
   uint64_t quiescent_at = 0;
   sys.kernel->token().request(sys.harts[0]->cycle(), [&](ppc::Hart& h) { quiescent_at = h.cycle(); });
   sys.run_to(90);

@@ -1,0 +1,35 @@
+// What the kernel counts as it runs, for the results: per CPU, per object
+// group and method, and per time window. Plain data; the kernel fills it.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "os_model/latency_histogram.h"
+
+namespace quiesce::os {
+
+struct CpuOsStats {
+  uint64_t idle_cycles = 0, stopped_cycles = 0, threads_created = 0, threads_exited = 0, context_switches = 0, calls = 0;
+  uint64_t io_points = 0, io_blocks = 0, backlogged = 0, backlog_peak = 0;
+};
+
+struct MethodStats {
+  uint64_t calls = 0;   // top-level calls completed (after warm-up)
+  uint64_t nested = 0;  // executions reached through nested calls of completed calls
+  LatencyHistogram<5> latency;  // cycles, top-level calls
+};
+
+struct WindowStats {
+  uint64_t calls = 0, threads_created = 0;
+  LatencyHistogram<3> latency;
+};
+
+struct KernelStats {
+  std::vector<CpuOsStats> cpu;                    // per CPU
+  std::vector<std::vector<MethodStats>> methods;  // [group][method]
+  std::vector<WindowStats> windows;               // calls.csv's rows
+  uint64_t window_cycles = 1;
+  uint64_t calls = 0;  // top-level calls completed before the run's end (warm-up included)
+};
+
+}  // namespace quiesce::os
