@@ -168,6 +168,9 @@ int sc_main(int argc, char* argv[]) {
   bool strategies_json = false;
   auto* strategies = app.add_subcommand("strategies", "List the quiescence strategies: safety, phases, parameters");
   strategies->add_flag("--json", strategies_json, "Print the list as JSON (for tools; see sim/run/strategies_listing.h)");
+  bool strategies_markdown = false;
+  strategies->add_flag("--markdown", strategies_markdown, "Print the tables of scenarios/README.md's strategy section")
+      ->excludes("--json");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -184,7 +187,11 @@ int sc_main(int argc, char* argv[]) {
     if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
     if (*validate) return run_validate(validate_file, validate_sets);
     if (*strategies) {
-      std::fputs((strategies_json ? run::strategies_json() : run::strategies_text()).c_str(), stdout);
+      std::fputs((strategies_json       ? run::strategies_json()
+                  : strategies_markdown ? run::strategies_markdown()
+                                        : run::strategies_text())
+                     .c_str(),
+                 stdout);
       return 0;
     }
     if (*run) {

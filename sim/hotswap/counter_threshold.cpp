@@ -100,7 +100,8 @@ class CounterThreshold final : public QuiescenceStrategy {
 StrategyEntry counter_threshold_strategy() {
   StrategyInfo i;
   i.name = "counter_threshold";
-  i.summary = "the K42 mailing list's demo switcher: redirect calls after a number of them, no quiescence";
+  i.summary =
+      "the K42 mailing list's demo switcher: after threshold_calls more calls it moves the state and redirects calls, without quiescence";
   i.safe = false;
   i.safety = "unsafe on purpose: it moves the state and redirects calls without waiting for the calls in flight; "
              "the safety oracle must flag a swap with calls in flight";

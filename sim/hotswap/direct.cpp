@@ -81,7 +81,8 @@ class Direct final : public QuiescenceStrategy {
 StrategyEntry direct_strategy() {
   StrategyInfo i;
   i.name = "direct";
-  i.summary = "Lee & Chang's direct swapping: call sites bound to the method, rewritten at swap time";
+  i.summary =
+      "Lee & Chang's direct swapping: call sites bound to the method; quiescence as stack_trace, then every call site rewritten (call_sites per method), dcbst + sync, and icbi + isync on every CPU";
   i.safe = true;
   i.safety = "as stack_trace; the call sites are rewritten and the instruction caches made coherent while the world "
              "is stopped";

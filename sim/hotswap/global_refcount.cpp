@@ -49,7 +49,8 @@ class GlobalRefcount final : public CountingStrategy {
 StrategyEntry global_refcount_strategy() {
   StrategyInfo i;
   i.name = "global_refcount";
-  i.summary = "one atomic counter per object around every call (the K42 mailing list's proposal for Linux modules)";
+  i.summary =
+      "one atomic counter per object around every call (the K42 mailing list's proposal for Linux modules); the swap holds new calls at the gate while the count drains (re-read every poll_us)";
   i.safe = true;
   i.safety = "the gate is closed before the count is read (sync between a call counting itself in and reading the pending word), so a zero count means no call is inside";
   i.fast_path = "atomic increment of one counter per object, sync, check a swap-pending word in the same line; atomic decrement after";

@@ -71,7 +71,8 @@ class K42Generation final : public QuiescenceStrategy {
 StrategyEntry k42_generation_strategy() {
   StrategyInfo i;
   i.name = "k42_generation";
-  i.summary = "the patent's Mediator with K42's thread generations";
+  i.summary =
+      "the patent's Mediator with K42's thread generations: interpose, forward calls while two generation swaps per CPU prove the older threads ended, block new calls until the forwarded ones return, transfer, complete";
   i.safe = true;
   i.safety = "a thread that entered the old object before the interposition ends before the Block phase (two "
              "generation swaps per CPU); forwarded calls drain before the transfer; new calls are blocked meanwhile";

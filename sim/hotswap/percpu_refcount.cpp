@@ -58,7 +58,8 @@ class PercpuRefcount final : public CountingStrategy {
 StrategyEntry percpu_refcount_strategy() {
   StrategyInfo i;
   i.name = "percpu_refcount";
-  i.summary = "a plain counter per CPU per object, summed at swap time (percpu_ref-like)";
+  i.summary =
+      "a plain counter per CPU per object (percpu_ref-like); the swap holds new calls, waits a grace period (every CPU passed a kernel entry), then sums the counters until zero";
   i.safe = true;
   i.safety = "after a grace period (every CPU passed a kernel entry since the gate closed) no call is between counting itself in and checking the gate, so a zero sum means no call is inside";
   i.fast_path = "plain increment of this CPU's counter for the object, check the swap-pending word; plain decrement after";

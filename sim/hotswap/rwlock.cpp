@@ -52,7 +52,8 @@ class RwLock final : public CountingStrategy {
 StrategyEntry rwlock_strategy() {
   StrategyInfo i;
   i.name = "rwlock";
-  i.summary = "a reader-writer lock around every call (replugging)";
+  i.summary =
+      "a reader-writer lock around every call (replugging); the swap takes it for writing and waits for the readers to leave";
   i.safe = true;
   i.safety = "the swap holds the write lock: no reader is inside and none can enter until the new object is in place";
   i.fast_path = "take the object's reader-writer lock for reading (larx/stcx., isync); release it (lwsync, larx/stcx.)";

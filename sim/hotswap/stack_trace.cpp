@@ -195,7 +195,8 @@ class StackTrace final : public QuiescenceStrategy {
 StrategyEntry stack_trace_strategy() {
   StrategyInfo i;
   i.name = "stack_trace";
-  i.summary = "Lee & Chang's quiescence by stack tracing, with a busy list";
+  i.summary =
+      "Lee & Chang's stack tracing: stop every other CPU (at its next kernel entry), walk every thread's stack for a return address in the old code; if one is inside, resume, wait retry_us and retry (busy list first) up to max_retries";
   i.safe = true;
   i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code";
   i.fast_path = "nothing";

@@ -17,6 +17,23 @@ StrategyEntry counter_threshold_strategy();
 StrategyEntry direct_strategy();
 
 namespace {
+// A strategy's declaration must be usable as a scenario writes it: a name YAML reads as a string,
+// at least one phase, known constraints, every default within its range. A mistake here is a bug.
+void check_entry(const StrategyInfo& i) {
+  auto fail = [&](const std::string& why) { throw std::logic_error("quiescence strategy '" + i.name + "': " + why); };
+  static const char* const kYamlWords[] = {"null", "true", "false", "yes", "no", "on", "off", "y", "n"};
+  if (i.name.empty() || !(i.name[0] >= 'a' && i.name[0] <= 'z') ||
+      !std::all_of(i.name.begin(), i.name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }))
+    fail("a name is lower-case letters, digits and '_', a letter first");
+  for (const char* w : kYamlWords)
+    if (i.name == w) fail("YAML reads this name as something other than a string");
+  if (i.phases.empty()) fail("no phases");
+  for (const auto& c : i.constraints)
+    if (!known_constraint(c)) fail("unknown constraint " + c);
+  for (const auto& p : i.params)
+    if (!(p.min <= p.default_value && p.default_value <= p.max)) fail("parameter " + p.key + ": default out of range");
+}
+
 std::vector<StrategyEntry>& registry() {
   static std::vector<StrategyEntry> r = [] {
     std::vector<StrategyEntry> v;
@@ -27,6 +44,7 @@ std::vector<StrategyEntry>& registry() {
     v.push_back(rwlock_strategy());
     v.push_back(counter_threshold_strategy());
     v.push_back(direct_strategy());
+    for (const auto& e : v) check_entry(e.info);
     return v;
   }();
   return r;
@@ -41,8 +59,7 @@ bool known_constraint(const std::string& c) {
 
 StrategyRegistrar::StrategyRegistrar(StrategyEntry e) {
   if (find_strategy(e.info.name)) throw std::logic_error("quiescence strategy registered twice: " + e.info.name);
-  for (const auto& c : e.info.constraints)
-    if (!known_constraint(c)) throw std::logic_error("strategy " + e.info.name + ": unknown constraint " + c);
+  check_entry(e.info);
   registry().push_back(std::move(e));
 }
 

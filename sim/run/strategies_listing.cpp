@@ -115,6 +115,31 @@ std::string strategies_json(const std::vector<hotswap::StrategyInfo>& strategies
   return doc.dump(2) + '\n';
 }
 
+// Markdown for scenarios/README.md: what each strategy adds to every call and waits for, then its parameters.
+std::string strategies_markdown(const std::vector<hotswap::StrategyInfo>& strategies) {
+  auto cell = [](std::string t) {
+    for (size_t i = 0; (i = t.find('|', i)) != std::string::npos; i += 2) t.replace(i, 1, "\\|");
+    return t;
+  };
+  std::string out = "| strategy | safe | what it does | on every call | `waited_on` | phases | constraints |\n"
+                    "| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& s : strategies)
+    if (!s.test_only)
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", s.name, s.safe ? "yes" : "**no**", cell(s.summary),
+                         cell(s.fast_path), cell(s.waits_for), joined(s.phases),
+                         s.constraints.empty() ? "-" : joined(s.constraints));
+  out += "\nParameters (`hotswap.strategies.NAME.KEY`, or `hotswap.KEY` for every strategy that has KEY):\n";
+  for (const auto& s : strategies) {
+    if (s.test_only || s.params.empty()) continue;
+    out += fmt::format("\n`{}`:\n\n| key | default | range | unit | meaning | source |\n| --- | --- | --- | --- | --- | --- |\n",
+                       s.name);
+    for (const auto& p : s.params)
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", p.key, text_number(p.default_value, p.integer), range(p),
+                         p.unit.empty() ? "-" : p.unit, cell(p.meaning), cell(p.source));
+  }
+  return out;
+}
+
 namespace {
 std::vector<hotswap::StrategyInfo> registered() {
   std::vector<hotswap::StrategyInfo> out;
@@ -125,5 +150,6 @@ std::vector<hotswap::StrategyInfo> registered() {
 
 std::string strategies_text() { return strategies_text(registered()); }
 std::string strategies_json() { return strategies_json(registered()); }
+std::string strategies_markdown() { return strategies_markdown(registered()); }
 
 }  // namespace quiesce::run

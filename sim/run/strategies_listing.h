@@ -25,8 +25,13 @@ std::string strategies_text(const std::vector<hotswap::StrategyInfo>& strategies
 // The JSON document above, indented by 2, with a final newline.
 std::string strategies_json(const std::vector<hotswap::StrategyInfo>& strategies);
 
+// Markdown tables (strategies, then each one's parameters; test-only ones left out): the
+// section of scenarios/README.md between its `strategies:begin` and `strategies:end` marks.
+std::string strategies_markdown(const std::vector<hotswap::StrategyInfo>& strategies);
+
 // The same for every registered strategy (hotswap::strategy_registry()).
 std::string strategies_text();
 std::string strategies_json();
+std::string strategies_markdown();
 
 }  // namespace quiesce::run

@@ -152,3 +152,21 @@ def test_no_tracked_file_keeps_its_own_list_of_the_strategies(listing):
             offenders[f] = found
     assert not offenders, ("hand-kept lists of the strategies (read `quiesce strategies --json` instead): "
                            + json.dumps(offenders, indent=1))
+
+
+def test_scenarios_readme_has_the_generated_tables():
+    """scenarios/README.md's strategy section is `quiesce strategies --markdown`, byte for byte."""
+    p = quiesce("strategies", "--markdown")
+    assert p.returncode == 0, p.stderr
+    with open(os.path.join(ROOT, "scenarios", "README.md")) as f:
+        text = f.read()
+    begin = text.index("<!-- strategies:begin")
+    begin = text.index("\n", begin) + 1
+    end = text.index("<!-- strategies:end -->")
+    assert text[begin:end] == p.stdout, ("scenarios/README.md is out of date: replace the part between the "
+                                         "strategies:begin and strategies:end marks with `quiesce strategies --markdown`")
+    for s in json.loads(quiesce("strategies", "--json").stdout)["strategies"]:
+        if not s["test_only"]:
+            assert f"| `{s['name']}` |" in p.stdout
+            for param in s["params"]:
+                assert f"| `{param['key']}` |" in p.stdout
