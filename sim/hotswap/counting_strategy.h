@@ -58,6 +58,15 @@ class CountingStrategy : public QuiescenceStrategy {
   void object_line(ppc::enc::Assembler& a, unsigned rd, unsigned tmp) const {
     a.append(object_line_code(table_, line_shift_, rd, tmp));
   }
+  // Guest code: the doubleword at r11 += delta, atomically (a larx/stcx. loop through r12).
+  static void atomic_add(ppc::enc::Assembler& a, int delta) {
+    const ppc::enc::Label retry = a.label("retry");
+    a.bind(retry);
+    a.put(ppc::enc::ldarx(12, 0, 11));
+    a.put(ppc::enc::addi(12, 12, delta));
+    a.put(ppc::enc::stdcx(12, 0, 11));
+    a.bne(0, retry);
+  }
   // The slow path's call into the host, at `slow_call`: a held call retries from the gate's first word.
   void put_slow_call(ppc::enc::Assembler& a, ppc::enc::Label slow_call) const {
     a.bind(slow_call);

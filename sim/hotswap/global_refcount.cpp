@@ -17,27 +17,18 @@ class GlobalRefcount final : public CountingStrategy {
   using CountingStrategy::CountingStrategy;
   void enter_code(enc::Assembler& a, enc::Label slow_call, const os::SwapInterface&) const override {
     object_line(a, 11, 12);
-    const enc::Label retry = a.label("retry"), done = a.label("done");
-    a.bind(retry);
-    a.put(enc::ldarx(12, 0, 11));
-    a.put(enc::addi(12, 12, 1));
-    a.put(enc::stdcx(12, 0, 11));
-    a.bne(0, retry);
+    atomic_add(a, +1);
     a.put(enc::sync_());  // the count is visible before the pending word is read
     a.put(enc::ld(0, 8, 11));
     a.put(enc::cmpdi(0, 0, 0));
+    const enc::Label done = a.label("done");
     a.beq(0, done);
     put_slow_call(a, slow_call);
     a.bind(done);
   }
   void leave_code(enc::Assembler& a, const os::SwapInterface&) const override {
     object_line(a, 11, 12);
-    const enc::Label retry = a.label("retry");
-    a.bind(retry);
-    a.put(enc::ldarx(12, 0, 11));
-    a.put(enc::addi(12, 12, -1));
-    a.put(enc::stdcx(12, 0, 11));
-    a.bne(0, retry);
+    atomic_add(a, -1);
   }
   void undo_entry(ppc::Hart& h, unsigned coid) override { os::host_atomic_add(h, line(coid), -1); }
   void close(ppc::Hart& h, unsigned coid) override { os::host_store(h, line(coid) + 8, 1); }

@@ -33,12 +33,7 @@ class RwLock final : public CountingStrategy {
   void leave_code(enc::Assembler& a, const os::SwapInterface&) const override {
     object_line(a, 11, 12);
     a.put(enc::lwsync());
-    const enc::Label retry = a.label("retry");
-    a.bind(retry);
-    a.put(enc::ldarx(12, 0, 11));
-    a.put(enc::addi(12, 12, -1));
-    a.put(enc::stdcx(12, 0, 11));
-    a.bne(0, retry);
+    atomic_add(a, -1);
   }
   void undo_entry(ppc::Hart&, unsigned) override {}  // a refused reader took nothing
   void close(ppc::Hart& h, unsigned coid) override { os::host_atomic_add(h, line(coid), kWriter); }
