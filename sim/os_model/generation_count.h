@@ -11,7 +11,8 @@
 // that were current at the first swap have all ended; then it passes the
 // token on. When the token has visited every CPU, every thread that existed
 // when the round began has ended: the round completes and the callbacks
-// requested before it began run (the mediator's "wait until quiescent").
+// requested before it began run. (The hot-swap Mediator does not use them: it
+// counts two generation swaps per CPU itself.)
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -6,7 +6,10 @@
 //   - `next call` from a thread's request loop (a call ended; pick the next
 //     one, or end the thread and schedule another),
 //   - an I/O point inside a method (block the thread for a scripted time),
-//   - the idle loop of a CPU with nothing to run.
+//   - the idle loop of a CPU with nothing to run,
+//   - a system thread's loop (one host-modelled step per pass),
+//   - the entries a layer above reserved with add_host_calls, through the
+//     swap interface (swap_interface.h: all a layer above reaches of the kernel).
 // Scheduling is per CPU and non-preemptive, as K42's short-lived threads run
 // to completion: timed events (arrivals, think times, I/O completions, the
 // generation token) are handled whenever the CPU enters the kernel.
