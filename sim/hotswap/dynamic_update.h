@@ -1,6 +1,6 @@
 // K42's dynamic update of a class: the factory is hot-swapped to the new
 // version (taking over the instance set), then every live instance is
-// hot-swapped to the new implementation through its own mediator, either
+// hot-swapped to the new implementation by the update's strategy, either
 //   eager: a worker per CPU walks its share of the instances, one swap at a time, or
 //   lazy:  every instance is marked (its LTT entries reset, its root wrapped)
 //          and swapped when it is next called.

@@ -14,7 +14,7 @@
 // Alternatively a gate binds calls statically (`direct_sites` > 0): each
 // instance and method gets that many call sites in guest code that load
 // `this` as an immediate and branch straight to the method; nothing is
-// translated, and a layer above may rewrite the sites (OsKernel::direct_sites).
+// translated, and a layer above may rewrite the sites (KernelFacts_if::direct_sites, swap_interface.h).
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -20,7 +20,7 @@
 
 namespace quiesce::os {
 
-// What every rep of one object starts as (layout in method_codegen.h).
+// What every rep of one object starts as (layout in rep_layout.h).
 struct RepTemplate {
   uint64_t vtable = 0;
   uint64_t shared = 0;  // the object's shared state, at byte 8 of every rep

@@ -2,7 +2,7 @@
 // kernel and the hot-swap layer (K42's COSMgr offered a swap its few calls —
 // switchCObj, swingRoot, thread markers — and nothing else). sim/hotswap
 // includes this header and no other kernel header but plain data (os_spec.h,
-// call_gate.h, thread.h, rep_layout.h); tests/unit/test_layers.cpp checks it.
+// call_gate.h, thread.h, rep_layout.h); tests/layers/check_layers.py checks it.
 //
 // Four small interfaces, one concern each, handed out together:
 //   objects  an object's indirection: roots, the GTT lock, translation entries, implementations

@@ -22,7 +22,6 @@ constexpr double kMaxUs = 1e9;
 const std::vector<std::string> kProtocolBits = {"transform", "copy", "by_reference"};
 const std::vector<std::string> kProtocols = {"by_reference", "copy", "transform"};
 constexpr uint32_t kTransform = 1u << static_cast<unsigned>(hotswap::Protocol::Transform);
-const std::vector<std::string> kStrategies = hotswap::strategy_names();  // the first is the default
 
 // "by_reference, copy": the protocols of a bit set, most preferred first.
 std::string protocols(uint32_t set) {
@@ -186,9 +185,10 @@ struct When {
 
 When read_when(MapReader& e, unsigned cpus, const os::RunSpec& run) {
   When w;
-  w.strategy = e.string("strategy", kStrategies[0]);
-  if (std::find(kStrategies.begin(), kStrategies.end(), w.strategy) == kStrategies.end())
-    e.fail("strategy", fmt::format("unknown strategy '{}'{}", shown(w.strategy), hint(w.strategy, kStrategies)));
+  const std::vector<std::string> strategies = hotswap::strategy_names();  // asked at run time: registrars ran
+  w.strategy = e.string("strategy", strategies[0]);  // the first registered is the default
+  if (std::find(strategies.begin(), strategies.end(), w.strategy) == strategies.end())
+    e.fail("strategy", fmt::format("unknown strategy '{}'{}", shown(w.strategy), hint(w.strategy, strategies)));
   if (e.has("at_us") && e.has("after_calls")) e.fail("after_calls", "give at_us or after_calls, not both");
   w.at_us = e.real("at_us", w.at_us, 0, kMaxUs);
   if (w.at_us >= run.duration_us)
@@ -399,7 +399,7 @@ void read_hotswap(MapReader& m, hotswap::HotSwapSpec& out) {
   std::map<std::string, MapReader> given;
   for (const std::string& name : blocks.keys()) {
     if (!hotswap::find_strategy(name))
-      blocks.fail_key(name, fmt::format("unknown strategy '{}'{}", shown(name), hint(name, kStrategies)));
+      blocks.fail_key(name, fmt::format("unknown strategy '{}'{}", shown(name), hint(name, hotswap::strategy_names())));
     given.emplace(name, blocks.map(name));
     named.push_back(name);
   }
