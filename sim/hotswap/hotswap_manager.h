@@ -1,7 +1,8 @@
 // The hot-swap layer of one run: turns the scenario's swap events into swaps
 // made by each event's strategy at the right time (or once enough calls
-// completed), one swap of an object at a time, and keeps the safety oracle. Reaches the kernel through its swap interface (os_model/swap_interface.h); the kernel knows nothing
-// of it.
+// completed), one swap of an object at a time, and keeps the safety oracle.
+// Reaches the kernel through its swap interface (os_model/swap_interface.h);
+// the kernel knows nothing of it.
 #pragma once
 #include <map>
 #include <memory>
