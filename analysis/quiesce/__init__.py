@@ -4,8 +4,10 @@
     r = quiesce.run("scenarios/k42-swap.yaml", set={"machine.cpus": 4}, seed=7)
     r.summary["swaps"][0]["cycles"], r.calls.head(), r.phases
     df = quiesce.sweep("scenarios/compare/base.yaml",
-                       {"events[0].strategy": ["k42_generation", "rwlock"], "machine.cpus": [1, 2, 4]})
-    from quiesce import plot; plot.strategy_comparison(df)
+                       {"events[0].strategy": ["k42_generation", "rwlock"], "machine.cpus": [1, 2, 4]},
+                       seeds=5)                      # also zip={...} and points=[{...}, ...]
+    quiesce.aggregate(df)         # per point: n, mean, median, std, 95% t interval of the mean
+    from quiesce import plot; plot.strategy_comparison(df)   # means with their intervals
     [s["name"] for s in quiesce.strategies()]   # the simulator's strategies, in registry order
 
 Every simulation runs in a child process (SystemC elaborates once per process): through the
@@ -20,12 +22,12 @@ DataFrames and quiesce.plot load them on first use.
 from ._errors import (GuestFault, InvariantViolation, QuiesceError, RunTimeout, ScenarioError,
                       SimulatorCrash)
 
-__all__ = ["run", "load", "sweep", "Result", "QuiesceError", "ScenarioError", "GuestFault",
+__all__ = ["run", "load", "sweep", "aggregate", "Result", "QuiesceError", "ScenarioError", "GuestFault",
            "InvariantViolation", "SimulatorCrash", "RunTimeout", "default_cache_dir", "simulator",
            "version", "strategies", "plot"]
 
 # Loaded on first use (PEP 562), so that a child process importing quiesce._child starts fast.
-_LAZY = {"run": ".runner", "load": ".results", "Result": ".results", "sweep": ".sweeps",
+_LAZY = {"run": ".runner", "load": ".results", "Result": ".results", "sweep": ".sweeps", "aggregate": ".stats",
          "default_cache_dir": ".sweeps", "plot": None}
 
 

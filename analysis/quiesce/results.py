@@ -1,4 +1,22 @@
-"""A results directory written by `quiesce run` (or quiesce.run), as Python objects."""
+"""A results directory written by `quiesce run` (or quiesce.run), as Python objects.
+
+Latency percentiles (p50, p90, p99 in summary.json and calls.csv, and the headline
+latency_p99_cycles) come from the simulator's log-linear histograms
+(sim/os_model/latency_histogram.h), not from the sorted calls. A histogram with parameter k keeps
+every value below 2^(k+1) cycles exactly, and above splits each power of two [2^e, 2^(e+1)) into
+2^k buckets of width 2^(e-k), so a bucket is at most 1/2^k of its lower edge wide. pQ is the
+midpoint of the bucket holding the floor(Q/100·(count-1))+1-th smallest value (clamped to the
+histogram's min and max): within 1/2^(k+1) of that value. Where each comes from:
+
+  summary.json objects[].methods[].latency_cycles   k = 5: exact below 64 cycles, then 32
+      (and the headline latency_p99_cycles)          buckets per power of two: within 1/64 (1.6%)
+  calls.csv latency_p50/p90/p99_cycles (a window)    k = 3: exact below 16 cycles, then 8 buckets
+                                                     per power of two: within 1/16 (6.25%)
+  summary.json generations round_cycles and          k = 4: exact below 32 cycles, then 16 buckets
+      swap_interval_cycles                           per power of two: within 1/32 (3.1%)
+
+Means, counts and max are exact (summed, not bucketed).
+"""
 import json
 import math
 import os
@@ -18,7 +36,10 @@ class Result:
     .summary  summary.json as a dict
     .host     host.json as a dict (host seconds, simulated MIPS), None if absent
     .calls .cpus .regions .swaps .phases
-              the CSV tables as pandas DataFrames, read on first use
+              the CSV tables as pandas DataFrames, read on first use. calls.csv's
+              latency_p50/p90/p99_cycles are midpoints of log-linear histogram buckets, 8 per power
+              of two (exact below 16 cycles): within 6.25% (see this module's docstring);
+              latency_mean_cycles and latency_max_cycles are exact
     .region_cpus
               region_cpus.csv (per region and CPU) when the simulator writes it, else None
     .scenario the resolved scenario (summary["scenario"]), .clock_ghz its clock
@@ -115,7 +136,7 @@ HEADLINE_COLUMNS = [
     "fast_path_cycles_per_call", "throughput_calls_per_ms",
     "swap_strategy", "swap_completed", "swap_cycles", "swap_us", "swap_cycles_to_safe_point",
     "swap_us_to_safe_point", "swap_violations", "swap_blocked", "swap_blocked_cycles_max",
-    "swaps", "violations", "host_seconds",
+    "swaps", "violations", "io_blocks", "host_seconds",
 ]
 
 NAN = float("nan")
@@ -140,11 +161,17 @@ def headline(out):
     latency_mean_cycles            mean top-level call latency after run.warmup_us, over every
                                    object and method (calls-weighted, exact)
     latency_p99_cycles             the largest per-method p99 after warmup: an upper bound of the
-                                   p99 over all calls, exact when one method is called
+                                   p99 over all calls, equal to it when one method is called. Each
+                                   per-method p99 is the midpoint of the histogram bucket holding
+                                   the 99th percentile (buckets 32 per power of two, exact below 64
+                                   cycles), so within 1/64 (1.6%) of the exact order statistic
     fast_path_cycles_per_call      calls-weighted mean latency of the calls.csv windows that lie
                                    between run.warmup_us and the first swap's start (the whole run
                                    after warmup if there is no swap): a call's cost before any swap,
-                                   gate included (as bench/compare measures it)
+                                   gate included (as bench/compare measures it). A call's latency
+                                   runs from its entry to its return in core cycles, so it includes
+                                   any I/O wait inside the call (and the wait for the CPU after it):
+                                   it is the fast path only in runs without I/O waits (io_blocks 0)
     throughput_calls_per_ms        calls per ms in those same windows
     swap_*                         the first swap, if any (else NaN/None): strategy, completed,
                                    cycles and swap_us (start to end; NaN if not completed),
@@ -152,6 +179,8 @@ def headline(out):
                                    got there), violations, blocked (calls held), blocked_cycles_max
     swaps                          the number of swaps
     violations                     the safety oracle's violations in the whole run
+    io_blocks                      summary simulated.io_blocks: the times a call blocked at an I/O
+                                   wait point in the whole run (0: the latencies hold no I/O wait)
     host_seconds                   from host.json (wall time of the simulation)
     """
     import csv
@@ -198,6 +227,7 @@ def headline(out):
                  swap_blocked=NAN, swap_blocked_cycles_max=NAN)
     m["swaps"] = len(swaps)
     m["violations"] = s.get("safety", {}).get("violations", 0)
+    m["io_blocks"] = sim.get("io_blocks", NAN)
     host = os.path.join(out, "host.json")
     m["host_seconds"] = NAN
     if os.path.isfile(host):

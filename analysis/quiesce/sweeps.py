@@ -1,5 +1,7 @@
-"""quiesce.sweep: a grid of runs in parallel child processes, cached on disk so that a killed sweep
-resumes where it stopped.
+"""quiesce.sweep: a sweep of runs in parallel child processes, cached on disk so that a killed sweep
+resumes where it stopped. The points are a cartesian product (grid=), lists varying together
+(zip=), explicit points (points=), or a product of these; each point runs once, or once per
+replicate seed (seeds=), and every (point, seed) is cached on its own.
 
 The cache (cache_dir, default $QUIESCE_CACHE_DIR, else $XDG_CACHE_HOME/quiesce, else
 ~/.cache/quiesce) holds:
@@ -7,8 +9,9 @@ The cache (cache_dir, default $QUIESCE_CACHE_DIR, else $XDG_CACHE_HOME/quiesce, 
   points/KEY/      one finished point: the results directory of its run plus point.json (its
                    overrides, seed and headline metrics). KEY is a hash of everything that
                    determines the run: the base scenario's content, the point's --set strings, the
-                   seed, the guest ELF it names (if any) and the simulator (its version and the
-                   sha256 of its binary or extension module).
+                   seed (each replicate seed of a point is its own entry), the guest ELF it names
+                   (if any) and the simulator (its version and the sha256 of its binary or
+                   extension module).
   tmp/KEY.HOST.PID.RAND/
                    a point being computed. The run writes here; when it has finished and
                    point.json is written, the directory is renamed to points/KEY (os.rename, atomic).
@@ -42,7 +45,7 @@ from ._errors import QuiesceError
 from .results import HEADLINE_COLUMNS, headline
 from .runner import dump_scenario, render_sets
 
-__all__ = ["sweep", "default_cache_dir", "point_key"]
+__all__ = ["sweep", "default_cache_dir", "point_key", "expand_points"]
 
 # Bumped when the meaning of a cached point changes (its layout or its metrics).
 CACHE_FORMAT = 1
@@ -209,32 +212,121 @@ def _progress_bar(show, total, initial):
                 dynamic_ncols=True)
 
 
+zip_ = zip  # the builtin, where a parameter named zip hides it
+
+
+def _value_list(where, v):
+    if isinstance(v, (str, bytes, Mapping)) or not hasattr(v, "__iter__"):
+        raise TypeError(f"{where}: expected a list of values, got {type(v).__name__}")
+    v = list(v)
+    if not v:
+        raise ValueError(f"{where}: no values")
+    return v
+
+
 def _grid_points(grid):
+    """(keys, points) of the cartesian product of grid = {key: [values]} (the last key varies
+    fastest); {} or None: one empty point."""
     if grid is None:
         grid = {}
     if not isinstance(grid, Mapping):
         raise TypeError("grid: expected a dict {key.path: [values...]}")
     keys = list(grid)
-    values = []
-    for k in keys:
-        v = grid[k]
-        if isinstance(v, (str, bytes, Mapping)) or not hasattr(v, "__iter__"):
-            raise TypeError(f"grid[{k!r}]: expected a list of values, got {type(v).__name__}")
-        v = list(v)
-        if not v:
-            raise ValueError(f"grid[{k!r}]: no values")
-        values.append(v)
+    values = [_value_list(f"grid[{k!r}]", grid[k]) for k in keys]
     return keys, [dict(zip(keys, combo)) for combo in itertools.product(*values)]
 
 
-def sweep(base, grid, jobs=None, executor=None, cache_dir=None, seed=None, progress=None, timeout=None,
-          errors="raise"):
-    """Run `base` at every point of the cartesian product of `grid` and return a pandas DataFrame,
-    one row per point in grid order.
+def _zip_points(zipped):
+    """(keys, points) of zip = {key: [values]}: the i-th point takes every key's i-th value (the
+    lists must have one length)."""
+    if zipped is None:
+        return [], [{}]
+    if not isinstance(zipped, Mapping):
+        raise TypeError("zip: expected a dict {key.path: [values...]} of lists of one length")
+    keys = list(zipped)
+    values = [_value_list(f"zip[{k!r}]", zipped[k]) for k in keys]
+    lengths = {len(v) for v in values}
+    if len(lengths) > 1:
+        raise ValueError("zip: the lists must have one length, got "
+                         + ", ".join(f"{k!r}: {len(v)}" for k, v in zip(keys, values)))
+    return keys, [dict(zip(keys, combo)) for combo in zip(*values)] if keys else [{}]
+
+
+def _explicit_points(points):
+    """(keys in order of first appearance, points) of points = [{key: value}, ...]."""
+    if points is None:
+        return [], [{}]
+    if isinstance(points, (str, bytes, Mapping)) or not hasattr(points, "__iter__"):
+        raise TypeError("points: expected a list of dicts {key.path: value}")
+    points = list(points)
+    if not points:
+        raise ValueError("points: no points")
+    keys = {}
+    for i, p in enumerate(points):
+        if not isinstance(p, Mapping):
+            raise TypeError(f"points[{i}]: expected a dict {{key.path: value}}, got {type(p).__name__}")
+        keys.update(dict.fromkeys(p))
+    return list(keys), [dict(p) for p in points]
+
+
+def _seed_list(seeds):
+    if seeds is None:
+        return None
+    if isinstance(seeds, bool):
+        raise TypeError("seeds: expected a count or a list of seeds")
+    if isinstance(seeds, int) or (hasattr(seeds, "__index__") and not hasattr(seeds, "__iter__")):
+        n = int(seeds)
+        if n < 1:
+            raise ValueError(f"seeds: expected at least 1, got {n}")
+        return list(range(1, n + 1))
+    out = [int(s) for s in _value_list("seeds", seeds)]
+    if len(set(out)) != len(out):
+        raise ValueError(f"seeds: a seed is repeated in {out}")
+    if any(s < 0 for s in out):
+        raise ValueError(f"seeds: expected seeds >= 0, got {out}")
+    return out
+
+
+def expand_points(grid=None, zip=None, points=None):
+    """(keys, points): the points a sweep runs, before seeds. The parts given combine as a product:
+    for each combination of `grid` (cartesian, its last key varying fastest), for each row of `zip`
+    (its lists taken together), for each of `points` (explicit dicts), one point holding the keys
+    of all three. A key may appear in only one part. Nothing given: one empty point (the base)."""
+    parts = [_grid_points(grid), _zip_points(zip), _explicit_points(points)]
+    keys, seen = [], {}
+    for name, (ks, _) in zip_(("grid", "zip", "points"), parts):
+        for k in ks:
+            if k in seen:
+                raise ValueError(f"key {k!r} is in both {seen[k]} and {name}: give each key path in one of "
+                                 "grid, zip and points")
+            seen[k] = name
+            keys.append(k)
+    out = [{**g, **z, **p} for g in parts[0][1] for z in parts[1][1] for p in parts[2][1]]
+    return keys, out
+
+
+def sweep(base, grid=None, jobs=None, executor=None, cache_dir=None, seed=None, progress=None, timeout=None,
+          errors="raise", *, seeds=None, zip=None, points=None):
+    """Run `base` at every point of a sweep and return a pandas DataFrame, one row per point and
+    seed, in sweep order.
 
     base      a scenario file (path) or a dict in the scenario format
-    grid      {key.path: [values...]}, e.g. {"events[0].strategy": ["k42_generation", "rwlock"],
-              "machine.cpus": [1, 2, 4]}; each point runs with --set key.path=value for its values
+    grid      {key.path: [values...]}: the cartesian product, e.g. {"events[0].strategy":
+              ["k42_generation", "rwlock"], "machine.cpus": [1, 2, 4]} (6 points, the last key
+              varying fastest); each point runs with --set key.path=value for its values
+    zip       {key.path: [values...]} with lists of one length, varying together: {"machine.cpus":
+              [1, 2, 4], "workloads.w.threads": [2, 4, 8]} is 3 points, (1, 2), (2, 4), (4, 8)
+    points    an explicit list of points, [{"machine.cpus": 1}, {"machine.cpus": 8,
+              "workloads.w.threads": 16}]; a point may leave out keys others set (its column is
+              then NaN and the base scenario's value is used)
+              grid, zip and points combine as a product: for each grid combination, for each zip
+              row, for each explicit point (see expand_points). A key path may be in one of them
+              only. None of them: one point, the base scenario.
+    seeds     replicate seeds: a count n (seeds 1..n) or a list of seeds. Every point runs once per
+              seed, with run.seed = that seed (--seed), the seed innermost; a "seed" column says
+              which. Each (point, seed) is cached on its own. None: one run per point, without a
+              seed column.
+    seed      --seed for every run (None: the scenario's run.seed); not with seeds
     jobs      simulations at once when quiesce makes the executor (default os.cpu_count()); each
               runs in its own child process
     executor  any concurrent.futures-style executor (.submit(fn, arg) -> future with .result()):
@@ -242,23 +334,34 @@ def sweep(base, grid, jobs=None, executor=None, cache_dir=None, seed=None, progr
               cache_dir must be on a file system the workers share). jobs is ignored with one.
     cache_dir the cache directory (default: default_cache_dir()); False: no cache, every point
               runs in a fresh temporary directory
-    seed      --seed for every run (None: the scenario's run.seed)
     progress  a tqdm progress bar: True, False, or None = when stderr is a terminal or in Jupyter
     timeout   per run, seconds (see quiesce.run)
-    errors    "raise": on the first failed point, cancel the points not started, let the running
-              ones finish (and be cached), then raise its QuiesceError (e.point holds the point);
-              "record": keep going, the row gets the message in an "error" column and NaN metrics
+    errors    "raise": on the first failed run, cancel the runs not started, let the running
+              ones finish (and be cached), then raise its QuiesceError (e.point holds the point,
+              e.seed its seed or None); "record": keep going, the row gets the message in an
+              "error" column and NaN metrics
 
-    Columns: the grid's key paths, the headline metrics (quiesce.results.headline), "out" (the
-    point's results directory), "key" (its cache key) and "cached" (True when it was not run by
-    this call: found in the cache).
+    Columns: the key paths (grid's, then zip's, then points'), "seed" (with seeds), the headline
+    metrics (quiesce.results.headline), "out" (the run's results directory), "key" (its cache
+    key) and "cached" (True when it was not run by this call: found in the cache). The
+    DataFrame's attrs["quiesce_params"] lists the key paths and attrs["quiesce_seed"] the seed
+    column (None without seeds): quiesce.aggregate groups by the former and averages over the
+    latter.
     """
     import pandas as pd
 
     if errors not in ("raise", "record"):
         raise ValueError("errors: expected 'raise' or 'record'")
-    keys, points = _grid_points(grid)
+    keys, points = expand_points(grid, zip, points)
+    seeds = _seed_list(seeds)
+    if seeds is not None:
+        if seed is not None:
+            raise ValueError("seed and seeds: give one (seeds=[...] runs each point once per seed)")
+        for k in keys:
+            if k in ("seed", "run.seed") or k == "run" or k.startswith("run.seed"):
+                raise ValueError(f"key {k!r} sets the seed, and so does seeds=: give one")
     seed = None if seed is None else int(seed)
+    runs = [(p, s) for p in points for s in (seeds if seeds is not None else [seed])]
 
     sim = _backend.simulator()
     ident = _backend.identity(sim)
@@ -295,25 +398,29 @@ def sweep(base, grid, jobs=None, executor=None, cache_dir=None, seed=None, progr
         (root / "points").mkdir(parents=True, exist_ok=True)
         _clean_tmp(root / "tmp")
 
-    rows = [None] * len(points)
+    def head(i):  # a row's parameters: the point's key paths, then its seed
+        point, s = runs[i]
+        return dict(point, seed=s) if seeds is not None else dict(point)
+
+    rows = [None] * len(runs)
     group = uuid.uuid4().hex  # this sweep's children, killed if it is interrupted
     tasks = {}          # key -> task
-    waiting = {}        # key -> indices of the points that share it
-    for i, point in enumerate(points):
+    waiting = {}        # key -> indices of the runs that share it
+    for i, (point, run_seed) in enumerate(runs):
         sets = render_sets(point)
-        key = point_key(base_digest, sets, seed, ident, _guest_elf_digest(base_doc, base_dir, point))
+        key = point_key(base_digest, sets, run_seed, ident, _guest_elf_digest(base_doc, base_dir, point))
         final = str(root / "points" / key) if use_cache else None
         if use_cache and _complete(final):
-            rows[i] = dict(point, **_read_point(final)["metrics"], out=final, key=key, cached=True)
+            rows[i] = dict(head(i), **_read_point(final)["metrics"], out=final, key=key, cached=True)
             continue
         if key not in tasks:
-            tasks[key] = dict(key=key, scenario=base_path, sets=sets, seed=seed, timeout=timeout, final=final,
+            tasks[key] = dict(key=key, scenario=base_path, sets=sets, seed=run_seed, timeout=timeout, final=final,
                               tmp_dir=str(root / "tmp") if use_cache else None, simulator=tuple(sim), group=group,
                               identity=ident, params={k: _jsonable(v) for k, v in point.items()})
             waiting[key] = []
         waiting[key].append(i)
 
-    bar = _progress_bar(progress, len(points), len(points) - sum(len(v) for v in waiting.values()))
+    bar = _progress_bar(progress, len(runs), len(runs) - sum(len(v) for v in waiting.values()))
     own = executor is None and tasks
     if own:
         from concurrent.futures import ThreadPoolExecutor  # the runs themselves are child processes
@@ -346,17 +453,17 @@ def sweep(base, grid, jobs=None, executor=None, cache_dir=None, seed=None, progr
                         continue
                     res = fut.result()
                 except QuiesceError as e:
-                    e.point = points[idx[0]]
+                    e.point, e.seed = dict(runs[idx[0]][0]), runs[idx[0]][1]
                     if errors == "raise":
                         if first_error is None:
                             first_error = e
                             _cancel(futures.values())
                         continue
                     for i in idx:
-                        rows[i] = dict(points[i], out=None, key=key, cached=False, error=str(e))
+                        rows[i] = dict(head(i), out=None, key=key, cached=False, error=str(e))
                 else:
                     for i in idx:
-                        rows[i] = dict(points[i], **res["metrics"], out=res["out"], key=key,
+                        rows[i] = dict(head(i), **res["metrics"], out=res["out"], key=key,
                                        cached=res["cached"])
                 finally:
                     if bar is not None:
@@ -372,10 +479,14 @@ def sweep(base, grid, jobs=None, executor=None, cache_dir=None, seed=None, progr
             executor.shutdown(wait=True)
     if first_error is not None:
         raise first_error
-    columns = keys + [c for c in HEADLINE_COLUMNS if c not in keys] + ["out", "key", "cached"]
+    params = keys + (["seed"] if seeds is not None else [])
+    columns = params + [c for c in HEADLINE_COLUMNS if c not in params] + ["out", "key", "cached"]
     if any(r is not None and "error" in r for r in rows):
         columns.append("error")
-    return pd.DataFrame([r for r in rows], columns=columns)
+    df = pd.DataFrame([r for r in rows], columns=columns)
+    df.attrs["quiesce_params"] = list(keys)
+    df.attrs["quiesce_seed"] = "seed" if seeds is not None else None
+    return df
 
 
 def _can_poll(fut):

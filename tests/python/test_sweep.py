@@ -1,5 +1,7 @@
-"""quiesce.sweep: the grid's product, headline metrics, the on-disk cache (a rerun recomputes
-nothing; a sweep killed with SIGKILL resumes without recomputing or losing a point), executors."""
+"""quiesce.sweep: the grid's product, zipped keys, explicit points, replicate seeds, headline
+metrics, the on-disk cache per (point, seed) (a rerun recomputes nothing; a sweep killed with
+SIGKILL resumes without recomputing or losing a run), executors, and quiesce.aggregate of a
+seeded sweep."""
 import concurrent.futures as cf
 import json
 import os
@@ -163,11 +165,12 @@ def _finished(points_dir):
 
 
 def test_a_sweep_killed_with_sigkill_resumes_without_recomputing_or_losing_points(tmp_path, run_log):
+    # Ten replicate seeds of one point, one at a time; killed after three are cached.
     cache = tmp_path / "cache"
     points = cache / "points"
-    grid = {"run.seed": list(range(1, 11)), "machine.cpus": [8], "run.duration_us": [4000]}
+    grid = {"machine.cpus": [8], "run.duration_us": [4000]}
     script = ("import sys, quiesce\n"
-              "quiesce.sweep(sys.argv[1], " + repr(grid) + ", jobs=1, cache_dir=sys.argv[2], progress=False)\n")
+              "quiesce.sweep(sys.argv[1], " + repr(grid) + ", seeds=10, jobs=1, cache_dir=sys.argv[2], progress=False)\n")
     proc = subprocess.Popen([sys.executable, "-c", script, COMPARE_BASE, str(cache)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -186,20 +189,129 @@ def test_a_sweep_killed_with_sigkill_resumes_without_recomputing_or_losing_point
     done = _finished(points)
     assert 3 <= len(done) < 10, "kill the sweep mid-way"
     assert set(os.listdir(points)) == done  # no partial point ever looks finished
-    seeds_done = {json.load(open(points / k / "point.json"))["params"]["run.seed"] for k in done}
+    seeds_done = {json.load(open(points / k / "point.json"))["seed"] for k in done}
 
     run_log.clear()
-    df = quiesce.sweep(COMPARE_BASE, grid, jobs=2, cache_dir=cache, progress=False)
+    df = quiesce.sweep(COMPARE_BASE, grid, seeds=10, jobs=2, cache_dir=cache, progress=False)
     rerun = run_log.entries()
-    assert len(rerun) == 10 - len(done)  # the finished points are not recomputed
-    rerun_seeds = {int(next(s for s in e["sets"] if s.startswith("run.seed=")).split("=")[1]) for e in rerun}
-    assert rerun_seeds == set(range(1, 11)) - seeds_done
-    assert len(df) == 10 and df["key"].is_unique and list(df["run.seed"]) == list(range(1, 11))
+    assert len(rerun) == 10 - len(done)  # the finished (point, seed) runs are not recomputed
+    assert {e["seed"] for e in rerun} == set(range(1, 11)) - seeds_done
+    assert len(df) == 10 and df["key"].is_unique and list(df["seed"]) == list(range(1, 11))
     assert set(df.loc[df["cached"], "key"]) == done
     assert _finished(points) == set(df["key"])  # nothing lost, nothing duplicated
     assert len(os.listdir(points)) == 10
     assert not os.listdir(cache / "tmp")  # the killed sweep's leftovers are gone
     assert df["calls"].gt(0).all()
+
+
+# --- replicate seeds, zip and explicit points ------------------------------------------------------
+
+def test_seeds_replicate_each_point_and_cache_each_seed(tmp_path, run_log):
+    cache = tmp_path / "cache"
+    grid = {"events[0].strategy": ["k42_generation", "percpu_refcount"]}
+    df = quiesce.sweep(base_dict(), grid, seeds=3, cache_dir=cache, jobs=2, progress=False)
+    assert list(df.columns[:2]) == ["events[0].strategy", "seed"]
+    assert [tuple(r) for r in df[["events[0].strategy", "seed"]].itertuples(index=False)] == \
+        [(s, n) for s in grid["events[0].strategy"] for n in (1, 2, 3)]
+    assert df.attrs["quiesce_params"] == ["events[0].strategy"] and df.attrs["quiesce_seed"] == "seed"
+    assert len(run_log) == 6 and sorted(e["seed"] for e in run_log.entries()) == [1, 1, 2, 2, 3, 3]
+    assert df["key"].is_unique and not df["cached"].any()
+    for row in df.itertuples(index=False):
+        s = quiesce.load(row.out).summary
+        assert s["seed"] == row.seed and s["scenario"]["run"]["seed"] == row.seed
+    # The seeds are replicates: the same point, different random choices, different numbers.
+    k42 = df[df["events[0].strategy"] == "k42_generation"]
+    assert k42["swap_cycles"].nunique() > 1 or k42["calls"].nunique() > 1
+
+    # Each (point, seed) is cached on its own: new seeds run alone, and seeds=[n] is the same run
+    # as seed=n.
+    run_log.clear()
+    more = quiesce.sweep(base_dict(), grid, seeds=[2, 3, 4], cache_dir=cache, progress=False)
+    assert [e["seed"] for e in run_log.entries()] == [4, 4]
+    assert list(more["cached"]) == [True, True, False] * 2
+    run_log.clear()
+    one = quiesce.sweep(base_dict(), grid, seed=3, cache_dir=cache, progress=False)
+    assert len(run_log) == 0 and one["cached"].all() and "seed" not in one.columns
+    assert list(one["key"]) == list(df.loc[df["seed"] == 3, "key"])
+
+    # A lost (point, seed) is recomputed alone; a dead sweep's partial run is cleaned up.
+    import shutil
+    lost = df["key"].iloc[1]
+    shutil.rmtree(cache / "points" / lost)
+    (cache / "tmp" / f"{lost}.{__import__('socket').gethostname()}.999999999.abcdef12").mkdir(parents=True)
+    run_log.clear()
+    again = quiesce.sweep(base_dict(), grid, seeds=3, cache_dir=cache, progress=False)
+    assert [(e["seed"], e["sets"]) for e in run_log.entries()] == [(2, ["events[0].strategy=k42_generation"])]
+    assert list(again["cached"]) == [True, False, True, True, True, True]
+    assert not os.listdir(cache / "tmp")
+    cols = [c for c in df.columns if c not in ("cached", "host_seconds")]
+    assert again[cols].equals(df[cols])
+
+
+def test_zip_varies_keys_together(tmp_path, run_log):
+    df = quiesce.sweep(base_dict(), zip={"machine.cpus": [1, 2, 4], "workloads.clients.threads": [1, 2, 3]},
+                       cache_dir=tmp_path / "c", progress=False)
+    assert len(run_log) == 3
+    assert [tuple(r) for r in df[["machine.cpus", "workloads.clients.threads"]].itertuples(index=False)] == \
+        [(1, 1), (2, 2), (4, 3)]
+    for row in df.itertuples(index=False):
+        scen = quiesce.load(row.out).summary["scenario"]
+        assert scen["machine"]["cpus"] == row[0] and scen["workloads"]["clients"]["threads"] == row[1]
+
+
+def test_explicit_points_and_a_product_of_grid_zip_and_points(tmp_path, run_log):
+    pts = [{"machine.cpus": 1}, {"machine.cpus": 2, "workloads.clients.threads": 3}]
+    df = quiesce.sweep(base_dict(), points=pts, cache_dir=tmp_path / "c", progress=False)
+    assert len(run_log) == 2 and list(df.columns[:2]) == ["machine.cpus", "workloads.clients.threads"]
+    assert list(df["machine.cpus"]) == [1, 2]
+    assert df["workloads.clients.threads"].isna().tolist() == [True, False]  # the base's value: not set
+    threads = [quiesce.load(o).summary["scenario"]["workloads"]["clients"]["threads"] for o in df["out"]]
+    assert threads == [2, 3]
+    assert sorted(e["sets"] for e in run_log.entries()) == [["machine.cpus=1"],
+                                                            ["machine.cpus=2", "workloads.clients.threads=3"]]
+
+    # grid x zip x points, the grid outermost; with seeds innermost.
+    keys, points = sweep_mod.expand_points({"a": [1, 2]}, {"b": [1, 2], "c": [3, 4]}, [{"d": 1}, {"e": 2}])
+    assert keys == ["a", "b", "c", "d", "e"]
+    assert points[:3] == [{"a": 1, "b": 1, "c": 3, "d": 1}, {"a": 1, "b": 1, "c": 3, "e": 2},
+                          {"a": 1, "b": 2, "c": 4, "d": 1}]
+    assert len(points) == 8 and points[-1] == {"a": 2, "b": 2, "c": 4, "e": 2}
+    assert sweep_mod.expand_points() == ([], [{}])
+    run_log.clear()
+    both = quiesce.sweep(base_dict(), {"events[0].strategy": ["k42_generation", "percpu_refcount"]},
+                         points=[{"machine.cpus": 1}, {"machine.cpus": 2}], seeds=[5, 6],
+                         cache_dir=tmp_path / "c", progress=False)
+    assert [tuple(r) for r in both[["events[0].strategy", "machine.cpus", "seed"]].itertuples(index=False)] == \
+        [(s, c, n) for s in ("k42_generation", "percpu_refcount") for c in (1, 2) for n in (5, 6)]
+    assert len(run_log) == 8
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(zip={"machine.cpus": [1, 2], "run.duration_us": [150]}), "one length"),
+    (dict(grid={"machine.cpus": [1]}, points=[{"machine.cpus": 2}]), "in both grid and points"),
+    (dict(zip={"machine.cpus": [1]}, points=[{"machine.cpus": 2}]), "in both zip and points"),
+    (dict(points=[]), "no points"),
+    (dict(seeds=3, seed=1), "seed and seeds"),
+    (dict(grid={"run.seed": [1, 2]}, seeds=2), "sets the seed"),
+    (dict(seeds=0), "at least 1"),
+    (dict(seeds=[1, 1]), "repeated"),
+])
+def test_sweep_shapes_that_are_refused(tmp_path, run_log, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        quiesce.sweep(base_dict(), cache_dir=tmp_path / "c", progress=False, **kwargs)
+    assert len(run_log) == 0
+
+
+def test_aggregate_of_a_seeded_sweep(tmp_path):
+    df = quiesce.sweep(base_dict(), {"events[0].strategy": ["k42_generation", "percpu_refcount"]}, seeds=3,
+                       cache_dir=tmp_path / "c", progress=False)
+    a = quiesce.aggregate(df)  # by the sweep's parameters, over the seeds
+    assert list(a["events[0].strategy"]) == ["k42_generation", "percpu_refcount"]
+    assert list(a["n"]) == [3, 3] and list(a["n_incomplete"]) == [0, 0] and list(a["n_violating"]) == [0, 0]
+    k42 = df[df["events[0].strategy"] == "k42_generation"]["swap_cycles"]
+    assert a["swap_cycles_mean"].iloc[0] == pytest.approx(k42.mean())
+    assert a["swap_cycles_std"].iloc[0] == pytest.approx(k42.std(ddof=1))
+    assert "seed_mean" not in a.columns and "calls_per_ms_ci_low" in a.columns
 
 
 def test_progress_bar_when_asked(tmp_path, capsys):
