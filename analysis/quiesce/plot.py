@@ -4,8 +4,11 @@ display it in Jupyter by leaving it as a cell's value, save it with fig.savefig)
   swap_timeline(result, swap=0, unit="us")  per-CPU lanes of a swap's phases, blocked calls
   around_swap(result)                       throughput and call latency over time, phases shaded
   contention(result)                        which regions took the misses, invalidations, queueing
-  strategy_comparison(df)                   a sweep over strategies x CPUs: swap time, fast path,
-                                            throughput
+  strategy_comparison(df)                   a sweep over strategies x CPUs (or another key), with
+                                            seeds: swap time, fast path, throughput, their
+                                            confidence intervals, incomplete swaps, violations
+  held_time_cdf(df)                         per strategy, the CDF of each swap's longest held call
+  axis_label(key)                           an axis's name for a sweep key ("machine.cpus" -> "CPUs")
 
 `result` is a quiesce.Result or a results directory. From the shell,
 
@@ -20,6 +23,7 @@ import re
 import sys
 
 import matplotlib
+import matplotlib.ticker
 
 if ("matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND")
         and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
@@ -28,6 +32,7 @@ if ("matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND")
 
 import numpy as np
 from matplotlib.figure import Figure as _MplFigure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .results import Result
@@ -44,8 +49,9 @@ class Figure(_MplFigure):
         self.savefig(buf, format="png", dpi=90)
         return buf.getvalue()
 
-__all__ = ["swap_timeline", "around_swap", "contention", "strategy_comparison", "region_group",
-           "strategy_order", "strategy_style", "PHASE_COLORS", "STRATEGY_PALETTE", "main"]
+__all__ = ["swap_timeline", "around_swap", "contention", "strategy_comparison", "held_time_cdf", "axis_label",
+           "region_group", "strategy_order", "strategy_style", "PHASE_COLORS", "STRATEGY_PALETTE", "KEY_LABELS",
+           "KEY_PATTERNS", "main"]
 
 # One colour per phase name, the same in every plot.
 PHASE_COLORS = {
@@ -371,6 +377,88 @@ def contention(result, top=16):
     return fig
 
 
+# --- axis labels of sweep keys -----------------------------------------------------------------------
+
+# Key paths a sweep varies, and how an axis names them (with the unit). Anything else: the patterns
+# below, then the key path itself (with a unit its suffix implies: _us, _cycles, ...).
+KEY_LABELS = {
+    "machine.cpus": "CPUs",
+    "machine.clock_ghz": "core clock (GHz)",
+    "machine.quantum_cycles": "quantum (cycles)",
+    "machine.memory.size_mib": "guest memory (MiB)",
+    "machine.caches.line_bytes": "cache line (bytes)",
+    "run.duration_us": "run duration (µs)",
+    "run.warmup_us": "warmup (µs)",
+    "run.seed": "seed",
+    "seed": "seed",
+    "outputs.window_us": "calls.csv window (µs)",
+    "os.generations.min_round_us": "minimum token round (µs)",
+    "hotswap.timeout_us": "swap watchdog timeout (µs)",
+    "hotswap.update_step_cycles": "update step (cycles)",
+}
+_NAME = r"([^.\[\]]+)"
+KEY_PATTERNS = [
+    (rf"workloads\.{_NAME}\.threads", "threads of {0} (per CPU)"),
+    (rf"workloads\.{_NAME}\.think_us", "think time of {0} (µs)"),
+    (rf"workloads\.{_NAME}\.rate_per_ms", "arrivals of {0} (per CPU per ms)"),
+    (rf"workloads\.{_NAME}\.calls_per_request", "calls per request of {0}"),
+    (rf"workloads\.{_NAME}\.zipf_s", "Zipf exponent of {0}"),
+    (rf"workloads\.{_NAME}\.start_us", "start of {0} (µs)"),
+    (rf"workloads\.{_NAME}\.stop_us", "stop of {0} (µs)"),
+    (r"events\[0\]\.strategy", "strategy"),
+    (r"events\[(\d+)\]\.strategy", "strategy of events[{0}]"),
+    (r"events\[(\d+)\]\.at_us", "time of events[{0}] (µs)"),
+    (r"events\[(\d+)\]\.after_calls", "events[{0}] after (calls)"),
+    (r"events\[(\d+)\]\.cpu", "CPU starting events[{0}]"),
+    (rf"objects\.{_NAME}\.count", "instances of {0}"),
+    (rf"implementations\.{_NAME}\.state_bytes", "state of {0} (bytes per rep)"),
+    (rf"implementations\.{_NAME}\.shared_state_bytes", "shared state of {0} (bytes)"),
+    (rf"implementations\.{_NAME}\.methods\.{_NAME}\.instructions", "instructions of {0}.{1}"),
+]
+_SUFFIX_UNITS = [("_us", "µs"), ("_ms", "ms"), ("_cycles", "cycles"), ("_bytes", "bytes"), ("_kib", "KiB"),
+                 ("_mib", "MiB"), ("_ghz", "GHz")]
+
+
+def _strategy_param_unit(key):
+    """The unit the strategy registry declares for parameter `key` (None: unknown or no simulator)."""
+    from . import _backend
+    from ._errors import QuiesceError
+    try:
+        for st in _backend.strategies():
+            for p in st.get("params", []):
+                if p.get("key") == key:
+                    return p.get("unit") or ""
+    except QuiesceError:
+        pass
+    return None
+
+
+def axis_label(key):
+    """How a plot's axis names the sweep key path `key`, with its unit: KEY_LABELS
+    ("machine.cpus" -> "CPUs"), then KEY_PATTERNS ("workloads.clients.threads" -> "threads of
+    clients (per CPU)"), then a strategy parameter with the registry's unit ("hotswap.poll_us" ->
+    "hotswap.poll_us (µs)", "hotswap.strategies.stack_trace.retry_us" -> "retry_us of stack_trace
+    (µs)"), else the key path itself, with the unit its suffix says ("foo_us" -> "foo_us (µs)")."""
+    key = str(key)
+    if key in KEY_LABELS:
+        return KEY_LABELS[key]
+    for pattern, fmt in KEY_PATTERNS:
+        m = re.fullmatch(pattern, key)
+        if m:
+            return fmt.format(*m.groups())
+    m = re.fullmatch(r"hotswap\.strategies\.(\w+)\.(\w+)", key) or re.fullmatch(r"hotswap\.()(\w+)", key)
+    if m:
+        unit = _strategy_param_unit(m.group(2))
+        if unit is not None:
+            unit = "µs" if unit == "us" else unit
+            name = f"{m.group(2)} of {m.group(1)}" if m.group(1) else key
+            return f"{name} ({unit})" if unit and unit != "-" else name
+    for suffix, unit in _SUFFIX_UNITS:
+        if key.endswith(suffix):
+            return f"{key} ({unit})"
+    return key
+
+
 # --- strategy_comparison -----------------------------------------------------------------------------
 
 def _pick(df, given, candidates, what):
@@ -381,61 +469,288 @@ def _pick(df, given, candidates, what):
     for c in candidates:
         if c in df.columns:
             return c
-    raise KeyError(f"no {what} column (tried {', '.join(candidates)}); pass {what}_col=")
+    arg = "x" if what == "x" else f"{what}_col"
+    raise KeyError(f"no {what} column (tried {', '.join(candidates)}); pass {arg}=")
 
 
-def strategy_comparison(df, strategy_col=None, cpus_col=None, log=None):
-    """A sweep over quiescence strategies and CPU counts (quiesce.sweep's DataFrame): four axes,
-    each with one line per strategy against the number of CPUs, in the simulator's registry order
-    (quiesce.strategies()), each strategy in the colour of its registry position (strategy_style):
-    time to the safe point (µs), the whole swap (µs), fast-path cycles per call (before the swap)
-    and throughput (calls per ms, before the swap). Points with the same strategy and CPU count
-    (several seeds) are averaged; a swap that did not complete leaves a gap.
+_SWAP_PANELS = ("swap_us_to_safe_point", "swap_us")
+SPREADS = ("ci", "band", "seeds", "none")
+
+
+def _fast_path_labels(df):
+    """(title, y label) of the fast-path panel: what fast_path_cycles_per_call is in these runs."""
+    io = df["io_blocks"] if "io_blocks" in df.columns else None
+    io = None if io is None else np.asarray(io, dtype=float)
+    if io is not None and io.size and np.all(io[np.isfinite(io)] == 0) and np.isfinite(io).any():
+        return ("Fast path: a call before the swap",
+                "cycles per call\n(mean entry-to-return latency before\nthe swap; no I/O waits in these runs)")
+    if io is not None and np.nanmax(np.where(np.isfinite(io), io, 0)) > 0:
+        return ("Mean call latency before the swap (I/O waits included: not the fast path)",
+                "cycles per call\n(mean entry-to-return latency before\nthe swap, I/O waits included)")
+    return ("Mean call latency before the swap",
+            "cycles per call\n(mean entry-to-return latency before\nthe swap; I/O waits included, if any)")
+
+
+def _x_values(series):
+    """(numeric x positions, tick labels or None): numbers as they are, anything else by category."""
+    import pandas as pd
+    num = pd.to_numeric(series, errors="coerce")
+    if num.notna().all():
+        return num.astype(float), None
+    cats = list(dict.fromkeys(series.astype(str)))
+    return series.astype(str).map({c: float(i) for i, c in enumerate(cats)}), cats
+
+
+def _check_one_point_per_x(df, s_col, x_col, seed_cols):
+    """A sweep parameter that varies within one (strategy, x) must not be averaged over silently."""
+    params = df.attrs.get("quiesce_params")
+    if not params:
+        return
+    for c in params:
+        if c in (s_col, x_col) or c in seed_cols or c not in df.columns:
+            continue
+        n = df.assign(_v=df[c].map(repr)).groupby([s_col, x_col], dropna=False)["_v"].nunique()
+        if (n > 1).any():
+            raise ValueError(f"column {c!r} varies within a ({s_col}, {x_col}) point: plot a subset "
+                             f"(df[df[{c!r}] == value]) or pass x={c!r}")
+
+
+def strategy_comparison(df, strategy_col=None, x=None, log=None, spread="ci", confidence=0.95, method="t",
+                        cpus_col=None):
+    """A sweep over quiescence strategies and one numeric parameter (CPUs by default), with or
+    without replicate seeds (quiesce.sweep's DataFrame): four axes, each with one line per
+    strategy, in the simulator's registry order (quiesce.strategies()) and colour
+    (strategy_style): time to the safe point (µs), the whole swap (µs), the mean cycles per call
+    before the swap (fast_path_cycles_per_call: entry to return, so the fast path when the runs had
+    no I/O waits; the y label says which), and the throughput before the swap (calls per ms).
+
+    Each line joins the means over the rows of a (strategy, x) point, its seeds; `spread` draws
+    their variation: "ci" (default) error bars of the `confidence` interval of the mean (Student's
+    t, or method="bootstrap": see quiesce.aggregate), "band" the same as a shaded band, "seeds"
+    every seed as a small point, "none" nothing. A swap that did not complete has no swap times:
+    its seeds are left out of the means of the two swap panels, and the point gets a hollow
+    marker there (at the top edge when no seed completed), labelled "k/n" (k of its n seeds did
+    not complete); a run with safety violations gets a red ×. Both have a legend entry.
 
     The strategy column is `strategy_col` or the first of "events[0].strategy", "strategy",
-    "swap_strategy"; the CPU column `cpus_col` or "machine.cpus", "cpus". `log`: logarithmic y
-    axes (True/False); None (default) makes an axis logarithmic when its values span more than 30x."""
+    "swap_strategy"; the x column `x` (or `cpus_col`, its old name), else the first of
+    "machine.cpus", "cpus". Its axis is labelled with axis_label (a key's name and unit:
+    "machine.cpus" -> "CPUs", "workloads.w.threads" -> "threads of w (per CPU)"), logarithmic
+    (base 2) when its values are positive and span 4x or more. The y axes share one scale: `log`
+    True or False, or None (default): all logarithmic when any panel's values span more than 30x.
+    Another sweep parameter varying within a (strategy, x) point is an error (plot a subset)."""
+    if spread not in SPREADS:
+        raise ValueError(f"spread: expected one of {', '.join(SPREADS)}, got {spread!r}")
+    from .stats import SEED_COLUMNS, aggregate
     s_col = _pick(df, strategy_col, ["events[0].strategy", "strategy", "swap_strategy"], "strategy")
-    c_col = _pick(df, cpus_col, ["machine.cpus", "cpus"], "cpus")
+    x_col = _pick(df, x if x is not None else cpus_col, ["machine.cpus", "cpus"], "x")
+    fp_title, fp_label = _fast_path_labels(df)
     panels = [("swap_us_to_safe_point", "time to safe point (µs)", "Time to the safe point"),
               ("swap_us", "whole swap (µs)", "Whole swap (start to end)"),
-              ("fast_path_cycles_per_call", "cycles per call", "Fast path: a call before the swap"),
+              ("fast_path_cycles_per_call", fp_label, fp_title),
               ("throughput_calls_per_ms", "calls/ms", "Throughput before the swap")]
-    for m, _, _ in panels:
+    metrics = [m for m, _, _ in panels]
+    for m in metrics:
         if m not in df.columns:
             raise KeyError(f"column {m!r} missing: pass the DataFrame quiesce.sweep returns")
+    seed_cols = [c for c in SEED_COLUMNS if c in df.columns]
+    _check_one_point_per_x(df, s_col, x_col, seed_cols)
     d = df.copy()
-    d[c_col] = d[c_col].astype(float)
-    agg = d.groupby([s_col, c_col])[[m for m, _, _ in panels]].mean(numeric_only=True)
+    d["_x"], x_ticklabels = _x_values(d[x_col])
+    agg = aggregate(d, by=[s_col, "_x"], metrics=metrics, confidence=confidence, method=method)
     present = list(dict.fromkeys(d[s_col]))
     order = strategy_order(present)  # registry order: colours and styles by registry position
     strategies = [s for s in order if s in present]
-    cpus = sorted(d[c_col].unique())
-    fig = Figure(figsize=(12, 8.5), layout="constrained")
+    xs_all = sorted(agg["_x"].unique())
+
+    fig = Figure(figsize=(12, 8.8), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
+    spans = []
+    marked = dict(incomplete=False, violation=False)
     for ax, (metric, ylabel, title) in zip(axes.flat, panels):
         values = []
         for s in strategies:
-            sub = agg.loc[s] if s in agg.index.get_level_values(0) else None
-            if sub is None:
+            sub = agg[agg[s_col] == s].sort_values("_x")
+            if sub.empty:
                 continue
-            y = sub[metric].to_numpy(dtype=float)
-            values.extend(v for v in y if np.isfinite(v) and v > 0)
-            ax.plot(sub.index.to_numpy(), y, label=str(s), **strategy_style(s, order))
+            st = strategy_style(s, order)
+            xs = sub["_x"].to_numpy(dtype=float)
+            y = sub[f"{metric}_mean"].to_numpy(dtype=float)
+            lo = sub[f"{metric}_ci_low"].to_numpy(dtype=float)
+            hi = sub[f"{metric}_ci_high"].to_numpy(dtype=float)
+            values.extend(v for v in y if np.isfinite(v) and v > 0)  # the means decide the scale
+            ax.plot(xs, y, label=str(s), **st)
+            if spread == "ci":
+                ok = np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi)
+                if ok.any():
+                    ax.errorbar(xs[ok], y[ok], yerr=[y[ok] - lo[ok], hi[ok] - y[ok]], fmt="none", ecolor=st["color"],
+                                elinewidth=1.2, capsize=4, capthick=1.2, alpha=0.85, gid="ci")
+            elif spread == "band":
+                ax.fill_between(xs, lo, hi, color=st["color"], alpha=0.18, linewidth=0, gid="ci")
+            elif spread == "seeds":
+                rows = d[d[s_col] == s]
+                yv = rows[metric].to_numpy(dtype=float)
+                ok = np.isfinite(yv)
+                ax.plot(rows["_x"].to_numpy(dtype=float)[ok], yv[ok], linestyle="none", marker=st["marker"],
+                        markersize=3.5, alpha=0.45, color=st["color"], gid="seeds")
+            if metric in _SWAP_PANELS:
+                marked["incomplete"] |= _mark(ax, xs, y, sub.get("n_incomplete"), sub["n"], "incomplete", st["color"])
+                marked["violation"] |= _mark(ax, xs, y, sub.get("n_violating"), sub["n"], "violation", "red")
         ax.set_title(title, loc="left", fontsize="medium")
         ax.set_ylabel(ylabel)
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(cpus)
-        ax.set_xticklabels([f"{c:g}" for c in cpus])
         ax.grid(alpha=0.3, which="both")
-        use_log = log if log is not None else (bool(values) and max(values) / min(values) > 30)
+        spans.append(max(values) / min(values) if values else 1.0)
+    use_log = log if log is not None else any(sp > 30 for sp in spans)
+    xpos = np.asarray(xs_all, dtype=float)
+    for ax in axes.flat:
         if use_log:
             ax.set_yscale("log")
+            _plain_log_y(ax)
         else:
             ax.set_ylim(bottom=0)
+        if x_ticklabels is None and len(xpos) and (xpos > 0).all() and xpos.max() / xpos.min() >= 4:
+            ax.set_xscale("log", base=2)
+        if len(xpos) <= 16:
+            ax.set_xticks(xpos)
+            ax.set_xticklabels(x_ticklabels if x_ticklabels is not None else [f"{v:g}" for v in xpos])
     for ax in axes[1]:
-        ax.set_xlabel("CPUs")
-    axes[0, 0].legend(fontsize="small", title="strategy")
+        ax.set_xlabel(axis_label(x_col))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if marked["incomplete"]:
+        handles.append(Line2D([], [], marker="o", markersize=9, markerfacecolor="white",
+                                               markeredgecolor="k", linestyle="none"))
+        labels.append("swap not completed (k/n seeds; at the top: none did)")
+    if marked["violation"]:
+        handles.append(Line2D([], [], marker="X", markersize=9, color="red", linestyle="none"))
+        labels.append("safety violation (k/n seeds)")
+    axes[0, 0].legend(handles, labels, fontsize="small", title="strategy")
+    fig.suptitle(_spread_text(spread, agg["n"], confidence, method), x=0.01, ha="left", fontsize="medium")
+    return fig
+
+
+class _PlainLogFormatter(matplotlib.ticker.LogFormatter):
+    """Log-axis tick labels as plain numbers (80, 1.2k, 40k), minor ticks included where
+    matplotlib labels them (narrow ranges), instead of 8×10^1."""
+
+    def _num_to_string(self, x, vmin, vmax):
+        return _fmt(x)
+
+
+def _plain_log_y(ax):
+    ax.yaxis.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False))
+    ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
+def _spread_text(spread, n, confidence, method):
+    n = [int(v) for v in n]
+    lo, hi = (min(n), max(n)) if n else (0, 0)
+    seeds = (f"{lo} seeds per point" if lo == hi else f"{lo}–{hi} seeds per point") if hi > 1 else "one run per point"
+    if hi <= 1:
+        return f"{seeds} (no spread to show)"
+    what = {"ci": f"bars: {confidence:.0%} confidence interval of the mean",
+            "band": f"band: {confidence:.0%} confidence interval of the mean",
+            "seeds": "small points: each seed", "none": ""}[spread]
+    if spread in ("ci", "band"):
+        what += " (Student's t)" if method == "t" else " (percentile bootstrap)"
+    return f"lines: mean over the seeds{'; ' + what if what else ''}; {seeds}"
+
+
+def _mark(ax, xs, y, counts, n, gid, color):
+    """Markers for the points where `counts` (per point) is not 0: hollow circles (gid
+    "incomplete") or red crosses ("violation") at the point's mean, or at the top edge of the axes
+    when it has none, labelled "k/n". True if any was drawn."""
+    if counts is None:
+        return False
+    from matplotlib.transforms import blended_transform_factory
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    drawn = False
+    for xv, yv, k, total in zip(xs, y, np.asarray(counts, dtype=float), np.asarray(n, dtype=float)):
+        if not (np.isfinite(k) and k > 0):
+            continue
+        kw = (dict(marker="o", markersize=11, markerfacecolor="none", markeredgecolor=color, markeredgewidth=1.6)
+              if gid == "incomplete" else dict(marker="X", markersize=9, color="red"))
+        if np.isfinite(yv):
+            ax.plot([xv], [yv], linestyle="none", gid=gid, zorder=5, **kw)
+            ax.annotate(f"{int(k)}/{int(total)}", (xv, yv), xytext=(6, 6), textcoords="offset points",
+                        fontsize="x-small", color=color, gid=gid)
+        else:
+            ax.plot([xv], [1.0], linestyle="none", gid=gid, zorder=5, transform=top, clip_on=False, **kw)
+            ax.annotate(f"{int(k)}/{int(total)}", (xv, 1.0), xycoords=top, xytext=(6, -10),
+                        textcoords="offset points", fontsize="x-small", color=color, gid=gid)
+        drawn = True
+    return drawn
+
+
+# --- held_time_cdf -----------------------------------------------------------------------------------
+
+def held_time_cdf(df, strategy_col=None, log=False):
+    """The distribution, per strategy, of how long swaps held calls: an empirical CDF over every
+    swap of the DataFrame (all points and seeds) of swap_blocked_cycles_max, the longest time one
+    call was held by that swap (summary.json swaps[].blocked_cycles_max), in cycles.
+
+    The results hold no per-call hold times (summary.json has per swap and per CPU only the
+    number of held calls, their total and their maximum), so this is a CDF of per-swap maxima,
+    not of held calls; the x label says so. A swap that held no call counts as 0 (the legend
+    gives how many). A swap that did not complete may still hold calls at the run's end, so its
+    maximum is a lower bound: hollow marker; a run with safety violations: red ×.
+
+    `strategy_col` as in strategy_comparison; `log`: logarithmic x axis (the zeros then drop
+    out of sight, not out of the fractions)."""
+    from .stats import _false, _positive
+    s_col = _pick(df, strategy_col, ["events[0].strategy", "strategy", "swap_strategy"], "strategy")
+    col = "swap_blocked_cycles_max"
+    if col not in df.columns:
+        raise KeyError(f"column {col!r} missing: pass the DataFrame quiesce.sweep returns")
+    present = list(dict.fromkeys(df[s_col]))
+    order = strategy_order(present)
+    fig = Figure(figsize=(9, 5.5), layout="constrained")
+    ax = fig.subplots()
+    marked = dict(incomplete=False, violation=False)
+    for s in [s for s in order if s in present]:
+        rows = df[df[s_col] == s]
+        v = rows[col].to_numpy(dtype=float)
+        ok = np.isfinite(v)
+        if not ok.any():
+            continue
+        v = v[ok]
+        done = list(rows["swap_completed"][ok]) if "swap_completed" in rows.columns else [True] * len(v)
+        viol = list(rows["violations"][ok]) if "violations" in rows.columns else [0] * len(v)
+        order_idx = np.argsort(v, kind="stable")
+        v = v[order_idx]
+        n = len(v)
+        frac = np.arange(1, n + 1) / n
+        st = strategy_style(s, order)
+        zeros = int((v == 0).sum())
+        ax.step(np.concatenate([[v[0]], v]), np.concatenate([[0.0], frac]), where="post", color=st["color"],
+                linestyle=st["linestyle"], linewidth=1.6, label=f"{s} ({n} swaps, {zeros} held no call)")
+        for j, i in enumerate(order_idx):
+            if _false(done[i]):
+                ax.plot([v[j]], [frac[j]], linestyle="none", marker="o", markersize=9, markerfacecolor="none",
+                        markeredgecolor=st["color"], markeredgewidth=1.5, gid="incomplete", zorder=5)
+                marked["incomplete"] = True
+            if _positive(viol[i]):
+                ax.plot([v[j]], [frac[j]], linestyle="none", marker="X", markersize=8, color="red",
+                        gid="violation", zorder=6)
+                marked["violation"] = True
+    handles, labels = ax.get_legend_handles_labels()
+    if marked["incomplete"]:
+        handles.append(Line2D([], [], marker="o", markersize=9, markerfacecolor="white",
+                                               markeredgecolor="k", linestyle="none"))
+        labels.append("swap not completed (its maximum is a lower bound)")
+    if marked["violation"]:
+        handles.append(Line2D([], [], marker="X", markersize=8, color="red", linestyle="none"))
+        labels.append("safety violation")
+    ax.legend(handles, labels, fontsize="small", title="strategy", loc="lower right")
+    if log:
+        ax.set_xscale("log")
+    else:
+        ax.set_xlim(left=-0.02 * max(ax.get_xlim()[1], 1.0))  # a step at 0 (no call held) stays visible
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("longest held call of each swap: swap_blocked_cycles_max (cycles)")
+    ax.set_ylabel("fraction of swaps (all points and seeds)")
+    ax.set_title("CDF of each swap's longest held call (the results have no per-call hold times)",
+                 loc="left", fontsize="medium")
+    ax.grid(alpha=0.3, which="both")
     return fig
 
 

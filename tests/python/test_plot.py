@@ -1,9 +1,13 @@
-"""quiesce.plot: each figure has the axes, labels and series it promises, and
+"""quiesce.plot: each figure has the axes, labels and series it promises (axis names of sweep keys,
+one y scale per figure, confidence intervals, markers for incomplete swaps and violations), and
 `python3 -m quiesce.plot DIR` writes the PNGs."""
+import math
 import os
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import quiesce
@@ -146,41 +150,185 @@ def test_contention_with_per_cpu_regions(k42, tmp_path):
         assert "LTT (×4)" in [t.get_text() for t in ax.get_yticklabels()]
 
 
+def lines(ax):
+    """The labelled lines of an axes (one per strategy): not error bars, markers or seeds."""
+    return [l for l in ax.get_lines() if not l.get_label().startswith("_") and l.get_gid() is None]
+
+
+FAST_PATH_NO_IO = "cycles per call\n(mean entry-to-return latency before\nthe swap; no I/O waits in these runs)"
+
+
 def test_strategy_comparison(comparison):
     fig = plot.strategy_comparison(comparison)
     assert len(fig.axes) == 4
     ylabels = [ax.get_ylabel() for ax in fig.axes]
-    assert ylabels == ["time to safe point (µs)", "whole swap (µs)", "cycles per call", "calls/ms"]
+    assert ylabels == ["time to safe point (µs)", "whole swap (µs)", FAST_PATH_NO_IO, "calls/ms"]
+    assert fig.axes[2].get_title(loc="left") == "Fast path: a call before the swap"
     registry = [s["name"] for s in quiesce.strategies()]
     shown = [s for s in registry if s in STRATEGIES]  # in registry order
     assert sorted(shown) == sorted(STRATEGIES)
     for ax in fig.axes:
-        assert [l.get_label() for l in ax.get_lines()] == shown
-        for line in ax.get_lines():
+        assert [l.get_label() for l in lines(ax)] == shown
+        for line in lines(ax):
             assert list(line.get_xdata()) == [1, 2, 4]
             # The colour of the strategy's registry position, whichever strategies the plot shows.
             i = registry.index(line.get_label())
             assert line.get_color() == plot.STRATEGY_PALETTE[i % len(plot.STRATEGY_PALETTE)]
     assert [ax.get_xlabel() for ax in fig.axes[2:]] == ["CPUs", "CPUs"]
-    assert legend_texts(fig.axes[0]) == shown
-    # The series are the DataFrame's values.
-    fp = fig.axes[2].get_lines()[shown.index("global_refcount")].get_ydata()
+    assert legend_texts(fig.axes[0]) == shown  # no incomplete swap, no violation: no marker entries
+    assert len({ax.get_yscale() for ax in fig.axes}) == 1
+    # The series are the DataFrame's values (one run per point: the means are the values).
+    fp = lines(fig.axes[2])[shown.index("global_refcount")].get_ydata()
     want = comparison[comparison["events[0].strategy"] == "global_refcount"].sort_values("machine.cpus")
     assert list(fp) == pytest.approx(list(want["fast_path_cycles_per_call"]))
+    assert "one run per point" in fig._suptitle.get_text()
     with pytest.raises(KeyError):
         plot.strategy_comparison(comparison.drop(columns=["machine.cpus"]))
+    with pytest.raises(ValueError, match="spread"):
+        plot.strategy_comparison(comparison, spread="violin")
 
 
 def test_a_strategy_keeps_its_colour_in_a_smaller_plot(comparison):
     last = STRATEGIES[-1]
     fig = plot.strategy_comparison(comparison[comparison["events[0].strategy"] == last])
-    (line,) = fig.axes[0].get_lines()
+    (line,) = lines(fig.axes[0])
     assert line.get_label() == last
     assert line.get_color() == plot.strategy_style(last)["color"]
     registry = plot.strategy_order()
     assert line.get_color() == plot.STRATEGY_PALETTE[registry.index(last) % len(plot.STRATEGY_PALETTE)]
     # A name the registry does not list comes after it.
     assert plot.strategy_order(["no_such_strategy", last]) == registry + ["no_such_strategy"]
+
+
+# --- seeds, intervals, markers, labels ----------------------------------------------------------------
+
+def synthetic(io_blocks=0):
+    """A hand-made sweep over threads (not CPUs): two strategies x 1, 2, 4 threads x 3 seeds.
+    k42_generation: at 2 threads one seed's swap did not complete; at 4 none did. counter_threshold:
+    from 2 threads one seed's run had violations. Fast path and throughput span < 30x, the swap
+    times more than 30x."""
+    rows = []
+    for s, base in [("k42_generation", 40.0), ("counter_threshold", 1.0)]:
+        for c in (1, 2, 4):
+            for seed in (1, 2, 3):
+                done = not (s == "k42_generation" and (c == 4 or (c == 2 and seed == 1)))
+                viol = 2 if s == "counter_threshold" and c >= 2 and seed == 1 else 0
+                v = base * c * (1 + 0.1 * seed)
+                rows.append({"events[0].strategy": s, "workloads.clients.threads": c, "seed": seed,
+                             "swap_us_to_safe_point": v if done else np.nan, "swap_us": v * 1.1 if done else np.nan,
+                             "fast_path_cycles_per_call": 80.0 + seed, "throughput_calls_per_ms": 1000.0 * c + seed,
+                             "swap_completed": done, "violations": viol, "swap_violations": viol,
+                             "io_blocks": io_blocks, "swap_blocked_cycles_max": 100.0 * seed * c})
+    df = pd.DataFrame(rows)
+    df.attrs.update(quiesce_params=["events[0].strategy", "workloads.clients.threads"], quiesce_seed="seed")
+    return df
+
+
+def gid_artists(ax, gid):
+    return [a for a in ax.get_children() if a.get_gid() == gid]
+
+
+def test_axis_labels_of_sweep_keys():
+    assert plot.axis_label("machine.cpus") == "CPUs"
+    assert plot.axis_label("workloads.clients.threads") == "threads of clients (per CPU)"
+    assert plot.axis_label("workloads.w.think_us") == "think time of w (µs)"
+    assert plot.axis_label("events[0].at_us") == "time of events[0] (µs)"
+    assert plot.axis_label("run.duration_us") == "run duration (µs)"
+    assert plot.axis_label("hotswap.poll_us") == "hotswap.poll_us (µs)"  # the registry's unit
+    assert plot.axis_label("hotswap.strategies.counter_threshold.threshold_calls") == "threshold_calls of " \
+        "counter_threshold (calls)"
+    assert plot.axis_label("implementations.V1.methods.get.instructions") == "instructions of V1.get"
+    assert plot.axis_label("objects.files.count") == "instances of files"
+    assert plot.axis_label("some.new_key") == "some.new_key"  # unknown: the key itself
+    assert plot.axis_label("some.delay_us") == "some.delay_us (µs)"
+    for key in ["workloads.clients.threads", "workloads.cpus", "objects.x.count", "some.new_key"]:
+        assert "CPUs" not in plot.axis_label(key)
+
+
+def test_intervals_markers_labels_and_one_scale():
+    df = synthetic()
+    fig = plot.strategy_comparison(df, x="workloads.clients.threads")
+    axes = fig.axes
+    assert [ax.get_xlabel() for ax in axes[2:]] == ["threads of clients (per CPU)"] * 2
+    assert [ax.get_yscale() for ax in axes] == ["log"] * 4  # the swap times span > 30x: every panel
+    assert [ax.get_yscale() for ax in plot.strategy_comparison(df, x="workloads.clients.threads",
+                                                               log=False).axes] == ["linear"] * 4
+    assert "95% confidence interval of the mean (Student's t); 3 seeds per point" in fig._suptitle.get_text()
+    # The error bars are aggregate's t intervals of the mean.
+    a = quiesce.aggregate(df, by=["events[0].strategy", "workloads.clients.threads"])
+    ax = axes[3]  # throughput: every point has three values
+    want = a[a["events[0].strategy"] == "counter_threshold"]
+    segments = [seg for cont in ax.containers for seg in cont.lines[2][0].get_segments()]  # ErrorbarContainer
+    assert len(segments) == 6
+    lows = sorted(round(seg[0][1], 6) for seg in segments)
+    assert all(round(v, 6) in lows for v in want["throughput_calls_per_ms_ci_low"])
+    # Incomplete swaps: hollow markers in the swap panels (at the top edge where none completed),
+    # labelled k/n; violations: red crosses; both in the legend.
+    for ax in axes[:2]:
+        hollow = [a for a in gid_artists(ax, "incomplete") if hasattr(a, "get_markerfacecolor")]
+        assert len(hollow) == 2 and all(h.get_markerfacecolor() == "none" for h in hollow)
+        top = [h for h in hollow if not h.get_clip_on()]
+        assert len(top) == 1 and list(top[0].get_ydata()) == [1.0] and list(top[0].get_xdata()) == [4.0]
+        texts = sorted(t.get_text() for t in gid_artists(ax, "incomplete") if hasattr(t, "get_text"))
+        assert texts == ["1/3", "3/3"]
+        crosses = [a for a in gid_artists(ax, "violation") if hasattr(a, "get_marker")]
+        assert len(crosses) == 2 and all(c.get_marker() == "X" and c.get_color() == "red" for c in crosses)
+    for ax in axes[2:]:
+        assert not gid_artists(ax, "incomplete") and not gid_artists(ax, "violation")
+    labels = legend_texts(axes[0])
+    assert labels[:2] == ["k42_generation", "counter_threshold"]
+    assert any(t.startswith("swap not completed") for t in labels)
+    assert any(t.startswith("safety violation") for t in labels)
+    # The means of the swap panels leave the incomplete seeds out.
+    k42 = lines(axes[0])[0]
+    assert k42.get_ydata()[1] == pytest.approx(40 * 2 * 1.25)  # seeds 2 and 3: (1.2 + 1.3) / 2
+    assert math.isnan(k42.get_ydata()[2])
+    # Another parameter varying within a point must be chosen, not averaged over.
+    with pytest.raises(ValueError, match="varies"):
+        plot.strategy_comparison(df.assign(**{"machine.cpus": 1}), x="machine.cpus")
+
+
+def test_spreads_and_fast_path_label():
+    df = synthetic()
+    seeds = plot.strategy_comparison(df, x="workloads.clients.threads", spread="seeds")
+    pts = [l for l in seeds.axes[3].get_lines() if l.get_gid() == "seeds"]
+    assert sum(len(l.get_xdata()) for l in pts) == len(df)  # every seed as a point
+    assert "small points: each seed" in seeds._suptitle.get_text()
+    band = plot.strategy_comparison(df, x="workloads.clients.threads", spread="band")
+    assert len([c for c in band.axes[3].collections if c.get_gid() == "ci"]) == 2
+    assert not band.axes[3].containers
+    # The fast-path panel says what the column is: with I/O waits it is not the fast path.
+    io = plot.strategy_comparison(synthetic(io_blocks=5), x="workloads.clients.threads")
+    assert "I/O waits included" in io.axes[2].get_ylabel() and "not the fast path" in io.axes[2].get_title(loc="left")
+    assert plot.strategy_comparison(df, x="workloads.clients.threads").axes[2].get_ylabel() == FAST_PATH_NO_IO
+
+
+def test_held_time_cdf():
+    df = synthetic()
+    fig = plot.held_time_cdf(df)
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "longest held call of each swap: swap_blocked_cycles_max (cycles)"
+    assert ax.get_ylabel() == "fraction of swaps (all points and seeds)"
+    steps = lines(ax)
+    assert [l.get_label() for l in steps] == ["k42_generation (9 swaps, 0 held no call)",
+                                              "counter_threshold (9 swaps, 0 held no call)"]
+    for line in steps:
+        assert line.get_ydata()[0] == 0.0 and line.get_ydata()[-1] == 1.0
+        assert list(line.get_xdata()[1:]) == sorted(line.get_xdata()[1:])
+    assert len([a for a in gid_artists(ax, "incomplete")]) == 4  # k42: 1 at 2 threads, 3 at 4
+    assert len([a for a in gid_artists(ax, "violation")]) == 2
+    assert "swap not completed (its maximum is a lower bound)" in legend_texts(ax)
+
+
+def test_seeded_comparison_from_a_sweep(tmp_path):
+    df = quiesce.sweep(small_scenario(cpus=1), {"events[0].strategy": STRATEGIES[:2]},
+                       zip={"workloads.clients.threads": [1, 3]}, seeds=2, cache_dir=tmp_path / "c", progress=False)
+    fig = plot.strategy_comparison(df, x="workloads.clients.threads")
+    assert [ax.get_xlabel() for ax in fig.axes[2:]] == ["threads of clients (per CPU)"] * 2
+    assert fig.axes[2].get_ylabel() == FAST_PATH_NO_IO  # io_blocks is 0 in these runs
+    assert "2 seeds per point" in fig._suptitle.get_text()
+    assert len({ax.get_yscale() for ax in fig.axes}) == 1
+    assert plot.held_time_cdf(df).axes[0].get_xlabel().startswith("longest held call of each swap")
 
 
 def test_python_m_quiesce_plot_writes_pngs(k42, tmp_path):
