@@ -1,5 +1,6 @@
 """The notebooks in analysis/notebooks run from top to bottom without an error (in quick mode, in
-the python3 kernel, which sees this process's PYTHONPATH), and are committed without outputs."""
+the python3 kernel, which sees this process's PYTHONPATH), are committed without outputs, and
+draw their figures (strategy-intervals: the 60-run seeded sweep and its confidence intervals)."""
 import os
 
 import nbformat
@@ -12,7 +13,7 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOKS = os.path.join(ROOT, "analysis", "notebooks")
 
 
-@pytest.mark.parametrize("name", ["compare-strategies.ipynb", "swap-anatomy.ipynb"])
+@pytest.mark.parametrize("name", ["compare-strategies.ipynb", "swap-anatomy.ipynb", "strategy-intervals.ipynb"])
 def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
     path = os.path.join(NOTEBOOKS, name)
     nb = nbformat.read(path, as_version=4)
@@ -37,4 +38,11 @@ def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert "quick" in "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     images = [o for o in outputs if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
-    assert len(images) >= (1 if name.startswith("compare") else 3)
+    assert len(images) >= {"compare-strategies.ipynb": 1, "swap-anatomy.ipynb": 3, "strategy-intervals.ipynb": 3}[name]
+    if name == "strategy-intervals.ipynb":
+        # 4 strategies x 3 CPU counts x 5 seeds, and the comparison drawn with its intervals.
+        text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+        assert "60 runs in" in text and "incomplete swaps: 0" in text
+        assert "t(0.975, 4) = 2.7764" in text
+        figures = [c for c in nb.cells if c.cell_type == "code" and "strategy_comparison(df)" in c.source]
+        assert len(figures) == 1 and any("image/png" in o.get("data", {}) for o in figures[0].outputs)
