@@ -15,6 +15,7 @@
 #include "os_model/os_kernel.h"
 #include "platform/machine.h"
 #include "platform/run_stats.h"
+#include "run/defaults_table.h"
 #include "run/strategies_listing.h"
 #include "scenario/scenario.h"
 
@@ -171,6 +172,10 @@ int sc_main(int argc, char* argv[]) {
   bool strategies_markdown = false;
   strategies->add_flag("--markdown", strategies_markdown, "Print the tables of scenarios/README.md's strategy section")
       ->excludes("--json");
+  bool defaults_json = false, defaults_markdown = false;
+  auto* defaults = app.add_subcommand("defaults", "List every timing and cost default with its source (docs/defaults.md)");
+  defaults->add_flag("--json", defaults_json, "Print the table as JSON (for tools; see sim/run/defaults_table.h)");
+  defaults->add_flag("--markdown", defaults_markdown, "Print docs/defaults.md")->excludes("--json");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -190,6 +195,14 @@ int sc_main(int argc, char* argv[]) {
       std::fputs((strategies_json       ? run::strategies_json()
                   : strategies_markdown ? run::strategies_markdown()
                                         : run::strategies_text())
+                     .c_str(),
+                 stdout);
+      return 0;
+    }
+    if (*defaults) {
+      std::fputs((defaults_json       ? run::defaults_json()
+                  : defaults_markdown ? run::defaults_markdown()
+                                      : run::defaults_text())
                      .c_str(),
                  stdout);
       return 0;
