@@ -77,7 +77,7 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
   auto xform = [&] { return DisasmText{m, fmt::format("{}, {}, {}", r(rt), ra ? r(ra) : "0", r(rb))}; };
   auto cache = [&] { return DisasmText{m, fmt::format("{}, {}", ra ? r(ra) : "0", r(rb))}; };
   switch (d.op) {
-    case Op::Undecoded: case Op::Illegal: case Op::Count:
+    case Op::Undecoded: case Op::Illegal: case Op::Watch: case Op::Count:  // (decode() makes no Watch)
       return {".long", fmt::format("0x{:x}", word)};
     case Op::Addi:
       if (!ra) return {"li", fmt::format("{}, {}", r(rt), imm16(d.imm))};

@@ -28,6 +28,11 @@ class Environment_if {
   };
   virtual HostCallWindow host_call_window() const { return {}; }
   virtual HartAction host_call(Hart&, uint64_t /*pc*/) { return HartAction::Fault; }
+
+  // Watched code (DecodeCache::watch): called before each execution of an
+  // instruction in a watched range, with the hart's state as it is then. An
+  // observer: it must not change the hart's state or time.
+  virtual void watched(Hart&, uint64_t /*pc*/) {}
 };
 
 }  // namespace quiesce::ppc

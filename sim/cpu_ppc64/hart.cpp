@@ -148,6 +148,7 @@ bool Hart::fetch_page(uint64_t pc) {
     return false;
   }
   page_ = &icache_.page(pc >> DecodeCache::kPageBits);
+  page_epoch_ = icache_.epoch();
   page_base_ = pc & ~uint64_t{(1u << DecodeCache::kPageBits) - 1};
   return true;
 }
@@ -190,11 +191,17 @@ StopReason Hart::loop(uint64_t until) {
       // Still in the line fetched last means still in its page (a line is at
       // most a page): no host call, no new page, no fetch.
       if ((pc >> line_shift) != fetch_line) [[unlikely]] {
-        if (pc - page_base_ >= (1u << DecodeCache::kPageBits)) {
+        // A new page, or the decode cache replaced pages (watched code): look the page up again.
+        if (pc - page_base_ >= (1u << DecodeCache::kPageBits) || page_epoch_ != icache_.epoch()) {
           spill();
           if (pc - host_window_.base < host_window_.bytes) {
             if (!host_call(pc)) return finish();
             cycle = cycle_, pc = s_.pc;
+            // Host code may have watched code (new pages): a return into the line fetched last looks again.
+            if (page_epoch_ != icache_.epoch() && pc - page_base_ < (1u << DecodeCache::kPageBits)) {
+              if (!fetch_page(pc)) return finish();
+              slots = page_->slot;
+            }
             continue;
           }
           if (!fetch_page(pc)) return finish();
@@ -210,8 +217,9 @@ StopReason Hart::loop(uint64_t until) {
         }
         cycle += lat;
       }
-      Insn& d = slots[(pc >> 2) & ((1u << (DecodeCache::kPageBits - 2)) - 1)];
+      Insn* dp = &slots[(pc >> 2) & ((1u << (DecodeCache::kPageBits - 2)) - 1)];
     decoded:
+      Insn& d = *dp;
 
       ArchState before;
       if constexpr (kTrace) spill(), before = s_;
@@ -286,6 +294,12 @@ StopReason Hart::loop(uint64_t until) {
         default: __builtin_unreachable();  // decode() makes only the ops below: no range check
         case Op::Undecoded:  // first execution here (or since an icbi): not a new cycle
           d = decode(mem_.load<uint32_t>(pc));
+          goto decoded;
+        case Op::Watch:  // watched code: the environment looks first; the instruction runs as if unwatched
+          spill();
+          env_.watched(*this, pc);
+          watch_insn_ = decode(mem_.load<uint32_t>(pc));
+          dp = &watch_insn_;
           goto decoded;
         case Op::Illegal:
         case Op::Count:

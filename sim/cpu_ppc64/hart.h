@@ -71,6 +71,9 @@ class Hart {
   // Host-modelled code that rewrote instructions: what an icbi does to the
   // predecoded instructions (its timing is a timed_access of kind Icbi).
   void forget_decoded(uint64_t addr, uint64_t len) { icache_.invalidate(addr, len); }
+  // Watched code (shared by every core): see DecodeCache::watch and Environment_if::watched.
+  void watch_code(uint64_t addr, uint64_t len) { icache_.watch(addr, len); }
+  void unwatch_code(uint64_t addr, uint64_t len) { icache_.unwatch(addr, len); }
   // Stop with a trap report (used by the environment, e.g. a bad system call).
   void raise_trap(std::string what);
 
@@ -101,6 +104,8 @@ class Hart {
   uint64_t cycle_ = 0, until_ = 0, instret_ = 0, instr_limit_ = ~uint64_t{0};
   std::array<uint64_t, kSbSlots> ready_{};  // cycle each register's value is available
   DecodeCache::Page* page_ = nullptr;
+  uint64_t page_epoch_ = 0;  // the decode cache's epoch when page_ was looked up
+  Insn watch_insn_;  // a watched slot's instruction, decoded for the one execution
   uint64_t page_base_ = ~uint64_t{0};
   uint64_t fetch_line_ = ~uint64_t{0};
   StopReason stop_ = StopReason::Running;

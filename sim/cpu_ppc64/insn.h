@@ -65,7 +65,9 @@ namespace quiesce::ppc {
   X(Sc, "sc", Sync) X(Sync, "sync", Sync) X(Lwsync, "lwsync", LwSync)                   \
   X(Isync, "isync", ISync) X(Eieio, "eieio", LwSync) X(Dcbt, "dcbt", CacheOp)           \
   X(Dcbtst, "dcbtst", CacheOp) X(Dcbst, "dcbst", CacheOp) X(Dcbf, "dcbf", CacheOp)      \
-  X(Dcbz, "dcbz", CacheOp) X(Icbi, "icbi", CacheOp)
+  X(Dcbz, "dcbz", CacheOp) X(Icbi, "icbi", CacheOp)                                     \
+  /* not an instruction: a slot of watched code (DecodeCache::watch) */                 \
+  X(Watch, "watch", Alu)
 
 enum class Op : uint16_t {
 #define X(op, m, c) op,

@@ -53,7 +53,7 @@ class ThresholdSwap final : public Swap {
     for (size_t id = 0; id < k.threads.count(); ++id)
       if (const os::Thread& o = k.threads.thread(static_cast<unsigned>(id)); o.call_under_way() && o.call_coid == coid_)
         ++detail("calls_in_flight");
-    reach_safe_point(h, "state transfer started");  // the switcher's claim, which the oracle checks
+    reach_safe_point(h);  // the switcher's claim, which the oracle checks
     transfer_all(h);
     swing(h);
     k.objects.unlock_root(h, coid_);

@@ -96,7 +96,7 @@ Step CountingSwap::step(ppc::Hart& h, const os::Thread& t) {
       ++detail("polls");
       last_count_ = s_.count(h, coid_);
       if (last_count_ != 0) return sleep(h, t.id, us_to_cycles(s_.poll_us()));
-      reach_safe_point(h, "state transfer started");
+      reach_safe_point(h);
       at_ = At::Swing;
       return Step::Again;
     case At::Swing: {

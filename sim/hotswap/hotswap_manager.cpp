@@ -80,18 +80,6 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
         }
     });
   }
-  // The oracle: a call about to run an old object whose state was already
-  // transferred (its LTT entry still holds an old rep).
-  k_.hooks.add_call_hook([this](ppc::Hart& h, const os::Thread& t, unsigned coid) {
-    const uint64_t rep = h.memory().load<uint64_t>(k_.objects.ltt_entry(h.id(), coid));
-    const auto it = by_coid_.find(coid);
-    if (it == by_coid_.end()) return;
-    for (const Swap* m : it->second)
-      if (m->retired(rep))
-        oracle_.report({h.cycle(), h.id(), static_cast<int>(t.id), m->label(),
-                        fmt::format("thread {} called the old object after its state was transferred", t.id),
-                        static_cast<int>(m->id())});
-  });
 }
 
 void HotSwapManager::when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire) {

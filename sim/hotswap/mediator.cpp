@@ -215,7 +215,7 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
 
 // Quiescence reached: nothing may still run in the old object. Negotiate the transfer.
 void Mediator::check_quiescent(ppc::Hart& h) {
-  reach_safe_point(h, "state transfer started");
+  reach_safe_point(h);
   os::host_store(h, line_ + 8 * kProtocolWord, static_cast<uint64_t>(*protocol_));
 }
 
@@ -224,6 +224,7 @@ void Mediator::swing_to_new(ppc::Hart& h) {
   auto& objects = ctx_.k.objects;
   root_keep_ = objects.swing_root(h, coid_, std::move(new_root_), objects.own_root_word(coid_));  // the mediator root, kept
   objects.set_impl_of(coid_, new_impl_);
+  if (protocol_ == Protocol::ByReference) hand_over(h);  // the new implementation may run on the old reps now
   // CPUs that met the mediator only through a miss during the swap have no
   // worker: their entries go back to the Default Object (their next call
   // misses into the new root) and their blocked calls are released from here.

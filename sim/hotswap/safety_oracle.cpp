@@ -4,64 +4,90 @@
 
 #include <fmt/format.h>
 
-
 namespace quiesce::hotswap {
 
 namespace {
-// The method of `impl` whose code holds `pc`, or null.
-const os::KernelFacts_if::CodeRange* method_at(const os::SwapInterface& k, unsigned impl, uint64_t pc) {
-  for (const auto& r : k.facts.code_ranges(impl))
-    if (pc >= r.start && pc < r.end) return &r;
-  return nullptr;
-}
-// The generated prologue (mflr, std r0, stdu, std r3) has run once pc is past it.
+// The generated prologue (mflr, std r0, stdu, std r3) has saved `this` once pc is past it.
 constexpr uint64_t kPrologueBytes = 16;
-constexpr unsigned kMaxFrames = 4096;
 }  // namespace
-
-unsigned SafetyOracle::check_not_inside(const os::SwapInterface& k, unsigned impl, const std::vector<uint64_t>& reps,
-                                        uint64_t cycle, unsigned cpu, const std::string& object,
-                                        const std::string& when, int swap) {
-  auto& mem = k.facts.memory();
-  auto is_old = [&](uint64_t rep) { return std::find(reps.begin(), reps.end(), rep) != reps.end(); };
-  auto load = [&](uint64_t a) { return mem.contains(a, 8) ? mem.load<uint64_t>(a) : 0; };
-  unsigned found = 0;
-  for (size_t id = 0; id < k.threads.count(); ++id) {
-    const os::Thread& t = k.threads.thread(static_cast<unsigned>(id));
-    if (t.state == os::ThreadState::Free || t.system) continue;
-    const bool running = t.state == os::ThreadState::Running;
-    const ppc::ArchState& s = running ? k.threads.hart(t.cpu).state() : t.regs;
-    bool inside = false;
-    // The current activation: `this` in its frame once the prologue ran, else
-    // in r3 — and then r1 is still its caller's frame and LR its caller's
-    // return address, so the caller is checked here too.
-    const auto* m = method_at(k, impl, s.pc);
-    const bool own_frame = m && m->frame && s.pc >= m->start + kPrologueBytes;
-    if (own_frame) {
-      inside = is_old(load(s.gpr[1] + os::kThisSlot));
-    } else {
-      if (m) inside = is_old(s.gpr[3]);
-      const auto* caller = method_at(k, impl, s.lr);
-      if (caller && caller->frame) inside = inside || is_old(load(s.gpr[1] + os::kThisSlot));
-    }
-    // Older activations: the return address saved in a frame lies in its owner's code.
-    uint64_t frame = load(s.gpr[1]);
-    for (unsigned n = 0; !inside && frame && n < kMaxFrames; ++n, frame = load(frame)) {
-      const auto* owner = method_at(k, impl, load(frame + 16));
-      if (owner && owner->frame) inside = is_old(load(frame + os::kThisSlot));
-    }
-    if (inside) {
-      ++found;
-      report({cycle, cpu, static_cast<int>(id), object,
-              fmt::format("{}: thread {} (cpu {}) is still executing in the old object", when, id, t.cpu), swap});
-    }
-  }
-  return found;
-}
 
 unsigned SafetyOracle::count_for(unsigned id) const {
   return static_cast<unsigned>(
       std::count_if(violations_.begin(), violations_.end(), [&](const Violation& v) { return v.swap == static_cast<int>(id); }));
+}
+
+void SafetyOracle::hand_over(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned old_impl,
+                             unsigned new_impl, const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps,
+                             const std::string& object, uint64_t cycle) {
+  if (!k_) k_.emplace(k);
+  for (HandOver& x : handed_)
+    if (x.impl == new_impl)
+      std::erase_if(x.reps, [&](uint64_t r) { return std::find(reps.begin(), reps.end(), r) != reps.end(); });
+  std::erase_if(handed_, [](const HandOver& x) { return x.reps.empty(); });
+  unwatch_if_unused(new_impl);
+  handed_.push_back({swap, coid, old_impl, &old_spec, reps, object, cycle});
+  if (watches_.count(old_impl)) return;
+  auto& ids = watches_[old_impl];
+  for (const auto& r : k.facts.code_ranges(old_impl))
+    if (r.end > r.start)
+      ids.push_back(k.hooks.watch_code(r.start, r.end, [this, old_impl](ppc::Hart& h, const os::Thread* t, uint64_t pc) {
+        judge(h, t, pc, old_impl);
+      }));
+}
+
+
+void SafetyOracle::unwatch_if_unused(unsigned impl) {
+  const auto it = watches_.find(impl);
+  if (it == watches_.end() || std::any_of(handed_.begin(), handed_.end(), [&](const HandOver& x) { return x.impl == impl; }))
+    return;
+  for (const auto id : it->second) k_->hooks.unwatch_code(id);
+  watches_.erase(it);
+}
+
+// One watched instruction of implementation `impl`, about to run on h for thread t.
+void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigned impl) {
+  if (!t || t->system) return;
+  ++judged_;
+  const auto& ranges = k_->facts.code_ranges(impl);
+  unsigned method = 0;
+  while (method < ranges.size() && !(pc >= ranges[method].start && pc < ranges[method].end)) ++method;
+  if (method == ranges.size()) return;
+  const auto& range = ranges[method];
+  const ppc::ArchState& s = h.state();
+  auto& mem = k_->facts.memory();
+  uint64_t self = 0;
+  if (range.frame) {  // a generated body: `this` in r3 until its prologue saved it in the frame
+    self = pc >= range.start + kPrologueBytes ? mem.load<uint64_t>(s.gpr[1] + os::kThisSlot) : s.gpr[3];
+  } else {  // compiled from C: `this` is r3 at entry; the activations entered while watched are remembered
+    if (activations_.size() <= t->id) activations_.resize(t->id + 1);
+    auto& stack = activations_[t->id];
+    const uint64_t sp = s.gpr[1];
+    if (pc == range.start) {
+      while (!stack.empty() && stack.back().sp <= sp) stack.pop_back();  // not enclosing this one: returned
+      stack.push_back({sp, s.gpr[3], impl, method});
+      self = s.gpr[3];
+    } else {
+      while (!stack.empty() && stack.back().sp < sp) stack.pop_back();
+      for (auto a = stack.rbegin(); a != stack.rend() && !self; ++a)
+        if (a->impl == impl && a->method == method) self = a->self;
+      if (!self && t->call_under_way() && t->call_impl == impl)  // entered before the watch: its top-level call
+        for (const HandOver& x : handed_)
+          if (x.coid == t->call_coid && x.impl == impl && !x.reps.empty()) self = x.reps.front();
+    }
+  }
+  if (!self) return;
+  for (const HandOver& x : handed_) {
+    if (x.impl != impl || std::find(x.reps.begin(), x.reps.end(), self) == x.reps.end()) continue;
+    if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;
+    report({h.cycle(), h.id(), static_cast<int>(t->id), x.object,
+            fmt::format("thread {} (cpu {}) executed {}::{} at 0x{:x} for {} (rep 0x{:x}) after its state was "
+                        "handed over at cycle {}",
+                        t->id, h.id(), x.spec->name,
+                        method < x.spec->methods.size() ? x.spec->methods[method].name : "?", pc, x.object, self,
+                        x.cycle),
+            static_cast<int>(x.swap)});
+    return;
+  }
 }
 
 }  // namespace quiesce::hotswap

@@ -1,17 +1,33 @@
 // The safety oracle: the simulator knows what every thread executes, so it
-// can say when a swap was unsafe. Always on. A violation is state transfer
-// starting while a thread is still executing in the old object, old code
-// entered after its state was transferred, or a call lost or served twice.
+// judges what really runs, independently of any strategy's own mechanism.
+// Always on. Violations:
+//   - an instruction of an old implementation executed for a swapped instance
+//     after that instance's state was handed over (hand_over(): for copy and
+//     transform when the transfer starts, for by_reference when the new
+//     implementation may run on the same state), at any call depth, by a
+//     thread that entered before or after the swap began;
+//   - a call lost or served twice, or state lost (the run's audit, the swaps'
+//     exactly-once release of held calls).
+// A call a strategy holds and later sends to the new implementation executes
+// no old code after the hand-over: it is not a violation.
 //
-// "Executing in the old object" is read from the thread itself: its pc, and
-// the return addresses saved in its stack frames (the back chain), that lie
-// in the old implementation's method code, with the activation's `this` (in
-// r3, or saved in the generated method's frame) being one of the old reps.
-// Methods compiled from C do not say where they keep `this`: for them r3 is
-// used, which is exact at entry and may miss an activation later on.
+// How: at a hand-over the old implementation's method code is watched (the
+// cores tell the kernel before each instruction there; nothing is watched, and
+// nothing paid per instruction, before the first hand-over). At each watched
+// instruction the oracle finds the activation's `this`: a generated body keeps
+// it in its frame (r3 before its prologue ran); a method compiled from C has it
+// in r3 at its entry, which the oracle records per thread while watching (an
+// activation that began before the watch is attributed to the thread's
+// top-level call when that call is into the same implementation, else not
+// judged). `this` being one of the handed-over instance's old reps is a
+// violation, reported once per thread and call.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "os_model/swap_interface.h"
@@ -30,17 +46,40 @@ class SafetyOracle {
  public:
   void report(Violation v) { violations_.push_back(std::move(v)); }
   const std::vector<Violation>& violations() const { return violations_; }
-
-  // Threads (any CPU, running or not) with an activation of implementation
-  // `impl` whose `this` is one of `reps`; appends a violation for each.
-  // Returns how many were found.
-  unsigned check_not_inside(const os::SwapInterface& k, unsigned impl, const std::vector<uint64_t>& reps, uint64_t cycle,
-                            unsigned cpu, const std::string& object, const std::string& when, int swap = -1);
   // Violations attributed to swap `id`.
   unsigned count_for(unsigned id) const;
 
+  // Instance `coid`'s state, held by `reps` of implementation `old_impl`, was handed over by swap `swap` to
+  // `new_impl`: from now on no instruction of old_impl may run on those reps. (An earlier hand-over of the
+  // same reps away from new_impl ends: a swap back by reference makes that code theirs again.)
+  void hand_over(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned old_impl, unsigned new_impl,
+                 const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps, const std::string& object,
+                 uint64_t cycle);
+  // Old-implementation instructions judged so far (host work, for the record).
+  uint64_t judged() const { return judged_; }
+
  private:
+  struct HandOver {
+    unsigned swap, coid, impl;
+    const os::ImplementationSpec* spec;
+    std::vector<uint64_t> reps;
+    std::string object;
+    uint64_t cycle;
+  };
+  struct Activation {  // a method compiled from C, entered while watched
+    uint64_t sp, self;
+    unsigned impl, method;
+  };
+  void judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigned impl);
+  void unwatch_if_unused(unsigned impl);
+
+  std::optional<os::SwapInterface> k_;
   std::vector<Violation> violations_;
+  std::vector<HandOver> handed_;
+  std::map<unsigned, std::vector<os::SwapHooks_if::WatchId>> watches_;  // impl -> its methods' watches
+  std::vector<std::vector<Activation>> activations_;                   // per thread
+  std::set<std::tuple<unsigned, unsigned, uint64_t>> reported_;         // (swap, thread, call start)
+  uint64_t judged_ = 0;
 };
 
 }  // namespace quiesce::hotswap

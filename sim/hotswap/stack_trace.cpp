@@ -92,7 +92,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
         at_ = At::Acquire;
         return sleep(h, t.id, us_to_cycles(retry_us_));
       }
-      reach_safe_point(h, "state transfer started");
+      reach_safe_point(h);
       record_phase(h.cycle(), me, kTransfer);
       transfer_all(h);
       swing(h);

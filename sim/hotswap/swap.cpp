@@ -28,10 +28,6 @@ std::string Swap::phase_name(unsigned cpu) const {
   return p == kPhaseNone ? "none" : p == kPhaseDone ? "done" : info_.phases[p];
 }
 
-bool Swap::retired(uint64_t rep) const {
-  if (!transferred_ || !rep || protocol_ == Protocol::ByReference) return false;
-  return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end();
-}
 
 void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::SwapThreads_if::SystemBody body) {
   auto& k = ctx_.k;
@@ -60,18 +56,20 @@ void Swap::note_old_reps() {
       if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
 }
 
-void Swap::reach_safe_point(ppc::Hart& h, const char* when) {
+void Swap::reach_safe_point(ppc::Hart& h) {
   safe_cycle_ = h.cycle();
   note_old_reps();
-  ctx_.oracle.check_not_inside(ctx_.k, old_impl_, old_reps_, h.cycle(), h.id(), label_, when,
-                               static_cast<int>(id_));
   const auto& from = ctx_.impls[old_impl_];
   const auto& to = ctx_.impls[new_impl_];
   const bool same_layout = from.state_bytes == to.state_bytes && from.shared_state_bytes == to.shared_state_bytes &&
                            from.root == to.root;
   protocol_ = negotiate(ctx_.spec.transfer[old_impl_], ctx_.spec.transfer[new_impl_], same_layout);
   if (!protocol_) protocol_ = Protocol::Transform;  // the scenario reader guarantees a common protocol
-  transferred_ = true;
+  if (*protocol_ != Protocol::ByReference) hand_over(h);  // the transfer starts: the old state is the new one's
+}
+
+void Swap::hand_over(ppc::Hart& h) {
+  ctx_.oracle.hand_over(ctx_.k, id_, coid_, old_impl_, new_impl_, ctx_.impls[old_impl_], old_reps_, label_, h.cycle());
 }
 
 uint64_t Swap::new_rep(unsigned cpu) {
@@ -137,6 +135,7 @@ void Swap::swing(ppc::Hart& h) {
     if (objects.installed(coid_, c)) had.push_back(c);
   old_root_ = objects.swing_root(h, coid_, std::move(new_root_), objects.own_root_word(coid_));
   objects.set_impl_of(coid_, new_impl_);
+  if (protocol_ == Protocol::ByReference) hand_over(h);  // the new implementation may run on the old reps now
   for (unsigned c : had) objects.install_entry(h, c, coid_, new_rep(c));
 }
 

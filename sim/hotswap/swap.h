@@ -64,8 +64,6 @@ class Swap {
   virtual void poll(ppc::Hart&) {}
   // Who waits on what (for reports of a swap that did not finish).
   virtual std::string describe() const = 0;
-  // Whether `rep` is one of the old object's reps whose state was transferred away.
-  bool retired(uint64_t rep) const;
 
   // Results.
   unsigned id() const { return id_; }
@@ -96,8 +94,11 @@ class Swap {
   void launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::SwapThreads_if::SystemBody body);
   void record_phase(uint64_t now, unsigned cpu, uint8_t phase);
   void note_old_reps();
-  // The safe point: the oracle checks nothing runs in the old object; the protocol is negotiated.
-  void reach_safe_point(ppc::Hart& h, const char* when);
+  // The safe point: the strategy claims nothing runs in the old object; the protocol is negotiated,
+  // and for copy and transform the state is handed over (the oracle watches the old code from now on).
+  void reach_safe_point(ppc::Hart& h);
+  // The old state belongs to the new implementation from now on (SafetyOracle::hand_over).
+  void hand_over(ppc::Hart& h);
   // Moves this CPU's part of the state: its rep (per-CPU roots) or lines
   // [rank, rank + parts, ...) of the shared rep; the shared state when rank is 0.
   void transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned parts);
@@ -117,7 +118,7 @@ class Swap {
   const StrategyInfo& info_;
   std::string label_;
   unsigned cpus_;
-  bool started_ = false, finished_ = false, transferred_ = false;
+  bool started_ = false, finished_ = false;
   uint64_t start_cycle_ = 0, safe_cycle_ = 0, end_cycle_ = 0;
   std::optional<Protocol> protocol_;
   std::vector<uint8_t> phase_;

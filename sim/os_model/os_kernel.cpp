@@ -227,6 +227,27 @@ uint64_t OsKernel::add_entry_hook(std::function<void(ppc::Hart&)> fn) {
   return next_hook_id_++;
 }
 
+// Watched code is marked in the cores' shared decode cache (any hart reaches it).
+uint64_t OsKernel::watch_code(uint64_t start, uint64_t end, SwapHooks_if::Watcher fn) {
+  const uint64_t id = next_hook_id_++;
+  watches_.push_back({id, start, end, std::move(fn)});
+  harts_.at(0)->watch_code(start, end - start);
+  return id;
+}
+
+void OsKernel::unwatch_code(uint64_t id) {
+  const auto it = std::find_if(watches_.begin(), watches_.end(), [&](const Watch& w) { return w.id == id; });
+  if (it == watches_.end()) return;
+  harts_.at(0)->unwatch_code(it->start, it->end - it->start);
+  watches_.erase(it);
+}
+
+void OsKernel::watched(ppc::Hart& h, uint64_t pc) {
+  const Thread* t = current(h.id());
+  for (size_t i = 0; i < watches_.size(); ++i)  // by index: a watcher may unwatch
+    if (pc >= watches_[i].start && pc < watches_[i].end) watches_[i].fn(h, t, pc);
+}
+
 void OsKernel::remove_entry_hook(uint64_t id) {
   for (auto& [hid, fn] : hooks_)
     if (hid == id) hid = 0;  // left in place (a kernel entry may be running the hooks): skipped from now on

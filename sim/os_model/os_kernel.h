@@ -129,6 +129,9 @@ class OsKernel final : public ppc::Environment_if {
   uint64_t add_entry_hook(std::function<void(ppc::Hart&)> fn);
   void remove_entry_hook(uint64_t id);
   RepTemplate rep_template(unsigned coid, unsigned impl);
+  uint64_t watch_code(uint64_t start, uint64_t end, SwapHooks_if::Watcher fn);
+  void unwatch_code(uint64_t id);
+  void watched(ppc::Hart& h, uint64_t pc) override;  // Environment_if: a watched instruction is about to run
   using CodeRange = KernelFacts_if::CodeRange;
   using DirectSite = KernelFacts_if::DirectSite;
 
@@ -225,6 +228,11 @@ class OsKernel final : public ppc::Environment_if {
   int world_owner_ = -1;                   // the system thread that holds stop-the-world, or -1
   std::vector<unsigned> world_waiters_;    // system threads waiting for it, in order
   std::vector<std::function<std::string(const Thread&)>> describers_;
+  struct Watch {
+    uint64_t id, start, end;
+    SwapHooks_if::Watcher fn;
+  };
+  std::vector<Watch> watches_;  // in the order made
   std::unique_ptr<SwapDoor> door_;
   std::vector<std::function<void(ppc::Hart&, const Thread&, unsigned)>> call_hooks_;
   std::vector<ppc::Hart*> harts_;

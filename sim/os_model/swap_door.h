@@ -70,6 +70,8 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
     k_.describers_.push_back(std::move(f));
   }
   void stop_run(std::string report) override { k_.stop_run(std::move(report)); }
+  WatchId watch_code(uint64_t start, uint64_t end, Watcher fn) override { return k_.watch_code(start, end, std::move(fn)); }
+  void unwatch_code(WatchId id) override { k_.unwatch_code(id); }
 
   // KernelFacts_if
   unsigned cpus() const override { return k_.p_.cpus; }

@@ -120,6 +120,13 @@ class SwapHooks_if {
   virtual void add_thread_describer(std::function<std::string(const Thread&)> f) = 0;
   // The watchdog: ends the run with `report` (who waits on what).
   virtual void stop_run(std::string report) = 0;
+  // Watched code: `fn` runs before every execution, on any CPU, of an instruction in [start, end), with the
+  // thread running it (null outside any thread), until unwatched. An observer: it costs no simulated time,
+  // and code nobody watches pays nothing per instruction.
+  using WatchId = uint64_t;
+  using Watcher = std::function<void(ppc::Hart&, const Thread*, uint64_t pc)>;
+  virtual WatchId watch_code(uint64_t start, uint64_t end, Watcher fn) = 0;
+  virtual void unwatch_code(WatchId id) = 0;
 };
 
 // What a swap reads of the kernel's layout.

@@ -54,6 +54,9 @@ class PlatformEnv final : public ppc::Environment_if {
   ppc::HartAction host_call(ppc::Hart& h, uint64_t pc) override {
     return host_ ? host_->host_call(h, pc) : ppc::HartAction::Fault;
   }
+  void watched(ppc::Hart& h, uint64_t pc) override {
+    if (host_) host_->watched(h, pc);
+  }
 
  private:
   GuestIo& io_;

@@ -38,7 +38,7 @@ class NullSwap final : public Swap {
       if (const os::Thread& o = k.threads.thread(static_cast<unsigned>(i));
           o.call_under_way() && o.call_coid == coid_ && o.call_start <= h.cycle())
         ++detail("calls_in_flight");
-    reach_safe_point(h, "state transfer started");  // a claim with nothing behind it: the oracle checks it
+    reach_safe_point(h);  // a claim with nothing behind it: the oracle checks it
     transfer_all(h);
     swing(h);
     k.objects.unlock_root(h, coid_);
