@@ -18,6 +18,8 @@ std::vector<StrategyParam> counting_params() {
       {"call_cycles", 40, 0, 1e6, "cycles", "the gate's slow path, per call it holds (giving its count back)"},
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "the swap thread's bookkeeping each time it runs a step"},
       {"poll_us", 1, 0.001, 1e6, "us", "how often the waiting swap re-reads the count", false},
+      {"drain", 1, 0, 1, "", "1: the swap waits for the count to reach zero; 0: it does not (unsafe: for ablations "
+       "and the oracle's mutation test)"},
   };
 }
 
@@ -95,7 +97,7 @@ Step CountingSwap::step(ppc::Hart& h, const os::Thread& t) {
     case At::Drain:
       ++detail("polls");
       last_count_ = s_.count(h, coid_);
-      if (last_count_ != 0) return sleep(h, t.id, us_to_cycles(s_.poll_us()));
+      if (last_count_ != 0 && s_.drain()) return sleep(h, t.id, us_to_cycles(s_.poll_us()));
       reach_safe_point(h);
       at_ = At::Swing;
       return Step::Again;

@@ -32,7 +32,8 @@ class CountingStrategy : public QuiescenceStrategy {
       : QuiescenceStrategy(info),
         call_cycles_(p.u32("call_cycles")),
         step_cycles_(p.u32("worker_step_cycles")),
-        poll_us_(p.real("poll_us")) {}
+        poll_us_(p.real("poll_us")),
+        drain_(p.u32("drain") != 0) {}
   os::CallGate gate(const os::SwapInterface& k, unsigned group) override;
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override;
 
@@ -48,6 +49,7 @@ class CountingStrategy : public QuiescenceStrategy {
 
   uint32_t step_cycles() const { return step_cycles_; }
   double poll_us() const { return poll_us_; }
+  bool drain() const { return drain_; }
   void set_closed(unsigned coid, CountingSwap* s) {
     if (s) closed_[coid] = s;
     else closed_.erase(coid);
@@ -76,6 +78,7 @@ class CountingStrategy : public QuiescenceStrategy {
 
   const uint32_t call_cycles_, step_cycles_;
   const double poll_us_;
+  const bool drain_;
   uint64_t table_ = 0, slow_entry_ = 0;
   size_t slow_call_index_ = 0;  // word of the enter code that calls the slow path
   uint32_t line_bytes_ = 128;

@@ -84,6 +84,9 @@ StrategyEntry k42_generation_strategy() {
       {"return_cycles", 25, 0, 1e6, "cycles", "a forwarded call's return through the Mediator (in-flight count, return address)"},
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "a worker thread's bookkeeping each time it runs a step"},
       {"hash_slots", 64, 1, 4096, "slots", "slots of each Mediator rep's hash table of threads in forwarded calls", true, true},
+      {"generations", 2, 1, 8, "", "generation swaps per CPU, counted from its worker's start, that prove the threads "
+       "alive then have ended (1 is unsafe: for ablations and the oracle's mutation test)", true, false,
+       "K42 keeps two generations per CPU (the seeds' K42 paper)"},
   };
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) {
             return std::make_unique<K42Generation>(info, p);

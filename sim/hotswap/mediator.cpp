@@ -24,6 +24,7 @@ Mediator::Mediator(SwapContext& ctx, MediationRoutine& routine, const StrategyIn
       return_cycles_(params.u32("return_cycles")),
       step_cycles_(params.u32("worker_step_cycles")),
       hash_slots_(params.u32("hash_slots")),
+      generations_(params.u32("generations")),
       gen_target_(cpus_, 0),
       in_flight_(cpus_, 0),
       worker_(cpus_),
@@ -127,9 +128,9 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       k.objects.reset_entry(h, cpu, coid_);
       // Threads alive now (any of which may have entered the old object through
       // that entry) must all end before the Block phase: two generation swaps
-      // from now. Counted from here, not from the swap's start: a worker that
+      // from now (`generations`; one is not enough: the ablation the oracle must catch). Counted from here, not from the swap's start: a worker that
       // starts late must not count swaps made while the entry was still live.
-      gen_target_[cpu] = k.threads.generation(cpu).swaps() + 2;
+      gen_target_[cpu] = k.threads.generation(cpu).swaps() + generations_;
       set_phase(h, cpu, kForward);
       w.at = Work::GenWait;
       return Step::Again;

@@ -88,7 +88,7 @@ class Mediator final : public Swap {
   void finish_if_done(ppc::Hart& h);
 
   MediationRoutine& routine_;
-  const uint32_t call_cycles_, return_cycles_, step_cycles_, hash_slots_;
+  const uint32_t call_cycles_, return_cycles_, step_cycles_, hash_slots_, generations_;
   bool locked_ = false;
   uint64_t line_ = 0;                    // the mediator root's guest line: [phase][meet 1][meet 2][protocol]
   std::unique_ptr<os::Root> root_keep_;  // the mediator root until the COM owns it, and after

@@ -15,8 +15,9 @@ namespace enc = ppc::enc;
 
 class PercpuRefcount final : public CountingStrategy {
  public:
-  using CountingStrategy::CountingStrategy;
-  bool needs_grace() const override { return true; }
+  PercpuRefcount(const StrategyInfo& info, const StrategyParams& p)
+      : CountingStrategy(info, p), grace_(p.u32("grace_period") != 0) {}
+  bool needs_grace() const override { return grace_; }
   void enter_code(enc::Assembler& a, enc::Label slow_call, const os::SwapInterface& k) const override {
     local(a, k.objects.local_offset(), +1);
     object_line(a, 11, 12);
@@ -45,6 +46,8 @@ class PercpuRefcount final : public CountingStrategy {
 
  private:
   // This CPU's counter of the object += delta: r11 = its offset from r13.
+  const bool grace_;
+
   static void local(enc::Assembler& a, uint64_t off, int delta) {
     const auto lo = static_cast<int16_t>(off & 0xffff);
     const auto ha = static_cast<int64_t>((off - static_cast<uint64_t>(int64_t{lo})) >> 16);
@@ -66,6 +69,9 @@ StrategyEntry percpu_refcount_strategy() {
   i.waits_for = "a grace period, then the sum of the per-CPU counts to reach zero";
   i.phases = counting_phases();
   i.params = counting_params();
+  i.params.push_back({"grace_period", 1, 0, 1, "", "1: before summing, wait until every CPU passed a kernel entry "
+                      "(no call between counting itself in and checking the gate); 0: do not (unsafe: for ablations "
+                      "and the oracle's mutation test)"});
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<PercpuRefcount>(info, p); }};
 }
 

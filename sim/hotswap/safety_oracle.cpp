@@ -44,6 +44,42 @@ void SafetyOracle::unwatch_if_unused(unsigned impl) {
   watches_.erase(it);
 }
 
+unsigned SafetyOracle::seemingly_inside(const os::SwapInterface& k, unsigned impl, const std::vector<uint64_t>& reps) {
+  constexpr unsigned kMaxFrames = 4096;
+  auto& mem = k.facts.memory();
+  const auto& ranges = k.facts.code_ranges(impl);
+  auto method_at = [&](uint64_t pc) -> const os::KernelFacts_if::CodeRange* {
+    for (const auto& r : ranges)
+      if (pc >= r.start && pc < r.end) return &r;
+    return nullptr;
+  };
+  auto is_old = [&](uint64_t rep) { return std::find(reps.begin(), reps.end(), rep) != reps.end(); };
+  auto load = [&](uint64_t a) { return mem.contains(a, 8) ? mem.load<uint64_t>(a) : 0; };
+  unsigned found = 0;
+  for (unsigned id = 0; id < k.threads.count(); ++id) {
+    const os::Thread& t = k.threads.thread(id);
+    if (t.state == os::ThreadState::Free || t.system) continue;
+    const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.threads.hart(t.cpu).state() : t.regs;
+    // The current activation: `this` in its frame once the prologue ran, else in r3 (and then r1 and LR
+    // are still its caller's); older ones: each saved return address's owner, `this` in its frame.
+    const auto* m = method_at(s.pc);
+    bool inside = false;
+    if (m && m->frame && s.pc >= m->start + kPrologueBytes) {
+      inside = is_old(load(s.gpr[1] + os::kThisSlot));
+    } else {
+      inside = m && is_old(s.gpr[3]);
+      if (const auto* caller = method_at(s.lr); caller && caller->frame)
+        inside = inside || is_old(load(s.gpr[1] + os::kThisSlot));
+    }
+    uint64_t frame = load(s.gpr[1]);
+    for (unsigned n = 0; !inside && frame && n < kMaxFrames; ++n, frame = load(frame))
+      if (const auto* owner = method_at(load(frame + 16)); owner && owner->frame)
+        inside = is_old(load(frame + os::kThisSlot));
+    found += inside;
+  }
+  return found;
+}
+
 // One watched instruction of implementation `impl`, about to run on h for thread t.
 void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigned impl) {
   if (!t || t->system) return;
@@ -78,6 +114,7 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
   if (!self) return;
   for (const HandOver& x : handed_) {
     if (x.impl != impl || std::find(x.reps.begin(), x.reps.end(), self) == x.reps.end()) continue;
+    if (h.cycle() < x.cycle) continue;  // a CPU behind in time (within its quantum): before the hand-over
     if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;
     report({h.cycle(), h.id(), static_cast<int>(t->id), x.object,
             fmt::format("thread {} (cpu {}) executed {}::{} at 0x{:x} for {} (rep 0x{:x}) after its state was "

@@ -20,7 +20,10 @@
 // activation that began before the watch is attributed to the thread's
 // top-level call when that call is into the same implementation, else not
 // judged). `this` being one of the handed-over instance's old reps is a
-// violation, reported once per thread and call.
+// violation, reported once per thread and call. CPUs run up to a quantum
+// apart: an instruction at a cycle before the hand-over is not one (a CPU
+// behind in time), and one that a CPU ahead in time ran past the hand-over
+// before the watch was armed goes unseen — lockstep (quantum 1) sees all.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -57,6 +60,10 @@ class SafetyOracle {
                  uint64_t cycle);
   // Old-implementation instructions judged so far (host work, for the record).
   uint64_t judged() const { return judged_; }
+  // Threads that seem to be inside an activation of `impl` on one of `reps` now, read from their pc and
+  // saved frames (generated bodies only: a C method keeps `this` where it likes). Not a verdict — a
+  // thread inside may never run there again — but what the mutation test counts as a defect showing.
+  static unsigned seemingly_inside(const os::SwapInterface& k, unsigned impl, const std::vector<uint64_t>& reps);
 
  private:
   struct HandOver {

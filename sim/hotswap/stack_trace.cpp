@@ -27,6 +27,8 @@ std::vector<StrategyParam> stack_trace_params() {
        "per stack frame walked (comparing the return address with the code ranges), beyond the loads"},
       {"retry_us", 20, 0.001, 1e6, "us", "wait before walking again after a thread was found inside", false},
       {"max_retries", 50, 0, 1e6, "", "then the swap gives up (reported as not completed, with the thread found inside)"},
+      {"walk_frames", 1, 0, 1, "", "1: a walk checks every saved return address; 0: only each thread's pc and link "
+       "register (unsafe: for ablations and the oracle's mutation test)"},
   };
 }
 
@@ -38,7 +40,8 @@ StackTraceSwap::StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, c
       walk_thread_cycles_(params.u32("walk_thread_cycles")),
       walk_frame_cycles_(params.u32("walk_frame_cycles")),
       max_retries_(params.u32("max_retries")),
-      retry_us_(params.real("retry_us")) {}
+      retry_us_(params.real("retry_us")),
+      walk_frames_(params.u32("walk_frames") != 0) {}
 
 void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   launch(h, std::move(done), [this](ppc::Hart& hh, const os::Thread& t) { return step(hh, t); });
@@ -124,6 +127,7 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   os::host_load(h, t.descriptor);
   const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.threads.hart(t.cpu).state() : t.regs;
   if (inside(s.pc) || inside(s.lr)) return true;
+  if (!walk_frames_) return false;
   auto& mem = h.memory();
   uint64_t frame = s.gpr[1];
   for (unsigned n = 0; n < kMaxFrames && frame && mem.contains(frame, 24); ++n) {

@@ -47,6 +47,7 @@ class StackTraceSwap : public Swap {
 
   const uint32_t step_cycles_, ipi_cycles_, walk_thread_cycles_, walk_frame_cycles_, max_retries_;
   const double retry_us_;
+  const bool walk_frames_;
   At at_ = At::Acquire;
   unsigned stopped_ = 0, retries_ = 0;
   uint64_t stop_began_ = 0;

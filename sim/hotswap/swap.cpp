@@ -59,6 +59,8 @@ void Swap::note_old_reps() {
 void Swap::reach_safe_point(ppc::Hart& h) {
   safe_cycle_ = h.cycle();
   note_old_reps();
+  // How many threads seem to be inside the old object here (0 for a strategy that keeps its claim).
+  detail("threads_inside") = SafetyOracle::seemingly_inside(ctx_.k, old_impl_, old_reps_);
   const auto& from = ctx_.impls[old_impl_];
   const auto& to = ctx_.impls[new_impl_];
   const bool same_layout = from.state_bytes == to.state_bytes && from.shared_state_bytes == to.shared_state_bytes &&

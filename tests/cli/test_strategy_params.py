@@ -30,7 +30,7 @@ def test_specific_flat_and_default_values_are_echoed(tmp_path):
             "hotswap.strategies.global_refcount.call_cycles=7", "hotswap.strategies.stack_trace.retry_us=5")
     block = s["scenario"]["hotswap"]["strategies"]
     assert set(block) == {"global_refcount", "stack_trace"}  # used by an event, or named
-    assert block["global_refcount"] == {"call_cycles": 7, "worker_step_cycles": 60, "poll_us": 3.0}
+    assert block["global_refcount"] == {"call_cycles": 7, "worker_step_cycles": 60, "poll_us": 3.0, "drain": 1}
     assert block["stack_trace"]["retry_us"] == 5.0 and block["stack_trace"]["max_retries"] == 50
 
 
