@@ -23,10 +23,10 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-__all__ = ["Result", "load", "headline", "HEADLINE_COLUMNS"]
+__all__ = ["Result", "load", "headline", "HEADLINE_COLUMNS", "EVENT_METRICS", "event_columns"]
 
 # The CSV tables of a results directory (scenarios/README.md, "What quiesce run writes").
-TABLES = ("calls", "cpus", "regions", "swaps", "phases")
+TABLES = ("calls", "cpus", "regions", "swaps", "phases", "events")
 
 
 class Result:
@@ -42,6 +42,9 @@ class Result:
               latency_mean_cycles and latency_max_cycles are exact
     .region_cpus
               region_cpus.csv (per region and CPU) when the simulator writes it, else None
+    .events   events.csv: one row per event (summary.json's events: the swap events, then the
+              updates, as scenario.events lists them), its swaps summed up; None for results
+              written before the simulator wrote it
     .scenario the resolved scenario (summary["scenario"]), .clock_ghz its clock
     .metrics  the headline metrics (see quiesce.results.headline)
     """
@@ -98,6 +101,12 @@ class Result:
         return self._csv("phases")
 
     @cached_property
+    def events(self):
+        if not (self.out / "events.csv").is_file():
+            return None
+        return self._csv("events")
+
+    @cached_property
     def region_cpus(self):
         if not (self.out / "region_cpus.csv").is_file():
             return None
@@ -136,8 +145,18 @@ HEADLINE_COLUMNS = [
     "fast_path_cycles_per_call", "throughput_calls_per_ms",
     "swap_strategy", "swap_completed", "swap_cycles", "swap_us", "swap_cycles_to_safe_point",
     "swap_us_to_safe_point", "swap_violations", "swap_blocked", "swap_blocked_cycles_max",
-    "swaps", "violations", "io_blocks", "host_seconds",
+    "swaps", "event_count", "violations", "io_blocks", "host_seconds",
 ]
+
+# Per event i (summary.json's events[i]), the headline's columns event{i}_METRIC, after
+# HEADLINE_COLUMNS, in this order (see headline).
+EVENT_METRICS = ("completed", "cycles", "us", "slowest_us", "violations", "held", "blocked_cycles_max")
+
+
+def event_columns(n):
+    """The headline's per-event columns of a run with n events: event0_completed, event0_cycles, ...,
+    event{n-1}_blocked_cycles_max."""
+    return [f"event{i}_{metric}" for i in range(int(n)) for metric in EVENT_METRICS]
 
 NAN = float("nan")
 
@@ -178,10 +197,19 @@ def headline(out):
                                    cycles_to_safe_point and swap_us_to_safe_point (NaN if it never
                                    got there), violations, blocked (calls held), blocked_cycles_max
     swaps                          the number of swaps
+    event_count                    the number of events (summary.json's events: the swap events,
+                                   then the updates, in the order scenario.events lists them)
     violations                     the safety oracle's violations in the whole run
     io_blocks                      summary simulated.io_blocks: the times a call blocked at an I/O
                                    wait point in the whole run (0: the latencies hold no I/O wait)
     host_seconds                   from host.json (wall time of the simulation)
+    event{i}_*                     then, for each event i (events.csv's row i), its swaps summed up:
+      event{i}_completed           it fired and all its swaps completed (an update: and the update)
+      event{i}_cycles, _us         its first swap's start to its last swap's end; NaN if not completed
+      event{i}_slowest_us          its slowest completed swap; NaN if none completed
+      event{i}_violations          the oracle's violations over its swaps
+      event{i}_held                the calls its swaps held (blocked)
+      event{i}_blocked_cycles_max  the longest a call was held by one of its swaps
     """
     import csv
     out = str(out)
@@ -226,6 +254,8 @@ def headline(out):
                  swap_cycles_to_safe_point=NAN, swap_us_to_safe_point=NAN, swap_violations=NAN,
                  swap_blocked=NAN, swap_blocked_cycles_max=NAN)
     m["swaps"] = len(swaps)
+    events = s.get("events", [])
+    m["event_count"] = len(events)
     m["violations"] = s.get("safety", {}).get("violations", 0)
     m["io_blocks"] = sim.get("io_blocks", NAN)
     host = os.path.join(out, "host.json")
@@ -233,4 +263,14 @@ def headline(out):
     if os.path.isfile(host):
         with open(host) as f:
             m["host_seconds"] = json.load(f).get("host_seconds", NAN)
-    return {k: m[k] for k in HEADLINE_COLUMNS}
+    out_m = {k: m[k] for k in HEADLINE_COLUMNS}
+    for i, ev in enumerate(events):
+        done = bool(ev["completed"])
+        out_m.update({f"event{i}_completed": done,
+                      f"event{i}_cycles": ev["cycles"] if done else NAN,
+                      f"event{i}_us": us(ev["cycles"]) if done else NAN,
+                      f"event{i}_slowest_us": us(ev["slowest_cycles"]) if ev["slowest_swap"] >= 0 else NAN,
+                      f"event{i}_violations": ev["violations"],
+                      f"event{i}_held": ev["blocked"],
+                      f"event{i}_blocked_cycles_max": ev["blocked_cycles_max"]})
+    return out_m

@@ -42,7 +42,7 @@ import yaml
 
 from . import _backend
 from ._errors import QuiesceError
-from .results import HEADLINE_COLUMNS, headline
+from .results import HEADLINE_COLUMNS, event_columns, headline
 from .runner import dump_scenario, render_sets
 
 __all__ = ["sweep", "default_cache_dir", "point_key", "expand_points"]
@@ -109,9 +109,15 @@ def _complete(d):
 def _read_point(d):
     with open(os.path.join(d, POINT_FILE)) as f:
         p = json.load(f)
-    if p.get("format") != CACHE_FORMAT or set(p.get("metrics", {})) != set(HEADLINE_COLUMNS):
+    if p.get("format") != CACHE_FORMAT or set(p.get("metrics", {})) != _metric_names(p.get("metrics", {})):
         p["metrics"] = headline(d)  # written by another version of this package: recompute (no rerun)
     return p
+
+
+def _metric_names(metrics):
+    """The headline columns a run's metrics must have: HEADLINE_COLUMNS and its events' columns."""
+    n = metrics.get("event_count")
+    return set(HEADLINE_COLUMNS) | set(event_columns(n if isinstance(n, int) and n >= 0 else 0))
 
 
 def _pid_alive(pid):
@@ -342,7 +348,9 @@ def sweep(base, grid=None, jobs=None, executor=None, cache_dir=None, seed=None, 
               "error" column and NaN metrics
 
     Columns: the key paths (grid's, then zip's, then points'), "seed" (with seeds), the headline
-    metrics (quiesce.results.headline), "out" (the run's results directory), "key" (its cache
+    metrics (quiesce.results.headline) with every event's metrics (event0_us, event0_completed,
+    event1_violations...: event{i}_METRIC for each event i of the run with the most events, NaN in
+    a row whose run has fewer), "out" (the run's results directory), "key" (its cache
     key) and "cached" (True when it was not run by this call: found in the cache). The
     DataFrame's attrs["quiesce_params"] lists the key paths and attrs["quiesce_seed"] the seed
     column (None without seeds): quiesce.aggregate groups by the former and averages over the
@@ -480,7 +488,9 @@ def sweep(base, grid=None, jobs=None, executor=None, cache_dir=None, seed=None, 
     if first_error is not None:
         raise first_error
     params = keys + (["seed"] if seeds is not None else [])
-    columns = params + [c for c in HEADLINE_COLUMNS if c not in params] + ["out", "key", "cached"]
+    n = max((r["event_count"] for r in rows if r is not None and isinstance(r.get("event_count"), int)), default=0)
+    metrics = HEADLINE_COLUMNS + event_columns(n)  # every event of the run with the most
+    columns = params + [c for c in metrics if c not in params] + ["out", "key", "cached"]
     if any(r is not None and "error" in r for r in rows):
         columns.append("error")
     df = pd.DataFrame([r for r in rows], columns=columns)

@@ -16,6 +16,7 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
   strategies_.attach(ctx_);
   if (spec_.swaps.empty() && spec_.updates.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
+  fired_.assign(spec_.swaps.size() + spec_.updates.size(), false);
   // Event targets: a group (all its instances) or one instance "name[i]".
   for (unsigned e = 0; e < spec_.swaps.size(); ++e) {
     const SwapEvent& ev = spec_.swaps[e];
@@ -39,10 +40,10 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
       throw os::BuildError(fmt::format("swap event {}: no object {} or implementation {}", e, ev.object, ev.to));
     targets_.push_back(coids);
     to_impl_.push_back(to);
-    fired_.push_back(false);
     when(ev.cpu, ev.at_us, ev.after_calls, [this, e](ppc::Hart& h) { begin(h, e); });
   }
-  for (const UpdateEvent& u : spec_.updates) {
+  for (unsigned e = static_cast<unsigned>(spec_.swaps.size()); e < fired_.size(); ++e) {
+    const UpdateEvent& u = spec_.updates[e - spec_.swaps.size()];
     unsigned to = 0;
     while (to < impls.size() && !((impls[to].class_name.empty() ? impls[to].name : impls[to].class_name) ==
                                       u.class_name && impls[to].version == u.to_version))
@@ -51,14 +52,14 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
       throw os::BuildError(fmt::format("update of {}: no version {}", u.class_name, u.to_version));
     const std::string strategy = u.strategy;
     updates_.push_back(std::make_unique<DynamicUpdate>(
-        k_, u, to, spec_.update_step_cycles, [this, to, strategy](ppc::Hart& h, unsigned coid, std::function<void(ppc::Hart&)> done) {
-          start_swap(h, coid, to, strategy, std::move(done));
+        k_, u, to, spec_.update_step_cycles,
+        [this, e, to, strategy](ppc::Hart& h, unsigned coid, std::function<void(ppc::Hart&)> done) {
+          start_swap(h, e, coid, to, strategy, std::move(done));
         },
         [this](unsigned coid) { return swapping(coid); }));
     DynamicUpdate* d = updates_.back().get();
-    auto started = std::make_shared<bool>(false);
-    when(u.cpu, u.at_us, u.after_calls, [d, started](ppc::Hart& h) {
-      if (!*started) *started = true, d->start(h);
+    when(u.cpu, u.at_us, u.after_calls, [this, d, e](ppc::Hart& h) {
+      if (!fired_[e]) fired_[e] = true, d->start(h);
     });
   }
   k_.hooks.add_entry_hook([this](ppc::Hart& h) {
@@ -101,13 +102,13 @@ void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
   if (fired_[e]) return;
   fired_[e] = true;
   const SwapEvent& ev = spec_.swaps[e];
-  for (unsigned coid : targets_[e]) start_swap(h, coid, to_impl_[e], ev.strategy, {});
+  for (unsigned coid : targets_[e]) start_swap(h, e, coid, to_impl_[e], ev.strategy, {});
 }
 
-void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
+void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, unsigned to, const std::string& strategy,
                                 std::function<void(ppc::Hart&)> done) {
   if (swapping(coid)) {
-    waiting_[coid].push_back({to, strategy, std::move(done)});  // one swap of an object at a time
+    waiting_[coid].push_back({event, to, strategy, std::move(done)});  // one swap of an object at a time
     return;
   }
   if (k_.objects.impl_of(coid) == to) {  // already there (an earlier swap)
@@ -119,6 +120,7 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
   const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
   const auto id = static_cast<unsigned>(swaps_.size());
   swaps_.push_back(strategies_.get(strategy).make_swap(id, coid, to, label));
+  swap_event_.push_back(event);
   Swap* m = swaps_.back().get();
   active_.push_back(m);
   by_coid_[coid].push_back(m);
@@ -130,8 +132,15 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned coid, unsigned to, const 
     Pending next = std::move(w->second.front());
     w->second.erase(w->second.begin());
     // Started here, on the CPU that completed the last one, so the order holds.
-    start_swap(hh, coid, next.to, next.strategy, std::move(next.done));
+    start_swap(hh, next.event, coid, next.to, next.strategy, std::move(next.done));
   });
+}
+
+unsigned HotSwapManager::queued(unsigned event) const {
+  unsigned n = 0;
+  for (const auto& [coid, pending] : waiting_)
+    for (const Pending& p : pending) n += p.event == event;
+  return n;
 }
 
 bool HotSwapManager::swapping(unsigned coid) const {

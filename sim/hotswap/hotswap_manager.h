@@ -27,6 +27,13 @@ class HotSwapManager {
   const std::vector<std::unique_ptr<Swap>>& swaps() const { return swaps_; }
   const std::vector<std::unique_ptr<DynamicUpdate>>& updates() const { return updates_; }
   const SafetyOracle& oracle() const { return oracle_; }
+  // The events, numbered as summary.json's scenario.events lists them: the swap events, then
+  // the updates (update u is event swaps + u). Each swap belongs to the event that asked for it
+  // (one queued behind another swap of its object included).
+  unsigned event_of(unsigned swap_id) const { return swap_event_[swap_id]; }
+  bool fired(unsigned event) const { return fired_[event]; }
+  size_t targets(unsigned swap_event) const { return targets_[swap_event].size(); }  // its instances
+  unsigned queued(unsigned event) const;  // its swaps that wait, not started yet, behind another
   // The exactly-once audit, once the run is over: an instance whose every
   // implementation (its first, and each one a swap gave it) counts its calls
   // in its state — every method generated with `state_atomics` >= 1, whose
@@ -46,8 +53,8 @@ class HotSwapManager {
   // Runs `fire` on `cpu` at at_us, or once after_calls calls completed.
   void when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire);
   void begin(ppc::Hart& h, unsigned event);
-  // One instance's swap, started from h's CPU; `done` when it completes (at once if nothing to do).
-  void start_swap(ppc::Hart& h, unsigned coid, unsigned to, const std::string& strategy,
+  // One instance's swap for `event`, started from h's CPU; `done` when it completes (at once if nothing to do).
+  void start_swap(ppc::Hart& h, unsigned event, unsigned coid, unsigned to, const std::string& strategy,
                   std::function<void(ppc::Hart&)> done);
   bool swapping(unsigned coid) const;  // a swap of that instance is under way
 
@@ -60,14 +67,15 @@ class HotSwapManager {
   std::vector<std::vector<unsigned>> targets_;  // per swap event: COIDs
   std::vector<unsigned> to_impl_;               // per swap event
   std::vector<std::string> labels_;             // per swap event: per COID label prefix
-  std::vector<bool> fired_;
+  std::vector<bool> fired_;                     // per event
   std::vector<std::unique_ptr<Swap>> swaps_;
+  std::vector<unsigned> swap_event_;            // per swap id: its event
   std::vector<Swap*> active_;         // started, not finished: the ones calls and polls can concern
   std::map<unsigned, std::vector<Swap*>> by_coid_;
   // Swaps asked for while the same object is being swapped: they start, in
   // order, when the running one completes (on the CPU that completed it).
   struct Pending {
-    unsigned to;
+    unsigned event, to;
     std::string strategy;
     std::function<void(ppc::Hart&)> done;
   };

@@ -37,7 +37,7 @@ std::string counter_row(const mem::CoherenceCounters& c) {
   return s;
 }
 
-// One object per swap: what, how, when, and per CPU the phases and the calls it met.
+// One object per swap: what, how, when, the event it belongs to, and per CPU the phases and the calls it met.
 json swaps_json(const ScenarioRun& r) {
   const auto& k = r.kernel();
   json swaps = json::array();
@@ -67,6 +67,7 @@ json swaps_json(const ScenarioRun& r) {
     json details = json::object();
     for (const auto& [name, value] : m->details()) details[name] = value;
     swaps.push_back({{"id", m->id()},
+                     {"event", r.hotswap().event_of(m->id())},  // summary.json's events[i]
                      {"object", m->label()},
                      {"from", k.implementations()[m->old_impl()].name},
                      {"to", k.implementations()[m->new_impl()].name},
@@ -107,6 +108,73 @@ std::string swaps_csv(const ScenarioRun& r) {
                      j["released"].get<uint64_t>(), j["blocked_cycles_total"].get<uint64_t>(),
                      j["blocked_cycles_max"].get<uint64_t>(), j["bytes_transferred"].get<uint64_t>(),
                      j["cycles_to_safe_point"].get<uint64_t>(), j["violations"].get<unsigned>());
+  return s;
+}
+
+// One object per event, numbered as scenario.events lists them (the swap events, then the updates):
+// its swaps (a group's instances, an update's instances) summed up. `swaps` is swaps_json(r).
+json events_json(const ScenarioRun& r, const json& swaps) {
+  const auto& hs = r.hotswap();
+  const auto& spec = r.scenario().hotswap;
+  json events = json::array();
+  for (unsigned e = 0; e < spec.swaps.size() + spec.updates.size(); ++e) {
+    const bool swap = e < spec.swaps.size();
+    const hotswap::UpdateRecord* update = swap ? nullptr : &hs.updates()[e - spec.swaps.size()]->record();
+    unsigned count = 0, completed = 0, violations = 0;
+    uint64_t first_start = 0, last_end = 0, slowest_cycles = 0, blocked = 0, released = 0, blocked_total = 0,
+             blocked_max = 0;
+    int slowest = -1;
+    for (const auto& sw : swaps) {
+      if (sw["event"].get<unsigned>() != e) continue;
+      const auto id = sw["id"].get<unsigned>();
+      const auto start = sw["start_cycle"].get<uint64_t>(), cycles = sw["cycles"].get<uint64_t>();
+      first_start = count++ ? std::min(first_start, start) : start;
+      if (sw["completed"].get<bool>()) {
+        ++completed, last_end = std::max(last_end, sw["end_cycle"].get<uint64_t>());
+        if (slowest < 0 || cycles > slowest_cycles) slowest = static_cast<int>(id), slowest_cycles = cycles;
+      }
+      blocked += sw["blocked"].get<uint64_t>(), released += sw["released"].get<uint64_t>();
+      blocked_total += sw["blocked_cycles_total"].get<uint64_t>();
+      blocked_max = std::max(blocked_max, sw["blocked_cycles_max"].get<uint64_t>());
+      violations += sw["violations"].get<unsigned>();
+    }
+    // Done: it fired, none of its swaps waits to start, all of them completed (an update: and its record says so).
+    const bool done = hs.fired(e) && hs.queued(e) == 0 && completed == count && (swap || update->completed);
+    events.push_back({{"event", e},
+                      {"type", swap ? "swap" : "update"},
+                      {"object", swap ? spec.swaps[e].object : update->class_name},
+                      {"strategy", swap ? spec.swaps[e].strategy : spec.updates[e - spec.swaps.size()].strategy},
+                      {"instances", swap ? static_cast<unsigned>(hs.targets(e)) : update->instances},
+                      {"swaps", count},
+                      {"swaps_completed", completed},
+                      {"completed", done},
+                      {"first_start_cycle", first_start},
+                      {"last_end_cycle", last_end},
+                      {"cycles", done ? last_end - first_start : 0},
+                      {"slowest_swap", slowest},
+                      {"slowest_cycles", slowest_cycles},
+                      {"blocked", blocked},
+                      {"released", released},
+                      {"blocked_cycles_total", blocked_total},
+                      {"blocked_cycles_max", blocked_max},
+                      {"violations", violations}});
+  }
+  return events;
+}
+
+std::string events_csv(const ScenarioRun& r) {
+  std::string s = "event,type,object,strategy,instances,swaps,swaps_completed,completed,first_start_cycle,"
+                  "last_end_cycle,cycles,slowest_swap,slowest_cycles,blocked,released,blocked_cycles_total,"
+                  "blocked_cycles_max,violations\n";
+  for (const auto& j : events_json(r, swaps_json(r)))
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", j["event"].get<unsigned>(),
+                     j["type"].get<std::string>(), j["object"].get<std::string>(), j["strategy"].get<std::string>(),
+                     j["instances"].get<unsigned>(), j["swaps"].get<unsigned>(), j["swaps_completed"].get<unsigned>(),
+                     j["completed"].get<bool>(), j["first_start_cycle"].get<uint64_t>(),
+                     j["last_end_cycle"].get<uint64_t>(), j["cycles"].get<uint64_t>(), j["slowest_swap"].get<int>(),
+                     j["slowest_cycles"].get<uint64_t>(), j["blocked"].get<uint64_t>(), j["released"].get<uint64_t>(),
+                     j["blocked_cycles_total"].get<uint64_t>(), j["blocked_cycles_max"].get<uint64_t>(),
+                     j["violations"].get<unsigned>());
   return s;
 }
 
@@ -217,6 +285,7 @@ json summary(const ScenarioRun& r) {
                        {"cycles", rec.completed ? rec.end_cycle - rec.start_cycle : 0}});
   }
   j["updates"] = updates;
+  j["events"] = events_json(r, j["swaps"]);
   const auto& violations = r.hotswap().oracle().violations();
   json details = json::array();
   for (const auto& v : violations)
@@ -331,7 +400,7 @@ std::string write_results(const ScenarioRun& r, const std::string& dir) {
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", summary(r).dump(2) + "\n"}, {"calls.csv", calls_csv(r)},   {"cpus.csv", cpus_csv(r)},
       {"regions.csv", regions_csv(r)},            {"swaps.csv", swaps_csv(r)},   {"phases.csv", phases_csv(r)},
-      {"region_cpus.csv", region_cpus_csv(r)}};
+      {"region_cpus.csv", region_cpus_csv(r)},    {"events.csv", events_csv(r)}};
   for (const auto& [name, text] : files)
     if (std::string err = write_file_atomically(dir + "/" + name, text); !err.empty()) return err;
   const auto& res = r.result();

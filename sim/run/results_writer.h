@@ -1,8 +1,8 @@
 // The results directory of `quiesce run`: summary.json, calls.csv, cpus.csv,
-// regions.csv (all deterministic: same scenario and seed, same bytes) and
-// host.json (host time and speed, the only things that vary). Each file is
-// written to a temporary name and renamed, so a killed run leaves complete
-// files or none.
+// regions.csv, region_cpus.csv, swaps.csv, phases.csv, events.csv (all
+// deterministic: same scenario and seed, same bytes) and host.json (host time
+// and speed, the only things that vary). Each file is written to a temporary
+// name and renamed, so a killed run leaves complete files or none.
 #pragma once
 #include <string>
 

@@ -29,9 +29,9 @@ ELF_METHODS = os.path.join(SCENARIOS, "elf_methods.yaml")
 K42_SWAP = os.path.join(SCENARIOS, "k42-swap.yaml")  # a swap event at 150 us: slicing must not move it
 OBJECTS_ELF = os.path.join(BUILD_DIR, "guest", "objects.elf")
 
-# What a run writes: the five files scenarios/README.md lists, and the hot-swap layer's two tables.
+# What a run writes: the files scenarios/README.md lists, the hot-swap layer's three tables included.
 FILES = {"summary.json", "calls.csv", "cpus.csv", "regions.csv", "region_cpus.csv", "host.json", "swaps.csv",
-         "phases.csv"}
+         "phases.csv", "events.csv"}
 DETERMINISTIC = sorted(FILES - {"host.json"})  # host.json holds wall-clock facts
 CLOCK_CYCLES_PER_US = 2000  # the default 2 GHz clock
 # Counters regions.csv does not attribute to regions: store-buffer stalls belong to a CPU.
