@@ -24,6 +24,7 @@ handful of values it is too narrow (it can never be wider than the values' range
 for a few seeds.
 """
 import math
+import re
 
 __all__ = ["aggregate", "mean_ci", "t_quantile", "t_cdf", "STATS", "SEED_COLUMNS"]
 
@@ -200,7 +201,7 @@ def _default_by(df, metrics):
     if params is not None:
         return [c for c in params if c in df.columns and c not in SEED_COLUMNS and c not in (metrics or ())]
     skip = set(HEADLINE_COLUMNS) | set(_BOOKKEEPING) | set(SEED_COLUMNS) | set(metrics or ())
-    return [c for c in df.columns if c not in skip]
+    return [c for c in df.columns if c not in skip and not re.match(r"event\d+_", str(c))]  # per-event metrics
 
 
 def aggregate(df, by=None, metrics=None, confidence=0.95, method="t", layout="wide", n_boot=10000,
