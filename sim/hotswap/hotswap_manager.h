@@ -39,15 +39,19 @@ class HotSwapManager {
   // in its state — every method generated with `state_atomics` >= 1, whose
   // first atomic adds 1 to the state's first word — must hold, summed over its
   // reps, exactly the executions of its methods by the calls the kernel saw
-  // complete. A difference is a call lost or served twice (or state lost in a
-  // transfer): a violation. Not possible while a call is still in flight.
+  // complete, plus at most one for each call still under way at the end that
+  // executes it (a long-lived thread mid-call, a call held by a swap that
+  // never completed): it may or may not have counted itself yet. Outside that
+  // range a call was lost or served twice (or state lost in a transfer): a
+  // violation. An instance whose swap had not completed at the end (its state
+  // between two implementations) is listed with why it was not audited.
   struct Audit {
     std::string object;
-    uint64_t served = 0, counted = 0;
+    uint64_t served = 0, counted = 0, in_flight = 0;
+    std::string skipped;  // why it was not audited, if so
   };
   void audit_calls();
   const std::vector<Audit>& audits() const { return audits_; }
-  const std::string& audit_skipped() const { return audit_skipped_; }  // why there was no audit, if so
 
  private:
   // Runs `fire` on `cpu` at at_us, or once after_calls calls completed.
@@ -82,7 +86,6 @@ class HotSwapManager {
   std::map<unsigned, std::vector<Pending>> waiting_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
   std::vector<Audit> audits_;
-  std::string audit_skipped_;
 };
 
 }  // namespace quiesce::hotswap

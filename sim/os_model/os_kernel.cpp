@@ -559,14 +559,13 @@ void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
 
 void OsKernel::count_served(const Thread& t) {
   ++served_[t.call_coid];
-  const auto& nest = nested_[t.call_impl][t.call_method];
-  nested_inst_.resize(std::max(nested_inst_.size(), nest.size()));  // grows once: no allocation per call
-  const unsigned top = t.call_coid - groups_[t.call_group].first;
-  for (size_t k = 0; k < nest.size(); ++k) {
-    const ObjectGroup& g = groups_[nest[k].group];
-    nested_inst_[k] = (nest[k].parent < 0 ? top : nested_inst_[static_cast<size_t>(nest[k].parent)]) % g.count;
-    ++served_[g.first + nested_inst_[k]];
-  }
+  for_each_nested(t, nested_inst_, [&](unsigned coid) { ++served_[coid]; });
+}
+
+std::vector<unsigned> OsKernel::executions(const Thread& t) const {
+  std::vector<unsigned> out{t.call_coid}, scratch;
+  for_each_nested(t, scratch, [&](unsigned coid) { out.push_back(coid); });
+  return out;
 }
 
 }  // namespace quiesce::os

@@ -192,6 +192,19 @@ class OsKernel final : public ppc::Environment_if {
   uint64_t prepare_call(ppc::Hart& h, Thread& t);  // returns where the call starts
   void complete_call(ppc::Hart& h, Thread& t);
   void count_served(const Thread& t);
+  std::vector<unsigned> executions(const Thread& t) const;  // the instances t's call executes, with repeats
+  // Each nested execution of t's call: f(COID). `scratch` keeps each entry's instance (grows once).
+  template <class F>
+  void for_each_nested(const Thread& t, std::vector<unsigned>& scratch, F&& f) const {
+    const auto& nest = nested_[t.call_impl][t.call_method];
+    scratch.resize(std::max(scratch.size(), nest.size()));
+    const unsigned top = t.call_coid - groups_[t.call_group].first;
+    for (size_t k = 0; k < nest.size(); ++k) {
+      const ObjectGroup& g = groups_[nest[k].group];
+      scratch[k] = (nest[k].parent < 0 ? top : scratch[static_cast<size_t>(nest[k].parent)]) % g.count;
+      f(g.first + scratch[k]);
+    }
+  }
   uint64_t cycles(double us) const;
 
   KernelParams p_;

@@ -292,9 +292,10 @@ json summary(const ScenarioRun& r) {
     details.push_back({{"cycle", v.cycle}, {"cpu", v.cpu}, {"thread", v.thread}, {"object", v.object}, {"what", v.what}});
   json audit = json::array();
   for (const auto& a : r.hotswap().audits())
-    audit.push_back({{"object", a.object}, {"served", a.served}, {"counted", a.counted}});
+    audit.push_back(a.skipped.empty() ? json{{"object", a.object}, {"served", a.served}, {"counted", a.counted},
+                                             {"in_flight", a.in_flight}}
+                                      : json{{"object", a.object}, {"skipped", a.skipped}});
   j["safety"] = {{"violations", violations.size()}, {"details", details}, {"calls_audit", audit}};
-  if (!r.hotswap().audit_skipped().empty()) j["safety"]["calls_audit_skipped"] = r.hotswap().audit_skipped();
   // When a swap or update did not complete: every live thread, to see who waits on what.
   bool incomplete = false;
   for (const auto& m : r.hotswap().swaps()) incomplete = incomplete || !m->finished();

@@ -99,7 +99,7 @@ def test_constraints_from_the_registry_are_kept():
 def test_no_arrival_after_stop(tmp_path):
     s = run(os.path.join(ROOT, "tests", "torture", "arrivals-after-stop.yaml"), tmp_path)
     assert s["simulated"]["calls"] == 0
-    assert s["safety"]["calls_audit"] == [{"object": "c", "served": 0, "counted": 0}]
+    assert s["safety"]["calls_audit"] == [{"object": "c", "served": 0, "counted": 0, "in_flight": 0}]
 
 
 def test_the_audit_finds_lost_calls(tmp_path):
