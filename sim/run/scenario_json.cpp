@@ -128,11 +128,12 @@ json scenario_json(const scenario::Scenario& s) {
   for (const auto& [name, values] : s.hotswap.params) {
     json block = json::object();
     const auto* entry = hotswap::find_strategy(name);
-    for (const auto& [key, v] : values.values()) {
+    for (const auto& kv : values.values()) {  // (not a structured binding: clang 14 cannot capture one)
+      const std::string& key = kv.first;
       const bool integer = entry && std::any_of(entry->info.params.begin(), entry->info.params.end(),
                                                 [&](const hotswap::StrategyParam& p) { return p.key == key && p.integer; });
-      if (integer) block[key] = static_cast<uint64_t>(v);
-      else block[key] = v;
+      if (integer) block[key] = static_cast<uint64_t>(kv.second);
+      else block[key] = kv.second;
     }
     strategies[name] = block;
   }
