@@ -64,7 +64,7 @@ struct HotSwapSpec {
   uint32_t update_step_cycles = 60; // a dynamic update's worker, per step (assumed)
   // The parameters of strategy `name`: the scenario's, or its registered defaults.
   StrategyParams& strategy(const std::string& name);
-  const StrategyParams& strategy(const std::string& name) const;
+  StrategyParams strategy(const std::string& name) const;  // (a copy: the defaults when the scenario has none)
 };
 
 }  // namespace quiesce::hotswap

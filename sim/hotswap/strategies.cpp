@@ -1,6 +1,7 @@
 // The registry: one line per shipped strategy, and the parameter blocks.
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -96,13 +97,14 @@ double StrategyParams::real(const std::string& key) const {
 
 StrategyParams& HotSwapSpec::strategy(const std::string& name) {
   if (const auto it = params.find(name); it != params.end()) return it->second;
-  const StrategyEntry* e = find_strategy(name);
-  if (!e) throw os::BuildError(fmt::format("unknown quiescence strategy '{}'", name));
-  return params.emplace(name, StrategyParams(e->info.params)).first->second;
+  return params.emplace(name, std::as_const(*this).strategy(name)).first->second;
 }
 
-const StrategyParams& HotSwapSpec::strategy(const std::string& name) const {
-  return const_cast<HotSwapSpec&>(*this).strategy(name);
+StrategyParams HotSwapSpec::strategy(const std::string& name) const {
+  if (const auto it = params.find(name); it != params.end()) return it->second;
+  const StrategyEntry* e = find_strategy(name);
+  if (!e) throw os::BuildError(fmt::format("unknown quiescence strategy '{}'", name));
+  return StrategyParams(e->info.params);
 }
 
 StrategySet::StrategySet(const std::vector<os::ImplementationSpec>& impls, const std::vector<os::ObjectSpec>& objects,

@@ -247,7 +247,6 @@ class OsKernel final : public ppc::Environment_if {
   };
   std::vector<Watch> watches_;  // in the order made
   std::unique_ptr<SwapDoor> door_;
-  std::vector<std::function<void(ppc::Hart&, const Thread&, unsigned)>> call_hooks_;
   std::vector<ppc::Hart*> harts_;
   KernelObserver* observer_ = nullptr;
   std::string watchdog_;

@@ -62,9 +62,6 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   void at(unsigned cpu, uint64_t cycle, Hook fn) override { k_.at(cpu, cycle, std::move(fn)); }
   HookId add_entry_hook(Hook fn) override { return k_.add_entry_hook(std::move(fn)); }
   void remove_entry_hook(HookId id) override { k_.remove_entry_hook(id); }
-  void add_call_hook(std::function<void(ppc::Hart&, const Thread&, unsigned)> fn) override {
-    k_.call_hooks_.push_back(std::move(fn));
-  }
   void add_waits_reporter(std::function<std::string()> f) override { k_.reporters_.push_back(std::move(f)); }
   void add_thread_describer(std::function<std::string(const Thread&)> f) override {
     k_.describers_.push_back(std::move(f));

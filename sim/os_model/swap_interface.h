@@ -7,7 +7,7 @@
 // Four small interfaces, one concern each, handed out together:
 //   objects  an object's indirection: roots, the GTT lock, translation entries, implementations
 //   threads  parking, waking and redirecting threads, system threads, stop-the-world, generations
-//   hooks    host-call entries, timed callbacks, entry and call hooks (removable), reports
+//   hooks    host-call entries, timed callbacks, entry hooks (removable), watched code, reports
 //   facts    the layout a swap reads: machine, code ranges, call sites, groups, counts
 // Every operation that touches guest memory is paid by the hart passed in, on
 // its CPU, through its caches (host_access.h).
@@ -113,8 +113,6 @@ class SwapHooks_if {
   // Runs at every kernel entry of every CPU until removed.
   virtual HookId add_entry_hook(Hook fn) = 0;
   virtual void remove_entry_hook(HookId id) = 0;
-  // Runs as a top-level call of instance `coid` is issued (an observer).
-  virtual void add_call_hook(std::function<void(ppc::Hart&, const Thread&, unsigned coid)> fn) = 0;
   // A layer's part of a deadlock report, and of each thread's line in it.
   virtual void add_waits_reporter(std::function<std::string()> f) = 0;
   virtual void add_thread_describer(std::function<std::string(const Thread&)> f) = 0;
