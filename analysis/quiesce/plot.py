@@ -92,6 +92,15 @@ def strategy_style(name, order=None):
                 linestyle=_STYLES[i % len(_STYLES)])
 
 
+# Where the time goes (activity.csv): one colour per activity, drawn as a strip under each CPU's phases.
+ACTIVITY_STYLE = {
+    "mechanism": ("#222222", "the mechanism working"),
+    "cpu": ("#ffb000", "waiting for the CPU"),
+    "quiescence": ("#00a6a6", "waiting for quiescence"),
+    "other_cpus": ("#c05cff", "waiting for other CPUs"),
+}
+
+
 def _phase_color(name, _seen={}):
     if name in PHASE_COLORS:
         return PHASE_COLORS[name]
@@ -131,9 +140,11 @@ def _fmt(v):
 
 def swap_timeline(result, swap=0, unit="us"):
     """One swap: a lane per CPU with each phase its worker went through as a bar (phases.csv;
-    a phase that never ended runs to the end of the run, hatched), the swap's start, safe point
-    and end as vertical lines, and beside it the calls held on each CPU (summary
-    swaps[].cpus[].blocked) labelled with the longest hold (blocked_cycles_max).
+    a phase that never ended runs to the end of the run, hatched), under it a strip of where
+    that CPU's time went (activity.csv: the mechanism working, waiting for the CPU, for
+    quiescence, for other CPUs), the swap's start, safe point and end as vertical lines, and
+    beside it the calls held on each CPU (summary swaps[].cpus[].blocked) labelled with the
+    longest hold (blocked_cycles_max).
 
     Two axes: the timeline (x: time in `unit`, "us" or "cycles"; y: CPUs, "cpu N (worker)" where a
     worker ran) and the blocked calls per CPU."""
@@ -150,6 +161,8 @@ def swap_timeline(result, swap=0, unit="us"):
     end_run = r.summary["simulated"]["cycles"]
     ph = r.phases
     ph = ph[ph["swap"] == sid]
+    act = r.activity
+    act = act[act["swap"] == sid] if act is not None else None
     per_cpu = {c["cpu"]: c for c in sw.get("cpus", [])}
     workers = set(int(c) for c in ph.loc[ph["worker"].astype(str).str.lower() == "true", "cpu"])
     workers |= {c for c, d in per_cpu.items() if d.get("worker")}
@@ -168,17 +181,18 @@ def swap_timeline(result, swap=0, unit="us"):
         width = max((end - start) * f, 1e-9)
         label = row.phase if row.phase not in labelled else None
         labelled.add(row.phase)
-        ax.broken_barh([(start * f, width)], (row.cpu - 0.35, 0.7), facecolors=color, label=label,
-                       edgecolor="k" if open_ else color, linewidth=0.4, hatch="//" if open_ else None)
+        ax.broken_barh([(start * f, width)], (row.cpu - 0.38, 0.5), facecolors=color, label=label,
+                       edgecolor="k" if open_ else color, linewidth=0.4, hatch="//" if open_ else None, gid="phase")
         x_lo, x_hi = min(x_lo, start * f), max(x_hi, end * f)
-    # From the swap's start to its first phase: the swap's system thread waits for its CPU (FIFO,
-    # non-preemptive scheduling); drawn as a thin bar on the CPU where the first phase began.
-    if len(ph) and sw.get("start_cycle") is not None:
-        first = ph.loc[ph["start_cycle"].idxmin()]
-        if int(first["start_cycle"]) > int(sw["start_cycle"]):
-            s0 = int(sw["start_cycle"])
-            ax.broken_barh([(s0 * f, (int(first["start_cycle"]) - s0) * f)], (int(first["cpu"]) - 0.08, 0.16),
-                           facecolors="0.55", label="swap thread waiting for its CPU")
+    # Under the phases, where each CPU's time went, from its worker's making (before its first phase:
+    # waiting in the run queue) to its last phase.
+    if act is not None and len(act):
+        for what, g in act.groupby("activity", sort=False):
+            color, text = ACTIVITY_STYLE.get(what, ("0.5", what))
+            for c, gc in g.groupby("cpu"):
+                bars = [(int(s) * f, max((int(e) - int(s)) * f, 1e-9)) for s, e in zip(gc["start_cycle"], gc["end_cycle"])]
+                ax.broken_barh(bars, (int(c) + 0.16, 0.2), facecolors=color, gid=f"activity:{what}")
+        x_lo, x_hi = min(x_lo, act["start_cycle"].min() * f), max(x_hi, act["end_cycle"].max() * f)
     marks = [("swap start", sw.get("start_cycle"), "k", "--"),
              ("safe point", sw.get("safe_cycle"), "#d62728", ":"),
              ("swap end", sw.get("end_cycle"), "k", "-.")]
@@ -190,6 +204,11 @@ def swap_timeline(result, swap=0, unit="us"):
         pad = max((x_hi - x_lo) * 0.04, 1e-6)
         ax.set_xlim(x_lo - pad, x_hi + pad)
     handles, labels = ax.get_legend_handles_labels()
+    if act is not None:
+        for what, (color, text) in ACTIVITY_STYLE.items():
+            if (act["activity"] == what).any():
+                handles.append(Patch(facecolor=color))
+                labels.append(text)
     if unfinished:
         handles.append(Patch(facecolor="white", edgecolor="k", hatch="//"))
         labels.append("unfinished (to run end)")

@@ -23,10 +23,15 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-__all__ = ["Result", "load", "headline", "HEADLINE_COLUMNS", "EVENT_METRICS", "event_columns"]
+__all__ = ["Result", "load", "headline", "HEADLINE_COLUMNS", "EVENT_METRICS", "event_columns", "ACTIVITIES",
+           "OUTSIDE_PHASES"]
 
 # The CSV tables of a results directory (scenarios/README.md, "What quiesce run writes").
-TABLES = ("calls", "cpus", "regions", "swaps", "phases", "events")
+TABLES = ("calls", "cpus", "regions", "swaps", "phases", "activity", "events")
+# Where a CPU's time in a swap goes (phases.csv's *_cycles columns, activity.csv's activity).
+ACTIVITIES = ("mechanism", "cpu", "quiescence", "other_cpus")
+# activity.csv's phases that are not phases: a CPU's time before its first phase, and in earlier attempts.
+OUTSIDE_PHASES = ("before_first_phase", "retried")
 
 
 class Result:
@@ -40,6 +45,10 @@ class Result:
               latency_p50/p90/p99_cycles are midpoints of log-linear histogram buckets, 8 per power
               of two (exact below 16 cycles): within 6.25% (see this module's docstring);
               latency_mean_cycles and latency_max_cycles are exact
+    .activity activity.csv: every stretch of one activity (ACTIVITIES) within one phase on one CPU
+              of a swap (its phase a phase or one of OUTSIDE_PHASES); None for results written
+              before the simulator wrote it. phases.csv sums it per phase (mechanism_cycles,
+              cpu_wait_cycles, quiescence_cycles, other_cpus_cycles)
     .region_cpus
               region_cpus.csv (per region and CPU) when the simulator writes it, else None
     .events   events.csv: one row per event (summary.json's events: the swap events, then the
@@ -99,6 +108,12 @@ class Result:
     @cached_property
     def phases(self):
         return self._csv("phases")
+
+    @cached_property
+    def activity(self):
+        if not (self.out / "activity.csv").is_file():
+            return None
+        return self._csv("activity")
 
     @cached_property
     def events(self):

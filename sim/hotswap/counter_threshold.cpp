@@ -46,8 +46,8 @@ class ThresholdSwap final : public Swap {
       counting_ = true;
     }
     counted_ = os::host_load(h, counter_) - base_;
-    if (counted_ < threshold_) return sleep(h, t.id, us_to_cycles(poll_us_));
-    if (!k.objects.lock_root(h, coid_)) return Step::Again;
+    if (counted_ < threshold_) return sleep(h, t.id, us_to_cycles(poll_us_), Activity::Quiescence);
+    if (!lock_root(h)) return Step::Again;
     record_phase(h.cycle(), h.id(), kTransfer);
     // What the switcher ignores: top-level calls to the object between their start and their end.
     for (size_t id = 0; id < k.threads.count(); ++id)

@@ -91,18 +91,18 @@ Step CountingSwap::step(ppc::Hart& h, const os::Thread& t) {
       return Step::Again;
     case At::Grace:
       for (unsigned c = 0; c < cpus_; ++c)
-        if (!passed_[c]) return sleep(h, t.id, us_to_cycles(s_.poll_us()));
+        if (!passed_[c]) return sleep(h, t.id, us_to_cycles(s_.poll_us()), Activity::Quiescence);
       at_ = At::Drain;
       return Step::Again;
     case At::Drain:
       ++detail("polls");
       last_count_ = s_.count(h, coid_);
-      if (last_count_ != 0 && s_.drain()) return sleep(h, t.id, us_to_cycles(s_.poll_us()));
+      if (last_count_ != 0 && s_.drain()) return sleep(h, t.id, us_to_cycles(s_.poll_us()), Activity::Quiescence);
       reach_safe_point(h);
       at_ = At::Swing;
       return Step::Again;
     case At::Swing: {
-      if (!k.objects.lock_root(h, coid_)) return Step::Again;  // a miss in progress on another CPU
+      if (!lock_root(h)) return Step::Again;  // a miss in progress on another CPU
       record_phase(h.cycle(), cpu, kTransfer);
       transfer_all(h);
       swing(h);

@@ -71,8 +71,7 @@ void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   root_keep_ = std::make_unique<MediatorRoot>(*this, std::move(t), cpus_);
   root_ = root_keep_.get();
   new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_), cpus_);
-  k.threads.spawn_system_thread(h, h.id(), fmt::format("swap {} initiator", id_),
-                                [this](ppc::Hart& hh, const os::Thread&) { return initiate(hh); });
+  spawn(h, h.id(), fmt::format("swap {} initiator", id_), [this](ppc::Hart& hh, const os::Thread&) { return initiate(hh); });
 }
 
 // Interposition, on the initiating CPU: the GTT entry's lock for writing
@@ -81,7 +80,7 @@ Step Mediator::initiate(ppc::Hart& h) {
   auto& objects = ctx_.k.objects;
   h.charge(step_cycles_);
   if (!locked_) {
-    if (!objects.lock_root(h, coid_)) return Step::Again;
+    if (!lock_root(h)) return Step::Again;
     locked_ = true;
   }
   // The CPUs that used the object get workers; reps made so far are the old object's.
@@ -100,7 +99,7 @@ void Mediator::add_worker(ppc::Hart& h, unsigned cpu) {
   worker_[cpu].assigned = true;
   ++workers_;
   rec_[cpu].worker = true;
-  ctx_.k.threads.spawn_system_thread(h, cpu, fmt::format("swap {} worker cpu {}", id_, cpu), [this, cpu](ppc::Hart& hh, const os::Thread& t) {
+  spawn(h, cpu, fmt::format("swap {} worker cpu {}", id_, cpu), [this, cpu](ppc::Hart& hh, const os::Thread& t) {
     worker_[cpu].tid = static_cast<int>(t.id);
     return work(hh, cpu);
   });
@@ -146,7 +145,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
         return Step::Again;
       }
       w.waiting_gen = true;  // poll() wakes it once the older generation drained
-      return Step::Block;
+      return block(h, Activity::Quiescence);
     }
     case Work::BlockStart:
       set_phase(h, cpu, kBlock);
@@ -155,12 +154,12 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
     case Work::InFlight:
       if (in_flight_[cpu]) {
         w.waiting_inflight = true;  // the last forwarded call's return wakes it
-        return Step::Block;
+        return block(h, Activity::Quiescence);
       }
       w.at = Work::Meet1;
       [[fallthrough]];
     case Work::Meet1:
-      if (!meet(h, cpu, arrived1_)) return Step::Block;
+      if (!meet(h, cpu, arrived1_)) return block(h, Activity::OtherCpus);
       w.at = Work::Transfer;
       return Step::Again;
     case Work::Transfer:
@@ -173,7 +172,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       w.at = Work::Meet2;
       [[fallthrough]];
     case Work::Meet2:
-      if (!meet(h, cpu, arrived2_)) return Step::Block;
+      if (!meet(h, cpu, arrived2_)) return block(h, Activity::OtherCpus);
       w.at = Work::Complete;
       return Step::Again;
     case Work::Complete: {

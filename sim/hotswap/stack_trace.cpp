@@ -53,7 +53,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
   h.charge(step_cycles_);
   switch (at_) {
     case At::Acquire:
-      if (!k.threads.claim_world(t.id)) return Step::Block;  // another stop-the-world is on: woken after it
+      if (!k.threads.claim_world(t.id)) return block(h, Activity::OtherCpus);  // another stop-the-world is on: woken after it
       at_ = At::Stop;
       return Step::Again;
     case At::Stop:
@@ -74,9 +74,11 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
       return Step::Again;
     case At::Wait:
       if (stopped_ + 1 < cpus_) {
+        set_activity(me, h.cycle(), Activity::OtherCpus);
         h.charge(kSpinCycles);
         return Step::Again;
       }
+      set_activity(me, h.cycle(), Activity::Mechanism);
       detail("stop_cycles") += h.cycle() - stop_began_;
       record_phase(h.cycle(), me, kWalk);
       at_ = At::Walk;
@@ -93,7 +95,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
         }
         detail("retries") = retries_;
         at_ = At::Acquire;
-        return sleep(h, t.id, us_to_cycles(retry_us_));
+        return sleep(h, t.id, us_to_cycles(retry_us_), Activity::Quiescence);
       }
       reach_safe_point(h);
       record_phase(h.cycle(), me, kTransfer);

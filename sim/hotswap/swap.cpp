@@ -19,8 +19,10 @@ Swap::Swap(SwapContext& ctx, const StrategyInfo& strategy, unsigned id, unsigned
       label_(std::move(label)),
       cpus_(ctx.k.facts.cpus()),
       phase_(cpus_, kPhaseNone),
-      rec_(cpus_) {
-  for (auto& r : rec_) r.start.assign(info_.phases.size(), 0), r.end.assign(info_.phases.size(), 0);
+      rec_(cpus_),
+      ledger_(cpus_) {
+  for (auto& r : rec_)
+    r.start.assign(info_.phases.size(), 0), r.end.assign(info_.phases.size(), 0), r.split.assign(info_.phases.size(), {});
 }
 
 std::string Swap::phase_name(unsigned cpu) const {
@@ -36,17 +38,88 @@ void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::SwapTh
   start_cycle_ = h.cycle();
   new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_), cpus_);
   rec_[h.id()].worker = true;
-  k.threads.spawn_system_thread(h, h.id(), fmt::format("swap {} {}", id_, info_.name), std::move(body));
+  spawn(h, h.id(), fmt::format("swap {} {}", id_, info_.name), std::move(body));
 }
 
 // A phase entered again (stack tracing's retries) is recorded afresh: the
-// last attempt; the earlier ones count in the swap's details.
+// last attempt; the earlier ones count in the swap's details, and their time in `retried`.
 void Swap::record_phase(uint64_t now, unsigned cpu, uint8_t p) {
   const size_t phases = info_.phases.size();
-  if (const uint8_t old = phase_[cpu]; old < phases && rec_[cpu].start[old] && !rec_[cpu].end[old])
-    rec_[cpu].end[old] = now;
+  CpuSwapRecord& r = rec_[cpu];
+  account(cpu, now);
+  if (const uint8_t old = phase_[cpu]; old < phases && r.start[old] && !r.end[old]) r.end[old] = now;
   phase_[cpu] = p;
-  if (p < phases) rec_[cpu].start[p] = now, rec_[cpu].end[p] = 0;
+  if (p < phases) {
+    if (r.start[p]) {  // an earlier attempt: its time moves to `retried`
+      for (unsigned a = 0; a < kActivities; ++a) r.retried[a] += r.split[p][a];
+      r.split[p] = {};
+      std::vector<ActivitySpan> spans;  // relabelled, neighbours that now agree merged
+      for (ActivitySpan sp : r.spans) {
+        if (sp.phase == p) sp.phase = kPhaseRetried;
+        if (!spans.empty() && spans.back().end == sp.start && spans.back().phase == sp.phase && spans.back().what == sp.what)
+          spans.back().end = sp.end;
+        else
+          spans.push_back(sp);
+      }
+      r.spans = std::move(spans);
+    }
+    r.start[p] = now, r.end[p] = 0;
+  }
+  if (p == kPhaseDone) ledger_[cpu].open = false;
+}
+
+void Swap::account(unsigned cpu, uint64_t now) {
+  Ledger& l = ledger_[cpu];
+  if (!l.open || now <= l.since) return;  // CPUs' clocks run up to a quantum apart: time never runs back
+  CpuSwapRecord& r = rec_[cpu];
+  const uint8_t p = phase_[cpu];
+  const bool in_phase = p < r.start.size() && r.start[p];
+  const auto a = static_cast<unsigned>(l.what);
+  (in_phase ? r.split[p] : r.before)[a] += now - l.since;
+  const uint8_t sp = in_phase ? p : kPhaseNone;
+  if (!r.spans.empty() && r.spans.back().end == l.since && r.spans.back().phase == sp && r.spans.back().what == l.what)
+    r.spans.back().end = now;
+  else
+    r.spans.push_back({l.since, now, sp, l.what});
+  l.since = now;
+}
+
+void Swap::set_activity(unsigned cpu, uint64_t now, Activity a) {
+  Ledger& l = ledger_[cpu];
+  if (!l.open) {
+    if (phase_[cpu] == kPhaseDone) return;
+    l.open = true, l.since = now;
+  }
+  account(cpu, now);
+  l.what = a;
+}
+
+void Swap::spawn(ppc::Hart& h, unsigned cpu, std::string name, os::SwapThreads_if::SystemBody body) {
+  set_activity(cpu, h.cycle(), Activity::Cpu);
+  ledger_[cpu].blocked = false;
+  ctx_.k.threads.spawn_system_thread(
+      h, cpu, std::move(name), [this, cpu, body = std::move(body)](ppc::Hart& hh, const os::Thread& t) {
+        Ledger& l = ledger_[cpu];
+        if (l.blocked) {  // what it waited on, until the kernel made it runnable; then the CPU
+          account(cpu, std::min(t.runnable_since, hh.cycle()));
+          l.what = Activity::Cpu;
+          l.blocked = false;
+        }
+        if (l.what == Activity::Cpu) set_activity(cpu, hh.cycle(), Activity::Mechanism);
+        return body(hh, t);
+      });
+}
+
+bool Swap::lock_root(ppc::Hart& h) {
+  const bool locked = ctx_.k.objects.lock_root(h, coid_);
+  set_activity(h.id(), h.cycle(), locked ? Activity::Mechanism : Activity::OtherCpus);
+  return locked;
+}
+
+os::SystemStep Swap::block(ppc::Hart& h, Activity why) {
+  set_activity(h.id(), h.cycle(), why);
+  ledger_[h.id()].blocked = true;
+  return os::SystemStep::Block;
 }
 
 void Swap::note_old_reps() {
@@ -155,9 +228,9 @@ uint64_t& Swap::detail(const char* name) {
   return details_.emplace_back(name, 0).second;
 }
 
-os::SystemStep Swap::sleep(ppc::Hart& h, unsigned tid, uint64_t cycles) {
+os::SystemStep Swap::sleep(ppc::Hart& h, unsigned tid, uint64_t cycles, Activity why) {
   ctx_.k.threads.wake(tid, h.cycle() + std::max<uint64_t>(1, cycles));
-  return os::SystemStep::Block;
+  return block(h, why);
 }
 
 uint64_t Swap::us_to_cycles(double us) const {

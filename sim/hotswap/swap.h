@@ -26,10 +26,34 @@ namespace quiesce::hotswap {
 // them by index. Before a CPU takes part it is in none; after, done.
 inline constexpr uint8_t kPhaseNone = 0xfe, kPhaseDone = 0xff;
 
+// Where a CPU's time in a swap goes (issue 21, part 3). From the moment a swap's system thread is made
+// on a CPU until that CPU's part is done, every cycle is one of: the mechanism's own work (its thread
+// running, spinning aside), waiting for the CPU (made or woken, not yet running: the run queue and the
+// switch onto the CPU), waiting for quiescence (generations, drains, grace periods, walk retries) or
+// waiting for other CPUs (meetings, a lock or a stop-the-world another CPU holds, CPUs still stopping).
+enum class Activity : uint8_t { Mechanism, Cpu, Quiescence, OtherCpus };
+inline constexpr unsigned kActivities = 4;
+inline constexpr const char* kActivityNames[kActivities] = {"mechanism", "cpu", "quiescence", "other_cpus"};
+using ActivitySplit = std::array<uint64_t, kActivities>;
+
+// A stretch of one activity within one phase on one CPU (consecutive stretches differ in one of them).
+struct ActivitySpan {
+  uint64_t start, end;
+  uint8_t phase;  // an index into the strategy's phases, kPhaseNone before the first, kPhaseRetried
+  Activity what;
+};
+// A span's phase outside the strategy's: earlier attempts of a phase the CPU entered again.
+inline constexpr uint8_t kPhaseRetried = 0xfd;
+
 // What one CPU saw of a swap; cycles, 0 = not reached.
 struct CpuSwapRecord {
   bool worker = false;  // the swap's machinery ran here
   std::vector<uint64_t> start, end;  // per phase of the strategy
+  // Per phase (its last attempt, so the four sum to end - start once it ended), and two more:
+  // before the first phase (the worker made and waiting to run) and earlier attempts of re-entered phases.
+  std::vector<ActivitySplit> split;
+  ActivitySplit before{}, retried{};
+  std::vector<ActivitySpan> spans;  // the same, in time order
   uint64_t forwarded = 0, blocked = 0, released = 0;
   uint64_t blocked_cycles_total = 0, blocked_cycles_max = 0;
   uint64_t bytes = 0, lines = 0;
@@ -93,6 +117,15 @@ class Swap {
   // thread on h's CPU running `body` one step per pass.
   void launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::SwapThreads_if::SystemBody body);
   void record_phase(uint64_t now, unsigned cpu, uint8_t phase);
+  // Where the time goes. A system thread of the swap on `cpu`: made now, waiting for the CPU; each
+  // step of `body` first settles what it waited on (the reason given to block() until the kernel made
+  // it runnable, the CPU after that), then works. A step that spins sets its activity itself.
+  void spawn(ppc::Hart& h, unsigned cpu, std::string name, os::SwapThreads_if::SystemBody body);
+  void set_activity(unsigned cpu, uint64_t now, Activity a);
+  // The thread leaves its CPU waiting on `why` (until someone wakes it).
+  os::SystemStep block(ppc::Hart& h, Activity why);
+  // The GTT entry's lock for writing; while a miss on another CPU holds it, the caller spins (waiting for other CPUs).
+  bool lock_root(ppc::Hart& h);
   void note_old_reps();
   // The safe point: the strategy claims nothing runs in the old object; the protocol is negotiated,
   // and for copy and transform the state is handed over (the oracle watches the old code from now on).
@@ -109,8 +142,8 @@ class Swap {
   uint64_t new_rep(unsigned cpu);
   void finish(ppc::Hart& h);
   uint64_t& detail(const char* name);
-  // A system thread's sleep: it runs again `cycles` from now.
-  os::SystemStep sleep(ppc::Hart& h, unsigned tid, uint64_t cycles);
+  // A system thread's sleep, waiting on `why`: it runs again `cycles` from now.
+  os::SystemStep sleep(ppc::Hart& h, unsigned tid, uint64_t cycles, Activity why);
   uint64_t us_to_cycles(double us) const;
 
   SwapContext& ctx_;
@@ -129,6 +162,15 @@ class Swap {
   std::function<void(ppc::Hart&)> done_cb_;
   std::vector<std::pair<std::string, uint64_t>> details_;
   std::vector<HeldCall> held_log_;
+
+ private:
+  struct Ledger {
+    bool open = false, blocked = false;
+    Activity what = Activity::Cpu;
+    uint64_t since = 0;
+  };
+  void account(unsigned cpu, uint64_t now);  // [since, now) to the current phase and activity
+  std::vector<Ledger> ledger_;
 };
 
 }  // namespace quiesce::hotswap

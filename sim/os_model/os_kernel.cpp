@@ -280,6 +280,7 @@ void OsKernel::handle(ppc::Hart& h, const Event& ev) {
       Thread& t = threads_[ev.a];
       if (t.state != ThreadState::Blocked) break;  // already woken
       t.state = ThreadState::Runnable;
+      t.runnable_since = std::min(ev.time, h.cycle());
       if (!t.system && !t.counted) {  // a quiescent thread (long-lived, or parked at top level) runs again
         t.generation = c.gen->enter(h);
         t.counted = true;
@@ -461,6 +462,7 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.in_call = t.start_on_dispatch = false;
   t.created = h.cycle();
   t.state = ThreadState::Runnable;
+  t.runnable_since = h.cycle();
   h.charge(os_.thread_create_cycles);
   runq_push(h, tid);
   // Statistics stop at the run's end (a CPU may run past it within a quantum).

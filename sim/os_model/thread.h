@@ -32,6 +32,7 @@ struct Thread {
   uint64_t call_start = 0;
   unsigned call_group = 0, call_method = 0, call_impl = 0, call_coid = 0;
   uint64_t created = 0;
+  uint64_t runnable_since = 0;  // when it last became runnable: created, or the due cycle of its wake-up
   // A call under way: begun and not yet complete (a long-lived thread thinking has picked its
   // next call, start_on_dispatch, but not begun it).
   bool call_under_way() const { return state != ThreadState::Free && in_call && !start_on_dispatch; }

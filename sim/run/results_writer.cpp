@@ -37,6 +37,36 @@ std::string counter_row(const mem::CoherenceCounters& c) {
   return s;
 }
 
+json split_json(const hotswap::ActivitySplit& a) {
+  json j = json::object();
+  for (unsigned i = 0; i < hotswap::kActivities; ++i) j[hotswap::kActivityNames[i]] = a[i];
+  return j;
+}
+
+uint64_t split_sum(const hotswap::ActivitySplit& a) {
+  uint64_t n = 0;
+  for (uint64_t v : a) n += v;
+  return n;
+}
+
+// The CPU's time outside its phases' last attempts: before its first phase, and earlier attempts.
+struct OutsidePhases {
+  const char* name;
+  uint8_t phase;
+  const hotswap::ActivitySplit& split;
+};
+std::array<OutsidePhases, 2> outside_phases(const hotswap::CpuSwapRecord& rec) {
+  return {{{"before_first_phase", hotswap::kPhaseNone, rec.before}, {"retried", hotswap::kPhaseRetried, rec.retried}}};
+}
+
+// The first and last cycle of the spans in `phase`, or {0, 0}.
+std::pair<uint64_t, uint64_t> span_bounds(const hotswap::CpuSwapRecord& rec, uint8_t phase) {
+  uint64_t lo = 0, hi = 0;
+  for (const auto& sp : rec.spans)
+    if (sp.phase == phase) lo = lo ? lo : sp.start, hi = sp.end;
+  return {lo, hi};
+}
+
 // One object per swap: what, how, when, the event it belongs to, and per CPU the phases and the calls it met.
 json swaps_json(const ScenarioRun& r) {
   const auto& k = r.kernel();
@@ -44,20 +74,34 @@ json swaps_json(const ScenarioRun& r) {
   for (const auto& m : r.hotswap().swaps()) {
     json cpus = json::array();
     uint64_t forwarded = 0, blocked = 0, released = 0, blocked_total = 0, blocked_max = 0, bytes = 0;
+    hotswap::ActivitySplit total{};
     for (unsigned c = 0; c < m->cpus().size(); ++c) {
       const auto& rec = m->cpus()[c];
+      const auto add = [&total](const hotswap::ActivitySplit& a) {
+        for (unsigned i = 0; i < hotswap::kActivities; ++i) total[i] += a[i];
+      };
+      add(rec.before), add(rec.retried);
+      for (const auto& a : rec.split) add(a);
       forwarded += rec.forwarded, blocked += rec.blocked, released += rec.released, bytes += rec.bytes;
       blocked_total += rec.blocked_cycles_total, blocked_max = std::max(blocked_max, rec.blocked_cycles_max);
       if (!rec.worker && !rec.forwarded && !rec.blocked) continue;
       json phases = json::object();
       for (unsigned p = 0; p < rec.start.size(); ++p)
         if (rec.start[p])
-          phases[m->phase_names()[p]] = {
-              {"start", rec.start[p]}, {"end", rec.end[p]}, {"cycles", rec.end[p] ? rec.end[p] - rec.start[p] : 0}};
+          phases[m->phase_names()[p]] = {{"start", rec.start[p]},
+                                         {"end", rec.end[p]},
+                                         {"cycles", rec.end[p] ? rec.end[p] - rec.start[p] : 0},
+                                         {"split", split_json(rec.split[p])}};
+      json outside = json::object();
+      for (const auto& o : outside_phases(rec)) {
+        const auto [lo, hi] = span_bounds(rec, o.phase);
+        outside[o.name] = {{"start", lo}, {"end", hi}, {"cycles", split_sum(o.split)}, {"split", split_json(o.split)}};
+      }
       cpus.push_back({{"cpu", c},
                       {"worker", rec.worker},
                       {"phase_now", m->phase_name(c)},
                       {"phases", phases},
+                      {"outside_phases", outside},
                       {"forwarded", rec.forwarded},
                       {"blocked", rec.blocked},
                       {"released", rec.released},
@@ -90,6 +134,7 @@ json swaps_json(const ScenarioRun& r) {
                      {"blocked_cycles_total", blocked_total},
                      {"blocked_cycles_max", blocked_max},
                      {"bytes_transferred", bytes},
+                     {"split", split_json(total)},  // CPU-cycles, summed over the CPUs that took part
                      {"cpus", cpus}});
   }
   return swaps;
@@ -178,18 +223,37 @@ std::string events_csv(const ScenarioRun& r) {
   return s;
 }
 
-// One row per swap, CPU and phase reached.
+std::string split_cells(const hotswap::ActivitySplit& a) { return fmt::format("{},{},{},{}", a[0], a[1], a[2], a[3]); }
+
+// One row per swap, CPU and phase reached, with where its time went (the rest of a CPU's time, before its
+// first phase and in earlier attempts, is in summary.json's outside_phases and in activity.csv).
 std::string phases_csv(const ScenarioRun& r) {
-  std::string s = "swap,object,cpu,worker,phase,start_cycle,end_cycle,cycles\n";
+  std::string s = "swap,object,cpu,worker,phase,start_cycle,end_cycle,cycles,mechanism_cycles,cpu_wait_cycles,"
+                  "quiescence_cycles,other_cpus_cycles\n";
   for (const auto& m : r.hotswap().swaps())
     for (unsigned c = 0; c < m->cpus().size(); ++c) {
       const auto& rec = m->cpus()[c];
       for (unsigned p = 0; p < rec.start.size(); ++p)
         if (rec.start[p])
-          s += fmt::format("{},{},{},{},{},{},{},{}\n", m->id(), m->label(), c, rec.worker,
-                           m->phase_names()[p], rec.start[p], rec.end[p],
-                           rec.end[p] ? rec.end[p] - rec.start[p] : 0);
+          s += fmt::format("{},{},{},{},{},{},{},{},{}\n", m->id(), m->label(), c, rec.worker, m->phase_names()[p],
+                           rec.start[p], rec.end[p], rec.end[p] ? rec.end[p] - rec.start[p] : 0,
+                           split_cells(rec.split[p]));
     }
+  return s;
+}
+
+// Every stretch of one activity in one phase on one CPU, in time order per CPU (the timeline's detail).
+std::string activity_csv(const ScenarioRun& r) {
+  std::string s = "swap,object,cpu,phase,activity,start_cycle,end_cycle,cycles\n";
+  for (const auto& m : r.hotswap().swaps())
+    for (unsigned c = 0; c < m->cpus().size(); ++c)
+      for (const auto& sp : m->cpus()[c].spans) {
+        const std::string phase = sp.phase == hotswap::kPhaseNone      ? "before_first_phase"
+                                  : sp.phase == hotswap::kPhaseRetried ? "retried"
+                                                                        : m->phase_names()[sp.phase];
+        s += fmt::format("{},{},{},{},{},{},{},{}\n", m->id(), m->label(), c, phase,
+                         hotswap::kActivityNames[static_cast<unsigned>(sp.what)], sp.start, sp.end, sp.end - sp.start);
+      }
   return s;
 }
 
@@ -401,7 +465,7 @@ std::string write_results(const ScenarioRun& r, const std::string& dir) {
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", summary(r).dump(2) + "\n"}, {"calls.csv", calls_csv(r)},   {"cpus.csv", cpus_csv(r)},
       {"regions.csv", regions_csv(r)},            {"swaps.csv", swaps_csv(r)},   {"phases.csv", phases_csv(r)},
-      {"region_cpus.csv", region_cpus_csv(r)},    {"events.csv", events_csv(r)}};
+      {"region_cpus.csv", region_cpus_csv(r)},    {"events.csv", events_csv(r)}, {"activity.csv", activity_csv(r)}};
   for (const auto& [name, text] : files)
     if (std::string err = write_file_atomically(dir + "/" + name, text); !err.empty()) return err;
   const auto& res = r.result();

@@ -1,5 +1,5 @@
 // The results directory of `quiesce run`: summary.json, calls.csv, cpus.csv,
-// regions.csv, region_cpus.csv, swaps.csv, phases.csv, events.csv (all
+// regions.csv, region_cpus.csv, swaps.csv, phases.csv, activity.csv, events.csv (all
 // deterministic: same scenario and seed, same bytes) and host.json (host time
 // and speed, the only things that vary). Each file is written to a temporary
 // name and renamed, so a killed run leaves complete files or none.

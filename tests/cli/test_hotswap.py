@@ -242,7 +242,8 @@ def test_k42_swaps_csv_agrees_with_summary(k42):
 def test_k42_phases_csv_agrees_with_summary(k42):
     expected = sorted(
         (str(sw["id"]), sw["object"], str(c["cpu"]), "true" if c["worker"] else "false", p,
-         str(v["start"]), str(v["end"]), str(v["cycles"]))
+         str(v["start"]), str(v["end"]), str(v["cycles"]),
+         *(str(v["split"][a]) for a in ("mechanism", "cpu", "quiescence", "other_cpus")))
         for sw in k42.swaps for c in sw["cpus"] for p, v in c["phases"].items())
     got = sorted(tuple(r.values()) for r in k42.phases_csv)
     assert got == expected

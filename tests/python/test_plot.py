@@ -48,10 +48,17 @@ def test_swap_timeline(k42):
     assert ax.get_xlabel() == "time (µs)" and ax.get_ylabel() == "CPU"
     assert [t.get_text() for t in ax.get_yticklabels()] == [f"cpu {c} (worker)" for c in range(4)]
     phases = k42.phases[k42.phases["swap"] == 0]
-    bars = [c for c in ax.collections if c.get_label() != "swap thread waiting for its CPU"]
+    bars = [c for c in ax.collections if c.get_gid() == "phase"]
     assert len(bars) == len(phases)  # one bar per CPU and phase
+    # Under them, where the time went: per activity, bars as long as activity.csv's stretches.
+    act = k42.activity[k42.activity["swap"] == 0]
+    for what, g in act.groupby("activity"):
+        strips = [c for c in ax.collections if c.get_gid() == f"activity:{what}"]
+        widths = sum(float(np.ptp(path.vertices[:, 0])) for c in strips for path in c.get_paths())
+        assert widths == pytest.approx(g["cycles"].sum() / 2000, rel=1e-6), what
     labels = legend_texts(ax)
-    for p in ["interpose", "forward", "block", "transfer", "complete", "swap start", "safe point", "swap end"]:
+    for p in ["interpose", "forward", "block", "transfer", "complete", "swap start", "safe point", "swap end",
+              "the mechanism working", "waiting for the CPU", "waiting for other CPUs"]:
         assert p in labels, p
     # The x range covers the swap, in µs.
     sw = k42.summary["swaps"][0]

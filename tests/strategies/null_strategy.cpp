@@ -29,9 +29,9 @@ class NullSwap final : public Swap {
     if (!paused_) {
       paused_ = true;
       record_phase(h.cycle(), h.id(), kPause);
-      return sleep(h, t.id, us_to_cycles(delay_us_));
+      return sleep(h, t.id, us_to_cycles(delay_us_), Activity::Quiescence);  // what it claims to wait for
     }
-    if (!k.objects.lock_root(h, coid_)) return os::SystemStep::Again;
+    if (!lock_root(h)) return os::SystemStep::Again;
     record_phase(h.cycle(), h.id(), kTransfer);
     // What it ignores (for tools/torture's report): calls into the object begun by now (another CPU may be ahead).
     for (size_t i = 0; i < k.threads.count(); ++i)
