@@ -151,7 +151,7 @@ bool HotSwapManager::swapping(unsigned coid) const {
 namespace {
 bool counts_calls(const os::ImplementationSpec& impl) {
   return !impl.methods.empty() && std::all_of(impl.methods.begin(), impl.methods.end(), [](const os::MethodSpec& m) {
-    return m.symbol.empty() && m.state_atomics >= 1;
+    return m.symbol.empty() ? m.state_atomics >= 1 : m.counts_calls;
   });
 }
 }  // namespace

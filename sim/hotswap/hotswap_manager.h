@@ -37,7 +37,8 @@ class HotSwapManager {
   // The exactly-once audit, once the run is over: an instance whose every
   // implementation (its first, and each one a swap gave it) counts its calls
   // in its state — every method generated with `state_atomics` >= 1, whose
-  // first atomic adds 1 to the state's first word — must hold, summed over its
+  // first atomic adds 1 to the state's first word, or compiled from C and
+  // declared `counts_calls` (it promises the same) — must hold, summed over its
   // reps, exactly the executions of its methods by the calls the kernel saw
   // complete, plus at most one for each call still under way at the end that
   // executes it (a long-lived thread mid-call, a call held by a swap that

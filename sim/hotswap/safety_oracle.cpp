@@ -17,15 +17,15 @@ unsigned SafetyOracle::count_for(unsigned id) const {
 }
 
 void SafetyOracle::hand_over(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned old_impl,
-                             unsigned new_impl, const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps,
-                             const std::string& object, uint64_t cycle) {
+                             unsigned new_impl, bool by_reference, const os::ImplementationSpec& old_spec,
+                             const std::vector<uint64_t>& reps, const std::string& object, uint64_t cycle) {
   if (!k_) k_.emplace(k);
   for (HandOver& x : handed_)
     if (x.impl == new_impl)
       std::erase_if(x.reps, [&](uint64_t r) { return std::find(reps.begin(), reps.end(), r) != reps.end(); });
   std::erase_if(handed_, [](const HandOver& x) { return x.reps.empty(); });
   unwatch_if_unused(new_impl);
-  handed_.push_back({swap, coid, old_impl, &old_spec, reps, object, cycle});
+  handed_.push_back({swap, coid, old_impl, new_impl, by_reference, &old_spec, reps, object, cycle});
   if (watches_.count(old_impl)) return;
   auto& ids = watches_[old_impl];
   for (const auto& r : k.facts.code_ranges(old_impl))
@@ -115,6 +115,9 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
   for (const HandOver& x : handed_) {
     if (x.impl != impl || std::find(x.reps.begin(), x.reps.end(), self) == x.reps.end()) continue;
     if (h.cycle() < x.cycle) continue;  // a CPU behind in time (within its quantum): before the hand-over
+    if (x.by_reference && std::any_of(k_->facts.code_ranges(x.new_impl).begin(), k_->facts.code_ranges(x.new_impl).end(),
+                                      [pc](const auto& r) { return pc >= r.start && pc < r.end; }))
+      continue;  // the new implementation's code too, on the same reps: not the old one's to judge
     if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;
     report({h.cycle(), h.id(), static_cast<int>(t->id), x.object,
             fmt::format("thread {} (cpu {}) executed {}::{} at 0x{:x} for {} (rep 0x{:x}) after its state was "

@@ -55,9 +55,12 @@ class SafetyOracle {
   // Instance `coid`'s state, held by `reps` of implementation `old_impl`, was handed over by swap `swap` to
   // `new_impl`: from now on no instruction of old_impl may run on those reps. (An earlier hand-over of the
   // same reps away from new_impl ends: a swap back by reference makes that code theirs again.)
+  // `by_reference`: new_impl runs on the same reps, so code both implementations share (one compiled
+  // function named by both) cannot tell an old call from a new one there, and is not judged; the
+  // exactly-once audit still counts its calls.
   void hand_over(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned old_impl, unsigned new_impl,
-                 const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps, const std::string& object,
-                 uint64_t cycle);
+                 bool by_reference, const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps,
+                 const std::string& object, uint64_t cycle);
   // Old-implementation instructions judged so far (host work, for the record).
   uint64_t judged() const { return judged_; }
   // Threads that seem to be inside an activation of `impl` on one of `reps` now, read from their pc and
@@ -67,7 +70,8 @@ class SafetyOracle {
 
  private:
   struct HandOver {
-    unsigned swap, coid, impl;
+    unsigned swap, coid, impl, new_impl;
+    bool by_reference;
     const os::ImplementationSpec* spec;
     std::vector<uint64_t> reps;
     std::string object;

@@ -144,7 +144,8 @@ void Swap::reach_safe_point(ppc::Hart& h) {
 }
 
 void Swap::hand_over(ppc::Hart& h) {
-  ctx_.oracle.hand_over(ctx_.k, id_, coid_, old_impl_, new_impl_, ctx_.impls[old_impl_], old_reps_, label_, h.cycle());
+  ctx_.oracle.hand_over(ctx_.k, id_, coid_, old_impl_, new_impl_, protocol_ == Protocol::ByReference,
+                        ctx_.impls[old_impl_], old_reps_, label_, h.cycle());
 }
 
 uint64_t Swap::new_rep(unsigned cpu) {

@@ -91,6 +91,9 @@ struct MethodSpec {
   IoWait io;
   // ...or a function in the guest ELF (os.guest_elf): long f(void* rep, long arg).
   std::string symbol;
+  // A compiled method's promise for the exactly-once audit: each call adds 1 to its rep's first
+  // state word, atomically, once (what a generated body with state_atomics >= 1 does).
+  bool counts_calls = false;
 };
 
 struct ImplementationSpec {

@@ -16,7 +16,7 @@ json mix_json(const os::InstructionMix& m) {
 }
 
 json method_json(const os::MethodSpec& m) {
-  if (!m.symbol.empty()) return {{"symbol", m.symbol}};
+  if (!m.symbol.empty()) return {{"symbol", m.symbol}, {"counts_calls", m.counts_calls}};
   json calls = json::array();
   for (const auto& c : m.calls) calls.push_back({{"object", c.object}, {"method", c.method}, {"count", c.count}});
   return {{"instructions", m.instructions},

@@ -23,8 +23,9 @@ constexpr uint32_t kMaxInstances = 65536;
 os::MethodSpec read_symbol_method(MapReader& r, const os::OsConfig& os, const ppc::SymbolTable& guest) {
   os::MethodSpec s;
   s.symbol = r.string("symbol", "");
+  s.counts_calls = r.boolean("counts_calls", false);
   for (const std::string& key : r.keys())
-    if (key != "symbol")
+    if (key != "symbol" && key != "counts_calls")
       r.fail_key(key, "not allowed with `symbol`: the body is the guest function, not a cost description");
   if (os.guest_elf.empty()) r.fail("symbol", "needs os.guest_elf, the guest program that holds the function");
   const ppc::Symbol* sym = guest.lookup(s.symbol);
