@@ -21,6 +21,8 @@ struct CoreTiming {
   uint32_t cache_op = 2;
   uint32_t taken_branch_penalty = 2;
   uint32_t syscall = 100;      // sc (linux-target test programs only)
+  uint32_t interrupt = 30;     // taking an interrupt: the pipeline drained, SRR0/SRR1 set, the vector fetched
+  uint32_t rfid = 20;          // rfid (and mtmsrd): context synchronising, the pipeline refilled
 };
 
 }  // namespace quiesce::ppc

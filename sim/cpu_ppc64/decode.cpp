@@ -113,6 +113,15 @@ Insn decode_31(uint32_t w) {
       return b.i;
     case 4: b.op(Op::Tw).reads(ra, rb); return b.i;
     case 68: b.op(Op::Td).reads(ra, rb); return b.i;
+    case 83:
+      if (ra || rb || b.i.rc) return illegal();
+      b.op(Op::Mfmsr).writes(rt);
+      return b.i;
+    case 178:  // mtmsrd RS, L
+      if (rb || b.i.rc || bits(w, 11, 14)) return illegal();
+      b.i.mb = static_cast<uint8_t>(bits(w, 15, 15));
+      b.op(Op::Mtmsrd).reads(rt);
+      return b.i;
     case 19:
       if (bits(w, 11, 11)) {  // mfocrf: exactly one field
         b.i.imm = bits(w, 12, 19);
@@ -137,7 +146,7 @@ Insn decode_31(uint32_t w) {
         return b.i;
       }
       const uint8_t slot = spr == 1 ? kSbXer : spr == 8 ? kSbLr : spr == 9 ? kSbCtr : kSbNone;
-      if (slot == kSbNone) return illegal();  // privileged or unimplemented SPR
+      if (slot == kSbNone && !is_supervisor_spr(spr)) return illegal();  // unimplemented SPR
       if (xo == 339) b.op(Op::Mfspr).reads(slot).writes(rt);
       else b.op(Op::Mtspr).reads(rt).writes(slot);
       return b.i;
@@ -241,6 +250,10 @@ Insn decode_19(uint32_t w) {
       b.op(Op::Bcctr).reads(kSbCtr, kSbCr);
       return b.i;
     case 150: b.op(Op::Isync); return b.i;
+    case 18:
+      if (w != 0x4c000024u) return illegal();
+      b.op(Op::Rfid);
+      return b.i;
     case 257: return crlog(Op::Crand);
     case 129: return crlog(Op::Crandc);
     case 289: return crlog(Op::Creqv);

@@ -225,6 +225,9 @@ DisasmText disassemble(const Insn& d, uint32_t word, uint64_t pc) {
       if (d.imm == 1) return {"mtxer", r(rt)};
       return {m, fmt::format("{}, {}", unum(static_cast<uint64_t>(d.imm)), r(rt))};
     case Op::Mftb: return {d.imm == 269 ? "mftbu" : "mftb", r(rt)};
+    case Op::Mfmsr: return {m, r(rt)};
+    case Op::Mtmsrd: return {m, d.mb ? fmt::format("{}, 1", r(rt)) : r(rt)};
+    case Op::Rfid: return {m, ""};
     case Op::Sc: return {m, ""};
     case Op::Sync: return {m, ""};
     case Op::Lwsync: case Op::Isync: case Op::Eieio: return {m, ""};

@@ -288,6 +288,18 @@ constexpr u32 sync_(u32 l = 0) { return X(l, 0, 0, 598); }
 constexpr u32 lwsync() { return sync_(1); }
 constexpr u32 isync() { return XL(0, 0, 0, 150); }
 constexpr u32 eieio() { return X(0, 0, 0, 854); }
+// ---- supervisor state (insn.h: the MSR, SRR0/SRR1, SPRG0-3, DEC)
+constexpr u32 mfmsr(u32 rt) { return X(rt, 0, 0, 83); }
+constexpr u32 mtmsrd(u32 rs, u32 l = 0) { return X(rs, 0, 0, 178) | fld(l, 15, 15); }
+constexpr u32 rfid() { return XL(0, 0, 0, 18); }
+constexpr u32 mfsrr0(u32 rt) { return mfspr(rt, 26); }
+constexpr u32 mfsrr1(u32 rt) { return mfspr(rt, 27); }
+constexpr u32 mtsrr0(u32 rs) { return mtspr(26, rs); }
+constexpr u32 mtsrr1(u32 rs) { return mtspr(27, rs); }
+constexpr u32 mfsprg(u32 rt, u32 n) { return mfspr(rt, 272 + n); }
+constexpr u32 mtsprg(u32 n, u32 rs) { return mtspr(272 + n, rs); }
+constexpr u32 mfdec(u32 rt) { return mfspr(rt, 22); }
+constexpr u32 mtdec(u32 rs) { return mtspr(22, rs); }
 constexpr u32 dcbt(u32 ra, u32 rb) { return X(0, ra, rb, 278); }
 constexpr u32 dcbst(u32 ra, u32 rb) { return X(0, ra, rb, 54); }
 constexpr u32 dcbf(u32 ra, u32 rb) { return X(0, ra, rb, 86); }

@@ -62,6 +62,41 @@ void Hart::fault(std::string what, bool with_word) {
 
 void Hart::raise_trap(std::string what) { fault(std::move(what)); }
 
+// DEC counts down one per cycle (the timebase runs at the core clock); it is 0 at dec_zero_. The
+// decrementer interrupt becomes pending when DEC's sign bit turns on: the cycle after it reads 0, or at
+// once for a negative value written.
+void Hart::write_dec(uint64_t now, uint32_t value) {
+  dec_zero_ = now + static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(value)));
+  dec_armed_ = true;
+  update_irq();
+}
+
+void Hart::post_external() {
+  ext_pending_ = true;
+  update_irq();
+}
+
+void Hart::update_irq() {
+  if ((ext_pending_ || dec_pending_) && (s_.msr & kMsrEE)) irq_at_ = 0;
+  else irq_at_ = dec_armed_ && !dec_pending_ ? dec_zero_ + 1 : ~uint64_t{0};
+}
+
+void Hart::take_interrupt() {
+  if (dec_armed_ && cycle_ > dec_zero_) dec_pending_ = true, dec_armed_ = false;
+  if ((s_.msr & kMsrEE) && (ext_pending_ || dec_pending_)) {
+    uint64_t vector;
+    if (ext_pending_) ext_pending_ = false, vector = kVectorExternal;  // external before decrementer
+    else dec_pending_ = false, vector = kVectorDecrementer;
+    s_.srr0 = s_.pc;
+    s_.srr1 = s_.msr;
+    s_.msr &= ~kMsrEE;
+    s_.pc = vector_base_ + vector;
+    cycle_ += t_.interrupt;
+    ++interrupts_;
+  }
+  update_irq();
+}
+
 uint32_t Hart::port_access(AccessKind kind, uint64_t ea, unsigned size, bool* ok) {
   const mem::MemResponse r = port_.access({kind, id_, ea, size, cycle_});
   if (ok) *ok = r.ok;
@@ -181,12 +216,19 @@ StopReason Hart::loop(uint64_t until) {
   // checking only when it is nearer than `until`: the inner loop runs to a
   // horizon no further than the limit allows, the outer one checks there.
   for (uint64_t horizon; cycle < until;) {
+    if (cycle >= irq_at_) [[unlikely]] {  // an interrupt may be due: taken (or deferred) between instructions
+      spill();
+      take_interrupt();
+      cycle = cycle_, pc = s_.pc;
+      if (cycle >= until) break;
+    }
     if (instret >= instr_limit_) [[unlikely]] {
       spill();
       fault(fmt::format("instruction limit of {} reached", instr_limit_));
       return finish();
     }
     horizon = instr_limit_ - instret < until - cycle ? cycle + (instr_limit_ - instret) : until;
+    horizon = std::min(horizon, irq_at_);
     while (cycle < horizon) {
       // Still in the line fetched last means still in its page (a line is at
       // most a page): no host call, no new page, no fetch.
@@ -635,14 +677,38 @@ StopReason Hart::loop(uint64_t until) {
             case 8: r[rt] = s_.lr; break;
             case 9: r[rt] = s_.ctr; break;
             case 268: r[rt] = t; break;
-            default: r[rt] = t >> 32; break;  // 269: TBU
+            case 269: r[rt] = t >> 32; break;
+            case kSprDec: r[rt] = static_cast<uint32_t>(dec_zero_ - t); break;
+            case kSprSrr0: r[rt] = s_.srr0; break;
+            case kSprSrr1: r[rt] = s_.srr1; break;
+            default: r[rt] = s_.sprg[static_cast<unsigned>(d.imm) - kSprSprg0]; break;  // SPRG0-3
           }
           break;
         case Op::Mtspr:
           lat = t_.spr;
-          if (d.imm == 1) s_.set_xer(r[rt]);
-          else if (d.imm == 8) s_.lr = r[rt];
-          else s_.ctr = r[rt];
+          switch (d.imm) {
+            case 1: s_.set_xer(r[rt]); break;
+            case 8: s_.lr = r[rt]; break;
+            case 9: s_.ctr = r[rt]; break;
+            case kSprDec: write_dec(t, static_cast<uint32_t>(r[rt])); horizon = 0; break;  // re-check interrupts
+            case kSprSrr0: s_.srr0 = r[rt]; break;
+            case kSprSrr1: s_.srr1 = r[rt]; break;
+            default: s_.sprg[static_cast<unsigned>(d.imm) - kSprSprg0] = r[rt]; break;
+          }
+          break;
+        case Op::Mfmsr: lat = t_.spr; r[rt] = s_.msr; break;
+        case Op::Mtmsrd:  // L=1: EE (and RI, not modelled) only; L=0: the whole MSR, SF kept
+          stall += t_.rfid;
+          s_.msr = d.mb ? (s_.msr & ~kMsrEE) | (r[rt] & kMsrEE) : r[rt] | kMsrSF;
+          update_irq();
+          horizon = 0;  // an interrupt now enabled is taken before the next instruction
+          break;
+        case Op::Rfid:
+          stall += t_.rfid;
+          s_.msr = s_.srr1 | kMsrSF;
+          next = s_.srr0 & ~uint64_t{3};
+          update_irq();
+          horizon = 0;
           break;
         // ---- system, barriers and cache operations
         case Op::Sc: {

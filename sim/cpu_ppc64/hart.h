@@ -31,6 +31,9 @@ struct ArchState {
   uint64_t pc = 0, lr = 0, ctr = 0;
   uint32_t cr = 0;
   uint8_t so = 0, ov = 0, ca = 0;
+  // Supervisor state (insn.h): interrupts start disabled.
+  uint64_t msr = kMsrSF, srr0 = 0, srr1 = 0;
+  std::array<uint64_t, 4> sprg{};
   uint64_t xer() const { return uint64_t{so} << 31 | uint64_t{ov} << 30 | uint64_t{ca} << 29; }
   void set_xer(uint64_t v) { so = (v >> 31) & 1, ov = (v >> 30) & 1, ca = (v >> 29) & 1; }
 };
@@ -77,6 +80,20 @@ class Hart {
   // Stop with a trap report (used by the environment, e.g. a bad system call).
   void raise_trap(std::string what);
 
+  // Interrupts (Book III-S). An external interrupt posted here (a device, another CPU's IPI) is taken
+  // at an instruction boundary once MSR[EE] allows, at the earliest at the hart's next run() if it is
+  // running now (so within a quantum); the decrementer's when DEC, written with mtdec, passes zero.
+  // Taking one: SRR0 = the next instruction, SRR1 = MSR, EE cleared, pc = vector base + the vector.
+  // Both are edge-triggered: taking one clears it. No per-instruction cost: the loop's horizon stops
+  // at the next cycle an interrupt may be due.
+  void post_external();
+  bool external_pending() const { return ext_pending_; }
+  void set_vector_base(uint64_t base) { vector_base_ = base; }
+  uint64_t interrupts_taken() const { return interrupts_; }
+  // DEC as mfspr would read it now, and as mtdec would set it (host-modelled code).
+  uint32_t decrementer() const { return static_cast<uint32_t>(dec_zero_ - cycle_); }
+  void set_decrementer(uint32_t value) { write_dec(cycle_, value); }
+
  private:
   template <bool kTrace> StopReason loop(uint64_t until);
   // A data access's latency, or kStopped if the hart stopped (a fault, an MMIO exit).
@@ -88,6 +105,9 @@ class Hart {
   bool host_call(uint64_t pc);
   void fault(std::string what, bool with_word = true);
   uint32_t port_access(mem::AccessKind kind, uint64_t ea, unsigned size, bool* ok = nullptr);
+  void write_dec(uint64_t now, uint32_t value);
+  void update_irq();  // irq_at_ from the pending interrupts, MSR[EE] and the decrementer
+  void take_interrupt();  // at an instruction boundary, cycle_ >= irq_at_
 
   unsigned id_;
   mem::GuestMemory& mem_;
@@ -109,6 +129,9 @@ class Hart {
   uint64_t page_base_ = ~uint64_t{0};
   uint64_t fetch_line_ = ~uint64_t{0};
   StopReason stop_ = StopReason::Running;
+  // Interrupts: the earliest cycle one may need taking (~0: none can), DEC's zero crossing.
+  uint64_t irq_at_ = ~uint64_t{0}, dec_zero_ = 0, vector_base_ = 0, interrupts_ = 0;
+  bool dec_armed_ = false, dec_pending_ = false, ext_pending_ = false;
   TrapInfo trap_;
   Tracer* tracer_ = nullptr;
 };

@@ -61,6 +61,8 @@ namespace quiesce::ppc {
   X(Mfcr, "mfcr", Spr) X(Mfocrf, "mfocrf", Spr) X(Mtcrf, "mtcrf", Spr)                  \
   X(Mtocrf, "mtocrf", Spr) X(Mfspr, "mfspr", Spr) X(Mtspr, "mtspr", Spr)                \
   X(Mftb, "mftb", Spr)                                                                  \
+  /* supervisor state: the MSR, return from interrupt */                                \
+  X(Mfmsr, "mfmsr", Spr) X(Mtmsrd, "mtmsrd", Spr) X(Rfid, "rfid", Branch)               \
   /* system, barriers and cache operations */                                           \
   X(Sc, "sc", Sync) X(Sync, "sync", Sync) X(Lwsync, "lwsync", LwSync)                   \
   X(Isync, "isync", ISync) X(Eieio, "eieio", LwSync) X(Dcbt, "dcbt", CacheOp)           \
@@ -103,5 +105,16 @@ struct alignas(32) Insn {
 };
 
 Insn decode(uint32_t word);
+
+// Supervisor state the core implements (Book III-S, what an OS kernel's interrupt path needs): the MSR
+// (only EE, external and decrementer interrupts enabled, is interpreted; SF is always set: no 32-bit
+// mode, no problem state, no MMU), SRR0/SRR1, SPRG0-3 and the decrementer.
+inline constexpr uint32_t kSprDec = 22, kSprSrr0 = 26, kSprSrr1 = 27, kSprSprg0 = 272;
+constexpr bool is_supervisor_spr(uint32_t spr) {
+  return spr == kSprDec || spr == kSprSrr0 || spr == kSprSrr1 || (spr >= kSprSprg0 && spr < kSprSprg0 + 4);
+}
+inline constexpr uint64_t kMsrEE = uint64_t{1} << 15, kMsrSF = uint64_t{1} << 63;
+// Interrupt vectors (offsets from the hart's vector base; real hardware: 0 or 0xfff00000 by MSR[IP]).
+inline constexpr uint64_t kVectorExternal = 0x500, kVectorDecrementer = 0x900;
 
 }  // namespace quiesce::ppc

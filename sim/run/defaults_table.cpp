@@ -140,6 +140,11 @@ std::vector<DefaultEntry> defaults_table() {
       "LLVM's G5Model has a mispredict penalty of 16; the core model predicts nothing and charges every taken branch");
   row("machine.core.syscall", text(uint64_t{c.syscall}), "cycles", kAssumedMachine, "",
       "linux-target test programs only");
+  row("machine.core.interrupt", text(uint64_t{c.interrupt}), "cycles", kAssumedMachine, "",
+      "taking an interrupt: the pipeline drained, SRR0/SRR1 written, the vector fetched; the handler's own "
+      "instructions are executed and timed");
+  row("machine.core.rfid", text(uint64_t{c.rfid}), "cycles", kAssumedMachine, "",
+      "rfid and mtmsrd: context synchronising, charged as a pipeline refill");
 
   // ---- os
   row("os.thread_create_cycles", text(uint64_t{os.thread_create_cycles}), "cycles", kAssumed, "",

@@ -62,7 +62,8 @@ void read_core(MapReader c, ppc::CoreTiming& t) {
       {"alu", &t.alu},     {"mul32", &t.mul32},   {"mul64", &t.mul64},       {"div32", &t.div32},
       {"div64", &t.div64}, {"cr", &t.cr},         {"spr", &t.spr},           {"larx", &t.larx},
       {"stcx", &t.stcx},   {"sync", &t.sync},     {"lwsync", &t.lwsync},     {"isync", &t.isync},
-      {"cache_op", &t.cache_op}, {"taken_branch_penalty", &t.taken_branch_penalty}, {"syscall", &t.syscall}};
+      {"cache_op", &t.cache_op}, {"taken_branch_penalty", &t.taken_branch_penalty}, {"syscall", &t.syscall},
+      {"interrupt", &t.interrupt}, {"rfid", &t.rfid}};
   for (auto [key, field] : fields) *field = latency(c, key, *field);
   c.finish();
 }

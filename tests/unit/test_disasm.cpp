@@ -360,7 +360,8 @@ TEST_CASE("decode: encoder words decode to the right op and fields", "[decode]")
   }
   CHECK(unsigned{ppc::decode(rldicl(3, 4, 33, 47)).mb} == 47);
   CHECK(ppc::decode(0x00000000).op == ppc::Op::Illegal);
-  CHECK(ppc::decode(0x7c6000a6).op == ppc::Op::Illegal);      // mfmsr
+  CHECK(ppc::decode(0x7c6000a6).op == ppc::Op::Mfmsr);
+  CHECK(ppc::decode(0x7c600124).op == ppc::Op::Illegal);      // mtmsr (32-bit)
   CHECK(ppc::decode(oe(mulhw(3, 4, 5))).op == ppc::Op::Illegal);  // mulhw has no OE form
   CHECK(ppc::decode(X(3, 4, 5, 150)).op == ppc::Op::Illegal);  // stwcx with Rc=0 is invalid
 }
