@@ -239,6 +239,7 @@ StopReason Hart::loop(uint64_t until) {
           if (pc - host_window_.base < host_window_.bytes) {
             if (!host_call(pc)) return finish();
             cycle = cycle_, pc = s_.pc;
+            horizon = std::min(horizon, irq_at_);  // the host may have set a timer or enabled interrupts
             // Host code may have watched code (new pages): a return into the line fetched last looks again.
             if (page_epoch_ != icache_.epoch() && pc - page_base_ < (1u << DecodeCache::kPageBits)) {
               if (!fetch_page(pc)) return finish();

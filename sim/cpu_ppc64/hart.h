@@ -92,7 +92,11 @@ class Hart {
   uint64_t interrupts_taken() const { return interrupts_; }
   // DEC as mfspr would read it now, and as mtdec would set it (host-modelled code).
   uint32_t decrementer() const { return static_cast<uint32_t>(dec_zero_ - cycle_); }
-  void set_decrementer(uint32_t value) { write_dec(cycle_, value); }
+  // The host-modelled kernel setting its timer: a stale pending decrementer interrupt is forgotten.
+  void set_decrementer(uint32_t value) {
+    dec_pending_ = false;
+    write_dec(cycle_, value);
+  }
 
  private:
   template <bool kTrace> StopReason loop(uint64_t until);

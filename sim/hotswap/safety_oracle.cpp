@@ -59,7 +59,7 @@ unsigned SafetyOracle::seemingly_inside(const os::SwapInterface& k, unsigned imp
   for (unsigned id = 0; id < k.threads.count(); ++id) {
     const os::Thread& t = k.threads.thread(id);
     if (t.state == os::ThreadState::Free || t.system) continue;
-    const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.threads.hart(t.cpu).state() : t.regs;
+    const ppc::ArchState& s = k.threads.registers(id);
     // The current activation: `this` in its frame once the prologue ran, else in r3 (and then r1 and LR
     // are still its caller's); older ones: each saved return address's owner, `this` in its frame.
     const auto* m = method_at(s.pc);

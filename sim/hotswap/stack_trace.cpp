@@ -127,7 +127,7 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   h.charge(walk_thread_cycles_);
   ++detail("threads_walked");
   os::host_load(h, t.descriptor);
-  const ppc::ArchState& s = t.state == os::ThreadState::Running ? k.threads.hart(t.cpu).state() : t.regs;
+  const ppc::ArchState& s = k.threads.registers(tid);
   if (inside(s.pc) || inside(s.lr)) return true;
   if (!walk_frames_) return false;
   auto& mem = h.memory();

@@ -104,6 +104,12 @@ void Swap::spawn(ppc::Hart& h, unsigned cpu, std::string name, os::SwapThreads_i
           account(cpu, std::min(t.runnable_since, hh.cycle()));
           l.what = Activity::Cpu;
           l.blocked = false;
+        } else if (t.runnable_since > l.since && t.runnable_since < hh.cycle()) {  // preempted meanwhile
+          const Activity was = l.what;
+          account(cpu, t.runnable_since);
+          l.what = Activity::Cpu;
+          account(cpu, hh.cycle());
+          l.what = was;
         }
         if (l.what == Activity::Cpu) set_activity(cpu, hh.cycle(), Activity::Mechanism);
         return body(hh, t);

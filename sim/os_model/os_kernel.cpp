@@ -18,6 +18,7 @@ void OsKernel::boot(ppc::Hart& h) {
   if (harts_.size() <= h.id()) harts_.resize(h.id() + 1, nullptr);
   harts_[h.id()] = &h;
   h.state().pc = kIdle;
+  if (preemptive()) h.set_vector_base(vector_base_);
 }
 
 HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
@@ -34,6 +35,8 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
 
 HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (!watchdog_.empty()) return HartAction::Exit;  // the watchdog ended the run
+  if (pc == kInterrupt)  // first, so that a CPU stopped here shows where its thread was
+    if (Thread* t = current(h.id()); t && !t->in_interrupt) t->regs = interrupted(h), t->in_interrupt = true;
   if (CpuState& c = cpus_[h.id()]; c.stop_requested || c.stopped) {
     if (c.stopped && (!c.stop_requested || c.stopped_epoch != c.stop_epoch)) {  // resumed (and maybe stopped again)
       c.stopped = false;
@@ -56,6 +59,7 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (pc - com_->miss_base() < com_->miss_bytes()) return com_->handle_miss(h, pc);
   switch (pc) {
     case kIdle: return on_idle(h);
+    case kInterrupt: return on_interrupt(h);
     case kNextCall: return on_next_call(h);
     case kIoWait: return on_io(h);
     case kSystemStep: return on_system_step(h);
@@ -210,6 +214,12 @@ std::vector<std::string> OsKernel::describe_threads() const {
 
 void OsKernel::post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b) {
   cpus_[cpu].events.push({time, event_seq_++, kind, a, b});
+  if (preemptive()) post_timer(cpu, time);
+}
+
+const ppc::ArchState& OsKernel::registers(unsigned tid) const {
+  const Thread& t = threads_[tid];
+  return t.state == ThreadState::Running && !t.in_interrupt ? harts_[t.cpu]->state() : t.regs;
 }
 
 // Every entry into the kernel handles the CPU's due events and its part of
@@ -403,8 +413,12 @@ HartAction OsKernel::next_or_idle(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
   c.current = -1;
   kernel_entry(h);
-  if (!c.runq.empty()) dispatch(h);
-  else h.state().pc = kIdle;
+  if (!c.runq.empty()) {
+    dispatch(h);
+  } else {
+    h.state().pc = kIdle;
+    h.state().msr &= ~ppc::kMsrEE;  // the idle loop takes no interrupts (it looks at its events itself)
+  }
   return HartAction::Continue;
 }
 
@@ -418,6 +432,10 @@ void OsKernel::dispatch(ppc::Hart& h) {
   h.state() = t.regs;
   t.state = ThreadState::Running;
   c.current = static_cast<int>(tid);
+  if (preemptive()) {  // a fresh slice, and the timer for it
+    c.slice_end = h.cycle() + cycles(os_.scheduler.tick_us);
+    arm_timer(h);
+  }
   ++stats_.cpu[h.id()].context_switches;
   if (observer_) observer_->thread_on(h.id(), t, h.cycle());
   if (t.start_on_dispatch) {
@@ -461,6 +479,8 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.calls_left = t.system ? 0 : workloads_[r.workload].spec().calls_per_request;
   t.in_call = t.start_on_dispatch = false;
   t.created = h.cycle();
+  t.priority = t.system ? os_.scheduler.system_priority : workloads_[r.workload].spec().priority;
+  if (preemptive()) t.regs.msr |= ppc::kMsrEE, t.regs.sprg[0] = c.save_area;
   t.state = ThreadState::Runnable;
   t.runnable_since = h.cycle();
   h.charge(os_.thread_create_cycles);
@@ -510,8 +530,12 @@ unsigned OsKernel::runq_pop(ppc::Hart& h) {
   const uint64_t head = host_load(h, c.runq_addr);
   host_load(h, c.runq_addr + 16 + 8 * (head % os_.max_threads_per_cpu));
   host_store(h, c.runq_addr, head + 1);
-  const unsigned tid = c.runq.front();
-  c.runq.pop_front();
+  // The first of the highest priority (FIFO within a priority; all equal by default).
+  auto it = c.runq.begin();
+  for (auto i = c.runq.begin(); i != c.runq.end(); ++i)
+    if (threads_[*i].priority > threads_[*it].priority) it = i;
+  const unsigned tid = *it;
+  c.runq.erase(it);
   return tid;
 }
 

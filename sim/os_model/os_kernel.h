@@ -52,7 +52,7 @@ class OsKernel final : public ppc::Environment_if {
  public:
   static constexpr uint64_t kHostCallBase = 0xffff'ffff'fffe'0000ull, kHostCallBytes = 0x1000;
   static constexpr uint64_t kIdle = kHostCallBase + 0x800, kNextCall = kIdle + 4, kIoWait = kIdle + 8,
-                            kSystemStep = kIdle + 12;
+                            kSystemStep = kIdle + 12, kInterrupt = kIdle + 16;
   static constexpr uint64_t kExtensionCalls = kHostCallBase + 0x900;  // entries handed out by add_host_calls
 
   OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
@@ -159,6 +159,8 @@ class OsKernel final : public ppc::Environment_if {
     bool stop_requested = false, stopped = false;
     uint64_t stop_epoch = 0, stopped_epoch = 0;  // a stop requested again before the CPU saw its resume
     uint64_t next_idle_poll = 0;                 // when the idle loop next looks at the token and hooks
+    uint64_t slice_end = 0, timer_at = ~uint64_t{0};  // preemptive: the running thread's slice; DEC's target
+    uint64_t save_area = 0;                      // preemptive: where its interrupt entry saves registers
     std::function<void(ppc::Hart&)> on_stopped, on_resumed;
   };
 
@@ -175,6 +177,16 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction on_next_call(ppc::Hart& h);
   ppc::HartAction on_io(ppc::Hart& h);
   ppc::HartAction on_system_step(ppc::Hart& h);
+  // Preemption (preemption.cpp): the interrupt vectors' code, the timer, the interrupt's host part.
+  bool preemptive() const { return os_.scheduler.policy == SchedulerPolicy::Preemptive; }
+  void build_vectors();
+  void arm_timer(ppc::Hart& h);  // DEC to the slice's end or the CPU's next event, whichever is first
+  void post_timer(unsigned cpu, uint64_t time);  // an event posted for `time`: the CPU's timer no later
+  ppc::HartAction on_interrupt(ppc::Hart& h);
+  ppc::ArchState interrupted(ppc::Hart& h);  // the state the interrupt entry saved
+  // A thread's registers as a walk sees them: its CPU's while it runs, else its descriptor's (an
+  // interrupted thread's are put there on the interrupt's entry to the kernel).
+  const ppc::ArchState& registers(unsigned tid) const;
 
   // Scheduling.
   void kernel_entry(ppc::Hart& h);
@@ -259,6 +271,7 @@ class OsKernel final : public ppc::Environment_if {
   unsigned saw_deadlock_count_ = 0;
   std::string out_of_memory_;
   uint64_t request_loop_ = 0, loop_end_ = 0, sites_begin_ = 0, sites_end_ = 0, toc_ = 0;
+  uint64_t vector_base_ = 0, interrupt_return_ = 0;  // preemptive: the vectors, and the entry's return path
   std::vector<CallGate> gates_;                       // per group
   std::vector<uint64_t> gated_call_;                  // per group: its gated request-loop call, or 0
   std::vector<std::vector<DirectSite>> direct_sites_;  // per COID

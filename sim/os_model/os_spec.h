@@ -40,6 +40,19 @@ struct GenerationConfig {
   uint32_t token_pass_cycles = 30;
 };
 
+// How a CPU shares itself among its threads (issue 22). run_to_completion: K42's model for short
+// request threads, a thread keeps its CPU until it blocks or ends, the run queue FIFO within a
+// priority. preemptive: besides, a per-CPU decrementer interrupt ends a thread's time slice every
+// tick_us (round robin within a priority) and delivers the CPU's timed events on time, so a thread
+// woken with a higher priority than the running one takes the CPU at once.
+enum class SchedulerPolicy : uint8_t { RunToCompletion, Preemptive };
+struct SchedulerConfig {
+  SchedulerPolicy policy = SchedulerPolicy::RunToCompletion;
+  double tick_us = 1000;             // the time slice (preemptive)
+  uint32_t system_priority = 0;      // swap workers, strategy and update threads (workloads: their own)
+};
+inline constexpr uint32_t kMaxPriority = 99;  // higher runs first
+
 struct OsConfig {
   uint32_t thread_create_cycles = 400;  // host work to create a thread, beyond its memory accesses
   uint32_t thread_exit_cycles = 200;
@@ -53,6 +66,7 @@ struct OsConfig {
   uint32_t idle_poll_cycles = 1000;     // how often an idle CPU's loop looks at the token and the hooks' work
   std::string guest_elf;                // guest program holding method bodies given by `symbol` ("" = none)
   GenerationConfig generations;
+  SchedulerConfig scheduler;
 };
 
 // Relative weights of the generated instructions of a method body.
@@ -137,6 +151,7 @@ struct WorkloadSpec {
   double start_us = 0;
   double stop_us = std::numeric_limits<double>::infinity();
   bool declares_quiescence = true;  // long_lived: re-enter the current generation between iterations
+  uint32_t priority = 0;            // its threads' (0..kMaxPriority, higher runs first)
 };
 
 struct RunSpec {

@@ -37,6 +37,7 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   // SwapThreads_if
   const Thread* current(unsigned cpu) const override { return k_.current(cpu); }
   const Thread& thread(unsigned tid) const override { return k_.threads_[tid]; }
+  const ppc::ArchState& registers(unsigned tid) const override { return k_.registers(tid); }
   size_t count() const override { return k_.threads_.size(); }
   ppc::HartAction park_current(ppc::Hart& h, bool quiescent) override { return k_.park_current(h, quiescent); }
   void wake(unsigned tid, uint64_t cycle) override { k_.wake(tid, cycle); }

@@ -73,6 +73,9 @@ class SwapThreads_if {
   using SystemBody = std::function<Step(ppc::Hart&, const Thread&)>;
   virtual const Thread* current(unsigned cpu) const = 0;
   virtual const Thread& thread(unsigned tid) const = 0;
+  // Its registers as a walk sees them: its CPU's while it runs; an interrupted or waiting thread's from
+  // its descriptor (where the kernel put them).
+  virtual const ppc::ArchState& registers(unsigned tid) const = 0;
   virtual size_t count() const = 0;  // thread ids: 0..count()-1
   // The thread running on h's CPU leaves it until wake(), registers as they are;
   // a `quiescent` one (in no object) leaves its generation meanwhile. Returns the host call's action.

@@ -161,6 +161,10 @@ std::vector<DefaultEntry> defaults_table() {
   row("os.generations.min_round_us", text(os.generations.min_round_us), "us", kAssumed);
   row("os.generations.swap_cycles", text(uint64_t{os.generations.swap_cycles}), "cycles", kAssumed);
   row("os.generations.token_pass_cycles", text(uint64_t{os.generations.token_pass_cycles}), "cycles", kAssumed);
+  row("os.scheduler.tick_us", text(os.scheduler.tick_us), "us",
+      "Linux CONFIG_HZ_1000 (a 1 ms tick)", "1000",
+      "preemptive only: the time slice, as Linux's tick at HZ=1000 (K42's own is not documented in the seeds); "
+      "the interrupt's entry and exit are guest code, timed as executed");
   row("fixed:os.miss_lock_retry_cycles", text(uint64_t{os::MissCosts{}.lock_retry}), "cycles", kAssumed, "",
       "not a scenario key (os::MissCosts in sim/os_model/clustered_object_manager.h): the wait before retrying a "
       "translation miss while a hot swap holds the entry's lock");

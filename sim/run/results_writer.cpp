@@ -270,10 +270,12 @@ json summary(const ScenarioRun& r) {
   j["scenario"] = scenario_json(sc);
 
   uint64_t calls = 0, created = 0, exited = 0, idle = 0, misses = 0, switches = 0, io_blocks = 0, swaps = 0;
+  uint64_t interrupts = 0, preemptions = 0;
   for (unsigned c = 0; c < sc.machine.cpus; ++c) {
     const auto& s = k.stats().cpu[c];
     calls += s.calls, created += s.threads_created, exited += s.threads_exited, idle += s.idle_cycles;
     switches += s.context_switches, io_blocks += s.io_blocks;
+    interrupts += s.interrupts, preemptions += s.preemptions;
     misses += k.objects().misses(c);
     swaps += k.generation(c).swaps();
   }
@@ -289,6 +291,8 @@ json summary(const ScenarioRun& r) {
       {"threads_exited", exited},
       {"threads_live_at_end", created - exited},  // at the end cycle (CPUs may run a little past it)
       {"context_switches", switches},
+      {"interrupts", interrupts},    // timer interrupts taken (os.scheduler preemptive; 0 otherwise)
+      {"preemptions", preemptions},  // threads preempted by them
       {"io_blocks", io_blocks},
       {"translation_misses", misses},
       {"idle_fraction", static_cast<double>(idle) / static_cast<double>(end * sc.machine.cpus)},

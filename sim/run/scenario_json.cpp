@@ -71,7 +71,11 @@ json scenario_json(const scenario::Scenario& s) {
              {"guest_elf", o.guest_elf},
              {"generations", {{"token", o.generations.token}, {"min_round_us", o.generations.min_round_us},
                               {"swap_cycles", o.generations.swap_cycles},
-                              {"token_pass_cycles", o.generations.token_pass_cycles}}}};
+                              {"token_pass_cycles", o.generations.token_pass_cycles}}},
+             {"scheduler",
+              {{"policy", o.scheduler.policy == os::SchedulerPolicy::Preemptive ? "preemptive" : "run_to_completion"},
+               {"tick_us", o.scheduler.tick_us},
+               {"system_priority", o.scheduler.system_priority}}}};
   json impls = json::object();
   for (const auto& i : s.implementations) {
     json methods = json::object();
@@ -103,7 +107,8 @@ json scenario_json(const scenario::Scenario& s) {
                          {"zipf_s", w.zipf_s},
                          {"start_us", w.start_us},
                          {"stop_us", number_or_inf(w.stop_us)},
-                         {"declares_quiescence", w.declares_quiescence}};
+                         {"declares_quiescence", w.declares_quiescence},
+                         {"priority", w.priority}};
   }
   j["workloads"] = workloads;
   json events = json::array();

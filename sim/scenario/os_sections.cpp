@@ -166,6 +166,14 @@ os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineCo
   gen.swap_cycles = g.uint<uint32_t>("swap_cycles", gen.swap_cycles, 0, kMaxCycles);
   gen.token_pass_cycles = g.uint<uint32_t>("token_pass_cycles", gen.token_pass_cycles, 0, kMaxCycles);
   g.finish();
+  MapReader sch = m.map("scheduler");
+  auto& sc = c.scheduler;
+  sc.policy = sch.choice("policy", "run_to_completion", {"run_to_completion", "preemptive"}) == "preemptive"
+                  ? os::SchedulerPolicy::Preemptive
+                  : os::SchedulerPolicy::RunToCompletion;
+  sc.tick_us = sch.positive("tick_us", sc.tick_us, kMaxUs);
+  sc.system_priority = sch.uint<uint32_t>("system_priority", sc.system_priority, 0, os::kMaxPriority);
+  sch.finish();
   m.finish();
 
   // Thread descriptors and stacks are preallocated per CPU, below the CPUs' own stacks.

@@ -92,6 +92,7 @@ os::WorkloadSpec read_workload(MapReader r, const platform::MachineConfig& machi
     r.fail("declares_quiescence",
            fmt::format("only for kind long_lived (a {} workload's threads end after each request)", kind));
   w.declares_quiescence = r.boolean("declares_quiescence", w.declares_quiescence);
+  w.priority = r.uint<uint32_t>("priority", w.priority, 0, os::kMaxPriority);
   r.finish();
   return w;
 }
