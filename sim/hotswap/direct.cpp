@@ -21,6 +21,12 @@ class DirectSwap final : public StackTraceSwap {
   using StackTraceSwap::StackTraceSwap;
 
  private:
+  bool in_call_site(uint64_t pc) const override {
+    const auto& k = ctx_.k;
+    for (const auto& site : k.facts.direct_sites(coid_))
+      if (pc >= site.addr && pc < site.addr + 4 * k.facts.direct_site_code(site.addr, 0, site.addr).size()) return true;
+    return false;
+  }
   void rebind(ppc::Hart& h) override {
     auto& k = ctx_.k;
     const uint32_t line = k.facts.line_bytes();

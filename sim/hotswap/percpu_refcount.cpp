@@ -18,18 +18,28 @@ class PercpuRefcount final : public CountingStrategy {
   PercpuRefcount(const StrategyInfo& info, const StrategyParams& p)
       : CountingStrategy(info, p), grace_(p.u32("grace_period") != 0) {}
   bool needs_grace() const override { return grace_; }
+  // Counting in and reading the swap-pending word must not be split by a kernel entry on this CPU
+  // (the grace period's premise), nor the counter's plain load and store by another thread's update:
+  // under a preemptive kernel both run with interrupts off (Linux: percpu_ref under
+  // rcu_read_lock_sched, preemption off). The slow path runs after, interrupts back on.
   void enter_code(enc::Assembler& a, enc::Label slow_call, const os::SwapInterface& k) const override {
+    const bool off = k.facts.preemptive();
+    if (off) interrupts_off(a);
     local(a, k.objects.local_offset(), +1);
     object_line(a, 11, 12);
     const enc::Label done = a.label("done");
     a.put(enc::ld(0, 0, 11));
+    if (off) a.put(enc::mtmsrd(3, 1));
     a.put(enc::cmpdi(0, 0, 0));
     a.beq(0, done);
     put_slow_call(a, slow_call);
     a.bind(done);
   }
   void leave_code(enc::Assembler& a, const os::SwapInterface& k) const override {
+    const bool off = k.facts.preemptive();
+    if (off) interrupts_off(a);
     local(a, k.objects.local_offset(), -1);
+    if (off) a.put(enc::mtmsrd(3, 1));
   }
   void undo_entry(ppc::Hart& h, unsigned coid) override {
     const uint64_t a = ctx_->k.objects.local_word(h.id(), coid);
@@ -48,6 +58,10 @@ class PercpuRefcount final : public CountingStrategy {
   // This CPU's counter of the object += delta: r11 = its offset from r13.
   const bool grace_;
 
+  // MSR to r3 (free at both gate sites), then EE off; `mtmsrd r3, 1` puts it back.
+  static void interrupts_off(enc::Assembler& a) {
+    for (uint32_t w : {enc::mfmsr(3), enc::li(0, 0), enc::mtmsrd(0, 1)}) a.put(w);
+  }
   static void local(enc::Assembler& a, uint64_t off, int delta) {
     const auto lo = static_cast<int16_t>(off & 0xffff);
     const auto ha = static_cast<int64_t>((off - static_cast<uint64_t>(int64_t{lo})) >> 16);

@@ -58,6 +58,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
       return Step::Again;
     case At::Stop:
       record_phase(h.cycle(), me, kStop);
+      note_old_reps();  // the walk looks for them in interrupted threads' registers
       stop_began_ = h.cycle();
       stopped_ = 0;
       for (unsigned c = 0; c < cpus_; ++c) {
@@ -129,9 +130,20 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   os::host_load(h, t.descriptor);
   const ppc::ArchState& s = k.threads.registers(tid);
   if (inside(s.pc) || inside(s.lr)) return true;
+  // Interrupted mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep
+  // loaded, or the old method's address in a register or CTR, the branch still to come.
+  if (t.in_interrupt || t.preempted) {
+    if (inside(s.ctr) || in_call_site(s.pc)) return true;
+    for (const uint64_t r : s.gpr)
+      if (inside(r) || std::find(old_reps_.begin(), old_reps_.end(), r) != old_reps_.end()) return true;
+  }
   if (!walk_frames_) return false;
   auto& mem = h.memory();
   uint64_t frame = s.gpr[1];
+  // Interrupted mid-code, a callee may have popped its frame and not yet returned (its epilogue): its
+  // return address is then in the current frame's LR save word. (A thread stopped at a kernel entry is
+  // never there; the word may be stale, which only costs a retry.)
+  if ((t.in_interrupt || t.preempted) && mem.contains(frame, 24) && inside(os::host_load(h, frame + 16))) return true;
   for (unsigned n = 0; n < kMaxFrames && frame && mem.contains(frame, 24); ++n) {
     h.charge(walk_frame_cycles_);
     ++detail("frames_walked");
@@ -204,7 +216,7 @@ StrategyEntry stack_trace_strategy() {
   i.summary =
       "Lee & Chang's stack tracing: stop every other CPU (at its next kernel entry), walk every thread's stack for a return address in the old code; if one is inside, resume, wait retry_us and retry (busy list first) up to max_retries";
   i.safe = true;
-  i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code";
+  i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code (and, for a thread interrupted mid-code by a preemptive kernel, no register holds an old code address or an old rep: a call half made)";
   i.fast_path = "nothing";
   i.waits_for = "stack walks finding no thread inside";
   i.phases = stack_trace_phases();

@@ -35,6 +35,9 @@ class StackTraceSwap : public Swap {
   virtual void rebind(ppc::Hart&) {}
   // On each CPU as it resumes after a successful walk, the walker's included.
   virtual void resumed(ppc::Hart&) {}
+  // Whether an interrupted thread at `pc` is part-way through a call sequence bound to the old object
+  // (direct: inside one of its call sites, `this` perhaps half loaded).
+  virtual bool in_call_site(uint64_t /*pc*/) const { return false; }
 
  private:
   enum class At : uint8_t { Acquire, Stop, Wait, Walk };

@@ -431,9 +431,13 @@ void OsKernel::dispatch(ppc::Hart& h) {
   h.charge(os_.context_switch_cycles);
   h.state() = t.regs;
   t.state = ThreadState::Running;
+  t.preempted = false;
   c.current = static_cast<int>(tid);
-  if (preemptive()) {  // a fresh slice, and the timer for it
-    c.slice_end = h.cycle() + cycles(os_.scheduler.tick_us);
+  if (preemptive()) {
+    // A thread preempted between its larx and stcx. must not find another's reservation when it
+    // resumes: the switch clears it with a stcx. (to the save area; it stores nothing there).
+    h.timed_access(mem::AccessKind::Stcx, c.save_area, 8);
+    c.slice_end = h.cycle() + cycles(os_.scheduler.tick_us);  // a fresh slice, and the timer for it
     arm_timer(h);
   }
   ++stats_.cpu[h.id()].context_switches;

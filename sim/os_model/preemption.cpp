@@ -108,6 +108,7 @@ HartAction OsKernel::on_interrupt(ppc::Hart& h) {
       t->regs = interrupted(h);
       host_touch(h, t->descriptor, os_.descriptor_bytes, true, p_.line_bytes);
       t->state = ThreadState::Runnable;
+      t->preempted = true;
       t->runnable_since = now;
       c.current = -1;
       if (observer_) observer_->thread_off(h.id(), *t, now);

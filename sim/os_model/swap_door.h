@@ -73,6 +73,7 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
 
   // KernelFacts_if
   unsigned cpus() const override { return k_.p_.cpus; }
+  bool preemptive() const override { return k_.preemptive(); }
   uint32_t line_bytes() const override { return k_.p_.line_bytes; }
   double clock_hz() const override { return k_.p_.clock_hz; }
   uint32_t descriptor_bytes() const override { return k_.os_.descriptor_bytes; }

@@ -144,6 +144,9 @@ class KernelFacts_if {
   };
   virtual unsigned cpus() const = 0;
   virtual uint32_t line_bytes() const = 0;
+  // Whether a thread can be preempted anywhere (os.scheduler.policy preemptive): guest code that must
+  // not be interrupted turns MSR[EE] off around itself then (under run_to_completion nothing interrupts).
+  virtual bool preemptive() const = 0;
   virtual double clock_hz() const = 0;
   virtual uint32_t descriptor_bytes() const = 0;
   virtual mem::GuestMemory& memory() const = 0;
