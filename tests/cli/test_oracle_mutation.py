@@ -9,12 +9,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEST_BIN = os.path.abspath(os.environ.get("QUIESCE_TEST_STRATEGIES",
                                           os.path.join(ROOT, "build", "quiesce_test_strategies")))
 
 
-def test_every_broken_twin_is_caught_and_no_safe_strategy_is(tmp_path):
+@pytest.mark.parametrize("scheduler", ["run_to_completion", "preemptive"])
+def test_every_broken_twin_is_caught_and_no_safe_strategy_is(tmp_path, scheduler):
     listed = json.loads(subprocess.run([TEST_BIN, "strategies", "--json"], stdout=subprocess.PIPE, text=True,
                                        check=True).stdout)["strategies"]
     safe = [s["name"] for s in listed if s["safe"]]
@@ -22,7 +25,8 @@ def test_every_broken_twin_is_caught_and_no_safe_strategy_is(tmp_path):
     assert sorted(twins) == sorted(f"{s}_broken" for s in safe), "a safe strategy without a broken twin"
     report = tmp_path / "torture.json"
     p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "torture"), "--quiesce", TEST_BIN, "--runs", "180",
-                        "--seed", "5", "--jobs", "2", "--unsafe", ",".join(twins), "--out", str(report)],
+                        "--seed", "5", "--jobs", "2", "--unsafe", ",".join(twins), "--scheduler", scheduler,
+                        "--out", str(report)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900)
     r = json.loads(report.read_text())
     assert r["failed_runs"] == 0, r["failures"][:3]  # the real strategies: no violation, every call once

@@ -34,10 +34,12 @@ def run(path, tmp_path):
         return json.load(f)
 
 
-def test_short_torture(tmp_path, listed):
+@pytest.mark.parametrize("scheduler", ["run_to_completion", "preemptive"])
+def test_short_torture(tmp_path, listed, scheduler):
+    """The same batch under each scheduling policy (preemptive: 2-50 us slices, random priorities)."""
     report = tmp_path / "report.json"
     p = subprocess.run([TORTURE, "--runs", str(RUNS), "--jobs", "2", "--seed", "7", "--quiesce", QUIESCE,
-                        "--out", str(report), "--keep", str(tmp_path / "failed")],
+                        "--scheduler", scheduler, "--out", str(report), "--keep", str(tmp_path / "failed")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=1800)
     assert p.returncode == 0, p.stderr[-3000:]
     r = json.loads(report.read_text())
@@ -54,6 +56,21 @@ def test_short_torture(tmp_path, listed):
             assert u["flagged"] >= 0.95 * u["with_calls_in_flight"], name
         else:  # a strategy that does not say what was in flight must at least be caught sometimes
             assert u["flagged_any"] > 0, name
+
+
+def test_preemptive_runs_get_their_scheduler_and_the_rest_is_unchanged(listed):
+    plain = torture.scenario(7_000_001, listed)
+    sc = torture.scenario(7_000_001, listed)
+    torture.schedule(sc, 7_000_001, "preemptive")
+    assert sc["os"]["scheduler"]["policy"] == "preemptive"
+    del sc["os"]
+    for w in sc["workloads"].values():
+        w.pop("priority")
+    assert sc == plain
+    mixed = [torture.scenario(s, listed) for s in (7_000_002, 7_000_003)]
+    for s, m in zip((7_000_002, 7_000_003), mixed):
+        torture.schedule(m, s, "mixed")
+    assert "os" not in mixed[0] and mixed[1]["os"]["scheduler"]["policy"] == "preemptive"
 
 
 def test_scenarios_are_reproducible(listed):

@@ -1,0 +1,151 @@
+"""Scheduling policies and priorities (os.scheduler, workloads.NAME.priority; issue 22, part 1).
+
+run_to_completion, the default, is K42's model: a thread keeps its CPU until it blocks or ends, so a
+CPU-bound thread that never blocks starves its CPU's other threads and a hot swap's worker there.
+preemptive: a decrementer interrupt ends each time slice and delivers timed events on time; its
+entry and exit are guest code, and a woken thread of higher priority takes the CPU at once. Runs
+under preemption are deterministic, and every safe strategy swaps with no violation under it."""
+import copy
+import json
+import os
+import subprocess
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
+K42_SWAP = os.path.join(ROOT, "scenarios", "k42-swap.yaml")
+TIMEOUT = 600
+
+GET = {"instructions": 60, "state_reads": 1, "state_atomics": 1}
+# One CPU: `hog` loops on a long method and never blocks; clients call `obj`, swapped at 50 us.
+HOG = {
+    "name": "hog",
+    "machine": {"cpus": 1},
+    "implementations": {
+        "Obj": {"root": "shared", "methods": {"get": GET}},
+        "ObjV2": {"class": "Obj", "version": 2, "root": "shared", "methods": {"get": GET}},
+        "Spin": {"root": "per_cpu", "methods": {"work": {"instructions": 3000}}},
+    },
+    "objects": {"obj": {"implementation": "Obj"}, "spin": {"implementation": "Spin"}},
+    "workloads": {
+        "clients": {"kind": "closed", "cpus": "all", "threads": 2, "think_us": 2, "calls_per_request": 4,
+                    "mix": [{"object": "obj", "method": "get"}]},
+        "hog": {"kind": "long_lived", "cpus": "all", "threads": 1, "think_us": 0, "calls_per_request": 10,
+                "start_us": 5, "mix": [{"object": "spin", "method": "work"}]},
+    },
+    "events": [{"type": "swap", "object": "obj", "to": "ObjV2", "strategy": "k42_generation", "at_us": 50}],
+    "run": {"duration_us": 400},
+}
+
+
+def run(tmp_path, scenario, *sets, name="out"):
+    if isinstance(scenario, dict):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(scenario))
+        scenario = str(path)
+    out = tmp_path / name
+    args = [QUIESCE, "run", scenario, "-q", "-o", str(out)]
+    for s in sets:
+        args += ["--set", s]
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    with open(out / "summary.json") as f:
+        return json.load(f), out
+
+
+def obj_calls(summary, name="obj"):
+    (o,) = [o for o in summary["objects"] if o["name"] == name]
+    return sum(m["calls"] for m in o["methods"])
+
+
+def test_run_to_completion_is_the_default_and_takes_no_interrupts(tmp_path):
+    s, out = run(tmp_path, K42_SWAP)
+    assert s["scenario"]["os"]["scheduler"] == {"policy": "run_to_completion", "tick_us": 1000.0,
+                                                "system_priority": 0}
+    assert s["simulated"]["interrupts"] == 0 and s["simulated"]["preemptions"] == 0
+    s2, out2 = run(tmp_path, K42_SWAP, "os.scheduler.policy=run_to_completion", name="explicit")
+    for f in ["calls.csv", "swaps.csv", "phases.csv", "cpus.csv", "regions.csv", "events.csv"]:
+        assert (out / f).read_bytes() == (out2 / f).read_bytes(), f
+
+
+def test_a_thread_that_never_blocks_starves_its_cpu_unless_preempted(tmp_path):
+    rtc, _ = run(tmp_path, HOG, name="rtc")
+    pre, _ = run(tmp_path, HOG, "os.scheduler.policy=preemptive", "os.scheduler.tick_us=10", name="pre")
+    # Run to completion: once the hog runs, the clients and the swap's worker never do.
+    assert not rtc["swaps"][0]["completed"]
+    assert obj_calls(rtc) < 20
+    assert rtc["simulated"]["preemptions"] == 0
+    # Preemptive: 10 us slices, round robin: the clients are served and the swap completes.
+    assert pre["simulated"]["interrupts"] > 30 and pre["simulated"]["preemptions"] > 10
+    assert obj_calls(pre) > 10 * obj_calls(rtc)
+    assert pre["swaps"][0]["completed"] and pre["safety"]["violations"] == 0
+
+
+def test_a_high_priority_swap_worker_preempts_at_once(tmp_path):
+    """With the swap's threads above the hog, the worker takes the CPU as soon as it is made: its wait
+    for the CPU before its first phase is an interrupt and a switch, not a time slice."""
+    base = ["os.scheduler.policy=preemptive", "os.scheduler.tick_us=100"]
+    low, _ = run(tmp_path, HOG, *base, name="low")
+    high, _ = run(tmp_path, HOG, *base, "os.scheduler.system_priority=10", name="high")
+    wait = lambda s: s["swaps"][0]["cpus"][0]["outside_phases"]["before_first_phase"]["split"]["cpu"]
+    assert high["swaps"][0]["completed"] and low["swaps"][0]["completed"]
+    assert wait(high) < 2000 < wait(low)
+    assert high["swaps"][0]["cycles"] < low["swaps"][0]["cycles"]
+
+
+def test_a_higher_priority_preempts_on_wake_up_an_equal_one_at_the_slice_end(tmp_path):
+    """`urgent` requests arrive on the CPU the hog keeps busy. At the hog's priority each waits for
+    the hog's slice to end (50 us slices: at most one preemption per slice); at priority 5 each
+    arrival preempts the hog at once."""
+    sc = copy.deepcopy(HOG)
+    del sc["events"]
+    sc["workloads"] = {
+        "hog": HOG["workloads"]["hog"],
+        "urgent": {"kind": "open", "cpus": "all", "rate_per_ms": 40, "calls_per_request": 1,
+                   "mix": [{"object": "obj", "method": "get"}]},
+    }
+    base = ["os.scheduler.policy=preemptive", "os.scheduler.tick_us=50"]
+    same, _ = run(tmp_path, sc, *base, name="same")
+    urgent, _ = run(tmp_path, sc, *base, "workloads.urgent.priority=5", name="urgent")
+    slices = 400 / 50
+    assert same["simulated"]["preemptions"] <= slices + 1
+    assert obj_calls(urgent) >= 8 and urgent["simulated"]["preemptions"] >= 0.9 * obj_calls(urgent)
+    assert urgent["simulated"]["preemptions"] > 1.5 * same["simulated"]["preemptions"]
+
+
+def test_preemptive_runs_are_deterministic(tmp_path):
+    sets = ["os.scheduler.policy=preemptive", "os.scheduler.tick_us=3", "os.scheduler.system_priority=5"]
+    _, a = run(tmp_path, K42_SWAP, *sets, name="a")
+    _, b = run(tmp_path, K42_SWAP, *sets, name="b")
+    for f in sorted(os.listdir(a)):
+        if f != "host.json":
+            assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def safe_strategies():
+    try:
+        p = subprocess.run([QUIESCE, "strategies", "--json"], stdout=subprocess.PIPE, text=True, timeout=60)
+        return [s["name"] for s in json.loads(p.stdout)["strategies"] if s["safe"] and not s["test_only"]]
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return []
+
+
+@pytest.mark.parametrize("strategy", safe_strategies())
+def test_every_safe_strategy_swaps_under_preemption(tmp_path, strategy):
+    s, _ = run(tmp_path, K42_SWAP, f"events[0].strategy={strategy}", "os.scheduler.policy=preemptive",
+               "os.scheduler.tick_us=2", "os.scheduler.system_priority=5")
+    (sw,) = s["swaps"]
+    assert sw["completed"], sw["waiting"]
+    assert s["safety"]["violations"] == 0, s["safety"]["details"][:3]
+    assert s["simulated"]["preemptions"] > 0
+    assert all(a["served"] <= a["counted"] <= a["served"] + a["in_flight"] for a in s["safety"]["calls_audit"])
+
+
+def test_bad_scheduler_keys_are_refused(tmp_path):
+    for bad, key in [("os.scheduler.policy=fair", "os.scheduler.policy"), ("os.scheduler.tick_us=0", "tick_us"),
+                     ("workloads.clients.priority=100", "priority")]:
+        p = subprocess.run([QUIESCE, "validate", K42_SWAP, "--set", bad], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        assert p.returncode == 2 and key in p.stderr, (bad, p.stderr)
