@@ -127,12 +127,14 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, uns
   m->start(h, [this, m, coid, done = std::move(done)](ppc::Hart& hh) {
     active_.erase(std::find(active_.begin(), active_.end(), m));
     if (done) done(hh);
-    auto w = waiting_.find(coid);
-    if (w == waiting_.end() || w->second.empty()) return;
-    Pending next = std::move(w->second.front());
-    w->second.erase(w->second.begin());
-    // Started here, on the CPU that completed the last one, so the order holds.
-    start_swap(hh, next.event, coid, next.to, next.strategy, std::move(next.done));
+    // The next waiting swap starts here, on the CPU that completed the last one, so the order holds;
+    // one that finds the object already at its target is done at once, and the next one is tried.
+    for (auto w = waiting_.find(coid); w != waiting_.end() && !w->second.empty() && !swapping(coid);
+         w = waiting_.find(coid)) {
+      Pending next = std::move(w->second.front());
+      w->second.erase(w->second.begin());
+      start_swap(hh, next.event, coid, next.to, next.strategy, std::move(next.done));
+    }
   });
 }
 

@@ -6,10 +6,6 @@
 
 namespace quiesce::hotswap {
 
-namespace {
-// The generated prologue (mflr, std r0, stdu, std r3) has saved `this` once pc is past it.
-constexpr uint64_t kPrologueBytes = 16;
-}  // namespace
 
 unsigned SafetyOracle::count_for(unsigned id) const {
   return static_cast<unsigned>(
@@ -64,7 +60,7 @@ unsigned SafetyOracle::seemingly_inside(const os::SwapInterface& k, unsigned imp
     // are still its caller's); older ones: each saved return address's owner, `this` in its frame.
     const auto* m = method_at(s.pc);
     bool inside = false;
-    if (m && m->frame && s.pc >= m->start + kPrologueBytes) {
+    if (m && m->frame && s.pc >= m->start + os::kPrologueBytes) {
       inside = is_old(load(s.gpr[1] + os::kThisSlot));
     } else {
       inside = m && is_old(s.gpr[3]);
@@ -93,7 +89,7 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
   auto& mem = k_->facts.memory();
   uint64_t self = 0;
   if (range.frame) {  // a generated body: `this` in r3 until its prologue saved it in the frame
-    self = pc >= range.start + kPrologueBytes ? mem.load<uint64_t>(s.gpr[1] + os::kThisSlot) : s.gpr[3];
+    self = pc >= range.start + os::kPrologueBytes ? mem.load<uint64_t>(s.gpr[1] + os::kThisSlot) : s.gpr[3];
   } else {  // compiled from C: `this` is r3 at entry; the activations entered while watched are remembered
     if (activations_.size() <= t->id) activations_.resize(t->id + 1);
     auto& stack = activations_[t->id];

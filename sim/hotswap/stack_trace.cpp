@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "hotswap/quiescence_strategy.h"
+#include "os_model/rep_layout.h"
 
 namespace quiesce::hotswap {
 
@@ -27,6 +28,10 @@ std::vector<StrategyParam> stack_trace_params() {
        "per stack frame walked (comparing the return address with the code ranges), beyond the loads"},
       {"retry_us", 20, 0.001, 1e6, "us", "wait before walking again after a thread was found inside", false},
       {"max_retries", 50, 0, 1e6, "", "then the swap gives up (reported as not completed, with the thread found inside)"},
+      {"by_instance", 0, 0, 1, "", "1: a thread in the old code counts only when it works on the instance being "
+       "swapped (`this` from a generated body's frame, or r3 before its prologue; an activation with no frame counts "
+       "whatever its instance), so a group's instances can each be swapped while others are in use; 0: Lee & Chang's "
+       "check, by code range alone"},
       {"walk_frames", 1, 0, 1, "", "1: a walk checks every saved return address; 0: only each thread's pc and link "
        "register (unsafe: for ablations and the oracle's mutation test)"},
   };
@@ -41,7 +46,8 @@ StackTraceSwap::StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, c
       walk_frame_cycles_(params.u32("walk_frame_cycles")),
       max_retries_(params.u32("max_retries")),
       retry_us_(params.real("retry_us")),
-      walk_frames_(params.u32("walk_frames") != 0) {}
+      walk_frames_(params.u32("walk_frames") != 0),
+      by_instance_(params.u32("by_instance") != 0) {}
 
 void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   launch(h, std::move(done), [this](ppc::Hart& hh, const os::Thread& t) { return step(hh, t); });
@@ -115,10 +121,18 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
   return Step::Exit;
 }
 
-bool StackTraceSwap::inside(uint64_t addr) const {
+const os::KernelFacts_if::CodeRange* StackTraceSwap::old_range(uint64_t addr) const {
   for (const auto& r : ctx_.k.facts.code_ranges(old_impl_))
-    if (addr >= r.start && addr < r.end) return true;
-  return false;
+    if (addr >= r.start && addr < r.end) return &r;
+  return nullptr;
+}
+
+bool StackTraceSwap::inside(uint64_t addr) const { return old_range(addr) != nullptr; }
+
+bool StackTraceSwap::on_this_instance(ppc::Hart& h, const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const {
+  if (!owner.frame) return true;  // no frame keeps its `this`: whatever its instance
+  const uint64_t self = h.memory().contains(slot, 8) ? os::host_load(h, slot) : 0;
+  return std::find(old_reps_.begin(), old_reps_.end(), self) != old_reps_.end();
 }
 
 // One thread: its registers from its descriptor, then its frames through the back chain.
@@ -129,7 +143,23 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   ++detail("threads_walked");
   os::host_load(h, t.descriptor);
   const ppc::ArchState& s = k.threads.registers(tid);
-  if (inside(s.pc) || inside(s.lr)) return true;
+  if (!by_instance_) {
+    if (inside(s.pc) || inside(s.lr)) return true;
+  } else {
+    // The current activation: `this` in its frame once its prologue ran, else in r3. A return address
+    // still in LR belongs to the caller, whose frame is at r1 (or one up, once the callee pushed its own).
+    if (const auto* m = old_range(s.pc)) {
+      if (!m->frame) return true;
+      if (s.pc >= m->start + os::kPrologueBytes ? on_this_instance(h, *m, s.gpr[1] + os::kThisSlot)
+                                            : std::find(old_reps_.begin(), old_reps_.end(), s.gpr[3]) != old_reps_.end())
+        return true;
+    }
+    if (const auto* c = old_range(s.lr)) {
+      const uint64_t up = h.memory().contains(s.gpr[1], 8) ? os::host_load(h, s.gpr[1]) : 0;
+      if (on_this_instance(h, *c, s.gpr[1] + os::kThisSlot) || (up && on_this_instance(h, *c, up + os::kThisSlot)))
+        return true;
+    }
+  }
   // Interrupted mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep
   // loaded, or the old method's address in a register or CTR, the branch still to come.
   if (t.in_interrupt || t.preempted) {
@@ -149,7 +179,9 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
     ++detail("frames_walked");
     const uint64_t caller = os::host_load(h, frame);  // the back chain
     if (!caller || !mem.contains(caller, 24)) break;
-    if (inside(os::host_load(h, caller + 16))) return true;  // the return address the callee saved there
+    // The return address the callee saved there, into the function whose frame this is.
+    if (const auto* owner = old_range(os::host_load(h, caller + 16)))
+      if (!by_instance_ || on_this_instance(h, *owner, caller + os::kThisSlot)) return true;
     frame = caller;
   }
   return false;

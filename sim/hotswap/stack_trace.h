@@ -51,6 +51,11 @@ class StackTraceSwap : public Swap {
   const uint32_t step_cycles_, ipi_cycles_, walk_thread_cycles_, walk_frame_cycles_, max_retries_;
   const double retry_us_;
   const bool walk_frames_;
+  const bool by_instance_;
+  // The old code range holding `addr`, or null.
+  const os::KernelFacts_if::CodeRange* old_range(uint64_t addr) const;
+  // by_instance: whether the activation whose `this` is kept at `slot` (a frame's) works on this instance.
+  bool on_this_instance(ppc::Hart& h, const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const;
   At at_ = At::Acquire;
   unsigned stopped_ = 0, retries_ = 0;
   uint64_t stop_began_ = 0;

@@ -23,7 +23,8 @@ struct RepLayout {
   }
 };
 
-// A generated method's frame: kFrameBytes, with `this` kept at kThisSlot(r1).
-inline constexpr unsigned kFrameBytes = 128, kThisSlot = 112;
+// A generated method's frame: kFrameBytes, with `this` kept at kThisSlot(r1). Its prologue (mflr, std r0,
+// stdu, std `this`) has saved `this` once pc is kPrologueBytes past the entry; before, `this` is r3.
+inline constexpr unsigned kFrameBytes = 128, kThisSlot = 112, kPrologueBytes = 16;
 
 }  // namespace quiesce::os

@@ -3,6 +3,7 @@ each strategy the binary lists (`quiesce strategies --json`); summary.json
 records the strategy, what it waited on, when it reached its safe point and its
 own violations; every unsafe strategy (counter_threshold) is reported unsafe;
 bad combinations are rejected with the place named."""
+import copy
 import json
 import os
 import subprocess
@@ -114,3 +115,52 @@ def test_direct_does_not_share_an_object_with_another_strategy(tmp_path):
     p = quiesce("validate", write(tmp_path, doc))
     assert p.returncode == 2
     assert "events[1].strategy: o is swapped with k42_generation by an earlier event" in p.stderr
+
+
+INODES = {
+    "name": "inodes",
+    "machine": {"cpus": 4},
+    "implementations": {
+        "Inode": {"root": "shared", "state_bytes": 256, "methods": {
+            "read": {"instructions": 80, "state_reads": 1, "state_atomics": 1, "io": {"probability": 0.5, "mean_us": 20}},
+            "stat": {"instructions": 30, "state_reads": 1, "state_atomics": 1}}},
+        "InodeV2": {"class": "Inode", "version": 2, "root": "shared", "state_bytes": 256, "methods": {
+            "read": {"instructions": 70, "state_reads": 1, "state_atomics": 1, "io": {"probability": 0.5, "mean_us": 20}},
+            "stat": {"instructions": 30, "state_reads": 1, "state_atomics": 1}}},
+    },
+    "objects": {"inodes": {"implementation": "Inode", "count": 32}},
+    "workloads": {"clients": {"kind": "closed", "cpus": "all", "threads": 6, "think_us": 1, "calls_per_request": 4,
+                              "mix": [{"object": "inodes", "method": "read", "weight": 3},
+                                      {"object": "inodes", "method": "stat"}]}},
+    "events": [{"type": "swap", "object": "inodes", "to": "InodeV2", "strategy": "stack_trace", "at_us": 50}],
+    "hotswap": {"strategies": {"stack_trace": {"max_retries": 24, "retry_us": 5}}},
+    "run": {"duration_us": 1500},
+}
+
+
+@pytest.mark.parametrize("strategy", ["stack_trace", "direct"])
+def test_stack_checks_by_instance_let_a_busy_group_swap(tmp_path, strategy):
+    """32 inodes, 24 client threads blocking inside them for I/O: some inode is always on some stack.
+    Checked by code range (Lee & Chang's check), every instance's swap retries 24 times and gives up;
+    checked by instance (`this` in the frames), every one completes, with no violation."""
+    sc = copy.deepcopy(INODES)
+    sc["events"][0]["strategy"] = strategy
+    if strategy == "direct":
+        sc["hotswap"]["strategies"] = {"direct": {"max_retries": 24, "retry_us": 5}}
+    results = {}
+    for by_instance in (0, 1):
+        sc["hotswap"]["strategies"][strategy]["by_instance"] = by_instance
+        path = tmp_path / f"inodes{by_instance}.yaml"
+        path.write_text(yaml.safe_dump(sc))
+        p = quiesce("run", str(path), "-q", "-o", str(tmp_path / f"out{by_instance}"))
+        assert p.returncode == 0, p.stderr
+        with open(tmp_path / f"out{by_instance}" / "summary.json") as f:
+            results[by_instance] = json.load(f)
+    by_code, by_inst = results[0], results[1]
+    assert sum(s["completed"] for s in by_code["swaps"]) == 0
+    assert all(s["details"]["retries"] == 24 for s in by_code["swaps"])
+    assert len(by_inst["swaps"]) == 32 and all(s["completed"] for s in by_inst["swaps"])
+    assert by_inst["events"][0]["completed"]
+    assert by_inst["safety"]["violations"] == 0 and by_code["safety"]["violations"] == 0
+    audit = [a for a in by_inst["safety"]["calls_audit"] if "skipped" not in a]
+    assert len(audit) == 32 and all(a["served"] <= a["counted"] <= a["served"] + a["in_flight"] for a in audit)
