@@ -87,6 +87,7 @@ class Hart {
   // Both are edge-triggered: taking one clears it. No per-instruction cost: the loop's horizon stops
   // at the next cycle an interrupt may be due.
   void post_external();
+  void clear_external() { ext_pending_ = false, update_irq(); }  // the environment acknowledged it otherwise
   bool external_pending() const { return ext_pending_; }
   void set_vector_base(uint64_t base) { vector_base_ = base; }
   uint64_t interrupts_taken() const { return interrupts_; }

@@ -46,6 +46,7 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
       if (!c.stopped) {
         c.stopped = true;
         c.stopped_epoch = c.stop_epoch;
+        if (preemptive()) h.clear_external();  // the IPI is answered (whichever kernel entry got here first)
         if (auto f = std::move(c.on_stopped)) f(h);
       }
       // Spin here (the same kernel entry runs again) until resumed.
@@ -113,10 +114,14 @@ void OsKernel::set_observer(KernelObserver* o) {
                             : std::function<void(uint64_t)>());
 }
 
+// Under a preemptive kernel the request is an IPI: an external interrupt to `cpu`, which enters the
+// kernel as soon as its MSR[EE] allows (a thread in an interrupts-off region delays it) and stops there,
+// interrupts off. Otherwise the CPU stops at its next kernel entry.
 void OsKernel::stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped) {
   cpus_[cpu].stop_requested = true;
   ++cpus_[cpu].stop_epoch;
   cpus_[cpu].on_stopped = std::move(stopped);
+  if (preemptive() && cpu < harts_.size() && harts_[cpu]) harts_[cpu]->post_external();
 }
 
 void OsKernel::resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed) {

@@ -149,3 +149,21 @@ def test_bad_scheduler_keys_are_refused(tmp_path):
         p = subprocess.run([QUIESCE, "validate", K42_SWAP, "--set", bad], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=60)
         assert p.returncode == 2 and key in p.stderr, (bad, p.stderr)
+
+
+def test_stop_the_world_is_an_ipi_under_preemption(tmp_path):
+    """stack_trace stops every other CPU. Run to completion, a CPU stops at its next kernel entry: one
+    running a long method (100,000 instructions, ~170,000 cycles a call) keeps the swap waiting past
+    the run's end. Preemptive, the stop is an IPI (an external interrupt): the CPU enters the kernel
+    at once, interrupts off, and the swap completes."""
+    sc = copy.deepcopy(HOG)
+    sc["machine"]["cpus"] = 2
+    sc["implementations"]["Spin"]["methods"]["work"]["instructions"] = 100000
+    sc["workloads"]["hog"]["cpus"] = [1]
+    sc["events"][0].update(strategy="stack_trace", cpu=0)
+    rtc, _ = run(tmp_path, sc, name="rtc")
+    pre, _ = run(tmp_path, sc, "os.scheduler.policy=preemptive", name="pre")
+    assert not rtc["swaps"][0]["completed"] and "waiting for the CPUs to stop" in rtc["swaps"][0]["waiting"]
+    sw = pre["swaps"][0]
+    assert sw["completed"] and pre["safety"]["violations"] == 0
+    assert sw["details"]["stop_cycles"] < 2000
