@@ -412,6 +412,9 @@ KEY_LABELS = {
     "seed": "seed",
     "outputs.window_us": "calls.csv window (µs)",
     "os.generations.min_round_us": "minimum token round (µs)",
+    "os.scheduler.policy": "scheduling policy",
+    "os.scheduler.tick_us": "time slice (µs)",
+    "os.scheduler.system_priority": "priority of swap threads",
     "hotswap.timeout_us": "swap watchdog timeout (µs)",
     "hotswap.update_step_cycles": "update step (cycles)",
 }
@@ -424,6 +427,7 @@ KEY_PATTERNS = [
     (rf"workloads\.{_NAME}\.zipf_s", "Zipf exponent of {0}"),
     (rf"workloads\.{_NAME}\.start_us", "start of {0} (µs)"),
     (rf"workloads\.{_NAME}\.stop_us", "stop of {0} (µs)"),
+    (rf"workloads\.{_NAME}\.priority", "priority of {0}"),
     (r"events\[0\]\.strategy", "strategy"),
     (r"events\[(\d+)\]\.strategy", "strategy of events[{0}]"),
     (r"events\[(\d+)\]\.at_us", "time of events[{0}] (µs)"),

@@ -160,7 +160,8 @@ HEADLINE_COLUMNS = [
     "fast_path_cycles_per_call", "throughput_calls_per_ms",
     "swap_strategy", "swap_completed", "swap_cycles", "swap_us", "swap_cycles_to_safe_point",
     "swap_us_to_safe_point", "swap_violations", "swap_blocked", "swap_blocked_cycles_max",
-    "swaps", "event_count", "violations", "io_blocks", "host_seconds",
+    "swap_mechanism_cycles", "swap_cpu_wait_cycles", "swap_quiescence_cycles", "swap_other_cpus_cycles",
+    "swaps", "event_count", "violations", "io_blocks", "preemptions", "host_seconds",
 ]
 
 # Per event i (summary.json's events[i]), the headline's columns event{i}_METRIC, after
@@ -174,6 +175,9 @@ def event_columns(n):
     return [f"event{i}_{metric}" for i in range(int(n)) for metric in EVENT_METRICS]
 
 NAN = float("nan")
+# The headline's swap_*_cycles names for the split's activities (ACTIVITIES).
+SPLIT_COLUMNS = (("mechanism", "mechanism"), ("cpu_wait", "cpu"), ("quiescence", "quiescence"),
+                 ("other_cpus", "other_cpus"))
 
 
 def _window_rate(rows, t0, t1):
@@ -210,13 +214,19 @@ def headline(out):
     swap_*                         the first swap, if any (else NaN/None): strategy, completed,
                                    cycles and swap_us (start to end; NaN if not completed),
                                    cycles_to_safe_point and swap_us_to_safe_point (NaN if it never
-                                   got there), violations, blocked (calls held), blocked_cycles_max
+                                   got there), violations, blocked (calls held), blocked_cycles_max;
+                                   and where its time went (summary.json's swap `split`, CPU-cycles
+                                   summed over its CPUs): swap_mechanism_cycles, swap_cpu_wait_cycles,
+                                   swap_quiescence_cycles, swap_other_cpus_cycles (NaN in results
+                                   written before the simulator split it)
     swaps                          the number of swaps
     event_count                    the number of events (summary.json's events: the swap events,
                                    then the updates, in the order scenario.events lists them)
     violations                     the safety oracle's violations in the whole run
     io_blocks                      summary simulated.io_blocks: the times a call blocked at an I/O
                                    wait point in the whole run (0: the latencies hold no I/O wait)
+    preemptions                    summary simulated.preemptions (os.scheduler preemptive; 0 else,
+                                   NaN in results written before the simulator counted them)
     host_seconds                   from host.json (wall time of the simulation)
     event{i}_*                     then, for each event i (events.csv's row i), its swaps summed up:
       event{i}_completed           it fired and all its swaps completed (an update: and the update)
@@ -264,15 +274,19 @@ def headline(out):
                  swap_us_to_safe_point=us(sw["cycles_to_safe_point"]) if safe else NAN,
                  swap_violations=sw.get("violations", 0), swap_blocked=sw.get("blocked", 0),
                  swap_blocked_cycles_max=sw.get("blocked_cycles_max", 0))
+        split = sw.get("split", {})
+        m.update({f"swap_{k}_cycles": split.get(a, NAN) for k, a in SPLIT_COLUMNS})
     else:
         m.update(swap_strategy=None, swap_completed=None, swap_cycles=NAN, swap_us=NAN,
                  swap_cycles_to_safe_point=NAN, swap_us_to_safe_point=NAN, swap_violations=NAN,
                  swap_blocked=NAN, swap_blocked_cycles_max=NAN)
+        m.update({f"swap_{k}_cycles": NAN for k, _ in SPLIT_COLUMNS})
     m["swaps"] = len(swaps)
     events = s.get("events", [])
     m["event_count"] = len(events)
     m["violations"] = s.get("safety", {}).get("violations", 0)
     m["io_blocks"] = sim.get("io_blocks", NAN)
+    m["preemptions"] = sim.get("preemptions", NAN)
     host = os.path.join(out, "host.json")
     m["host_seconds"] = NAN
     if os.path.isfile(host):

@@ -128,3 +128,18 @@ def test_sweep_picks_an_events_metric_by_name(tmp_path):
         # From its first instance swap (after the factory's) to its last (the update's end).
         assert 0 < row.event1_us <= (u["end_cycle"] - u["factory_swapped_cycle"]) / CYCLES_PER_US
         assert headline(row.out)["event1_us"] == row.event1_us
+
+
+def test_the_headline_splits_the_first_swap_and_counts_preemptions(tmp_path):
+    """swap_*_cycles are the first swap's split (summary.json), summing to its CPU-cycles; preemptions
+    counts the scheduler's (0 under run_to_completion, more under preemptive with short slices)."""
+    from conftest import K42_SWAP
+    r = quiesce.run(K42_SWAP, set={"machine.cpus": 4, "run.duration_us": 200}, out=tmp_path / "rtc")
+    m = r.metrics
+    split = r.summary["swaps"][0]["split"]
+    assert [m[f"swap_{k}_cycles"] for k in ("mechanism", "cpu_wait", "quiescence", "other_cpus")] == \
+        [split["mechanism"], split["cpu"], split["quiescence"], split["other_cpus"]]
+    assert m["swap_mechanism_cycles"] > 0 and m["preemptions"] == 0
+    p = quiesce.run(K42_SWAP, set={"machine.cpus": 4, "run.duration_us": 200, "os.scheduler.policy": "preemptive",
+                                   "os.scheduler.tick_us": 2, "os.scheduler.system_priority": 5}, out=tmp_path / "pre")
+    assert p.metrics["preemptions"] > 0 and p.metrics["swap_completed"]
