@@ -91,9 +91,8 @@ class Hart {
   bool external_pending() const { return ext_pending_; }
   void set_vector_base(uint64_t base) { vector_base_ = base; }
   uint64_t interrupts_taken() const { return interrupts_; }
-  // DEC as mfspr would read it now, and as mtdec would set it (host-modelled code).
-  uint32_t decrementer() const { return static_cast<uint32_t>(dec_zero_ - cycle_); }
-  // The host-modelled kernel setting its timer: a stale pending decrementer interrupt is forgotten.
+  // The host-modelled kernel setting its timer (as mtdec would): a stale pending decrementer interrupt
+  // is forgotten.
   void set_decrementer(uint32_t value) {
     dec_pending_ = false;
     write_dec(cycle_, value);

@@ -23,8 +23,9 @@ class DirectSwap final : public StackTraceSwap {
  private:
   bool in_call_site(uint64_t pc) const override {
     const auto& k = ctx_.k;
+    const uint64_t bytes = 4 * k.facts.direct_site_code(0, 0, 0).size();  // every site is as long
     for (const auto& site : k.facts.direct_sites(coid_))
-      if (pc >= site.addr && pc < site.addr + 4 * k.facts.direct_site_code(site.addr, 0, site.addr).size()) return true;
+      if (pc >= site.addr && pc < site.addr + bytes) return true;
     return false;
   }
   void rebind(ppc::Hart& h) override {

@@ -86,7 +86,7 @@ Step Mediator::initiate(ppc::Hart& h) {
   // The CPUs that used the object get workers; reps made so far are the old object's.
   for (unsigned c = 0; c < cpus_; ++c)
     if (const uint64_t rep = objects.root(coid_).rep_if_any(c))
-      if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
+      note_old_rep(rep);
   old_root_ = objects.swing_root(h, coid_, std::move(root_keep_), 0x8000'0000u + id_);  // the root: the mediator's
   objects.unlock_root(h, coid_);
   for (unsigned c = 0; c < cpus_; ++c)
@@ -300,7 +300,7 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
       h.raise_trap("a forwarded call found no old object");
       return ppc::HartAction::Fault;
     }
-    if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
+    note_old_rep(rep);
     routine_.returns[t->id].emplace_back(this, s.lr);
     s.gpr[3] = rep;
     s.lr = routine_.return_entry;

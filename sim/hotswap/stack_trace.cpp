@@ -131,8 +131,7 @@ bool StackTraceSwap::inside(uint64_t addr) const { return old_range(addr) != nul
 
 bool StackTraceSwap::on_this_instance(ppc::Hart& h, const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const {
   if (!owner.frame) return true;  // no frame keeps its `this`: whatever its instance
-  const uint64_t self = h.memory().contains(slot, 8) ? os::host_load(h, slot) : 0;
-  return std::find(old_reps_.begin(), old_reps_.end(), self) != old_reps_.end();
+  return is_old_rep(h.memory().contains(slot, 8) ? os::host_load(h, slot) : 0);
 }
 
 // One thread: its registers from its descriptor, then its frames through the back chain.
@@ -151,7 +150,7 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
     if (const auto* m = old_range(s.pc)) {
       if (!m->frame) return true;
       if (s.pc >= m->start + os::kPrologueBytes ? on_this_instance(h, *m, s.gpr[1] + os::kThisSlot)
-                                            : std::find(old_reps_.begin(), old_reps_.end(), s.gpr[3]) != old_reps_.end())
+                                            : is_old_rep(s.gpr[3]))
         return true;
     }
     if (const auto* c = old_range(s.lr)) {
@@ -162,10 +161,11 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   }
   // Interrupted mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep
   // loaded, or the old method's address in a register or CTR, the branch still to come.
-  if (t.in_interrupt || t.preempted) {
+  const bool interrupted = t.in_interrupt || t.preempted;
+  if (interrupted) {
     if (inside(s.ctr) || in_call_site(s.pc)) return true;
     for (const uint64_t r : s.gpr)
-      if (inside(r) || std::find(old_reps_.begin(), old_reps_.end(), r) != old_reps_.end()) return true;
+      if (inside(r) || is_old_rep(r)) return true;
   }
   if (!walk_frames_) return false;
   auto& mem = h.memory();
@@ -173,7 +173,7 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
   // Interrupted mid-code, a callee may have popped its frame and not yet returned (its epilogue): its
   // return address is then in the current frame's LR save word. (A thread stopped at a kernel entry is
   // never there; the word may be stale, which only costs a retry.)
-  if ((t.in_interrupt || t.preempted) && mem.contains(frame, 24) && inside(os::host_load(h, frame + 16))) return true;
+  if (interrupted && mem.contains(frame, 24) && inside(os::host_load(h, frame + 16))) return true;
   for (unsigned n = 0; n < kMaxFrames && frame && mem.contains(frame, 24); ++n) {
     h.charge(walk_frame_cycles_);
     ++detail("frames_walked");

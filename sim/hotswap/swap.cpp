@@ -56,10 +56,7 @@ void Swap::record_phase(uint64_t now, unsigned cpu, uint8_t p) {
       std::vector<ActivitySpan> spans;  // relabelled, neighbours that now agree merged
       for (ActivitySpan sp : r.spans) {
         if (sp.phase == p) sp.phase = kPhaseRetried;
-        if (!spans.empty() && spans.back().end == sp.start && spans.back().phase == sp.phase && spans.back().what == sp.what)
-          spans.back().end = sp.end;
-        else
-          spans.push_back(sp);
+        append_span(spans, sp);
       }
       r.spans = std::move(spans);
     }
@@ -76,12 +73,15 @@ void Swap::account(unsigned cpu, uint64_t now) {
   const bool in_phase = p < r.start.size() && r.start[p];
   const auto a = static_cast<unsigned>(l.what);
   (in_phase ? r.split[p] : r.before)[a] += now - l.since;
-  const uint8_t sp = in_phase ? p : kPhaseNone;
-  if (!r.spans.empty() && r.spans.back().end == l.since && r.spans.back().phase == sp && r.spans.back().what == l.what)
-    r.spans.back().end = now;
-  else
-    r.spans.push_back({l.since, now, sp, l.what});
+  append_span(r.spans, {l.since, now, in_phase ? p : kPhaseNone, l.what});
   l.since = now;
+}
+
+void Swap::append_span(std::vector<ActivitySpan>& spans, const ActivitySpan& sp) {
+  if (!spans.empty() && spans.back().end == sp.start && spans.back().phase == sp.phase && spans.back().what == sp.what)
+    spans.back().end = sp.end;  // the same stretch, going on
+  else
+    spans.push_back(sp);
 }
 
 void Swap::set_activity(unsigned cpu, uint64_t now, Activity a) {
@@ -132,7 +132,7 @@ void Swap::note_old_reps() {
   const os::Root& root = old_root_ ? *old_root_ : ctx_.k.objects.root(coid_);
   for (unsigned c = 0; c < cpus_; ++c)
     if (const uint64_t rep = root.rep_if_any(c))
-      if (std::find(old_reps_.begin(), old_reps_.end(), rep) == old_reps_.end()) old_reps_.push_back(rep);
+      note_old_rep(rep);
 }
 
 void Swap::reach_safe_point(ppc::Hart& h) {

@@ -5,6 +5,7 @@
 // that stop calls at the whole object share (the state transfer on one CPU,
 // swinging the root). The Mediator (k42_generation) works per CPU instead.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -127,6 +128,10 @@ class Swap {
   // The GTT entry's lock for writing; while a miss on another CPU holds it, the caller spins (waiting for other CPUs).
   bool lock_root(ppc::Hart& h);
   void note_old_reps();
+  void note_old_rep(uint64_t rep) {
+    if (!is_old_rep(rep)) old_reps_.push_back(rep);
+  }
+  bool is_old_rep(uint64_t rep) const { return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end(); }
   // The safe point: the strategy claims nothing runs in the old object; the protocol is negotiated,
   // and for copy and transform the state is handed over (the oracle watches the old code from now on).
   void reach_safe_point(ppc::Hart& h);
@@ -170,6 +175,7 @@ class Swap {
     uint64_t since = 0;
   };
   void account(unsigned cpu, uint64_t now);  // [since, now) to the current phase and activity
+  static void append_span(std::vector<ActivitySpan>& spans, const ActivitySpan& sp);
   std::vector<Ledger> ledger_;
 };
 

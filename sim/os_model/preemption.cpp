@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "cpu_ppc64/assembler.h"
+#include "cpu_ppc64/encoder.h"
 #include "os_model/host_access.h"
 #include "os_model/os_kernel.h"
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -43,11 +44,11 @@ json split_json(const hotswap::ActivitySplit& a) {
   return j;
 }
 
-uint64_t split_sum(const hotswap::ActivitySplit& a) {
-  uint64_t n = 0;
-  for (uint64_t v : a) n += v;
-  return n;
-}
+uint64_t split_sum(const hotswap::ActivitySplit& a) { return std::accumulate(a.begin(), a.end(), uint64_t{0}); }
+
+// The names of a CPU's time outside its phases (summary.json's outside_phases, activity.csv's phase).
+constexpr const char* kBeforeFirstPhase = "before_first_phase";
+constexpr const char* kRetried = "retried";
 
 // The CPU's time outside its phases' last attempts: before its first phase, and earlier attempts.
 struct OutsidePhases {
@@ -56,7 +57,7 @@ struct OutsidePhases {
   const hotswap::ActivitySplit& split;
 };
 std::array<OutsidePhases, 2> outside_phases(const hotswap::CpuSwapRecord& rec) {
-  return {{{"before_first_phase", hotswap::kPhaseNone, rec.before}, {"retried", hotswap::kPhaseRetried, rec.retried}}};
+  return {{{kBeforeFirstPhase, hotswap::kPhaseNone, rec.before}, {kRetried, hotswap::kPhaseRetried, rec.retried}}};
 }
 
 // The first and last cycle of the spans in `phase`, or {0, 0}.
@@ -248,8 +249,8 @@ std::string activity_csv(const ScenarioRun& r) {
   for (const auto& m : r.hotswap().swaps())
     for (unsigned c = 0; c < m->cpus().size(); ++c)
       for (const auto& sp : m->cpus()[c].spans) {
-        const std::string phase = sp.phase == hotswap::kPhaseNone      ? "before_first_phase"
-                                  : sp.phase == hotswap::kPhaseRetried ? "retried"
+        const std::string phase = sp.phase == hotswap::kPhaseNone      ? kBeforeFirstPhase
+                                  : sp.phase == hotswap::kPhaseRetried ? kRetried
                                                                         : m->phase_names()[sp.phase];
         s += fmt::format("{},{},{},{},{},{},{},{}\n", m->id(), m->label(), c, phase,
                          hotswap::kActivityNames[static_cast<unsigned>(sp.what)], sp.start, sp.end, sp.end - sp.start);
@@ -291,8 +292,8 @@ json summary(const ScenarioRun& r) {
       {"threads_exited", exited},
       {"threads_live_at_end", created - exited},  // at the end cycle (CPUs may run a little past it)
       {"context_switches", switches},
-      {"interrupts", interrupts},    // timer interrupts taken (os.scheduler preemptive; 0 otherwise)
-      {"preemptions", preemptions},  // threads preempted by them
+      {"interrupts", interrupts},    // interrupts taken: timer and IPI (os.scheduler preemptive; 0 otherwise)
+      {"preemptions", preemptions},  // threads preempted at them
       {"io_blocks", io_blocks},
       {"translation_misses", misses},
       {"idle_fraction", static_cast<double>(idle) / static_cast<double>(end * sc.machine.cpus)},

@@ -13,6 +13,8 @@ import subprocess
 import pytest
 import yaml
 
+import strategy_list
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 OBJECTS_ELF = os.path.join(os.environ.get("QUIESCE_BUILD_DIR", os.path.dirname(QUIESCE)), "guest", "objects.elf")
@@ -60,11 +62,7 @@ def run(tmp_path, sc, *extra):
 
 
 def safe_strategies():
-    try:
-        p = subprocess.run([QUIESCE, "strategies", "--json"], stdout=subprocess.PIPE, text=True, timeout=60)
-        return [s["name"] for s in json.loads(p.stdout)["strategies"] if s["safe"] and not s["test_only"]]
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
-        return []
+    return strategy_list.listed(QUIESCE, safe_only=True)
 
 
 SAFE = safe_strategies()

@@ -13,6 +13,8 @@ import subprocess
 import pytest
 import yaml
 
+import strategy_list
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 K42_SWAP = os.path.join(ROOT, "scenarios", "k42-swap.yaml")
@@ -125,11 +127,7 @@ def test_preemptive_runs_are_deterministic(tmp_path):
 
 
 def safe_strategies():
-    try:
-        p = subprocess.run([QUIESCE, "strategies", "--json"], stdout=subprocess.PIPE, text=True, timeout=60)
-        return [s["name"] for s in json.loads(p.stdout)["strategies"] if s["safe"] and not s["test_only"]]
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
-        return []
+    return strategy_list.listed(QUIESCE, safe_only=True)
 
 
 @pytest.mark.parametrize("strategy", safe_strategies())

@@ -14,6 +14,8 @@ from collections import defaultdict
 
 import pytest
 
+import strategy_list
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 K42_SWAP = os.path.join(ROOT, "scenarios", "k42-swap.yaml")
@@ -24,11 +26,7 @@ OUTSIDE = ("before_first_phase", "retried")
 
 
 def strategies():
-    try:
-        p = subprocess.run([QUIESCE, "strategies", "--json"], stdout=subprocess.PIPE, text=True, timeout=60)
-        return [s["name"] for s in json.loads(p.stdout)["strategies"] if not s["test_only"]]
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
-        return []
+    return strategy_list.listed(QUIESCE)
 
 
 def run(tmp_path, scenario, *sets):

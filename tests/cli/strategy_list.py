@@ -1,0 +1,14 @@
+"""The strategies a quiesce binary lists (`quiesce strategies --json`), for tests that parametrize
+over them. [] when the binary cannot list them: the tests that check the listing then fail."""
+import json
+import subprocess
+
+
+def listed(quiesce, safe_only=False, with_test_only=False):
+    """Their names, in registry order: the shipped ones (and the test-only ones if asked), or only the safe."""
+    try:
+        p = subprocess.run([quiesce, "strategies", "--json"], stdout=subprocess.PIPE, text=True, timeout=60)
+        return [s["name"] for s in json.loads(p.stdout)["strategies"]
+                if (with_test_only or not s["test_only"]) and (s["safe"] or not safe_only)]
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return []
