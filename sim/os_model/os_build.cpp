@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cpu_ppc64/assembler.h"
+#include "os_model/context_switch.h"
 #include "os_model/method_codegen.h"
 #include "os_model/os_kernel.h"
 #include "os_model/swap_door.h"
@@ -130,6 +131,9 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
       body_span[i].emplace_back(body_at[i].back(), code.size());
     }
   }
+  const size_t switch_at = code.size();
+  const ContextSwitchCode cs = context_switch_code();
+  code.insert(code.end(), cs.words.begin(), cs.words.end());
   const uint64_t at = heap_.allocate("os.code", 4 * code.size());
   for (size_t k = 0; k < code.size(); ++k) heap_.memory().store<uint32_t>(at + 4 * k, code[k]);
   request_loop_ = at;
@@ -138,6 +142,8 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
   for (unsigned g = 0; g < groups_.size(); ++g)
     if (gated_at[g]) gated_call_[g] = at + 4 * gated_at[g];
   system_loop_ = at + 4 * system_loop_at;
+  switch_code_ = at + 4 * switch_at;
+  switch_load_ = switch_code_ + cs.load_offset;
   code_ranges_.resize(impls_.size());  for (unsigned i = 0; i < impls_.size(); ++i) {
     const ImplementationSpec& impl = impls_[i];
     const uint64_t vt = heap_.allocate(impl.name + ".vtable", 8 * impl.methods.size());
@@ -281,6 +287,10 @@ void OsKernel::build_threads(const OsConfig& os) {
     const uint64_t stacks = heap_.allocate(fmt::format("stacks.cpu{}", c), n * stack, 16);
     cs.runq_addr = heap_.allocate(fmt::format("runqueue.cpu{}", c), 16 + 8 * uint64_t{n});
     cs.gen = std::make_unique<GenerationCount>(heap_, c);
+    // The idle loop's context, as the switch loads it when the CPU has nothing to run: interrupts off.
+    cs.idle_desc = heap_.allocate(fmt::format("threads.cpu{}.idle", c), os.descriptor_bytes);
+    heap_.memory().store<uint64_t>(cs.idle_desc + kDescPc, kIdle);
+    heap_.memory().store<uint64_t>(cs.idle_desc + kDescMsr, ppc::kMsrSF);
     for (unsigned k = 0; k < n; ++k) {
       Thread t;
       t.id = static_cast<unsigned>(threads_.size());

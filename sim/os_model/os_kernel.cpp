@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "os_model/context_switch.h"
 #include "os_model/host_access.h"
 #include "os_model/method_codegen.h"
 
@@ -18,7 +19,7 @@ void OsKernel::boot(ppc::Hart& h) {
   if (harts_.size() <= h.id()) harts_.resize(h.id() + 1, nullptr);
   harts_[h.id()] = &h;
   h.state().pc = kIdle;
-  if (preemptive()) h.set_vector_base(vector_base_);
+  if (preemptive()) h.set_vector_base(vector_base_), h.state().sprg[0] = cpus_[h.id()].save_area;
 }
 
 HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
@@ -135,6 +136,7 @@ void OsKernel::redirect(unsigned tid, uint64_t pc, uint64_t r3) {
   Thread& t = threads_[tid];
   t.regs.pc = pc;
   t.regs.gpr[3] = r3;
+  t.redirected = true;  // its descriptor is written when it is next dispatched, on its own CPU
 }
 
 bool OsKernel::claim_world(unsigned tid) {
@@ -170,10 +172,9 @@ HartAction OsKernel::park_current(ppc::Hart& h, bool quiescent) {
     c.gen->leave(h, t.generation);
     t.counted = false;
   }
-  t.regs = h.state();
+  save_current(h, t);
   t.state = ThreadState::Blocked;
   c.current = -1;
-  host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
   if (observer_) observer_->thread_off(h.id(), t, h.cycle());
   return next_or_idle(h);
 }
@@ -406,8 +407,7 @@ HartAction OsKernel::on_io(ppc::Hart& h) {
 // The current thread leaves the CPU (its registers, pc included, are saved).
 void OsKernel::block(ppc::Hart& h, Thread& t, uint64_t cycles) {
   CpuState& c = cpus_[h.id()];
-  t.regs = h.state();
-  host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
+  save_current(h, t);
   t.state = ThreadState::Blocked;
   c.current = -1;
   post(h.id(), h.cycle() + cycles, EventKind::Wake, t.id);
@@ -420,6 +420,8 @@ HartAction OsKernel::next_or_idle(ppc::Hart& h) {
   kernel_entry(h);
   if (!c.runq.empty()) {
     dispatch(h);
+  } else if (c.save_tid >= 0) {
+    switch_to(h, c.idle_desc, false);  // the idle context: the idle loop, interrupts off
   } else {
     h.state().pc = kIdle;
     h.state().msr &= ~ppc::kMsrEE;  // the idle loop takes no interrupts (it looks at its events itself)
@@ -427,21 +429,87 @@ HartAction OsKernel::next_or_idle(ppc::Hart& h) {
   return HartAction::Continue;
 }
 
-void OsKernel::dispatch(ppc::Hart& h) {
+// The thread leaving the CPU in this kernel entry: the kernel's record now, its descriptor when the
+// switch runs (it runs before the CPU leaves the kernel: this entry dispatches or idles).
+void OsKernel::save_current(ppc::Hart& h, Thread& t) {
+  t.regs = h.state();
+  cpus_[h.id()].save_tid = static_cast<int>(t.id);
+  if (t.desc_interrupted) host_store(h, t.descriptor + kDescInterrupted, 0), t.desc_interrupted = false;
+}
+
+// Leaves the kernel through the context switch's guest code, into `incoming`. From an interrupt (a
+// preemption) the return path first restores what the interrupt entry saved; SRR0/SRR1 already hold
+// where the thread was. Otherwise the saved thread resumes where the kernel's record says.
+void OsKernel::switch_to(ppc::Hart& h, uint64_t incoming, bool from_interrupt) {
+  CpuState& c = cpus_[h.id()];
+  ppc::ArchState& s = h.state();
+  s.sprg[2] = c.save_tid >= 0 ? threads_[static_cast<unsigned>(c.save_tid)].descriptor : 0;
+  s.sprg[3] = incoming;
+  if (from_interrupt) {
+    s.pc = preempt_exit_;
+  } else {
+    if (c.save_tid >= 0) {
+      const Thread& out = threads_[static_cast<unsigned>(c.save_tid)];
+      s.srr0 = out.regs.pc;
+      s.srr1 = out.regs.msr;
+    }
+    s.msr &= ~ppc::kMsrEE;
+    s.pc = c.save_tid >= 0 ? switch_code_ : switch_load_;
+  }
+  c.save_tid = -1;
+}
+
+// The stop handler (a CPU stopping for stop-the-world) saves its thread's registers where a walk reads
+// them, and says whether the thread was stopped part-way through its code (an interrupt entry).
+void OsKernel::save_registers(ppc::Hart& h, unsigned tid) {
+  Thread& t = threads_[tid];
+  store_registers(h, t.descriptor, registers(tid));
+  const bool mid_code = t.in_interrupt || t.preempted;
+  if (mid_code != t.desc_interrupted) host_store(h, t.descriptor + kDescInterrupted, mid_code ? 1 : 0);
+  t.desc_interrupted = mid_code;
+}
+
+// The running system thread calls guest code: `entry` with r3, returning (blr) into the thread's loop,
+// whose next step finds the result in r3.
+void OsKernel::call_routine(ppc::Hart& h, uint64_t entry, uint64_t r3) {
+  ppc::ArchState& s = h.state();
+  s.lr = system_loop_;
+  s.pc = entry;
+  s.gpr[3] = r3;
+}
+
+void OsKernel::dispatch(ppc::Hart& h, bool from_interrupt) {
   CpuState& c = cpus_[h.id()];
   const unsigned tid = runq_pop(h);
   h.charge(os_.schedule_cycles);
   Thread& t = threads_[tid];
-  host_touch(h, t.descriptor, os_.descriptor_bytes, false, p_.line_bytes);
-  h.charge(os_.context_switch_cycles);
-  h.state() = t.regs;
+  if (t.redirected) {  // a held call sent elsewhere while it was parked
+    host_store(h, t.descriptor + kDescPc, t.regs.pc);
+    host_store(h, t.descriptor + kDescGpr + 8 * 3, t.regs.gpr[3]);
+    t.redirected = false;
+  }
+  if (t.desc_interrupted) host_store(h, t.descriptor + kDescInterrupted, 0), t.desc_interrupted = false;
+  // The descriptor is what the switch loads: it must be what the kernel thinks the thread is (unless
+  // the thread is the one leaving, saved by this very switch).
+  if (c.save_tid != static_cast<int>(tid) && !same_registers(load_registers(h.memory(), t.descriptor), t.regs))
+  {
+    const auto d = load_registers(h.memory(), t.descriptor);
+    std::string diff;
+    for (unsigned r = 0; r < 32; ++r) if (d.gpr[r] != t.regs.gpr[r]) diff += fmt::format(" r{} {:x}/{:x}", r, d.gpr[r], t.regs.gpr[r]);
+    if (d.pc != t.regs.pc) diff += fmt::format(" pc {:x}/{:x}", d.pc, t.regs.pc);
+    if (d.msr != t.regs.msr) diff += fmt::format(" msr {:x}/{:x}", d.msr, t.regs.msr);
+    if (d.lr != t.regs.lr) diff += fmt::format(" lr {:x}/{:x}", d.lr, t.regs.lr);
+    if (d.ctr != t.regs.ctr) diff += fmt::format(" ctr {:x}/{:x}", d.ctr, t.regs.ctr);
+    if (d.cr != t.regs.cr) diff += fmt::format(" cr {:x}/{:x}", d.cr, t.regs.cr);
+    if (d.xer() != t.regs.xer()) diff += fmt::format(" xer {:x}/{:x}", d.xer(), t.regs.xer());
+    throw std::logic_error(fmt::format("thread {}'s descriptor at 0x{:x} disagrees with the kernel's record of its "
+                                       "registers (cpu {}, cycle {}):{}", tid, t.descriptor, h.id(), h.cycle(), diff));
+  }
   t.state = ThreadState::Running;
   t.preempted = false;
   c.current = static_cast<int>(tid);
+  switch_to(h, t.descriptor, from_interrupt);
   if (preemptive()) {
-    // A thread preempted between its larx and stcx. must not find another's reservation when it
-    // resumes: the switch clears it with a stcx. (to the save area; it stores nothing there).
-    h.timed_access(mem::AccessKind::Stcx, c.save_area, 8);
     c.slice_end = h.cycle() + cycles(os_.scheduler.tick_us);  // a fresh slice, and the timer for it
     arm_timer(h);
   }
@@ -479,7 +547,6 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.regs.gpr[2] = toc_;
   t.regs.gpr[13] = com_->tables().ltt_base(h.id());
   host_store(h, t.stack_top, 0);  // the back chain ends here
-  host_touch(h, t.descriptor, os_.descriptor_bytes, true, p_.line_bytes);
   t.counted = !t.system;  // kernel threads never hold a generation back
   if (t.counted) t.generation = c.gen->enter(h);
   t.long_lived = r.long_lived;
@@ -490,6 +557,9 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.created = h.cycle();
   t.priority = t.system ? os_.scheduler.system_priority : workloads_[r.workload].spec().priority;
   if (preemptive()) t.regs.msr |= ppc::kMsrEE, t.regs.sprg[0] = c.save_area;
+  host_store(h, t.descriptor + kDescKind, t.system ? kDescSystem : kDescThread);
+  store_registers(h, t.descriptor, t.regs);  // where its first switch loads them from
+  t.redirected = t.desc_interrupted = false;
   t.state = ThreadState::Runnable;
   t.runnable_since = h.cycle();
   h.charge(os_.thread_create_cycles);
@@ -505,7 +575,7 @@ void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
   CpuState& c = cpus_[h.id()];
   if (t.counted) c.gen->leave(h, t.generation);
   t.counted = false;
-  host_store(h, t.descriptor, 0);
+  host_store(h, t.descriptor + kDescKind, kDescFree);
   h.charge(os_.thread_exit_cycles);
   t.state = ThreadState::Free;
   c.free.push_back(t.id);

@@ -161,6 +161,8 @@ class OsKernel final : public ppc::Environment_if {
     uint64_t next_idle_poll = 0;                 // when the idle loop next looks at the token and hooks
     uint64_t slice_end = 0, timer_at = ~uint64_t{0};  // preemptive: the running thread's slice; DEC's target
     uint64_t save_area = 0;                      // preemptive: where its interrupt entry saves registers
+    int save_tid = -1;        // the thread that left the CPU in this kernel entry: the switch saves it
+    uint64_t idle_desc = 0;   // the idle loop's context (what the switch loads when the CPU idles)
     std::function<void(ppc::Hart&)> on_stopped, on_resumed;
   };
 
@@ -193,7 +195,13 @@ class OsKernel final : public ppc::Environment_if {
   void run_due_events(ppc::Hart& h);
   void handle(ppc::Hart& h, const Event& ev);
   ppc::HartAction next_or_idle(ppc::Hart& h);
-  void dispatch(ppc::Hart& h);
+  // Context switches (context_switch.h): the current thread leaves the CPU (its registers go to its
+  // descriptor when the switch runs); the switch's guest code is entered for `incoming`'s descriptor.
+  void save_current(ppc::Hart& h, Thread& t);
+  void switch_to(ppc::Hart& h, uint64_t incoming, bool from_interrupt);
+  void save_registers(ppc::Hart& h, unsigned tid);  // a stopped CPU's thread, by the stop handler
+  void call_routine(ppc::Hart& h, uint64_t entry, uint64_t r3);  // a system thread's call into guest code
+  void dispatch(ppc::Hart& h, bool from_interrupt = false);
   void block(ppc::Hart& h, Thread& t, uint64_t cycles);
   void new_request(ppc::Hart& h, const Request& r);
   void create_thread(ppc::Hart& h, const Request& r);
@@ -272,6 +280,8 @@ class OsKernel final : public ppc::Environment_if {
   std::string out_of_memory_;
   uint64_t request_loop_ = 0, loop_end_ = 0, sites_begin_ = 0, sites_end_ = 0, toc_ = 0;
   uint64_t vector_base_ = 0, interrupt_return_ = 0;  // preemptive: the vectors, and the entry's return path
+  uint64_t preempt_exit_ = 0;   // preemptive: the return path's restore, then the switch
+  uint64_t switch_code_ = 0, switch_load_ = 0;  // the context switch (context_switch.h), its second half
   std::vector<CallGate> gates_;                       // per group
   std::vector<uint64_t> gated_call_;                  // per group: its gated request-loop call, or 0
   std::vector<std::vector<DirectSite>> direct_sites_;  // per COID

@@ -56,9 +56,8 @@ inline constexpr uint32_t kMaxPriority = 99;  // higher runs first
 struct OsConfig {
   uint32_t thread_create_cycles = 400;  // host work to create a thread, beyond its memory accesses
   uint32_t thread_exit_cycles = 200;
-  uint32_t context_switch_cycles = 150;
   uint32_t schedule_cycles = 40;        // one pass of the scheduler (run queue, events)
-  uint32_t descriptor_bytes = 256;      // a thread descriptor (saved registers), touched on create/switch/exit
+  uint32_t descriptor_bytes = 384;      // a thread descriptor (thread_descriptor.h: kind, mark, saved registers)
   uint32_t stack_kib = 16;              // guest stack per thread
   uint32_t max_threads_per_cpu = 64;    // descriptors and stacks preallocated per CPU
   uint32_t miss_handler_cycles = 150;   // the Default Object's miss handling, beyond its memory accesses

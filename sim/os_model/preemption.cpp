@@ -11,9 +11,11 @@
 
 #include <fmt/format.h>
 
+#include "cpu_ppc64/assembler.h"
 #include "cpu_ppc64/encoder.h"
 #include "os_model/host_access.h"
 #include "os_model/os_kernel.h"
+#include "os_model/thread_descriptor.h"
 
 namespace quiesce::os {
 
@@ -51,13 +53,19 @@ std::vector<uint32_t> interrupt_exit() {
 
 void OsKernel::build_vectors() {
   const std::vector<uint32_t> entry = interrupt_entry(), exit = interrupt_exit();
-  std::vector<uint32_t> code(kVectorsBytes / 4 + exit.size(), enc::trap());  // a stray vector traps
+  std::vector<uint32_t> code(kVectorsBytes / 4 + 2 * exit.size(), enc::trap());  // a stray vector traps
   for (const uint64_t v : {ppc::kVectorExternal, ppc::kVectorDecrementer})
     std::copy(entry.begin(), entry.end(), code.begin() + static_cast<std::ptrdiff_t>(v / 4));
   std::copy(exit.begin(), exit.end(), code.begin() + kVectorsBytes / 4);
   vector_base_ = heap_.allocate("os.vectors", 4 * code.size());
-  for (size_t k = 0; k < code.size(); ++k) heap_.memory().store<uint32_t>(vector_base_ + 4 * k, code[k]);
   interrupt_return_ = vector_base_ + kVectorsBytes;
+  // A preemption's way out: the same restore, then the context switch instead of rfid.
+  preempt_exit_ = interrupt_return_ + 4 * exit.size();
+  std::copy(exit.begin(), exit.end() - 1, code.begin() + kVectorsBytes / 4 + static_cast<std::ptrdiff_t>(exit.size()));
+  enc::Assembler to_switch(preempt_exit_ + 4 * (exit.size() - 1));
+  to_switch.b_to(switch_code_);
+  code[kVectorsBytes / 4 + 2 * exit.size() - 1] = to_switch.take().front();
+  for (size_t k = 0; k < code.size(); ++k) heap_.memory().store<uint32_t>(vector_base_ + 4 * k, code[k]);
   for (unsigned c = 0; c < cpus_.size(); ++c) cpus_[c].save_area = heap_.allocate(fmt::format("os.save_area.{}", c), kSaveBytes);
 }
 
@@ -106,7 +114,8 @@ HartAction OsKernel::on_interrupt(ppc::Hart& h) {
     const bool over = now >= c.slice_end;
     if (best != c.runq.end() && (threads_[*best].priority > t->priority || (over && threads_[*best].priority == t->priority))) {
       t->regs = interrupted(h);
-      host_touch(h, t->descriptor, os_.descriptor_bytes, true, p_.line_bytes);
+      c.save_tid = static_cast<int>(t->id);  // the switch saves it, after the return path restored it
+      if (!t->desc_interrupted) host_store(h, t->descriptor + kDescInterrupted, 1), t->desc_interrupted = true;
       t->state = ThreadState::Runnable;
       t->preempted = true;
       t->runnable_since = now;
@@ -114,7 +123,7 @@ HartAction OsKernel::on_interrupt(ppc::Hart& h) {
       if (observer_) observer_->thread_off(h.id(), *t, now);
       if (now < end_cycles_) ++stats_.cpu[h.id()].preemptions;
       runq_push(h, t->id);
-      dispatch(h);
+      dispatch(h, true);
       return HartAction::Continue;
     }
     if (over) c.slice_end = now + cycles(os_.scheduler.tick_us);

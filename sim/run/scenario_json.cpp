@@ -61,7 +61,6 @@ json scenario_json(const scenario::Scenario& s) {
   const auto& o = s.os;
   j["os"] = {{"thread_create_cycles", o.thread_create_cycles},
              {"thread_exit_cycles", o.thread_exit_cycles},
-             {"context_switch_cycles", o.context_switch_cycles},
              {"schedule_cycles", o.schedule_cycles},
              {"descriptor_bytes", o.descriptor_bytes},
              {"stack_kib", o.stack_kib},

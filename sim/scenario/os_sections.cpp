@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "os_model/thread_descriptor.h"
 #include "scenario/hotswap_section.h"
 
 namespace quiesce::scenario {
@@ -148,9 +149,8 @@ os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineCo
   const auto cycles = [&](const char* key, uint32_t& field) { field = m.uint<uint32_t>(key, field, 0, kMaxCycles); };
   cycles("thread_create_cycles", c.thread_create_cycles);
   cycles("thread_exit_cycles", c.thread_exit_cycles);
-  cycles("context_switch_cycles", c.context_switch_cycles);
   cycles("schedule_cycles", c.schedule_cycles);
-  c.descriptor_bytes = m.uint<uint32_t>("descriptor_bytes", c.descriptor_bytes, 64, 65536);
+  c.descriptor_bytes = m.uint<uint32_t>("descriptor_bytes", c.descriptor_bytes, os::kDescMinBytes, 65536);
   if (c.descriptor_bytes % 8)
     m.fail("descriptor_bytes", fmt::format("expected a multiple of 8, found {}", c.descriptor_bytes));
   c.stack_kib = m.uint<uint32_t>("stack_kib", c.stack_kib, 1, 1024);

@@ -20,7 +20,7 @@ LAYERS = {"cpu_ppc64": 0, "memory_coherence": 1, "os_model": 2, "hotswap": 3}
 # both sit below the OS; what matters is that neither includes os_model or hotswap.
 BELOW_OS = {"cpu_ppc64", "memory_coherence"}
 DOOR_AND_PLAIN_DATA = {"os_model/swap_interface.h", "os_model/os_spec.h", "os_model/call_gate.h",
-                       "os_model/thread.h", "os_model/rep_layout.h"}
+                       "os_model/thread.h", "os_model/rep_layout.h", "os_model/thread_descriptor.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
