@@ -93,6 +93,15 @@ class Hart {
   uint64_t interrupts_taken() const { return interrupts_; }
   // The host-modelled kernel setting its timer (as mtdec would): a stale pending decrementer interrupt
   // is forgotten.
+  // Host-modelled kernel code turning MSR[EE] on or off, as `mtmsrd r,1` would (and timed as it):
+  // an interrupt pending and now enabled is taken before the next instruction. Returns whether EE was on.
+  bool set_interrupts(bool on) {
+    const bool was = (s_.msr & kMsrEE) != 0;
+    s_.msr = on ? s_.msr | kMsrEE : s_.msr & ~kMsrEE;
+    cycle_ += t_.rfid;
+    update_irq();
+    return was;
+  }
   void set_decrementer(uint32_t value) {
     dec_pending_ = false;
     write_dec(cycle_, value);

@@ -11,6 +11,7 @@
 #include "cpu_ppc64/core_timing.h"
 #include "hotswap/quiescence_strategy.h"
 #include "hotswap/stack_trace.h"
+#include "hotswap/stack_walk.h"
 
 namespace quiesce::hotswap {
 
@@ -21,12 +22,12 @@ class DirectSwap final : public StackTraceSwap {
   using StackTraceSwap::StackTraceSwap;
 
  private:
-  bool in_call_site(uint64_t pc) const override {
+  std::vector<std::pair<uint64_t, uint64_t>> call_sites() const override {
     const auto& k = ctx_.k;
     const uint64_t bytes = 4 * k.facts.direct_site_code(0, 0, 0).size();  // every site is as long
-    for (const auto& site : k.facts.direct_sites(coid_))
-      if (pc >= site.addr && pc < site.addr + bytes) return true;
-    return false;
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (const auto& site : k.facts.direct_sites(coid_)) out.emplace_back(site.addr, site.addr + bytes);
+    return out;
   }
   void rebind(ppc::Hart& h) override {
     auto& k = ctx_.k;
@@ -75,12 +76,14 @@ class Direct final : public QuiescenceStrategy {
       : QuiescenceStrategy(info), params_(params), sites_(params.u32("call_sites")) {}
   os::CallGate gate(const os::SwapInterface&, unsigned) override { return {{}, {}, sites_}; }
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
-    return std::make_unique<DirectSwap>(*ctx_, info_, params_, id, coid, to, std::move(label));
+    if (!walk_code_) walk_code_ = install_stack_walk(ctx_->k.objects.heap());
+    return std::make_unique<DirectSwap>(*ctx_, info_, params_, id, coid, to, std::move(label), walk_code_);
   }
 
  private:
   StrategyParams params_;
   unsigned sites_;
+  uint64_t walk_code_ = 0;
 };
 
 }  // namespace

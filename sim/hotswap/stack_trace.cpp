@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "hotswap/quiescence_strategy.h"
+#include "hotswap/stack_walk.h"
 #include "os_model/rep_layout.h"
 
 namespace quiesce::hotswap {
@@ -12,7 +13,6 @@ namespace quiesce::hotswap {
 using Step = os::SystemStep;
 
 namespace {
-constexpr unsigned kMaxFrames = 4096;
 constexpr uint64_t kSpinCycles = 100;  // the walker's wait for the other CPUs to stop
 }  // namespace
 
@@ -22,10 +22,6 @@ std::vector<StrategyParam> stack_trace_params() {
   return {
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "the swap thread's bookkeeping each time it runs a step"},
       {"ipi_cycles", 300, 0, 1e6, "cycles", "the initiator's stop request to each other CPU"},
-      {"walk_thread_cycles", 200, 0, 1e6, "cycles",
-       "per thread walked (finding it, reading its saved registers), beyond the loads"},
-      {"walk_frame_cycles", 30, 0, 1e6, "cycles",
-       "per stack frame walked (comparing the return address with the code ranges), beyond the loads"},
       {"retry_us", 20, 0.001, 1e6, "us", "wait before walking again after a thread was found inside", false},
       {"max_retries", 50, 0, 1e6, "", "then the swap gives up (reported as not completed, with the thread found inside)"},
       {"by_instance", 0, 0, 1, "", "1: a thread in the old code counts only when it works on the instance being "
@@ -38,16 +34,15 @@ std::vector<StrategyParam> stack_trace_params() {
 }
 
 StackTraceSwap::StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, const StrategyParams& params,
-                               unsigned id, unsigned coid, unsigned to, std::string label)
+                               unsigned id, unsigned coid, unsigned to, std::string label, uint64_t walk_code)
     : Swap(ctx, strategy, id, coid, to, std::move(label)),
       step_cycles_(params.u32("worker_step_cycles")),
       ipi_cycles_(params.u32("ipi_cycles")),
-      walk_thread_cycles_(params.u32("walk_thread_cycles")),
-      walk_frame_cycles_(params.u32("walk_frame_cycles")),
       max_retries_(params.u32("max_retries")),
       retry_us_(params.real("retry_us")),
       walk_frames_(params.u32("walk_frames") != 0),
-      by_instance_(params.u32("by_instance") != 0) {}
+      by_instance_(params.u32("by_instance") != 0),
+      walk_code_(walk_code) {}
 
 void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   launch(h, std::move(done), [this](ppc::Hart& hh, const os::Thread& t) { return step(hh, t); });
@@ -64,6 +59,9 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
       return Step::Again;
     case At::Stop:
       record_phase(h.cycle(), me, kStop);
+      // Interrupts off on the walker's own CPU until the world is released: nothing else runs here,
+      // not even at a preemptive kernel's timer (Lee & Chang walk with preemption and interrupts off).
+      interrupts_were_on_ = h.set_interrupts(false);
       note_old_reps();  // the walk looks for them in interrupted threads' registers
       stop_began_ = h.cycle();
       stopped_ = 0;
@@ -71,9 +69,8 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
         if (c == me) continue;
         h.charge(ipi_cycles_);
         k.threads.stop_cpu(c, [this, k](ppc::Hart& hc) {
-          // The stop handler saves the running thread's registers in its descriptor.
-          if (const os::Thread* cur = k.threads.current(hc.id()))
-            os::host_touch(hc, cur->descriptor, k.facts.descriptor_bytes(), true, k.facts.line_bytes());
+          // The stop handler saves the running thread's registers in its descriptor, where the walk reads them.
+          if (const os::Thread* cur = k.threads.current(hc.id())) k.threads.save_registers(hc, cur->id);
           ++stopped_;
         });
       }
@@ -90,9 +87,15 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
       record_phase(h.cycle(), me, kWalk);
       at_ = At::Walk;
       [[fallthrough]];
-    case At::Walk: {
+    case At::Walk:
       ++detail("walks");
-      if (walk(h)) {
+      prepare_walk(h);
+      k.threads.call_routine(h, walk_code_, table_);
+      at_ = At::Walked;
+      return Step::Again;
+    case At::Walked: {
+      if (const int found = walked(h); found >= 0) {
+        busy_ = found;
         resume_all(h, false);
         release_stop(h);
         if (++retries_ > max_retries_) {
@@ -104,6 +107,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
         at_ = At::Acquire;
         return sleep(h, t.id, us_to_cycles(retry_us_), Activity::Quiescence);
       }
+      busy_ = -1;
       reach_safe_point(h);
       record_phase(h.cycle(), me, kTransfer);
       transfer_all(h);
@@ -121,6 +125,63 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
   return Step::Exit;
 }
 
+// The walk's table: the old code ranges, call sites and descriptor arrays once, the old reps and the
+// busy thread each walk; written through the walker's caches.
+void StackTraceSwap::prepare_walk(ppc::Hart& h) {
+  auto& k = ctx_.k;
+  auto& heap = k.objects.heap();
+  using T = WalkTable;
+  if (!table_) {
+    const auto& ranges = k.facts.code_ranges(old_impl_);
+    const auto sites = call_sites();
+    const auto lists = k.facts.task_lists();
+    table_ = heap.allocate(fmt::format("swap{}.walk_table", id_), T::kBytes);
+    const uint64_t r = heap.allocate(fmt::format("swap{}.walk_ranges", id_), T::kRangeBytes * (ranges.size() + 1));
+    const uint64_t si = heap.allocate(fmt::format("swap{}.walk_sites", id_), T::kSiteBytes * (sites.size() + 1));
+    const uint64_t cp = heap.allocate(fmt::format("swap{}.walk_cpus", id_), 8 * lists.size());
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      os::host_store(h, r + T::kRangeBytes * i, ranges[i].start);
+      os::host_store(h, r + T::kRangeBytes * i + 8, ranges[i].end);
+      os::host_store(h, r + T::kRangeBytes * i + 16, ranges[i].frame ? 1 : 0);
+    }
+    for (size_t i = 0; i < sites.size(); ++i) {
+      os::host_store(h, si + T::kSiteBytes * i, sites[i].first);
+      os::host_store(h, si + T::kSiteBytes * i + 8, sites[i].second);
+    }
+    for (size_t i = 0; i < lists.size(); ++i) os::host_store(h, cp + 8 * i, lists[i]);
+    const std::pair<unsigned, uint64_t> words[] = {
+        {T::kRanges, ranges.size()}, {T::kRangesPtr, r},  {T::kSites, sites.size()},
+        {T::kSitesPtr, si},          {T::kCpus, lists.size()}, {T::kCpusPtr, cp},
+        {T::kFlags, (walk_frames_ ? T::kWalkFrames : 0) | (by_instance_ ? T::kByInstance : 0)}};
+    for (const auto& [at, v] : words) os::host_store(h, table_ + at, v);
+  }
+  if (old_reps_.size() > reps_room_) {
+    reps_room_ = std::max<size_t>(old_reps_.size(), 2 * reps_room_);
+    reps_at_ = heap.allocate(fmt::format("swap{}.walk_reps", id_), 8 * reps_room_);
+    os::host_store(h, table_ + T::kRepsPtr, reps_at_);
+  }
+  for (size_t i = 0; i < old_reps_.size(); ++i) os::host_store(h, reps_at_ + 8 * i, old_reps_[i]);
+  os::host_store(h, table_ + T::kReps, old_reps_.size());
+  os::host_store(h, table_ + T::kFirst, busy_ >= 0 ? k.threads.thread(static_cast<unsigned>(busy_)).descriptor : 0);
+}
+
+int StackTraceSwap::walked(ppc::Hart& h) {
+  auto& k = ctx_.k;
+  const uint64_t desc = h.state().gpr[3];
+  detail("threads_walked") += peek(table_ + WalkTable::kThreadsWalked);
+  detail("frames_walked") += peek(table_ + WalkTable::kFramesWalked);
+  int found = -1;
+  for (unsigned id = 0; desc && id < k.threads.count() && found < 0; ++id)
+    if (k.threads.thread(id).descriptor == desc) found = static_cast<int>(id);
+  // The walk goes in task-list order: it must find a thread inside exactly when the kernel's view finds
+  // one, and the one it found must be inside.
+  const int expected = reference_walk();
+  if ((expected < 0) != (found < 0) || (desc && found < 0) || (found >= 0 && !reference_inside(static_cast<unsigned>(found))))
+    k.hooks.stop_run(fmt::format("swap {} of {}: the stack walk found thread {} inside, the kernel's view of the "
+                                 "threads says {} (-1: none; a simulator bug)", id_, label_, found, expected));
+  return found;
+}
+
 const os::KernelFacts_if::CodeRange* StackTraceSwap::old_range(uint64_t addr) const {
   for (const auto& r : ctx_.k.facts.code_ranges(old_impl_))
     if (addr >= r.start && addr < r.end) return &r;
@@ -129,18 +190,20 @@ const os::KernelFacts_if::CodeRange* StackTraceSwap::old_range(uint64_t addr) co
 
 bool StackTraceSwap::inside(uint64_t addr) const { return old_range(addr) != nullptr; }
 
-bool StackTraceSwap::on_this_instance(ppc::Hart& h, const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const {
-  if (!owner.frame) return true;  // no frame keeps its `this`: whatever its instance
-  return is_old_rep(h.memory().contains(slot, 8) ? os::host_load(h, slot) : 0);
+uint64_t StackTraceSwap::peek(uint64_t addr) const {
+  auto& m = ctx_.k.facts.memory();
+  return m.contains(addr, 8) ? m.load<uint64_t>(addr) : 0;
 }
 
-// One thread: its registers from its descriptor, then its frames through the back chain.
-bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
+bool StackTraceSwap::on_this_instance(const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const {
+  if (!owner.frame) return true;  // no frame keeps its `this`: whatever its instance
+  return is_old_rep(peek(slot));
+}
+
+// The walk's rules (stack_walk.h) over the kernel's record of one thread's registers.
+bool StackTraceSwap::reference_inside(unsigned tid) const {
   auto& k = ctx_.k;
   const os::Thread& t = k.threads.thread(tid);
-  h.charge(walk_thread_cycles_);
-  ++detail("threads_walked");
-  os::host_load(h, t.descriptor);
   const ppc::ArchState& s = k.threads.registers(tid);
   if (!by_instance_) {
     if (inside(s.pc) || inside(s.lr)) return true;
@@ -149,62 +212,52 @@ bool StackTraceSwap::walk_thread(ppc::Hart& h, unsigned tid) {
     // still in LR belongs to the caller, whose frame is at r1 (or one up, once the callee pushed its own).
     if (const auto* m = old_range(s.pc)) {
       if (!m->frame) return true;
-      if (s.pc >= m->start + os::kPrologueBytes ? on_this_instance(h, *m, s.gpr[1] + os::kThisSlot)
-                                            : is_old_rep(s.gpr[3]))
+      if (s.pc >= m->start + os::kPrologueBytes ? on_this_instance(*m, s.gpr[1] + os::kThisSlot) : is_old_rep(s.gpr[3]))
         return true;
     }
     if (const auto* c = old_range(s.lr)) {
-      const uint64_t up = h.memory().contains(s.gpr[1], 8) ? os::host_load(h, s.gpr[1]) : 0;
-      if (on_this_instance(h, *c, s.gpr[1] + os::kThisSlot) || (up && on_this_instance(h, *c, up + os::kThisSlot)))
+      const uint64_t up = peek(s.gpr[1]);
+      if (on_this_instance(*c, s.gpr[1] + os::kThisSlot) || (up && on_this_instance(*c, up + os::kThisSlot)))
         return true;
     }
   }
-  // Interrupted mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep
-  // loaded, or the old method's address in a register or CTR, the branch still to come.
-  const bool interrupted = t.in_interrupt || t.preempted;
-  if (interrupted) {
-    if (inside(s.ctr) || in_call_site(s.pc)) return true;
+  // Stopped mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep loaded, or
+  // the old method's address in a register or CTR, the branch still to come.
+  const bool mid_code = t.in_interrupt || t.preempted;
+  if (mid_code) {
+    if (inside(s.ctr)) return true;
+    for (const auto& [from, to] : call_sites())
+      if (s.pc >= from && s.pc < to) return true;
     for (const uint64_t r : s.gpr)
       if (inside(r) || is_old_rep(r)) return true;
   }
   if (!walk_frames_) return false;
-  auto& mem = h.memory();
   uint64_t frame = s.gpr[1];
-  // Interrupted mid-code, a callee may have popped its frame and not yet returned (its epilogue): its
-  // return address is then in the current frame's LR save word. (A thread stopped at a kernel entry is
-  // never there; the word may be stale, which only costs a retry.)
-  if (interrupted && mem.contains(frame, 24) && inside(os::host_load(h, frame + 16))) return true;
-  for (unsigned n = 0; n < kMaxFrames && frame && mem.contains(frame, 24); ++n) {
-    h.charge(walk_frame_cycles_);
-    ++detail("frames_walked");
-    const uint64_t caller = os::host_load(h, frame);  // the back chain
-    if (!caller || !mem.contains(caller, 24)) break;
+  // Mid-code, a callee may have popped its frame and not yet returned (its epilogue): its return address
+  // is then in the current frame's LR save word. (The word may be stale, which only costs a retry.)
+  if (mid_code && inside(peek(frame + 16))) return true;
+  for (unsigned n = 0; n < kMaxFrames && frame; ++n) {
+    const uint64_t caller = peek(frame);  // the back chain
+    if (!caller) break;
     // The return address the callee saved there, into the function whose frame this is.
-    if (const auto* owner = old_range(os::host_load(h, caller + 16)))
-      if (!by_instance_ || on_this_instance(h, *owner, caller + os::kThisSlot)) return true;
+    if (const auto* owner = old_range(peek(caller + 16)))
+      if (!by_instance_ || on_this_instance(*owner, caller + os::kThisSlot)) return true;
     frame = caller;
   }
   return false;
 }
 
-// Every live thread, the busy list first; the first found inside ends the walk.
-bool StackTraceSwap::walk(ppc::Hart& h) {
+// Every live thread, the busy one first: the first found inside, or -1.
+int StackTraceSwap::reference_walk() const {
   auto& k = ctx_.k;
   auto live = [&](unsigned id) {
     const os::Thread& t = k.threads.thread(id);
     return t.state != os::ThreadState::Free && !t.system;
   };
-  for (unsigned id : busy_)
-    if (live(id) && walk_thread(h, id)) return true;
-  for (unsigned id = 0; id < k.threads.count(); ++id) {
-    if (!live(id) || std::find(busy_.begin(), busy_.end(), id) != busy_.end()) continue;
-    if (walk_thread(h, id)) {
-      busy_.assign(1, id);
-      return true;
-    }
-  }
-  busy_.clear();
-  return false;
+  if (busy_ >= 0 && live(static_cast<unsigned>(busy_)) && reference_inside(static_cast<unsigned>(busy_))) return busy_;
+  for (unsigned id = 0; id < k.threads.count(); ++id)
+    if (live(id) && reference_inside(id)) return static_cast<int>(id);
+  return -1;
 }
 
 void StackTraceSwap::resume_all(ppc::Hart& h, bool swapped) {
@@ -217,14 +270,15 @@ void StackTraceSwap::resume_all(ppc::Hart& h, bool swapped) {
 
 void StackTraceSwap::release_stop(ppc::Hart& h) {
   ctx_.k.threads.release_world(h);
+  if (interrupts_were_on_) h.set_interrupts(true);
 }
 
 std::string StackTraceSwap::describe() const {
   if (gave_up_)
     return fmt::format("swap {} of {} ({}): gave up after {} retries; thread {} was inside the old object", id_,
-                       label_, strategy(), retries_, busy_.empty() ? -1 : static_cast<int>(busy_.front()));
+                       label_, strategy(), retries_, busy_);
   static const char* const kAt[] = {"waiting for another stop-the-world", "stopping the CPUs",
-                                    "waiting for the CPUs to stop", "walking the stacks"};
+                                    "waiting for the CPUs to stop", "walking the stacks", "walking the stacks"};
   return fmt::format("swap {} of {} ({}): {}; {} of {} other CPUs stopped, {} retries", id_, label_, strategy(),
                      kAt[static_cast<unsigned>(at_)], stopped_, cpus_ - 1, retries_);
 }
@@ -234,11 +288,13 @@ class StackTrace final : public QuiescenceStrategy {
  public:
   StackTrace(const StrategyInfo& info, const StrategyParams& params) : QuiescenceStrategy(info), params_(params) {}
   std::unique_ptr<Swap> make_swap(unsigned id, unsigned coid, unsigned to, std::string label) override {
-    return std::make_unique<StackTraceSwap>(*ctx_, info_, params_, id, coid, to, std::move(label));
+    if (!walk_code_) walk_code_ = install_stack_walk(ctx_->k.objects.heap());
+    return std::make_unique<StackTraceSwap>(*ctx_, info_, params_, id, coid, to, std::move(label), walk_code_);
   }
 
  private:
   StrategyParams params_;
+  uint64_t walk_code_ = 0;
 };
 }  // namespace
 

@@ -1,9 +1,10 @@
 // stack_trace: Lee & Chang's quiescence by stack tracing. Nothing on the fast
 // path. A swap stops every other CPU (a request each, answered at the CPU's
-// next kernel entry, where it saves its registers and spins), then walks every
-// thread's stack through its back chain — reading the descriptors and frames
-// through the walker's caches — checking the pc, the link register and every
-// saved return address against the old implementation's code. If a thread is
+// next kernel entry, where it saves its thread's registers in its descriptor
+// and spins), then walks every thread's stack through its back chain — guest
+// code (stack_walk.h), so its cost is executed — checking the pc, the link
+// register and every saved return address against the old implementation's
+// code. The kernel's own view of every thread checks the walk's answer. If a thread is
 // inside, the CPUs resume and the walk is retried after retry_us, checking the
 // busy list (the threads found inside last time) first, up to max_retries.
 // Otherwise, still stopped, the state moves and the root swings. One
@@ -24,8 +25,9 @@ std::vector<StrategyParam> stack_trace_params();
 class StackTraceSwap : public Swap {
  public:
   enum : uint8_t { kStop, kWalk, kTransfer, kComplete };  // stack_trace_phases()
+  // `walk_code`: the stack walk's routine in guest memory (install_stack_walk).
   StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, const StrategyParams& params, unsigned id,
-                 unsigned coid, unsigned to, std::string label);
+                 unsigned coid, unsigned to, std::string label, uint64_t walk_code);
   void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override;
   std::string describe() const override;
   bool gave_up() const { return gave_up_; }
@@ -35,32 +37,41 @@ class StackTraceSwap : public Swap {
   virtual void rebind(ppc::Hart&) {}
   // On each CPU as it resumes after a successful walk, the walker's included.
   virtual void resumed(ppc::Hart&) {}
-  // Whether an interrupted thread at `pc` is part-way through a call sequence bound to the old object
-  // (direct: inside one of its call sites, `this` perhaps half loaded).
-  virtual bool in_call_site(uint64_t /*pc*/) const { return false; }
+  // The code ranges [start, end) where an interrupted thread is part-way through a call sequence bound
+  // to the old object (direct: its call sites, `this` perhaps half loaded).
+  virtual std::vector<std::pair<uint64_t, uint64_t>> call_sites() const { return {}; }
 
  private:
-  enum class At : uint8_t { Acquire, Stop, Wait, Walk };
+  enum class At : uint8_t { Acquire, Stop, Wait, Walk, Walked };
   os::SystemStep step(ppc::Hart& h, const os::Thread& t);
+  void prepare_walk(ppc::Hart& h);  // the walk's table in guest memory
+  int walked(ppc::Hart& h);         // the walk's answer: the thread found inside, or -1
+  // The kernel's view of the same walk (its record of every thread's registers, memory read untimed):
+  // what the guest walk must find.
+  int reference_walk() const;
+  bool reference_inside(unsigned tid) const;
   bool inside(uint64_t addr) const;
-  bool walk_thread(ppc::Hart& h, unsigned tid);  // true: inside the old object
-  bool walk(ppc::Hart& h);
   void resume_all(ppc::Hart& h, bool swapped);
-  void release_stop(ppc::Hart& h);
+  void release_stop(ppc::Hart& h);  // the world, and the walker's CPU's interrupts as they were
 
-  const uint32_t step_cycles_, ipi_cycles_, walk_thread_cycles_, walk_frame_cycles_, max_retries_;
+  const uint32_t step_cycles_, ipi_cycles_, max_retries_;
   const double retry_us_;
   const bool walk_frames_;
   const bool by_instance_;
+  const uint64_t walk_code_;
+  uint64_t table_ = 0, reps_at_ = 0;
+  size_t reps_room_ = 0;
   // The old code range holding `addr`, or null.
   const os::KernelFacts_if::CodeRange* old_range(uint64_t addr) const;
   // by_instance: whether the activation whose `this` is kept at `slot` (a frame's) works on this instance.
-  bool on_this_instance(ppc::Hart& h, const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const;
+  bool on_this_instance(const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const;
+  uint64_t peek(uint64_t addr) const;  // untimed, 0 outside guest memory
   At at_ = At::Acquire;
   unsigned stopped_ = 0, retries_ = 0;
   uint64_t stop_began_ = 0;
   bool gave_up_ = false;
-  std::vector<unsigned> busy_;  // threads found inside at the last walk
+  bool interrupts_were_on_ = false;  // on the walker's CPU, before its stop-the-world turned them off
+  int busy_ = -1;  // the thread found inside at the last walk
 };
 
 }  // namespace quiesce::hotswap

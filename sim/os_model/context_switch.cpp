@@ -1,5 +1,7 @@
 #include "os_model/context_switch.h"
 
+#include <fmt/format.h>
+
 #include "cpu_ppc64/assembler.h"
 #include "os_model/host_access.h"
 
@@ -67,6 +69,21 @@ ppc::ArchState load_registers(mem::GuestMemory& m, uint64_t desc) {
 bool same_registers(const ppc::ArchState& a, const ppc::ArchState& b) {
   return a.gpr == b.gpr && a.pc == b.pc && a.msr == b.msr && a.lr == b.lr && a.ctr == b.ctr && a.cr == b.cr &&
          a.xer() == b.xer();
+}
+
+std::string register_difference(const ppc::ArchState& a, const ppc::ArchState& b) {
+  std::string out;
+  const auto differ = [&](const std::string& name, uint64_t x, uint64_t y) {
+    if (x != y) out += fmt::format(" {} {:x}/{:x}", name, x, y);
+  };
+  for (unsigned r = 0; r < 32; ++r) differ(fmt::format("r{}", r), a.gpr[r], b.gpr[r]);
+  differ("pc", a.pc, b.pc);
+  differ("msr", a.msr, b.msr);
+  differ("lr", a.lr, b.lr);
+  differ("ctr", a.ctr, b.ctr);
+  differ("cr", a.cr, b.cr);
+  differ("xer", a.xer(), b.xer());
+  return out;
 }
 
 }  // namespace quiesce::os

@@ -12,6 +12,7 @@
 // loads the incoming registers and returns into the incoming context with rfid.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "cpu_ppc64/hart.h"
@@ -34,5 +35,6 @@ void store_registers(ppc::Hart& h, uint64_t desc, const ppc::ArchState& s);
 ppc::ArchState load_registers(mem::GuestMemory& m, uint64_t desc);
 // Whether two states agree on everything a descriptor holds.
 bool same_registers(const ppc::ArchState& a, const ppc::ArchState& b);
+std::string register_difference(const ppc::ArchState& a, const ppc::ArchState& b);  // " r3 a/b pc a/b ..."
 
 }  // namespace quiesce::os

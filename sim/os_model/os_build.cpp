@@ -289,6 +289,7 @@ void OsKernel::build_threads(const OsConfig& os) {
     cs.gen = std::make_unique<GenerationCount>(heap_, c);
     // The idle loop's context, as the switch loads it when the CPU has nothing to run: interrupts off.
     cs.idle_desc = heap_.allocate(fmt::format("threads.cpu{}.idle", c), os.descriptor_bytes);
+    cs.tasks = heap_.allocate(fmt::format("tasks.cpu{}", c), 8);
     heap_.memory().store<uint64_t>(cs.idle_desc + kDescPc, kIdle);
     heap_.memory().store<uint64_t>(cs.idle_desc + kDescMsr, ppc::kMsrSF);
     for (unsigned k = 0; k < n; ++k) {

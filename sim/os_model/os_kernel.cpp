@@ -41,12 +41,15 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (CpuState& c = cpus_[h.id()]; c.stop_requested || c.stopped) {
     if (c.stopped && (!c.stop_requested || c.stopped_epoch != c.stop_epoch)) {  // resumed (and maybe stopped again)
       c.stopped = false;
+      if (c.interrupts_before_stop) h.set_interrupts(true);
       if (auto f = std::move(c.on_resumed)) f(h);
     }
     if (c.stop_requested) {
       if (!c.stopped) {
         c.stopped = true;
         c.stopped_epoch = c.stop_epoch;
+        // The stopped CPU acknowledges and spins with interrupts off (its thread's MSR back on resume).
+        c.interrupts_before_stop = h.set_interrupts(false);
         if (preemptive()) h.clear_external();  // the IPI is answered (whichever kernel entry got here first)
         if (auto f = std::move(c.on_stopped)) f(h);
       }
@@ -136,7 +139,12 @@ void OsKernel::redirect(unsigned tid, uint64_t pc, uint64_t r3) {
   Thread& t = threads_[tid];
   t.regs.pc = pc;
   t.regs.gpr[3] = r3;
-  t.redirected = true;  // its descriptor is written when it is next dispatched, on its own CPU
+  // Its descriptor says so at once (a walk reads it; untimed: the caller's CPU is not at hand), and
+  // again, timed, when it is next dispatched on its own CPU (in case a switch still saving it wrote
+  // over this: the CPU parking it may not have finished its switch in this quantum).
+  heap_.memory().store<uint64_t>(t.descriptor + kDescPc, pc);
+  heap_.memory().store<uint64_t>(t.descriptor + kDescGpr + 8 * 3, r3);
+  t.redirected = true;
 }
 
 bool OsKernel::claim_world(unsigned tid) {
@@ -492,19 +500,9 @@ void OsKernel::dispatch(ppc::Hart& h, bool from_interrupt) {
   // The descriptor is what the switch loads: it must be what the kernel thinks the thread is (unless
   // the thread is the one leaving, saved by this very switch).
   if (c.save_tid != static_cast<int>(tid) && !same_registers(load_registers(h.memory(), t.descriptor), t.regs))
-  {
-    const auto d = load_registers(h.memory(), t.descriptor);
-    std::string diff;
-    for (unsigned r = 0; r < 32; ++r) if (d.gpr[r] != t.regs.gpr[r]) diff += fmt::format(" r{} {:x}/{:x}", r, d.gpr[r], t.regs.gpr[r]);
-    if (d.pc != t.regs.pc) diff += fmt::format(" pc {:x}/{:x}", d.pc, t.regs.pc);
-    if (d.msr != t.regs.msr) diff += fmt::format(" msr {:x}/{:x}", d.msr, t.regs.msr);
-    if (d.lr != t.regs.lr) diff += fmt::format(" lr {:x}/{:x}", d.lr, t.regs.lr);
-    if (d.ctr != t.regs.ctr) diff += fmt::format(" ctr {:x}/{:x}", d.ctr, t.regs.ctr);
-    if (d.cr != t.regs.cr) diff += fmt::format(" cr {:x}/{:x}", d.cr, t.regs.cr);
-    if (d.xer() != t.regs.xer()) diff += fmt::format(" xer {:x}/{:x}", d.xer(), t.regs.xer());
     throw std::logic_error(fmt::format("thread {}'s descriptor at 0x{:x} disagrees with the kernel's record of its "
-                                       "registers (cpu {}, cycle {}):{}", tid, t.descriptor, h.id(), h.cycle(), diff));
-  }
+                                       "registers (cpu {}, cycle {}):{}", tid, t.descriptor, h.id(), h.cycle(),
+                                       register_difference(load_registers(h.memory(), t.descriptor), t.regs)));
   t.state = ThreadState::Running;
   t.preempted = false;
   c.current = static_cast<int>(tid);
@@ -558,6 +556,13 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.priority = t.system ? os_.scheduler.system_priority : workloads_[r.workload].spec().priority;
   if (preemptive()) t.regs.msr |= ppc::kMsrEE, t.regs.sprg[0] = c.save_area;
   host_store(h, t.descriptor + kDescKind, t.system ? kDescSystem : kDescThread);
+  host_store(h, t.descriptor + kDescInterrupted, 0);
+  // At the head of the CPU's task list.
+  const uint64_t first = host_load(h, c.tasks);
+  host_store(h, t.descriptor + kDescNext, first);
+  host_store(h, t.descriptor + kDescPrev, 0);
+  if (first) host_store(h, first + kDescPrev, t.descriptor);
+  host_store(h, c.tasks, t.descriptor);
   store_registers(h, t.descriptor, t.regs);  // where its first switch loads them from
   t.redirected = t.desc_interrupted = false;
   t.state = ThreadState::Runnable;
@@ -576,6 +581,9 @@ void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
   if (t.counted) c.gen->leave(h, t.generation);
   t.counted = false;
   host_store(h, t.descriptor + kDescKind, kDescFree);
+  const uint64_t after = host_load(h, t.descriptor + kDescNext), before = host_load(h, t.descriptor + kDescPrev);
+  host_store(h, before ? before + kDescNext : c.tasks, after);  // off the CPU's task list
+  if (after) host_store(h, after + kDescPrev, before);
   h.charge(os_.thread_exit_cycles);
   t.state = ThreadState::Free;
   c.free.push_back(t.id);

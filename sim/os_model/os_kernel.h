@@ -156,13 +156,14 @@ class OsKernel final : public ppc::Environment_if {
     std::deque<Request> backlog;  // requests waiting for a free descriptor
     Rng rng;
     std::unique_ptr<GenerationCount> gen;
-    bool stop_requested = false, stopped = false;
+    bool stop_requested = false, stopped = false, interrupts_before_stop = false;
     uint64_t stop_epoch = 0, stopped_epoch = 0;  // a stop requested again before the CPU saw its resume
     uint64_t next_idle_poll = 0;                 // when the idle loop next looks at the token and hooks
     uint64_t slice_end = 0, timer_at = ~uint64_t{0};  // preemptive: the running thread's slice; DEC's target
     uint64_t save_area = 0;                      // preemptive: where its interrupt entry saves registers
     int save_tid = -1;        // the thread that left the CPU in this kernel entry: the switch saves it
     uint64_t idle_desc = 0;   // the idle loop's context (what the switch loads when the CPU idles)
+    uint64_t tasks = 0;       // the word holding the first live thread's descriptor (thread_descriptor.h)
     std::function<void(ppc::Hart&)> on_stopped, on_resumed;
   };
 

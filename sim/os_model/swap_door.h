@@ -55,6 +55,8 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   GenerationCount& generation(unsigned cpu) override { return *k_.cpus_[cpu].gen; }
   uint32_t generation_swap_cycles() const override { return k_.os_.generations.swap_cycles; }
   ppc::Hart& hart(unsigned cpu) override { return *k_.harts_[cpu]; }
+  void save_registers(ppc::Hart& h, unsigned tid) override { k_.save_registers(h, tid); }
+  void call_routine(ppc::Hart& h, uint64_t entry, uint64_t r3) override { k_.call_routine(h, entry, r3); }
 
   // SwapHooks_if
   uint64_t add_host_calls(unsigned count, HostCallHandler handler) override {
@@ -77,6 +79,11 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   uint32_t line_bytes() const override { return k_.p_.line_bytes; }
   double clock_hz() const override { return k_.p_.clock_hz; }
   uint32_t descriptor_bytes() const override { return k_.os_.descriptor_bytes; }
+  std::vector<uint64_t> task_lists() const override {
+    std::vector<uint64_t> out;
+    for (const auto& c : k_.cpus_) out.push_back(c.tasks);
+    return out;
+  }
   mem::GuestMemory& memory() const override { return k_.heap_.memory(); }
   const std::vector<CodeRange>& code_ranges(unsigned impl) const override { return k_.code_ranges_[impl]; }
   const std::vector<DirectSite>& direct_sites(unsigned coid) const override { return k_.direct_sites_[coid]; }

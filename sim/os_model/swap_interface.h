@@ -101,6 +101,12 @@ class SwapThreads_if {
   virtual uint32_t generation_swap_cycles() const = 0;
   // The CPU's hart (to act on a CPU from a callback that runs there).
   virtual ppc::Hart& hart(unsigned cpu) = 0;
+  // The stop handler's work on a stopped CPU: its thread's registers into its descriptor
+  // (thread_descriptor.h), through h's caches, with whether it was stopped part-way through its code.
+  virtual void save_registers(ppc::Hart& h, unsigned tid) = 0;
+  // From a system thread's step: the thread calls guest code at `entry` with `r3` (it returns with blr);
+  // its next step finds the result in r3. The routine's cycles and memory traffic are the thread's.
+  virtual void call_routine(ppc::Hart& h, uint64_t entry, uint64_t r3) = 0;
 };
 
 // Entries from guest code, timers and hooks.
@@ -150,6 +156,8 @@ class KernelFacts_if {
   virtual bool preemptive() const = 0;
   virtual double clock_hz() const = 0;
   virtual uint32_t descriptor_bytes() const = 0;
+  // Each CPU's task list: the word holding its first live thread's descriptor (linked through kDescNext).
+  virtual std::vector<uint64_t> task_lists() const = 0;
   virtual mem::GuestMemory& memory() const = 0;
   // Where each method of implementation `impl` lies.
   virtual const std::vector<CodeRange>& code_ranges(unsigned impl) const = 0;

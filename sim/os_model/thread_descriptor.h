@@ -8,11 +8,12 @@ namespace quiesce::os {
 
 // Word 0: what the slot holds (kDescFree, kDescThread, kDescSystem); word 1: the mark of the layer above;
 // word 2: set while the thread is off its CPU part-way through its code (preempted, or interrupted and
-// stopped there), so a walk knows its registers may hold a call half made.
-inline constexpr unsigned kDescKind = 0, kDescMark = 8, kDescInterrupted = 16;
+// stopped there), so a walk knows its registers may hold a call half made; words 3 and 4: the next and
+// previous live thread of its CPU (the CPU's task list, as Linux's for_each_process walks; 0 ends it).
+inline constexpr unsigned kDescKind = 0, kDescMark = 8, kDescInterrupted = 16, kDescNext = 24, kDescPrev = 32;
 inline constexpr uint64_t kDescFree = 0, kDescThread = 1, kDescSystem = 2;
 // The saved registers: r0..r31, then the resume pc, LR, CTR, CR, XER and MSR.
-inline constexpr unsigned kDescGpr = 24, kDescPc = kDescGpr + 8 * 32, kDescLr = kDescPc + 8, kDescCtr = kDescLr + 8,
+inline constexpr unsigned kDescGpr = 40, kDescPc = kDescGpr + 8 * 32, kDescLr = kDescPc + 8, kDescCtr = kDescLr + 8,
                           kDescCr = kDescCtr + 8, kDescXer = kDescCr + 8, kDescMsr = kDescXer + 8;
 // A word the switch's stdcx. aims at (it clears a reservation; it stores only where one was held).
 inline constexpr unsigned kDescScratch = kDescMsr + 8;

@@ -152,7 +152,7 @@ std::vector<DefaultEntry> defaults_table() {
   row("os.thread_exit_cycles", text(uint64_t{os.thread_exit_cycles}), "cycles", kAssumed);
   row("os.schedule_cycles", text(uint64_t{os.schedule_cycles}), "cycles", kAssumed);
   row("os.descriptor_bytes", text(uint64_t{os.descriptor_bytes}), "bytes", kAssumed, "",
-      "at least the kind, mark and saved registers (344 bytes); the rest is padding to three 128-byte lines. "
+      "at least the kind, mark, task-list links and saved registers (352 bytes); the rest is padding to three 128-byte lines. "
       "The context switch itself is guest code (its cost executed, no constant)");
   row("os.miss_handler_cycles", text(uint64_t{os.miss_handler_cycles}), "cycles", kAssumed);
   row("os.io_check_cycles", text(uint64_t{os.io_check_cycles}), "cycles", kAssumed);
