@@ -95,6 +95,13 @@ class Hart {
   // is forgotten.
   // Host-modelled kernel code turning MSR[EE] on or off, as `mtmsrd r,1` would (and timed as it):
   // an interrupt pending and now enabled is taken before the next instruction. Returns whether EE was on.
+  // Host-modelled kernel code returning as rfid would (and timed as it): MSR from SRR1, pc from SRR0.
+  void return_from_interrupt() {
+    cycle_ += t_.rfid;
+    s_.msr = s_.srr1 | kMsrSF;
+    s_.pc = s_.srr0 & ~uint64_t{3};
+    update_irq();
+  }
   bool set_interrupts(bool on) {
     const bool was = (s_.msr & kMsrEE) != 0;
     s_.msr = on ? s_.msr | kMsrEE : s_.msr & ~kMsrEE;

@@ -23,7 +23,7 @@ const Special kSpecials[] = {
 constexpr unsigned gpr_at(unsigned r) { return kDescGpr + 8 * r; }
 }  // namespace
 
-ContextSwitchCode context_switch_code() {
+ContextSwitchCode context_switch_code(uint64_t switched) {
   enc::Assembler a;
   a.put(enc::mtsprg(1, 3));  // r3 is the base register from here on: its value waits in SPRG1
   a.put(enc::mfsprg(3, 2));
@@ -40,7 +40,7 @@ ContextSwitchCode context_switch_code() {
   for (unsigned r = 0; r < 32; ++r)
     if (r != 3) a.put(enc::ld(r, gpr_at(r), 3));
   a.put(enc::ld(3, gpr_at(3), 3));
-  a.put(enc::rfid());
+  a.put(enc::ba(switched));
   return {a.take(), 4 * load};
 }
 

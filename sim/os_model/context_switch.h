@@ -9,7 +9,8 @@
 // It stores r0..r31, LR, CTR, CR, XER, the pc and the MSR into the outgoing descriptor, clears any
 // reservation the outgoing thread held (a stdcx. to a scratch word of its descriptor, as Linux does on
 // its stack: a thread preempted between its larx and stcx. must not find another's reservation),
-// loads the incoming registers and returns into the incoming context with rfid.
+// loads the incoming registers and branches to `switched`, the kernel's entry that returns into the
+// incoming context as rfid would (SRR0/SRR1), so the kernel sees the thread begin.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -26,7 +27,7 @@ struct ContextSwitchCode {
   std::vector<uint32_t> words;
   uint64_t load_offset;  // bytes
 };
-ContextSwitchCode context_switch_code();
+ContextSwitchCode context_switch_code(uint64_t switched);
 
 // The registers as the switch lays them out in a descriptor: stored by host-modelled kernel code
 // through h's caches (a CPU stopping for stop-the-world saves its thread's), or read back untimed (the

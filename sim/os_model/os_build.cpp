@@ -132,7 +132,7 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
     }
   }
   const size_t switch_at = code.size();
-  const ContextSwitchCode cs = context_switch_code();
+  const ContextSwitchCode cs = context_switch_code(kSwitched);
   code.insert(code.end(), cs.words.begin(), cs.words.end());
   const uint64_t at = heap_.allocate("os.code", 4 * code.size());
   for (size_t k = 0; k < code.size(); ++k) heap_.memory().store<uint32_t>(at + 4 * k, code[k]);

@@ -36,6 +36,7 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
 
 HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (!watchdog_.empty()) return HartAction::Exit;  // the watchdog ended the run
+  if (pc == kSwitched) return on_switched(h);  // before a stop: the thread's pc is still in SRR0
   if (pc == kInterrupt)  // first, so that a CPU stopped here shows where its thread was
     if (Thread* t = current(h.id()); t && !t->in_interrupt) t->regs = interrupted(h), t->in_interrupt = true;
   if (CpuState& c = cpus_[h.id()]; c.stop_requested || c.stopped) {
@@ -512,12 +513,20 @@ void OsKernel::dispatch(ppc::Hart& h, bool from_interrupt) {
     arm_timer(h);
   }
   ++stats_.cpu[h.id()].context_switches;
-  if (observer_) observer_->thread_on(h.id(), t, h.cycle());
-  if (t.start_on_dispatch) {
-    t.call_start = h.cycle();
-    t.start_on_dispatch = false;
-    if (observer_) observer_->call_begin(h.id(), t, h.cycle());
+}
+
+// The switch has loaded the incoming context: it begins (rfid's work, its pc and MSR from SRR0/SRR1).
+HartAction OsKernel::on_switched(ppc::Hart& h) {
+  h.return_from_interrupt();
+  Thread* t = current(h.id());
+  if (!t) return HartAction::Continue;  // the idle context
+  if (observer_) observer_->thread_on(h.id(), *t, h.cycle());
+  if (t->start_on_dispatch) {
+    t->call_start = h.cycle();
+    t->start_on_dispatch = false;
+    if (observer_) observer_->call_begin(h.id(), *t, h.cycle());
   }
+  return HartAction::Continue;
 }
 
 void OsKernel::new_request(ppc::Hart& h, const Request& r) {

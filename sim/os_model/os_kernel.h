@@ -52,7 +52,7 @@ class OsKernel final : public ppc::Environment_if {
  public:
   static constexpr uint64_t kHostCallBase = 0xffff'ffff'fffe'0000ull, kHostCallBytes = 0x1000;
   static constexpr uint64_t kIdle = kHostCallBase + 0x800, kNextCall = kIdle + 4, kIoWait = kIdle + 8,
-                            kSystemStep = kIdle + 12, kInterrupt = kIdle + 16;
+                            kSystemStep = kIdle + 12, kInterrupt = kIdle + 16, kSwitched = kIdle + 20;
   static constexpr uint64_t kExtensionCalls = kHostCallBase + 0x900;  // entries handed out by add_host_calls
 
   OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
@@ -180,6 +180,7 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction on_next_call(ppc::Hart& h);
   ppc::HartAction on_io(ppc::Hart& h);
   ppc::HartAction on_system_step(ppc::Hart& h);
+  ppc::HartAction on_switched(ppc::Hart& h);  // the context switch's end: into the incoming thread
   // Preemption (preemption.cpp): the interrupt vectors' code, the timer, the interrupt's host part.
   bool preemptive() const { return os_.scheduler.policy == SchedulerPolicy::Preemptive; }
   void build_vectors();

@@ -87,13 +87,14 @@ def test_a_thread_that_never_blocks_starves_its_cpu_unless_preempted(tmp_path):
 
 def test_a_high_priority_swap_worker_preempts_at_once(tmp_path):
     """With the swap's threads above the hog, the worker takes the CPU as soon as it is made: its wait
-    for the CPU before its first phase is an interrupt and a switch, not a time slice."""
+    for the CPU before its first phase is an interrupt and a context switch (guest code, cold descriptors:
+    a few thousand cycles), not a 100 us time slice (200,000 cycles)."""
     base = ["os.scheduler.policy=preemptive", "os.scheduler.tick_us=100"]
     low, _ = run(tmp_path, HOG, *base, name="low")
     high, _ = run(tmp_path, HOG, *base, "os.scheduler.system_priority=10", name="high")
     wait = lambda s: s["swaps"][0]["cpus"][0]["outside_phases"]["before_first_phase"]["split"]["cpu"]
     assert high["swaps"][0]["completed"] and low["swaps"][0]["completed"]
-    assert wait(high) < 2000 < wait(low)
+    assert wait(high) < 5000 < wait(low)
     assert high["swaps"][0]["cycles"] < low["swaps"][0]["cycles"]
 
 

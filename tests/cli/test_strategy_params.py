@@ -41,13 +41,13 @@ def test_the_specific_setting_wins_over_the_flat_one(tmp_path):
 
 
 def test_a_parameter_changes_what_the_swap_does(tmp_path):
-    polls = []
-    for poll in (0.05, 5):
-        s = run(tmp_path, "events[0].strategy=global_refcount", f"hotswap.strategies.global_refcount.poll_us={poll}")
+    frames = []
+    for walk_frames in (1, 0):
+        s = run(tmp_path, "events[0].strategy=stack_trace", f"hotswap.strategies.stack_trace.walk_frames={walk_frames}")
         swap = s["swaps"][0]
         assert swap["completed"]
-        polls.append(swap["details"]["polls"])
-    assert polls[0] > polls[1], polls
+        frames.append(swap["details"]["frames_walked"])
+    assert frames[0] > 0 == frames[1], frames
 
 
 def error(*sets):

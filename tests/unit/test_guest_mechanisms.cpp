@@ -1,0 +1,220 @@
+// The kernel's mechanisms that are guest code, run on a bare core: the context switch
+// (os_model/context_switch.h) and the stack walk (hotswap/stack_walk.h). Each is given memory laid out
+// as the kernel lays it out (thread_descriptor.h) and checked for what it stores, loads and answers.
+#include "cpu_fixture.h"
+#include "hotswap/stack_walk.h"
+#include "os_model/context_switch.h"
+#include "os_model/rep_layout.h"
+#include "os_model/thread_descriptor.h"
+
+using namespace qtest;
+using namespace qtest::enc;
+namespace os = quiesce::os;
+namespace hs = quiesce::hotswap;
+
+namespace {
+
+constexpr uint64_t kSwitch = 0x40000, kWalk = 0x60000, kOut = kData, kIn = kData + 0x1000;
+constexpr uint64_t kSentinel = 0x70000;  // an sc: where the incoming context or the walk's caller resumes
+constexpr uint64_t kReturn = 0x78000;    // the kernel's entry at the switch's end, here a plain rfid
+
+uint64_t gpr_at(uint64_t desc, unsigned r) { return desc + os::kDescGpr + 8 * r; }
+
+}  // namespace
+
+TEST_CASE("context switch: stores every register of the outgoing thread and returns into the incoming one",
+          "[mechanisms]") {
+  Cpu c;
+  const os::ContextSwitchCode code = os::context_switch_code(kReturn);
+  c.place(kReturn, {rfid()});
+  c.place(kSwitch, code.words);
+  c.place(kSentinel, {stdcx(7, 0, 8), mfcr(9), sc()});  // the incoming thread: its stdcx. must fail
+  // The incoming descriptor, as an earlier switch left it.
+  for (unsigned r = 0; r < 32; ++r) c.poke<uint64_t>(gpr_at(kIn, r), 0x1000 + r);
+  c.poke<uint64_t>(gpr_at(kIn, 8), kData + 0x3000);  // its stdcx.'s address
+  c.poke<uint64_t>(kIn + os::kDescPc, kSentinel);
+  c.poke<uint64_t>(kIn + os::kDescMsr, ppc::kMsrSF);
+  c.poke<uint64_t>(kIn + os::kDescLr, 0x4444);
+  c.poke<uint64_t>(kIn + os::kDescCtr, 0x5555);
+  c.poke<uint64_t>(kIn + os::kDescCr, 0x12345678);
+  c.poke<uint64_t>(kIn + os::kDescXer, kXerCa);
+  // The outgoing thread: distinct registers, a reservation on the incoming thread's word (it must not
+  // survive the switch), and where it resumes in SRR0/SRR1.
+  auto& s = c.s();
+  for (unsigned r = 0; r < 32; ++r) s.gpr[r] = 0xa000 + r;
+  s.lr = 0xb000, s.ctr = 0xc000, s.cr = 0x87654321, s.set_xer(kXerSo | kXerOv);
+  s.sprg[2] = kOut, s.sprg[3] = kIn, s.srr0 = 0x1234, s.srr1 = ppc::kMsrSF | (1u << 15);
+  c.place(kSwitch - 8, {ldarx(0, 0, 31), b(4)});  // r31: an address the reservation is taken on
+  s.gpr[31] = kData + 0x3000;
+  s.gpr[0] = 0xa000;  // ldarx overwrites r0: the value it loads is 0
+  REQUIRE(c.run_from(kSwitch - 8) == ppc::StopReason::Exited);
+  // The outgoing descriptor holds what the thread had (r0 as the ldarx left it).
+  CHECK(c.peek<uint64_t>(gpr_at(kOut, 0)) == 0);
+  for (unsigned r = 1; r < 32; ++r) CHECK(c.peek<uint64_t>(gpr_at(kOut, r)) == (r == 31 ? kData + 0x3000 : 0xa000 + r));
+  CHECK(c.peek<uint64_t>(kOut + os::kDescPc) == 0x1234);
+  CHECK(c.peek<uint64_t>(kOut + os::kDescMsr) == (ppc::kMsrSF | (1u << 15)));
+  CHECK(c.peek<uint64_t>(kOut + os::kDescLr) == 0xb000);
+  CHECK(c.peek<uint64_t>(kOut + os::kDescCtr) == 0xc000);
+  CHECK(c.peek<uint64_t>(kOut + os::kDescCr) == 0x87654321);
+  CHECK(c.peek<uint64_t>(kOut + os::kDescXer) == (kXerSo | kXerOv));
+  // The incoming context runs with its own registers; its stdcx. finds no reservation.
+  for (unsigned r = 0; r < 32; ++r)
+    if (r != 9) CHECK(s.gpr[r] == (r == 8 ? kData + 0x3000 : 0x1000 + r));
+  CHECK((s.gpr[9] >> 28 & EQ) == 0);
+  CHECK(c.peek<uint64_t>(kData + 0x3000) == 0);
+  CHECK(s.lr == 0x4444);
+  CHECK(s.ctr == 0x5555);
+  CHECK(s.xer() == kXerCa);
+  CHECK(s.msr == ppc::kMsrSF);
+  CHECK(c.hart().cycle() > 80);  // about eighty stores and loads, each at least a cycle
+}
+
+TEST_CASE("context switch: entered at its second half, it saves nothing", "[mechanisms]") {
+  Cpu c;
+  const os::ContextSwitchCode code = os::context_switch_code(kReturn);
+  c.place(kReturn, {rfid()});
+  c.place(kSwitch, code.words);
+  c.place(kSentinel, {sc()});
+  c.poke<uint64_t>(kIn + os::kDescPc, kSentinel);
+  c.poke<uint64_t>(kIn + os::kDescMsr, ppc::kMsrSF);
+  c.poke<uint64_t>(gpr_at(kIn, 1), 0x7777);
+  c.s().sprg[2] = kOut, c.s().sprg[3] = kIn, c.s().gpr[1] = 0x9999;
+  REQUIRE(c.run_from(kSwitch + code.load_offset) == ppc::StopReason::Exited);
+  CHECK(c.s().gpr[1] == 0x7777);
+  CHECK(c.peek<uint64_t>(gpr_at(kOut, 1)) == 0);
+}
+
+namespace {
+
+// Memory for a walk: old code [kOld, kOld + 0x100) whose methods keep `this` in their frames; one CPU
+// whose task list links three threads.
+constexpr uint64_t kOld = 0x50000, kOtherCode = 0x58000, kOldRep = 0x280000, kOtherRep = 0x281000;
+constexpr uint64_t kHead = kData + 0x8000, kTable = kData + 0x9000, kRanges = kData + 0x9200,
+                   kReps = kData + 0x9300, kCpus = kData + 0x9400, kWalkerStack = kData + 0xf000;
+constexpr uint64_t kT1 = kData + 0x2000, kT2 = kData + 0x2400, kT3 = kData + 0x2800;
+
+struct WalkWorld {
+  Cpu c;
+  using T = hs::WalkTable;
+  WalkWorld() {
+    c.place(kWalk, hs::stack_walk_code());
+    c.place(kSentinel, {sc()});
+    c.poke<uint64_t>(kRanges, kOld);
+    c.poke<uint64_t>(kRanges + 8, kOld + 0x100);
+    c.poke<uint64_t>(kRanges + 16, 1);
+    c.poke<uint64_t>(kReps, kOldRep);
+    c.poke<uint64_t>(kCpus, kHead);
+    const std::pair<unsigned, uint64_t> words[] = {{T::kRanges, 1}, {T::kRangesPtr, kRanges}, {T::kReps, 1},
+                                                  {T::kRepsPtr, kReps},  {T::kCpus, 1},       {T::kCpusPtr, kCpus},
+                                                  {T::kFlags, T::kWalkFrames}};
+    for (const auto& [at, v] : words) c.poke<uint64_t>(kTable + at, v);
+    // T1: asleep outside the old code, but a frame up its chain returns into it, working on kOldRep.
+    // T2: a kernel thread in the old code (not walked). T3: nowhere near it.
+    thread(kT1, kOtherCode, kOtherCode, {kOtherCode + 8, kOld + 0x40, kOtherCode + 16}, kOldRep);
+    thread(kT2, kOld + 0x10, kOld + 0x10, {}, kOldRep, os::kDescSystem);
+    thread(kT3, kOtherCode, kOtherCode, {kOtherCode + 8}, kOtherRep);
+    link({kT1, kT2, kT3});
+  }
+  // A thread whose stack holds frames returning to `returns` in turn (innermost first), each frame's
+  // `this` slot holding `self`.
+  void thread(uint64_t desc, uint64_t pc, uint64_t lr, std::vector<uint64_t> returns, uint64_t self,
+              uint64_t kind = os::kDescThread) {
+    const uint64_t stack = desc + 0x40000;
+    c.poke<uint64_t>(desc + os::kDescKind, kind);
+    c.poke<uint64_t>(desc + os::kDescPc, pc);
+    c.poke<uint64_t>(desc + os::kDescLr, lr);
+    c.poke<uint64_t>(desc + os::kDescGpr + 8, stack);
+    uint64_t frame = stack;
+    for (size_t i = 0; i <= returns.size(); ++i) {
+      const uint64_t caller = i < returns.size() ? frame + os::kFrameBytes : 0;
+      c.poke<uint64_t>(frame, caller);  // the back chain
+      c.poke<uint64_t>(frame + os::kThisSlot, self);
+      if (caller) c.poke<uint64_t>(caller + 16, returns[i]);  // the callee saved its return address there
+      frame = caller;
+    }
+  }
+  void link(std::vector<uint64_t> descs) {
+    c.poke<uint64_t>(kHead, descs.empty() ? 0 : descs.front());
+    for (size_t i = 0; i < descs.size(); ++i)
+      c.poke<uint64_t>(descs[i] + os::kDescNext, i + 1 < descs.size() ? descs[i + 1] : 0);
+  }
+  uint64_t walk() {
+    c.s().gpr[3] = kTable, c.s().gpr[1] = kWalkerStack, c.s().lr = kSentinel;
+    c.s().gpr[14] = 0xfeed, c.s().gpr[31] = 0xbeef;
+    REQUIRE(c.run_from(kWalk) == ppc::StopReason::Exited);
+    CHECK(c.s().gpr[14] == 0xfeed);  // the non-volatile registers it used are restored
+    CHECK(c.s().gpr[31] == 0xbeef);
+    CHECK(c.s().gpr[1] == kWalkerStack);
+    return c.s().gpr[3];
+  }
+  uint64_t walked(unsigned at) { return c.peek<uint64_t>(kTable + at); }
+};
+
+}  // namespace
+
+TEST_CASE("stack walk: finds a return address into the old code up a sleeping thread's back chain", "[mechanisms]") {
+  WalkWorld w;
+  CHECK(w.walk() == kT1);
+  CHECK(w.walked(hs::WalkTable::kThreadsWalked) == 1);
+  CHECK(w.walked(hs::WalkTable::kFramesWalked) == 2);  // the second frame's return address is inside
+}
+
+TEST_CASE("stack walk: no thread inside, every live thread walked, kernel threads skipped", "[mechanisms]") {
+  WalkWorld w;
+  w.link({kT2, kT3});
+  CHECK(w.walk() == 0);
+  CHECK(w.walked(hs::WalkTable::kThreadsWalked) == 1);
+  CHECK(w.walked(hs::WalkTable::kFramesWalked) == 2);  // T3: one frame and the chain's end
+  w.link({});
+  CHECK(w.walk() == 0);
+  CHECK(w.walked(hs::WalkTable::kThreadsWalked) == 0);
+}
+
+TEST_CASE("stack walk: the pc or the link register in the old code is inside", "[mechanisms]") {
+  WalkWorld w;
+  w.thread(kT3, kOld + 0x80, kOtherCode, {}, kOtherRep);
+  w.link({kT3});
+  CHECK(w.walk() == kT3);
+  w.thread(kT3, kOtherCode, kOld + 0x80, {}, kOtherRep);
+  CHECK(w.walk() == kT3);
+}
+
+TEST_CASE("stack walk: the busy thread is checked first", "[mechanisms]") {
+  WalkWorld w;
+  w.thread(kT3, kOld + 0x80, kOtherCode, {}, kOtherRep);
+  w.c.poke<uint64_t>(kTable + hs::WalkTable::kFirst, kT3);
+  CHECK(w.walk() == kT3);
+  CHECK(w.walked(hs::WalkTable::kThreadsWalked) == 1);
+}
+
+TEST_CASE("stack walk: without frames (the unsafe twin) it misses the sleeping thread", "[mechanisms]") {
+  WalkWorld w;
+  w.c.poke<uint64_t>(kTable + hs::WalkTable::kFlags, 0);
+  CHECK(w.walk() == 0);
+  CHECK(w.walked(hs::WalkTable::kFramesWalked) == 0);
+}
+
+TEST_CASE("stack walk: by instance, only activations working on an old rep count", "[mechanisms]") {
+  WalkWorld w;
+  w.c.poke<uint64_t>(kTable + hs::WalkTable::kFlags, hs::WalkTable::kWalkFrames | hs::WalkTable::kByInstance);
+  CHECK(w.walk() == kT1);  // its old-code frame's `this` is kOldRep
+  w.thread(kT1, kOtherCode, kOtherCode, {kOtherCode + 8, kOld + 0x40, kOtherCode + 16}, kOtherRep);
+  CHECK(w.walk() == 0);  // the same code, another instance
+  // Before its prologue, `this` is still in r3.
+  w.thread(kT3, kOld + 4, kOtherCode, {}, kOtherRep);
+  w.c.poke<uint64_t>(gpr_at(kT3, 3), kOldRep);
+  CHECK(w.walk() == kT3);
+}
+
+TEST_CASE("stack walk: a thread stopped mid-code with an old rep or code address in a register is inside",
+          "[mechanisms]") {
+  WalkWorld w;
+  w.link({kT3});
+  w.c.poke<uint64_t>(gpr_at(kT3, 9), kOldRep);
+  CHECK(w.walk() == 0);  // stopped at a kernel entry: registers are not a call half made
+  w.c.poke<uint64_t>(kT3 + os::kDescInterrupted, 1);
+  CHECK(w.walk() == kT3);
+  w.c.poke<uint64_t>(gpr_at(kT3, 9), 0);
+  w.c.poke<uint64_t>(kT3 + os::kDescCtr, kOld + 0x20);  // the old method's address, the bctrl to come
+  CHECK(w.walk() == kT3);
+}
