@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <systemc>
 #include <vector>
 
@@ -12,10 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/run_command.h"
+#include "cli/version.h"  // generated (sim/cli/version.h.in)
 #include "os_model/os_kernel.h"
 #include "platform/machine.h"
 #include "platform/run_stats.h"
 #include "run/defaults_table.h"
+#include "run/results_writer.h"
 #include "run/strategies_listing.h"
 #include "scenario/scenario.h"
 
@@ -26,6 +29,17 @@ using namespace quiesce;
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
 constexpr int kExitInvariant = 5;  // the simulator broke its own coherence invariants (a bug)
+
+// The version results carry is the project's (CMakeLists.txt).
+static_assert(std::string_view(run::kVersion) == std::string_view(cli::kProjectVersion),
+              "sim/run/results_writer.h's kVersion and CMakeLists.txt's project(VERSION) differ");
+
+// `quiesce --version`: "quiesce 0.4.0" and, when the build was configured in a git checkout, "(git DESCRIBE)".
+std::string version_line() {
+  std::string v = std::string("quiesce ") + cli::kProjectVersion;
+  if (*cli::kGitDescribe) v += std::string(" (git ") + cli::kGitDescribe + ")";
+  return v;
+}
 
 struct ExecOptions {
   std::string elf;
@@ -125,6 +139,7 @@ int sc_main(int argc, char* argv[]) {
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   CLI::App app{"quiesce: a cycle-approximate PowerPC 64 multiprocessor simulator for hot-swap research"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_line(), "Print the version and exit");
   ExecOptions ex;
   auto* exec = app.add_subcommand("exec", "Run a bare-metal guest ELF program on N CPUs");
   exec->add_option("program", ex.elf, "Guest ELF built with tools/guest-cc")->required()->check(CLI::ExistingFile);
