@@ -50,8 +50,8 @@ def main():
     ap.add_argument("--notebook", action="store_true")
     a = ap.parse_args()
     prefix, work = os.path.abspath(a.prefix), os.path.abspath(a.work)
-    env = {k: v for k, v in os.environ.items()
-           if k != "PYTHONPATH" and not k.startswith("QUIESCE_") and k != "PYTHONHOME"}
+    env = {k: v for k, v in os.environ.items()  # nor the make that may have started ctest
+           if k not in ("PYTHONPATH", "PYTHONHOME", "MAKEFLAGS", "MFLAGS", "MAKELEVEL") and not k.startswith("QUIESCE_")}
     env["PATH"] = os.path.join(prefix, "bin") + os.pathsep + "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     env["MPLBACKEND"] = "Agg"
     env["QUIESCE_CACHE_DIR"] = os.path.join(work, "cache")
