@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--site-on-path", action="store_true")
     ap.add_argument("--notebook", action="store_true")
+    ap.add_argument("--plant", action="append", default=[],
+                    help="a file (relative to PREFIX) to create after installing: uninstall must leave it")
     a = ap.parse_args()
     prefix, work = os.path.abspath(a.prefix), os.path.abspath(a.work)
     env = {k: v for k, v in os.environ.items()  # nor the make that may have started ctest
@@ -98,6 +100,10 @@ def main():
             nb = os.path.join(prefix, "share/quiesce/notebooks/swap-anatomy.ipynb")
             p = run(["/usr/bin/python3", "-c", NOTEBOOK, nb], env=nb_env)
             rep["notebook"] = json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 else None
+    for rel in a.plant:  # files that were not installed, in quiesce's directories and beside them
+        os.makedirs(os.path.dirname(os.path.join(prefix, rel)), exist_ok=True)
+        with open(os.path.join(prefix, rel), "w") as f:
+            f.write("not installed\n")
     # make uninstall
     p = run(["make", "-C", ROOT, "--no-print-directory", "uninstall", f"BUILD={a.build}"])
     rep["uninstall_rc"] = p.returncode

@@ -76,21 +76,25 @@ def check_installed(rep, failed, prefix):
     assert rep["plots"] and all(p.endswith(".png") for p in rep["plots"]), failed
 
 
-def check_uninstalled(rep, failed, prefix):
+def check_uninstalled(rep, failed, prefix, planted=()):
     assert rep["uninstall_rc"] == 0, failed
-    assert rep["left"] == [], rep["left"]
-    left = [os.path.join(d, f) for d, _, fs in os.walk(prefix) for f in fs]
-    assert left == []
-    assert not any("quiesce" in d for d, _, _ in os.walk(prefix))
+    kept = {"share/quiesce"} if any(p.startswith("share/quiesce/") for p in planted) else set()
+    assert rep["left"] == sorted(set(planted) | kept), rep["left"]
+    left = sorted(os.path.relpath(os.path.join(d, f), prefix) for d, _, fs in os.walk(prefix) for f in fs)
+    assert left == sorted(planted)
+    if not planted:
+        assert not any("quiesce" in d for d, _, _ in os.walk(prefix))
 
 
 def test_install_into_a_prefix_and_uninstall(build_dir, tmp_path):
     prefix, work = tmp_path / "prefix", tmp_path / "work"
     prefix.mkdir()
     work.mkdir()
-    rep, failed = installed_check(build_dir, prefix, work)
+    # Files put there after the install, in quiesce's directories and beside its own: uninstall keeps them.
+    planted = ["share/quiesce/scenarios/mine.yaml", "bin/quiesce-mine", "share/other/file"]
+    rep, failed = installed_check(build_dir, prefix, work, *[f"--plant={p}" for p in planted])
     check_installed(rep, failed, str(prefix))
-    check_uninstalled(rep, failed, prefix)
+    check_uninstalled(rep, failed, prefix, planted)
 
 
 def test_installed_in_usr_local_python3_imports_it_without_pythonpath(build_dir, tmp_path):
