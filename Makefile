@@ -3,8 +3,9 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
 
-.PHONY: all deps build demo test test-asan test-fuzz clean
+.PHONY: all deps build demo test test-asan test-fuzz install uninstall clean
 all: build
 
 deps:
@@ -33,6 +34,16 @@ test-fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIESCE_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# `quiesce` and the tools (quiesce-guest-cc, ...) in PREFIX/bin, the Python package where Debian's
+# /usr/bin/python3 finds it (PREFIX/lib/python3.X/dist-packages), scenarios and notebooks in
+# PREFIX/share/quiesce (cmake/install.cmake). DESTDIR= stages it. `make uninstall` removes what the
+# last install put there (BUILD/install_manifest.txt).
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+uninstall:
+	@cmake --build $(BUILD) --target uninstall
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

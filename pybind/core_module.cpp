@@ -24,7 +24,7 @@ namespace {
 bool g_ran = false;
 
 py::tuple run(const std::string& scenario, const std::vector<std::string>& sets, std::optional<uint64_t> seed,
-              const std::string& out) {
+              const std::string& out, const std::string& trace_out) {
   if (g_ran)
     throw std::runtime_error("quiesce._core.run: one simulation per process (SystemC cannot elaborate twice)");
   g_ran = true;
@@ -34,6 +34,7 @@ py::tuple run(const std::string& scenario, const std::vector<std::string>& sets,
   o.seed = seed;
   o.out = out;
   o.quiet = true;
+  o.trace_out = trace_out;  // "" : none
   std::string message;
   int rc = 0;
   {
@@ -49,7 +50,9 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "One quiesce simulation run per process (see the quiesce package).";
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   m.def("run", &run, py::arg("scenario"), py::arg("sets"), py::arg("seed"), py::arg("out"),
-        "Run SCENARIO (a YAML path) with --set overrides and an optional seed, writing the results directory OUT. "
+        py::arg("trace_out") = std::string(),
+        "Run SCENARIO (a YAML path) with --set overrides and an optional seed, writing the results directory OUT "
+        "(and the timeline TRACE_OUT, as --trace-out, unless it is empty). "
         "Returns (exit_code, message): (0, '') on success, else the CLI's exit code and what it prints on stderr.");
   m.def("version", [] { return std::string(quiesce::run::kVersion); });  // what its results carry
 }

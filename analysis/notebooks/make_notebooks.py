@@ -18,24 +18,26 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 SETUP = '''\
-# Setup: the quiesce package, the repository, and the quick mode of the tests.
+# Setup: the quiesce package, its scenarios, and the quick mode of the tests.
 import os, sys, time
 from pathlib import Path
 
 QUICK = os.environ.get("QUIESCE_NOTEBOOK_QUICK", "") not in ("", "0")  # a smaller run, for the test suite
-REPO = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios" / "compare").is_dir())
 try:
-    import quiesce
-except ImportError:  # not on PYTHONPATH: the build's copy (next to quiesce._core), else the source tree
-    for d in (REPO / "build" / "python", REPO / "analysis"):
-        if (d / "quiesce" / "__init__.py").is_file():
-            sys.path.insert(0, str(d))
-            break
+    import quiesce  # installed (make install), or on PYTHONPATH
+except ImportError:  # else the build's copy (next to quiesce._core) or the source tree, from here up
+    found = [d for p in [Path.cwd(), *Path.cwd().parents] for d in (p / "build" / "python", p / "analysis")
+             if (d / "quiesce" / "__init__.py").is_file()]
+    if not found:
+        raise ImportError(f"quiesce is not installed (make install), and no build/python or analysis/ above "
+                          f"{Path.cwd()}: start Jupyter with PYTHONPATH=/path/to/quiesce/build/python") from None
+    sys.path.insert(0, str(found[0]))
     import quiesce
 from quiesce import plot
 import pandas as pd
 pd.set_option("display.width", 160)
-print("quiesce from", Path(quiesce.__file__).parent, "| simulator:", *quiesce.simulator(),
+SCENARIOS = quiesce.data_dir() / "scenarios"  # the shipped scenarios, wherever this notebook runs
+print("quiesce from", Path(quiesce.__file__).parent, "| scenarios:", SCENARIOS, "| simulator:", *quiesce.simulator(),
       "| mode:", "quick" if QUICK else "full")'''
 
 
@@ -70,7 +72,7 @@ CPUS = [1, 2] if QUICK else [1, 2, 4, 8, 16]
 grid = {"events[0].strategy": STRATEGIES, "machine.cpus": CPUS}
 
 t0 = time.time()
-df = quiesce.sweep(REPO / "scenarios" / "compare" / "base.yaml", grid, jobs=2)
+df = quiesce.sweep(SCENARIOS / "compare" / "base.yaml", grid, jobs=2)
 print(f"{len(df)} points in {time.time() - t0:.1f} s ({int(df['cached'].sum())} from the cache)")
 df[["events[0].strategy", "machine.cpus", "swap_completed", "swap_us_to_safe_point", "swap_us",
     "fast_path_cycles_per_call", "throughput_calls_per_ms", "swap_blocked", "cached"]]'''),
@@ -142,7 +144,7 @@ traffic went."""),
         new_code_cell(SETUP),
         new_code_cell('''\
 # The run takes well under a second; QUICK changes nothing here.
-r = quiesce.run(REPO / "scenarios" / "k42-swap.yaml")
+r = quiesce.run(SCENARIOS / "k42-swap.yaml")
 sw = r.summary["swaps"][0]
 us = r.cycles_to_us
 print(r)
@@ -234,7 +236,7 @@ over four strategies (`k42_generation`, `global_refcount`, `percpu_refcount`, `s
         new_code_cell(SETUP),
         new_code_cell('''\
 import yaml
-base = yaml.safe_load((REPO / "scenarios" / "compare" / "base.yaml").read_text())
+base = yaml.safe_load((SCENARIOS / "compare" / "base.yaml").read_text())
 base["events"][0]["at_us"] = 100     # the swap
 base["run"]["duration_us"] = 200     # 100 µs after it: every swap here completes in under 30 µs
 

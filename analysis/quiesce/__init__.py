@@ -24,7 +24,7 @@ from ._errors import (GuestFault, InvariantViolation, QuiesceError, RunTimeout, 
 
 __all__ = ["run", "load", "sweep", "aggregate", "Result", "QuiesceError", "ScenarioError", "GuestFault",
            "InvariantViolation", "SimulatorCrash", "RunTimeout", "default_cache_dir", "simulator",
-           "version", "strategies", "plot"]
+           "version", "strategies", "plot", "data_dir", "scenario"]
 
 # Loaded on first use (PEP 562), so that a child process importing quiesce._child starts fast.
 _LAZY = {"run": ".runner", "load": ".results", "Result": ".results", "sweep": ".sweeps", "aggregate": ".stats",
@@ -41,6 +41,35 @@ def version():
     """The simulator's version (asked of a child process, never of this one)."""
     from . import _backend
     return _backend.identity()["version"]
+
+
+def data_dir():
+    """The directory of the shipped files, as a pathlib.Path: `scenarios/` (and `notebooks/` when
+    installed). PREFIX/share/quiesce for an installed package (`make install`), the source tree for
+    the build's copy and for analysis/. Raises QuiesceError when there is none."""
+    from pathlib import Path
+    from . import _backend
+    d = _backend.data_dir()
+    if d is None:
+        raise QuiesceError(f"no shipped scenarios found for the quiesce package in {_backend.PKG_DIR} "
+                           "(install it with `make install`, or use the build's copy, build/python)")
+    return Path(d)
+
+
+def scenario(name):
+    """A shipped scenario's path: scenario("k42-swap.yaml") or scenario("compare/base.yaml") (a
+    leading "scenarios/" is allowed), in data_dir()/scenarios. Raises FileNotFoundError naming the
+    scenarios there when there is no such file."""
+    import os
+    rel = os.fspath(name)
+    if rel.startswith("scenarios" + os.sep):
+        rel = rel[len("scenarios") + 1:]
+    root = data_dir() / "scenarios"
+    p = root / rel
+    if not p.is_file():
+        have = sorted(str(q.relative_to(root)) for q in root.rglob("*.yaml"))
+        raise FileNotFoundError(f"no scenario {name!r} in {root} (it has: {', '.join(have)})")
+    return p
 
 
 def strategies():

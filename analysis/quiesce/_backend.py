@@ -10,8 +10,13 @@ Choosing the simulator (`simulator()`):
 1. `QUIESCE_BACKEND=core` or `QUIESCE_BACKEND=cli` forces one;
 2. else `QUIESCE_BIN=/path/to/quiesce` selects the CLI at that path;
 3. else the extension `quiesce._core` when it is installed next to this package;
-4. else the CLI found at `../../quiesce` from this package (build/python/quiesce -> build/quiesce),
+4. else the CLI: installed (`make install`), the one in the prefix's bin/ (`_paths.BIN`); else
+   `../../quiesce` from this package (build/python/quiesce -> build/quiesce),
    `../../build/quiesce` (analysis/quiesce -> build/quiesce), or `quiesce` on PATH.
+
+The shipped files (scenarios/, notebooks) are found the same way (`data_dir()`): installed, in
+PREFIX/share/quiesce (`_paths.DATA`); in the build's copy, the source tree it was built from
+(`_paths.DATA` too); in the source tree, the repository around analysis/.
 
 The quiescence strategies (`strategies()`) are what that simulator's CLI lists with `quiesce
 strategies --json`; with the extension, the CLI found as in 4 (built with it) is asked.
@@ -46,7 +51,30 @@ def core_path():
     return spec.origin if spec is not None and spec.origin else None
 
 
+def _installed(name):
+    """_paths.BIN or _paths.DATA as an absolute path (relative to this package), or None: _paths.py is
+    written by the build (build/python/quiesce) and by `make install`, not kept in the source tree."""
+    try:
+        from . import _paths
+    except ImportError:
+        return None
+    p = getattr(_paths, name, None)
+    return os.path.normpath(os.path.join(PKG_DIR, p)) if p else None
+
+
+def data_dir():
+    """The directory holding scenarios/ (and notebooks/ when installed): PREFIX/share/quiesce for
+    an installed package, the source tree for the build's copy and for analysis/; None if unknown."""
+    for d in (_installed("DATA"), os.path.normpath(os.path.join(PKG_PARENT, ".."))):
+        if d and os.path.isdir(os.path.join(d, "scenarios")):
+            return d
+    return None
+
+
 def _find_cli():
+    installed = _installed("BIN")
+    if installed and os.path.isfile(installed) and os.access(installed, os.X_OK):
+        return installed
     for p in (os.path.join(PKG_PARENT, "..", "quiesce"),            # build/python/quiesce -> build/quiesce
               os.path.join(PKG_PARENT, "..", "build", "quiesce")):  # analysis/quiesce -> build/quiesce
         p = os.path.normpath(p)
@@ -129,7 +157,7 @@ def _log_run(pid, sim, scenario, sets, seed, out):
         os.close(fd)
 
 
-def run_child(scenario, sets, seed, out, timeout=None, sim=None, group=None):
+def run_child(scenario, sets, seed, out, timeout=None, sim=None, group=None, trace_out=None):
     """Run one simulation in a child process; return None, or raise the QuiesceError matching
     the child's exit (ScenarioError, GuestFault, InvariantViolation, SimulatorCrash, RunTimeout).
 
@@ -139,10 +167,10 @@ def run_child(scenario, sets, seed, out, timeout=None, sim=None, group=None):
     sets = list(sets)
     if sim.kind == "core" or os.environ.get("QUIESCE_TEST_CHILD_SIGNAL"):
         spec = dict(kind=sim.kind, bin=sim.path, scenario=scenario, sets=sets, seed=seed, out=out,
-                    ppid=os.getpid())
+                    ppid=os.getpid(), trace_out=trace_out)
         cmd = [sys.executable, "-m", __package__ + "._child", json.dumps(spec)]
     else:
-        cmd = _DIE_WITH_PARENT + [sim.path] + cli_args(scenario, sets, seed, out)
+        cmd = _DIE_WITH_PARENT + [sim.path] + cli_args(scenario, sets, seed, out, trace_out)
     info = dict(scenario=scenario, sets=sets, out=out)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=child_env())

@@ -1,6 +1,6 @@
 """The child process of one simulation: `python -m quiesce._child SPEC_JSON`.
 
-SPEC is {"kind": "core"|"cli", "bin", "scenario", "sets", "seed", "out", "ppid"}. With "core" it
+SPEC is {"kind": "core"|"cli", "bin", "scenario", "sets", "seed", "out", "ppid", "trace_out"}. With "core" it
 calls quiesce._core.run once, prints the message on stderr and exits with its exit code; with "cli"
 it replaces itself (exec) with `BIN run SCENARIO -q -o OUT --set ... [--seed N]`. Either way the
 parent sees the CLI's exit code and stderr. (quiesce._backend starts the CLI directly, and this
@@ -17,13 +17,15 @@ import signal
 import sys
 
 
-def cli_args(scenario, sets, seed, out):
+def cli_args(scenario, sets, seed, out, trace_out=None):
     """The arguments of `quiesce run` after the binary."""
     args = ["run", scenario, "-q", "-o", out]
     for s in sets:
         args += ["--set", s]
     if seed is not None:
         args += ["--seed", str(int(seed))]
+    if trace_out:
+        args += ["--trace-out", trace_out]
     return args
 
 
@@ -58,7 +60,7 @@ def main():
     if os.environ.get("QUIESCE_TEST_CHILD_SIGNAL"):
         _test_signal(os.environ["QUIESCE_TEST_CHILD_SIGNAL"])
     if spec["kind"] == "cli":
-        args = cli_args(spec["scenario"], spec["sets"], spec["seed"], spec["out"])
+        args = cli_args(spec["scenario"], spec["sets"], spec["seed"], spec["out"], spec.get("trace_out"))
         sys.stdout.flush()
         sys.stderr.flush()
         try:
@@ -68,7 +70,10 @@ def main():
             sys.stderr.flush()
             os._exit(127)
     from . import _core  # only ever imported here, in a child
-    code, message = _core.run(spec["scenario"], list(spec["sets"]), spec["seed"], spec["out"])
+    if spec.get("trace_out"):
+        code, message = _core.run(spec["scenario"], list(spec["sets"]), spec["seed"], spec["out"], spec["trace_out"])
+    else:
+        code, message = _core.run(spec["scenario"], list(spec["sets"]), spec["seed"], spec["out"])
     if message:
         sys.stderr.write(message)
     sys.stdout.flush()

@@ -56,7 +56,10 @@ class Result:
               written before the simulator wrote it
     .scenario the resolved scenario (summary["scenario"]), .clock_ghz its clock
     .metrics  the headline metrics (see quiesce.results.headline)
+    .trace    the timeline written by quiesce.run(..., trace_out=PATH) (a Path), else None
     """
+
+    trace = None
 
     def __init__(self, out):
         self.out = Path(out)

@@ -2,13 +2,14 @@
 import os
 import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 import yaml
 
 from . import _backend
 from .results import Result
 
-__all__ = ["run", "render_sets", "render_value", "dump_scenario", "SCENARIO_FILE"]
+__all__ = ["run", "render_sets", "render_value", "dump_scenario", "resolve_scenario", "SCENARIO_FILE"]
 
 # Where a scenario given as a dict is written, inside the results directory.
 SCENARIO_FILE = "scenario.yaml"
@@ -73,10 +74,27 @@ def dump_scenario(scenario):
                           width=100)
 
 
+def resolve_scenario(path):
+    """A scenario file's absolute path. A relative path that names no file here but a shipped
+    scenario ("scenarios/k42-swap.yaml", "compare/base.yaml") is that scenario, so the examples
+    work from any directory and from an installed package (quiesce.scenario)."""
+    p = os.fspath(path)
+    if os.path.exists(p) or os.path.isabs(p):
+        return os.path.abspath(p)
+    d = _backend.data_dir()
+    if d is not None:
+        rel = p[len("scenarios") + 1:] if p.startswith("scenarios" + os.sep) else p
+        shipped = os.path.join(d, "scenarios", rel)
+        if os.path.isfile(shipped):
+            return shipped
+    return os.path.abspath(p)  # the simulator reports the missing file
+
+
 def scenario_path(scenario, out):
-    """The file to run: a path as an absolute path; a dict written to OUT/scenario.yaml."""
+    """The file to run: a path as an absolute path (resolve_scenario); a dict written to
+    OUT/scenario.yaml."""
     if isinstance(scenario, (str, os.PathLike)):
-        return os.path.abspath(os.fspath(scenario))
+        return resolve_scenario(scenario)
     text = dump_scenario(scenario)
     path = os.path.join(out, SCENARIO_FILE)
     tmp = path + f".tmp{os.getpid()}"
@@ -86,7 +104,7 @@ def scenario_path(scenario, out):
     return path
 
 
-def run(scenario, set=None, seed=None, out=None, timeout=None):
+def run(scenario, set=None, seed=None, out=None, timeout=None, trace_out=None):
     """Run one simulation in a child process and return its Result.
 
     scenario  a scenario file (path) or a dict in the scenario format; a dict is written to
@@ -100,6 +118,9 @@ def run(scenario, set=None, seed=None, out=None, timeout=None):
     out       the results directory (created if needed); default a fresh temporary directory
               (tempfile.mkdtemp(prefix="quiesce-")), which is kept
     timeout   seconds; past it the child is killed and RunTimeout is raised. None: no limit.
+    trace_out also write the run's timeline there (`quiesce run --trace-out`: Chrome trace-event
+              JSON, for Perfetto or chrome://tracing); a relative path is relative to the current
+              directory. Result.trace is its path.
 
     Raises ScenarioError (exit 2), GuestFault (3), InvariantViolation (5), SimulatorCrash (a signal
     or any other exit) or RunTimeout; each carries the message the CLI prints.
@@ -111,5 +132,8 @@ def run(scenario, set=None, seed=None, out=None, timeout=None):
         out = os.path.abspath(os.fspath(out))
         os.makedirs(out, exist_ok=True)
     path = scenario_path(scenario, out)
-    _backend.run_child(path, sets, None if seed is None else int(seed), out, timeout=timeout)
-    return Result(out)
+    trace = None if trace_out is None else os.path.abspath(os.fspath(trace_out))
+    _backend.run_child(path, sets, None if seed is None else int(seed), out, timeout=timeout, trace_out=trace)
+    r = Result(out)
+    r.trace = None if trace is None else Path(trace)
+    return r

@@ -43,7 +43,7 @@ import yaml
 from . import _backend
 from ._errors import QuiesceError
 from .results import HEADLINE_COLUMNS, event_columns, headline
-from .runner import dump_scenario, render_sets
+from .runner import dump_scenario, render_sets, resolve_scenario
 
 __all__ = ["sweep", "default_cache_dir", "point_key", "expand_points"]
 
@@ -165,7 +165,7 @@ def _compute_point(task):
                             f"{task['key']}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
         os.mkdir(work)
     try:
-        sim = _backend.Simulator(*task["simulator"])
+        sim = _worker_simulator(task)
         _backend.run_child(task["scenario"], task["sets"], task["seed"], work, timeout=task["timeout"], sim=sim,
                            group=task.get("group"))
         metrics = headline(work)
@@ -192,6 +192,24 @@ def _compute_point(task):
             raise
         return dict(key=task["key"], out=final, metrics=_read_point(final)["metrics"], cached=True)
     return dict(key=task["key"], out=final, metrics=metrics, cached=False)
+
+
+def _worker_simulator(task):
+    """The simulator the sweep chose (its identity is in the cache key), checked where the point runs:
+    on a Dask worker of another machine, the same build must be at the same path (install it there
+    with `make install`, or share the build directory)."""
+    sim = _backend.Simulator(*task["simulator"])
+    here = socket.gethostname()
+    if not os.path.isfile(sim.path):
+        raise QuiesceError(f"{here}: the sweep's simulator {sim.path} ({sim.kind}) is not on this machine; "
+                           "install the same build at the same path on every worker (make install), or share it")
+    if sim.kind == "core":
+        mine = _backend.core_path()
+        if mine is None or os.path.realpath(mine) != os.path.realpath(sim.path):
+            raise QuiesceError(f"{here}: this worker's quiesce package ({_backend.PKG_DIR}) has the extension "
+                               f"{mine}, not the sweep's {sim.path}; start the workers with the same package "
+                               "(PYTHONPATH, or the same installation)")
+    return sim
 
 
 def _in_jupyter():
@@ -379,7 +397,7 @@ def sweep(base, grid=None, jobs=None, executor=None, cache_dir=None, seed=None, 
 
     # The base scenario: a file is run where it is; a dict is written once (content-addressed).
     if isinstance(base, (str, os.PathLike)):
-        base_path = os.path.abspath(os.fspath(base))
+        base_path = resolve_scenario(base)
         with open(base_path, "rb") as f:
             data = f.read()
         base_digest = _sha256(data)

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <systemc>
 #include <vector>
 
@@ -12,10 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/run_command.h"
+#include "cli/version.h"  // generated (sim/cli/version.h.in)
 #include "os_model/os_kernel.h"
 #include "platform/machine.h"
 #include "platform/run_stats.h"
 #include "run/defaults_table.h"
+#include "run/results_writer.h"
 #include "run/strategies_listing.h"
 #include "scenario/scenario.h"
 
@@ -26,6 +29,17 @@ using namespace quiesce;
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
 constexpr int kExitInvariant = 5;  // the simulator broke its own coherence invariants (a bug)
+
+// The version results carry is the project's (CMakeLists.txt).
+static_assert(std::string_view(run::kVersion) == std::string_view(cli::kProjectVersion),
+              "sim/run/results_writer.h's kVersion and CMakeLists.txt's project(VERSION) differ");
+
+// `quiesce --version`: "quiesce 0.4.0" and, when the build was configured in a git checkout, "(git DESCRIBE)".
+std::string version_line() {
+  std::string v = std::string("quiesce ") + cli::kProjectVersion;
+  if (*cli::kGitDescribe) v += std::string(" (git ") + cli::kGitDescribe + ")";
+  return v;
+}
 
 struct ExecOptions {
   std::string elf;
@@ -72,13 +86,23 @@ void write_stats(const std::string& path, const platform::RunResult& r) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("cannot rename {} to {}", tmp, path));
 }
 
-// The scenario file, then each --set, then the explicit machine flags: the last word wins.
-scenario::Scenario read_scenario(const ExecOptions& o, const std::vector<std::pair<CLI::Option*, std::string>>& flags) {
-  scenario::Document doc = o.config.empty() ? scenario::Document{} : scenario::Document::load_file(o.config);
-  for (const auto& spec : o.sets) doc.apply_set(spec);
+// The machine flags (--cpus N, ...): shorthands for --set machine.KEY=N, each with the scenario key it sets.
+using MachineFlags = std::vector<std::pair<CLI::Option*, std::string>>;
+
+// The --set specs the given machine flags stand for, each with the flag as its label (for messages).
+std::vector<std::pair<std::string, std::string>> machine_flag_sets(const MachineFlags& flags) {
+  std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [opt, key] : flags)
     for (const auto& value : opt->results())
-      doc.apply_set(fmt::format("machine.{}={}", key, value), fmt::format("{} {}", opt->get_name(), value));
+      out.emplace_back(fmt::format("machine.{}={}", key, value), fmt::format("{} {}", opt->get_name(), value));
+  return out;
+}
+
+// The scenario file, then each --set, then the explicit machine flags: the last word wins.
+scenario::Scenario read_scenario(const ExecOptions& o, const MachineFlags& flags) {
+  scenario::Document doc = o.config.empty() ? scenario::Document{} : scenario::Document::load_file(o.config);
+  for (const auto& spec : o.sets) doc.apply_set(spec);
+  for (const auto& [spec, label] : machine_flag_sets(flags)) doc.apply_set(spec, label);
   return scenario::read_scenario(doc);
 }
 
@@ -107,9 +131,10 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
 }
 
 // `quiesce validate FILE [--set K=V]...`: reads the whole scenario and says what it holds.
-int run_validate(const std::string& file, const std::vector<std::string>& sets) {
+int run_validate(const std::string& file, const std::vector<std::string>& sets, const MachineFlags& flags) {
   scenario::Document doc = scenario::Document::load_file(file);
   for (const auto& spec : sets) doc.apply_set(spec);
+  for (const auto& [spec, label] : machine_flag_sets(flags)) doc.apply_set(spec, label);
   const scenario::Scenario sc = scenario::read_scenario(doc);
   uint64_t objects = 0;
   for (const auto& o : sc.objects) objects += o.count;
@@ -125,6 +150,7 @@ int sc_main(int argc, char* argv[]) {
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   CLI::App app{"quiesce: a cycle-approximate PowerPC 64 multiprocessor simulator for hot-swap research"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_line(), "Print the version and exit");
   ExecOptions ex;
   auto* exec = app.add_subcommand("exec", "Run a bare-metal guest ELF program on N CPUs");
   exec->add_option("program", ex.elf, "Guest ELF built with tools/guest-cc")->required()->check(CLI::ExistingFile);
@@ -133,9 +159,19 @@ int sc_main(int argc, char* argv[]) {
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);  // one KEY=VALUE per --set: a following word is the program
   // The machine flags are values checked by the scenario reader, as --set machine.KEY=VALUE.
-  std::vector<std::pair<CLI::Option*, std::string>> machine_flags;
+  MachineFlags machine_flags;
   auto machine_flag = [&](const char* name, const char* key, const char* help) {
     machine_flags.emplace_back(exec->add_option(name)->description(help)->type_name("N"), key);
+  };
+  // run and validate take the same shorthands, also applied after every --set (scenarios/README.md).
+  auto add_machine_flags = [](CLI::App* cmd, MachineFlags& flags) {
+    const auto add = [&](const char* name, const char* key, const char* help) {
+      flags.emplace_back(cmd->add_option(name)->description(help)->type_name("N"), key);
+    };
+    add("--cpus", "cpus", "Number of CPUs (= --set machine.cpus=N)");
+    add("--quantum", "quantum_cycles", "Cycles a CPU may run ahead of SystemC time (= --set machine.quantum_cycles=N)");
+    add("--memory-mib", "memory.size_mib", "Guest memory size in MiB (= --set machine.memory.size_mib=N)");
+    add("--max-instructions", "max_instructions", "Fault when a CPU executes more than N instructions (= --set machine.max_instructions=N)");
   };
   machine_flag("--cpus", "cpus", "Number of CPUs (= --set machine.cpus=N)");
   exec->add_flag("--trace", ex.trace, "Print one line per instruction on stderr");
@@ -151,6 +187,8 @@ int sc_main(int argc, char* argv[]) {
   validate->add_option("--set", validate_sets, "Override a scenario setting KEY.PATH=VALUE (VALUE is YAML); repeatable")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+  MachineFlags validate_flags, run_flags;
+  add_machine_flags(validate, validate_flags);
   cli::RunOptions ro;
   auto* run = app.add_subcommand("run", "Run a scenario and write its results directory");
   run->add_option("scenario", ro.scenario, "Scenario file (YAML; see scenarios/README.md)")->required();
@@ -159,6 +197,7 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--set", ro.sets, "Override a scenario setting KEY.PATH=VALUE (VALUE is YAML); repeatable")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+  add_machine_flags(run, run_flags);
   run->add_option("--seed", ro.seed, "Seed of the run's random choices (= --set run.seed=N)")->type_name("N");
   run->add_flag("-q,--quiet", ro.quiet, "Print nothing on success");
   run->add_option("--trace-out", ro.trace_out, "Also write a timeline (Chrome trace-event JSON, for Perfetto)")
@@ -190,7 +229,7 @@ int sc_main(int argc, char* argv[]) {
   };
   try {
     if (*exec) return run_exec(ex, read_scenario(ex, machine_flags));
-    if (*validate) return run_validate(validate_file, validate_sets);
+    if (*validate) return run_validate(validate_file, validate_sets, validate_flags);
     if (*strategies) {
       std::fputs((strategies_json       ? run::strategies_json()
                   : strategies_markdown ? run::strategies_markdown()
@@ -209,6 +248,7 @@ int sc_main(int argc, char* argv[]) {
     }
     if (*run) {
       std::string message;
+      ro.flag_sets = machine_flag_sets(run_flags);
       const int rc = cli::run_command(ro, message);
       std::fputs(message.c_str(), stderr);
       return rc;

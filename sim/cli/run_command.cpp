@@ -23,6 +23,7 @@ namespace {
 int run_checked(const RunOptions& o, std::string& message) {
   scenario::Document doc = scenario::Document::load_file(o.scenario);
   for (const auto& spec : o.sets) doc.apply_set(spec);
+  for (const auto& [spec, label] : o.flag_sets) doc.apply_set(spec, label);
   if (o.seed) doc.apply_set(fmt::format("run.seed={}", *o.seed), fmt::format("--seed {}", *o.seed));
   const scenario::Scenario sc = scenario::read_scenario(doc);
   const std::string dir = !o.out.empty() ? o.out : !sc.outputs.dir.empty() ? sc.outputs.dir : "results/" + sc.name;

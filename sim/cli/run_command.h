@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace quiesce::cli {
@@ -11,6 +12,8 @@ struct RunOptions {
   std::string scenario;
   std::string out;                // "" = outputs.dir, else results/<name>
   std::vector<std::string> sets;  // KEY.PATH=VALUE, in order
+  // machine.KEY=VALUE from the flags (--cpus N, ...), each with the flag for messages; after every --set.
+  std::vector<std::pair<std::string, std::string>> flag_sets;
   std::optional<uint64_t> seed;
   bool quiet = false;
   std::string trace_out;          // a Chrome trace-event JSON timeline, if given

@@ -58,6 +58,20 @@ std::vector<Step> parse_path(const std::string& path, const std::string& label) 
   }
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The path with every ".N" after the first key written as "[N]": what "events.0.strategy" meant.
+std::string bracketed(const std::vector<Step>& steps) {
+  std::string out;
+  for (size_t j = 0; j < steps.size(); ++j) {
+    out += j > 0 && all_digits(steps[j].key) ? "[" + steps[j].key + "]" : (j > 0 ? "." : "") + steps[j].key;
+    for (const size_t n : steps[j].index) out += fmt::format("[{}]", n);
+  }
+  return out;
+}
+
 // YAML is text: refuse control bytes and malformed UTF-8 with a position
 // before yaml-cpp sees them, so binary garbage gets a plain answer.
 void check_text(const std::string& file, const std::string& t) {
@@ -239,6 +253,9 @@ void Document::apply_set(const std::string& spec, std::string label) {
       path += fmt::format("[{}]", n);
     }
     if (i + 1 == steps.size()) return merge(child, value, path, label);
+    if (child.IsSequence() && all_digits(steps[i + 1].key))  // "events.0.strategy": not a map to create
+      throw ScenarioError(fmt::format("{}: {} is a list: write {} (an element is KEY[N], not KEY.N)", label, path,
+                                      bracketed(steps)));
     if (!child.IsMap()) child = YAML::Node(YAML::NodeType::Map);  // an override replaces a scalar parent
     at.reset(child);
   }

@@ -1,5 +1,6 @@
 """The notebooks in analysis/notebooks run from top to bottom without an error (in quick mode, in
-the python3 kernel, which sees this process's PYTHONPATH), are committed without outputs, and
+the python3 kernel, which sees this process's PYTHONPATH, in a temporary directory outside the
+repository: they find the scenarios through quiesce.data_dir()), are committed without outputs, and
 draw their figures (strategy-intervals: the 60-run seeded sweep and its confidence intervals)."""
 import os
 
@@ -30,8 +31,11 @@ def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "matplotlib"))
+    # From a directory outside the repository: the notebook finds its scenarios through the package.
+    work = tmp_path / "elsewhere"
+    work.mkdir()
     client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=600,
-                                     resources={"metadata": {"path": NOTEBOOKS}})
+                                     resources={"metadata": {"path": str(work)}})
     client.execute()  # raises CellExecutionError on the first cell that fails
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
