@@ -47,6 +47,7 @@ class Hart {
   ArchState& state() { return s_; }
   const ArchState& state() const { return s_; }
   uint64_t cycle() const { return cycle_; }
+  uint32_t line_bytes() const { return line_bytes_; }
   uint64_t instructions() const { return instret_; }
   StopReason stop_reason() const { return stop_; }
   const TrapInfo& trap() const { return trap_; }

@@ -1,5 +1,8 @@
 #include "os_model/context_switch.h"
 
+#include <algorithm>
+#include <array>
+
 #include <fmt/format.h>
 
 #include "cpu_ppc64/assembler.h"
@@ -44,25 +47,39 @@ ContextSwitchCode context_switch_code(uint64_t switched) {
   return {a.take(), 4 * load};
 }
 
+namespace {
+// The saved registers are one block of 38 words: r0..r31, pc, LR, CTR, CR, XER, MSR.
+constexpr unsigned kWords = (kDescMsr + 8 - kDescGpr) / 8;
+static_assert(kDescPc == kDescGpr + 8 * 32 && kDescMsr == kDescPc + 8 * 5);
+using Block = std::array<uint64_t, kWords>;
+
+Block block_of(const ppc::ArchState& s) {
+  Block b{};
+  for (unsigned r = 0; r < 32; ++r) b[r] = s.gpr[r];
+  b[32] = s.pc, b[33] = s.lr, b[34] = s.ctr, b[35] = s.cr, b[36] = s.xer(), b[37] = s.msr;
+  for (uint64_t& w : b) w = mem::GuestMemory::from_be(w);  // guest byte order
+  return b;
+}
+}  // namespace
+
+// Timed as the stores a save routine would issue: one cycle each into the store buffer, and one
+// write access per line the block covers (cheap on the host: no port access per word).
 void store_registers(ppc::Hart& h, uint64_t desc, const ppc::ArchState& s) {
-  for (unsigned r = 0; r < 32; ++r) host_store(h, desc + gpr_at(r), s.gpr[r]);
-  host_store(h, desc + kDescPc, s.pc);
-  host_store(h, desc + kDescMsr, s.msr);
-  host_store(h, desc + kDescLr, s.lr);
-  host_store(h, desc + kDescCtr, s.ctr);
-  host_store(h, desc + kDescCr, s.cr);
-  host_store(h, desc + kDescXer, s.xer());
+  const Block b = block_of(s);
+  const uint64_t from = desc + kDescGpr, to = from + 8 * kWords, line = h.line_bytes();
+  for (uint64_t a = from & ~(line - 1); a < to; a += line) h.timed_access(mem::AccessKind::Store, std::max(a, from), 8);
+  h.charge(kWords);
+  h.memory().write(from, b.data(), sizeof b);
 }
 
 ppc::ArchState load_registers(mem::GuestMemory& m, uint64_t desc) {
+  Block b;
+  m.read(desc + kDescGpr, b.data(), sizeof b);
+  for (uint64_t& w : b) w = mem::GuestMemory::from_be(w);
   ppc::ArchState s;
-  for (unsigned r = 0; r < 32; ++r) s.gpr[r] = m.load<uint64_t>(desc + gpr_at(r));
-  s.pc = m.load<uint64_t>(desc + kDescPc);
-  s.msr = m.load<uint64_t>(desc + kDescMsr);
-  s.lr = m.load<uint64_t>(desc + kDescLr);
-  s.ctr = m.load<uint64_t>(desc + kDescCtr);
-  s.cr = static_cast<uint32_t>(m.load<uint64_t>(desc + kDescCr));
-  s.set_xer(m.load<uint64_t>(desc + kDescXer));
+  for (unsigned r = 0; r < 32; ++r) s.gpr[r] = b[r];
+  s.pc = b[32], s.lr = b[33], s.ctr = b[34], s.cr = static_cast<uint32_t>(b[35]), s.msr = b[37];
+  s.set_xer(b[36]);
   return s;
 }
 
