@@ -6,7 +6,8 @@ from collections.abc import Mapping
 import yaml
 
 from . import _backend
-from .results import Result
+from ._errors import RunInterrupted
+from .results import Result, check_complete
 
 __all__ = ["run", "render_sets", "render_value", "dump_scenario", "SCENARIO_FILE"]
 
@@ -101,8 +102,10 @@ def run(scenario, set=None, seed=None, out=None, timeout=None):
               (tempfile.mkdtemp(prefix="quiesce-")), which is kept
     timeout   seconds; past it the child is killed and RunTimeout is raised. None: no limit.
 
-    Raises ScenarioError (exit 2), GuestFault (3), InvariantViolation (5), SimulatorCrash (a signal
-    or any other exit) or RunTimeout; each carries the message the CLI prints.
+    Raises ScenarioError (exit 2), GuestFault (3), RunInterrupted (4: a deadlock or a swap past
+    hotswap.timeout_us; e.result is the Result of what was simulated, completed False),
+    InvariantViolation (5), SimulatorCrash (a signal or any other exit) or RunTimeout; each carries
+    the message the CLI prints.
     """
     sets = render_sets(set)
     if out is None:
@@ -111,5 +114,9 @@ def run(scenario, set=None, seed=None, out=None, timeout=None):
         out = os.path.abspath(os.fspath(out))
         os.makedirs(out, exist_ok=True)
     path = scenario_path(scenario, out)
-    _backend.run_child(path, sets, None if seed is None else int(seed), out, timeout=timeout)
+    try:
+        _backend.run_child(path, sets, None if seed is None else int(seed), out, timeout=timeout)
+    except RunInterrupted as e:
+        e.result = Result(out) if check_complete(out) is None else None  # what was simulated, completed False
+        raise
     return Result(out)

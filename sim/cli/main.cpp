@@ -1,8 +1,10 @@
 // quiesce command line: one binary, verbs as subcommands.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "platform/machine.h"
 #include "platform/run_stats.h"
 #include "run/defaults_table.h"
+#include "run/output_files.h"
 #include "run/strategies_listing.h"
 #include "scenario/scenario.h"
 
@@ -26,11 +29,12 @@ using namespace quiesce;
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
 constexpr int kExitInvariant = 5;  // the simulator broke its own coherence invariants (a bug)
+constexpr int kExitInternal = 1;   // an unexpected error (a bug), reported in one line
 
 struct ExecOptions {
   std::string elf;
   bool trace = false;
-  std::string stats;
+  std::optional<std::string> stats;
   std::string config;             // scenario file; empty: every setting at its default
   std::vector<std::string> sets;  // KEY.PATH=VALUE overrides of the scenario, in order
   std::vector<std::string> regs;  // NAME=VALUE overrides of CPU 0's initial state
@@ -61,17 +65,6 @@ void apply_reg(ppc::ArchState& s, const std::string& spec) {
   else throw platform::ConfigError(fmt::format("--reg {}: unknown register '{}'", spec, name));
 }
 
-void write_stats(const std::string& path, const platform::RunResult& r) {
-  const nlohmann::ordered_json j = platform::run_stats_json(r);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp));
-    f << j.dump(2) << '\n';
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("cannot rename {} to {}", tmp, path));
-}
-
 // The scenario file, then each --set, then the explicit machine flags: the last word wins.
 scenario::Scenario read_scenario(const ExecOptions& o, const std::vector<std::pair<CLI::Option*, std::string>>& flags) {
   scenario::Document doc = o.config.empty() ? scenario::Document{} : scenario::Document::load_file(o.config);
@@ -83,6 +76,8 @@ scenario::Scenario read_scenario(const ExecOptions& o, const std::vector<std::pa
 }
 
 int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
+  // --stats is checked, and its temporary made, before the run.
+  run::OutputFile stats = o.stats ? run::OutputFile(*o.stats, "--stats") : run::OutputFile();
   platform::Machine m(sc.machine);
   m.load(o.elf);
   for (const auto& spec : o.regs) apply_reg(m.hart(0).state(), spec);
@@ -93,7 +88,11 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
   }
   const platform::RunResult r = m.run();
   std::fflush(stderr);
-  if (!o.stats.empty()) write_stats(o.stats, r);
+  if (stats.active())
+    if (const std::string err = stats.commit(platform::run_stats_json(r).dump(2) + "\n"); !err.empty()) {
+      std::fprintf(stderr, "quiesce: %s\n", err.c_str());
+      return kExitBadInput;
+    }
   if (r.coherence_violations) {
     std::fprintf(stderr, "quiesce: %llu coherence invariant violations; first: %s\n",
                  static_cast<unsigned long long>(r.coherence_violations), r.first_violation.c_str());
@@ -165,7 +164,15 @@ int sc_main(int argc, char* argv[]) {
       ->type_name("FILE.json");
   run->add_option("--timeout", ro.timeout_s, "End the run after this much host time (exit code 4)")
       ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 1e9));
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            double v = 0;
+            if (!CLI::detail::lexical_cast(text, v) || !std::isfinite(v) || v < 0 || v > 1e9)
+              return fmt::format("expected a number of seconds from 0 (no limit) to 1e9, found \"{}\"",
+                                 run::excerpt(text, 40));
+            return {};
+          },
+          "SECONDS", "finite, 0 to 1e9"));
   bool strategies_json = false;
   auto* strategies = app.add_subcommand("strategies", "List the quiescence strategies: safety, phases, parameters");
   strategies->add_flag("--json", strategies_json, "Print the list as JSON (for tools; see sim/run/strategies_listing.h)");
@@ -178,9 +185,18 @@ int sc_main(int argc, char* argv[]) {
   defaults->add_flag("--markdown", defaults_markdown, "Print docs/defaults.md")->excludes("--json");
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitBadInput;
+    // One line, as every other bad input: what is wrong, and where to look.
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::fprintf(stderr, "quiesce: %s (see quiesce --help)\n", run::excerpt(what, 300).c_str());
+    return kExitBadInput;
   }
   // Every kind of bad input (scenario, ELF, machine, OS build, guest memory)
   // is reported the same way: its message, exit code 2.
@@ -223,6 +239,9 @@ int sc_main(int argc, char* argv[]) {
     return bad_input(e);
   } catch (const quiesce::os::GuestHeapExhausted& e) {
     return bad_input(e);
+  } catch (const std::exception& e) {  // a bug: one line still, never SystemC's report of an uncaught exception
+    std::fprintf(stderr, "quiesce: internal error: %s\n", e.what());
+    return kExitInternal;
   }
   return 0;
 }

@@ -9,11 +9,11 @@ namespace quiesce::cli {
 
 struct RunOptions {
   std::string scenario;
-  std::string out;                // "" = outputs.dir, else results/<name>
+  std::optional<std::string> out;        // none: outputs.dir, else results/<name> ("" is refused)
   std::vector<std::string> sets;  // KEY.PATH=VALUE, in order
-  std::optional<uint64_t> seed;
+  std::optional<std::string> seed;  // as given: read as run.seed is (0..2^64-1, else bad input)
   bool quiet = false;
-  std::string trace_out;          // a Chrome trace-event JSON timeline, if given
+  std::optional<std::string> trace_out;  // a Chrome trace-event JSON timeline, if given
   double timeout_s = 0;           // host seconds the run may take (0: no limit); then exit code 4
 };
 
