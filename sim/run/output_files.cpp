@@ -40,13 +40,14 @@ std::vector<std::string> entries(const std::string& dir, std::error_code& ec) {
 }
 
 const char* kind_of(mode_t m) {
+  if (S_ISREG(m)) return "a regular file";
   if (S_ISDIR(m)) return "a directory";
   if (S_ISLNK(m)) return "a symbolic link";
   if (S_ISCHR(m)) return "a character device";
   if (S_ISBLK(m)) return "a block device";
   if (S_ISFIFO(m)) return "a FIFO";
   if (S_ISSOCK(m)) return "a socket";
-  return "not a regular file";
+  return "of an unknown kind";
 }
 
 std::string write_all(int fd, const std::string& text) {
@@ -229,15 +230,24 @@ std::string ResultsDir::write(const std::string& name, const std::string& text) 
   std::string err = write_all(fd, text);
   if (::close(fd) != 0 && err.empty()) err = errno_text(errno);
   if (!err.empty()) return fmt::format("cannot write {}/{}: {}", dir_, name, err);
-  files_.push_back({name, text.size()});
+  files_.push_back({name, text.size(), true});
   return {};
+}
+
+void ResultsDir::size_varies(const std::string& name) {
+  for (auto& f : files_)
+    if (f.name == name) f.sized = false;
 }
 
 std::string ResultsDir::commit() {
   if (const char* kill = std::getenv("QUIESCE_TEST_KILL_BEFORE_COMMIT"); kill && *kill == '1') ::raise(SIGKILL);
   nlohmann::ordered_json files = nlohmann::ordered_json::array();
   std::set<std::string> ours{kManifest};
-  for (const auto& f : files_) files.push_back({{"name", f.name}, {"bytes", f.bytes}}), ours.insert(f.name);
+  for (const auto& f : files_) {
+    files.push_back(f.sized ? nlohmann::ordered_json{{"name", f.name}, {"bytes", f.bytes}}
+                            : nlohmann::ordered_json{{"name", f.name}});
+    ours.insert(f.name);
+  }
   // Written last: a directory whose manifest is missing, or whose files differ from it, is not complete.
   const nlohmann::ordered_json manifest = {{"complete", true}, {"files", files}};
   if (std::string err = write(kManifest, manifest.dump(1) + "\n"); !err.empty()) return err;

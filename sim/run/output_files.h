@@ -2,7 +2,7 @@
 //
 // A results directory (`quiesce run -o DIR`) is built in a fresh staging directory next to it
 // (".DIR.tmp-XXXXXX", made by mkdtemp: exclusive, never through a link), every file created there
-// with O_EXCL|O_NOFOLLOW, `manifest.json` (every file's name and size) written last, and then the
+// with O_EXCL|O_NOFOLLOW, `manifest.json` (every file's name and size; host.json's name only: its size varies) written last, and then the
 // staging directory takes DIR's place in one rename (an atomic exchange when DIR exists, whose
 // other entries — a scenario.yaml, plots — are moved over first; the old result files go). So DIR is
 // the previous results or the complete new ones, never a mix; a directory without a manifest that
@@ -69,7 +69,10 @@ class ResultsDir {
   // Writes `name` into the staging directory (a new file). "" or the error.
   std::string write(const std::string& name, const std::string& text);
   // A file another writer put in the staging directory (a staged OutputFile): listed in the manifest.
-  void add(const std::string& name, uint64_t bytes) { files_.push_back({name, bytes}); }
+  void add(const std::string& name, uint64_t bytes) { files_.push_back({name, bytes, true}); }
+  // `name`'s size varies from run to run (host.json): the manifest lists it without its size, so that
+  // the manifest itself is the same for the same scenario and seed.
+  void size_varies(const std::string& name);
   // Writes the manifest and puts the directory in place. "" or the error.
   std::string commit();
 
@@ -80,6 +83,7 @@ class ResultsDir {
   struct Entry {
     std::string name;
     uint64_t bytes;
+    bool sized = true;
   };
   std::string dir_, option_, staging_;
   std::vector<Entry> files_;

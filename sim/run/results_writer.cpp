@@ -271,6 +271,7 @@ json summary(const ScenarioRun& r) {
   json j;
   j["quiesce_version"] = kVersion;
   j["seed"] = sc.run.seed;
+  j["scenario"] = scenario_json(sc);
   j["completed"] = r.completed();
   if (!r.completed())
     j["stopped"] = {{"reason", r.stop_reason()},
@@ -278,7 +279,6 @@ json summary(const ScenarioRun& r) {
                     {"at_cycle", end},
                     {"at_us", simulated_us},
                     {"duration_us", sc.run.duration_us}};
-  j["scenario"] = scenario_json(sc);
 
   uint64_t calls = 0, created = 0, exited = 0, idle = 0, misses = 0, switches = 0, io_blocks = 0, swaps = 0;
   uint64_t interrupts = 0, preemptions = 0;
@@ -489,7 +489,9 @@ std::string write_results(const ScenarioRun& r, ResultsDir& out) {
                      {"peak_rss_bytes", platform::peak_resident_bytes()},
                      {"waits_skipped", res.waits_skipped},
                      {"quiesce_version", kVersion}};
-  return out.write("host.json", host.dump(2) + "\n");
+  std::string err = out.write("host.json", host.dump(2) + "\n");
+  out.size_varies("host.json");
+  return err;
 }
 
 }  // namespace quiesce::run
