@@ -178,6 +178,16 @@ def load(results_dir):
 MANIFEST = "manifest.json"
 
 
+def _written_before_manifests(out):
+    """summary.json says a simulator older than 0.5 (which wrote no manifest) wrote it."""
+    try:
+        with open(Path(out) / "summary.json") as f:
+            version = json.load(f).get("quiesce_version", "")
+        return tuple(int(x) for x in version.split(".")[:2]) < (0, 5)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def check_complete(out):
     """None if the results directory `out` is complete, else what is wrong: the simulator writes
     manifest.json last, listing every file with its size; a directory without it, or whose files
@@ -190,7 +200,9 @@ def check_complete(out):
         if manifest.get("complete") is not True or not isinstance(files, list):
             return f"{MANIFEST} does not say the results are complete"
     except FileNotFoundError:
-        return f"no {MANIFEST}: the results were not written to the end (or by a simulator before 0.5)"
+        if _written_before_manifests(out):
+            return None  # a simulator before 0.5 wrote no manifest (nor staged its results)
+        return f"no {MANIFEST}: the results were not written to the end"
     except (OSError, ValueError, KeyError, TypeError) as e:
         return f"{MANIFEST} cannot be read: {e}"
     for entry in files:
