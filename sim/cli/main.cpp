@@ -99,9 +99,14 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
     return kExitInvariant;
   }
   if (r.trapped_cpu) {
-    std::fputs(platform::trap_report(m.hart(*r.trapped_cpu), m.program().symbols).c_str(), stderr);
+    std::fputs(platform::trap_report(m.hart(*r.trapped_cpu), m.program().symbols, &m.guest_memory()).c_str(), stderr);
     return kExitGuestFault;
   }
+  // The guest's status is the exit code (as under qemu). Codes the simulator uses for its own outcomes
+  // (1 internal error, 2 bad input, 3 guest fault, 4 watchdog, 5 invariant violation) always come with
+  // a `quiesce:` message; a guest status among them gets a line saying it is the guest's.
+  if (r.exit_code >= 1 && r.exit_code <= 5)
+    std::fprintf(stderr, "quiesce: exit code %d is the guest's own status (it exited normally)\n", r.exit_code);
   return r.exit_code;
 }
 

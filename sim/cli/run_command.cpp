@@ -61,7 +61,8 @@ int run_checked(const RunOptions& o, std::string& message) {
     return kExitBadInput;
   }
   if (res.trapped_cpu) {
-    message = platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols);
+    message = platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols,
+                                    &r.machine().guest_memory());
     return kExitGuestFault;
   }
   // The results, then the trace (into the staging directory when it goes there), then the directory

@@ -130,6 +130,7 @@ class Machine final : public mem::TimeSync_if {
 };
 
 // Human-readable trap report (cpu, pc, symbol+offset, word, Capstone disassembly, registers).
-std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols);
+// `memory` (the machine's): a fault in a stack guard also names the CPU whose stack overflowed.
+std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory = nullptr);
 
 }  // namespace quiesce::platform
