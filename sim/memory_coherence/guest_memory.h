@@ -27,6 +27,7 @@ class GuestMemory {
   // running into the next CPU's stack (or, for the last one, the program). No guards until set.
   void set_stack_guards(uint64_t floor, uint64_t stack_bytes, uint64_t guard_bytes) {
     guard_floor_ = floor, stack_bytes_ = stack_bytes, guard_bytes_ = guard_bytes;
+    stack_mask_ = (stack_bytes & (stack_bytes - 1)) == 0 ? stack_bytes - 1 : 0;  // a power of two: no division
   }
   // The stack whose guard holds `addr` (0: the stack at the top of memory), or -1.
   int guard_of(uint64_t addr) const {
@@ -70,12 +71,12 @@ class GuestMemory {
   bool overlaps_guard(uint64_t addr, uint64_t len) const {
     if (guard_bytes_ == 0) return false;
     const uint64_t lo = addr < guard_floor_ ? guard_floor_ : addr;
-    const uint64_t off = (lo - guard_floor_) % stack_bytes_;
+    const uint64_t off = stack_mask_ ? (lo - guard_floor_) & stack_mask_ : (lo - guard_floor_) % stack_bytes_;
     return off < guard_bytes_ || lo - off + stack_bytes_ < addr + len;  // in a guard, or reaching the next one
   }
 
   uint64_t size_;
-  uint64_t guard_floor_ = ~uint64_t{0}, stack_bytes_ = 1, guard_bytes_ = 0;
+  uint64_t guard_floor_ = ~uint64_t{0}, stack_bytes_ = 1, guard_bytes_ = 0, stack_mask_ = 0;
   std::vector<std::unique_ptr<uint8_t[]>> pages_;
 };
 
