@@ -29,7 +29,8 @@ using namespace quiesce;
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
 constexpr int kExitInvariant = 5;  // the simulator broke its own coherence invariants (a bug)
-constexpr int kExitInternal = 1;   // an unexpected error (a bug), reported in one line
+constexpr int kExitInternal = 1;
+constexpr int kExitTimeout = 4;    // --timeout: the host-time limit was reached   // an unexpected error (a bug), reported in one line
 
 struct ExecOptions {
   std::string elf;
@@ -38,7 +39,20 @@ struct ExecOptions {
   std::string config;             // scenario file; empty: every setting at its default
   std::vector<std::string> sets;  // KEY.PATH=VALUE overrides of the scenario, in order
   std::vector<std::string> regs;  // NAME=VALUE overrides of CPU 0's initial state
+  double timeout_s = 0;           // host seconds the run may take (0: no limit); then exit code 4
 };
+
+// --timeout: finite seconds, 0 (no limit) to 1e9; nan, inf and negative values are bad input.
+CLI::Validator seconds_validator() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(text, v) || !std::isfinite(v) || v < 0 || v > 1e9)
+          return fmt::format("expected a number of seconds from 0 (no limit) to 1e9, found \"{}\"", run::excerpt(text, 40));
+        return {};
+      },
+      "SECONDS", "finite, 0 to 1e9");
+}
 
 // "r5=0x10", "lr=...", "ctr=...", "cr=...", "xer=...", "pc=..."
 void apply_reg(ppc::ArchState& s, const std::string& spec) {
@@ -86,10 +100,13 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
     std::setvbuf(stderr, buf, _IOFBF, sizeof buf);
     m.enable_trace(stderr);
   }
+  m.set_deadline(o.timeout_s);
   const platform::RunResult r = m.run();
   std::fflush(stderr);
+  auto stats_json = platform::run_stats_json(r);
+  if (m.stopped_at_deadline()) stats_json["outcome"] = "timeout";
   if (stats.active())
-    if (const std::string err = stats.commit(platform::run_stats_json(r).dump(2) + "\n"); !err.empty()) {
+    if (const std::string err = stats.commit(stats_json.dump(2) + "\n"); !err.empty()) {
       std::fprintf(stderr, "quiesce: %s\n", err.c_str());
       return kExitBadInput;
     }
@@ -97,6 +114,11 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
     std::fprintf(stderr, "quiesce: %llu coherence invariant violations; first: %s\n",
                  static_cast<unsigned long long>(r.coherence_violations), r.first_violation.c_str());
     return kExitInvariant;
+  }
+  if (m.stopped_at_deadline()) {
+    std::fprintf(stderr, "quiesce: --timeout %g: the host-time limit was reached at cycle %llu; the guest did not finish\n",
+                 o.timeout_s, static_cast<unsigned long long>(r.cycles));
+    return kExitTimeout;
   }
   if (r.trapped_cpu) {
     std::fputs(platform::trap_report(m.hart(*r.trapped_cpu), m.program().symbols, &m.guest_memory()).c_str(), stderr);
@@ -147,6 +169,9 @@ int sc_main(int argc, char* argv[]) {
   exec->add_option("--stats", ex.stats, "Write run statistics as JSON to FILE");
   machine_flag("--memory-mib", "memory.size_mib", "Guest memory size in MiB (= --set machine.memory.size_mib=N)");
   machine_flag("--quantum", "quantum_cycles", "Cycles a CPU may run ahead of SystemC time (= --set machine.quantum_cycles=N)");
+  exec->add_option("--timeout", ex.timeout_s, "End the run after this much host time (exit code 4)")
+      ->type_name("SECONDS")
+      ->check(seconds_validator());
   exec->add_option("--reg", ex.regs, "Set CPU 0's initial register NAME=VALUE (r0..r31, lr, ctr, cr, xer, pc); for test tools");
   std::string validate_file;
   std::vector<std::string> validate_sets;
@@ -169,15 +194,7 @@ int sc_main(int argc, char* argv[]) {
       ->type_name("FILE.json");
   run->add_option("--timeout", ro.timeout_s, "End the run after this much host time (exit code 4)")
       ->type_name("SECONDS")
-      ->check(CLI::Validator(
-          [](const std::string& text) -> std::string {
-            double v = 0;
-            if (!CLI::detail::lexical_cast(text, v) || !std::isfinite(v) || v < 0 || v > 1e9)
-              return fmt::format("expected a number of seconds from 0 (no limit) to 1e9, found \"{}\"",
-                                 run::excerpt(text, 40));
-            return {};
-          },
-          "SECONDS", "finite, 0 to 1e9"));
+      ->check(seconds_validator());
   bool strategies_json = false;
   auto* strategies = app.add_subcommand("strategies", "List the quiescence strategies: safety, phases, parameters");
   strategies->add_flag("--json", strategies_json, "Print the list as JSON (for tools; see sim/run/strategies_listing.h)");

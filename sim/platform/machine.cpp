@@ -52,7 +52,32 @@ Machine::Machine(const MachineConfig& cfg, ppc::Environment_if::HostCallWindow h
   }
 }
 
-Machine::~Machine() = default;
+Machine::~Machine() {
+  if (deadline_->timer.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(deadline_->m);
+      deadline_->cancelled = true;
+    }
+    deadline_->cv.notify_all();
+    deadline_->timer.join();
+  }
+}
+
+void Machine::set_deadline(double seconds) {
+  if (!(seconds > 0) || deadline_->timer.joinable()) return;
+  Deadline* d = deadline_.get();
+  d->timer = std::thread([d, seconds] {
+    std::unique_lock<std::mutex> lock(d->m);
+    if (!d->cv.wait_for(lock, std::chrono::duration<double>(seconds), [d] { return d->cancelled; }))
+      d->passed.store(true, std::memory_order_relaxed);
+  });
+}
+
+void Machine::stop_at_deadline() {
+  if (stopping_) return;
+  stopping_ = stopped_at_deadline_ = true;
+  sc_core::sc_stop();
+}
 
 void Machine::load(const std::string& elf_path) {
   program_ = ppc::load_elf(elf_path, memory_);

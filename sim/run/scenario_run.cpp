@@ -92,6 +92,7 @@ const platform::RunResult& ScenarioRun::run_with_limit(double seconds, const std
   const auto t0 = std::chrono::steady_clock::now();
   timed_out = false;
   unsigned shown = 0;
+  machine_->set_deadline(seconds);  // checked after every quantum: the limit holds within about a quantum's host time
   result_ = machine_->run(
       std::max<uint64_t>(1, duration_cycles()),
       [&](double f) {
@@ -102,6 +103,7 @@ const platform::RunResult& ScenarioRun::run_with_limit(double seconds, const std
         }
       },
       kChecks);
+  timed_out = timed_out || machine_->stopped_at_deadline();
   timed_out_ = timed_out, timeout_s_ = seconds;
   if (!timed_out) hotswap_->audit_calls();  // a run cut short may have calls in flight anywhere
   return result_;

@@ -291,3 +291,33 @@ def test_messages_quote_a_bounded_excerpt():
                                   ["run", QUICKSTART, "--timeout"]])
 def test_option_errors_are_one_quiesce_line(args):
     one_line(run(*args), "quiesce: ")
+
+
+# --- part 3: --timeout holds whatever the scenario -------------------------------------------------
+
+def test_timeout_holds_on_a_run_with_huge_slices(tmp_path):
+    # 32 CPUs in lockstep (quantum 1) for 1e9 us: a 2000th of the run is 5e5 us, hours of host time;
+    # the limit used to be checked only there (still running after 150 s with --timeout 5).
+    out = tmp_path / "out"
+    t0 = time.monotonic()
+    p = run("run", os.path.join(ROOT, "scenarios", "compare", "base.yaml"), "-q", "-o", out,
+            "--set", "machine.quantum_cycles=1", "--set", "machine.cpus=32", "--set", "run.duration_us=1e9",
+            "--set", "outputs.window_us=1e6", "--timeout", "2", timeout=120)
+    elapsed = time.monotonic() - t0
+    assert p.returncode == 4, p.stderr
+    assert elapsed < 2 + 2.5, elapsed  # building and writing included
+    s = json.loads((out / "summary.json").read_text())
+    assert s["completed"] is False and s["stopped"]["reason"] == "timeout" and 0 < s["simulated"]["us"] < 1e9
+
+
+def test_exec_timeout(tmp_path):
+    elf = str(tmp_path / "spin.elf")
+    subprocess.run([GUEST_CC, "-O2", "-o", elf, os.path.join(HERE, "guest", "spin_forever.c")], check=True)
+    stats = tmp_path / "s.json"
+    t0 = time.monotonic()
+    p = run("exec", elf, "--cpus", "4", "--timeout", "1", "--stats", stats, timeout=60)
+    assert p.returncode == 4 and time.monotonic() - t0 < 3
+    assert p.stderr.startswith("quiesce: --timeout 1: the host-time limit was reached at cycle ")
+    assert p.stderr.count("\n") == 1
+    assert json.loads(stats.read_text())["outcome"] == "timeout"
+    one_line(run("exec", elf, "--timeout", "nan"), "quiesce: --timeout: expected")
