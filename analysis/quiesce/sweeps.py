@@ -140,7 +140,12 @@ def _clean_tmp(tmp_dir):
     except FileNotFoundError:
         return
     for name in entries:
-        parts = name.split(".")
+        # The simulator stages a point's results next to it as .NAME.tmp-XXXXXX (and .NAME.tmp-XXXXXX.old
+        # where it cannot exchange directories): the same owner as NAME.
+        base = name
+        if base.startswith(".") and ".tmp-" in base:
+            base = base[1:base.rindex(".tmp-")]
+        parts = base.split(".")
         if len(parts) < 4:
             continue
         try:

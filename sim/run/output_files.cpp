@@ -267,6 +267,7 @@ std::string ResultsDir::commit() {
     return {};
   }
   if (!S_ISDIR(st.st_mode)) return fmt::format("{} {}: is {} now; not replaced", option_, dir_, kind_of(st.st_mode));
+  ::chmod(staging_.c_str(), st.st_mode & 07777);  // the new directory keeps the old one's permissions
   // The previous directory's other entries (a scenario.yaml, plots, notes) move to the new one; its result
   // files (every name written now, and temporaries an older version left next to them) go.
   auto old_result = [&](const std::string& n) {

@@ -161,7 +161,7 @@ def test_outputs_are_checked_before_simulating(tmp_path):
                          f"quiesce: --trace-out {tmp_path / 'none' / 't.json'}: directory")):
         t0 = time.monotonic()
         one_line(run("run", K42_SWAP, "-q", "--set", "run.duration_us=300000", *args), start)
-        assert time.monotonic() - t0 < 3
+        assert time.monotonic() - t0 < 4  # simulating would take 5 s or more
         assert not (tmp_path / "out").exists()
 
 
@@ -305,7 +305,10 @@ def test_timeout_holds_on_a_run_with_huge_slices(tmp_path):
             "--set", "outputs.window_us=1e6", "--timeout", "2", timeout=120)
     elapsed = time.monotonic() - t0
     assert p.returncode == 4, p.stderr
-    assert elapsed < 2 + 2.5, elapsed  # building and writing included
+    # The simulation itself (host.json) within the bound; the whole process (building the machine,
+    # writing results, a loaded test machine) within a looser one.
+    assert json.loads((out / "host.json").read_text())["host_seconds"] < 2 + 1
+    assert elapsed < 2 + 10, elapsed
     s = json.loads((out / "summary.json").read_text())
     assert s["completed"] is False and s["stopped"]["reason"] == "timeout" and 0 < s["simulated"]["us"] < 1e9
 
@@ -316,7 +319,8 @@ def test_exec_timeout(tmp_path):
     stats = tmp_path / "s.json"
     t0 = time.monotonic()
     p = run("exec", elf, "--cpus", "4", "--timeout", "1", "--stats", stats, timeout=60)
-    assert p.returncode == 4 and time.monotonic() - t0 < 3
+    assert p.returncode == 4 and time.monotonic() - t0 < 1 + 10
+    assert json.loads(stats.read_text())["host_seconds"] < 1 + 1
     assert p.stderr.startswith("quiesce: --timeout 1: the host-time limit was reached at cycle ")
     assert p.stderr.count("\n") == 1
     assert json.loads(stats.read_text())["outcome"] == "timeout"
