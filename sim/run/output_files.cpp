@@ -272,8 +272,10 @@ std::string ResultsDir::commit() {
   // files (every name written now, and temporaries an older version left next to them) go.
   auto old_result = [&](const std::string& n) {
     if (ours.count(n)) return true;
+    // An older writer's temporary of one: NAME.tmp, or NAME.tmpPID (the Python package's).
     const auto dot = n.rfind(".tmp");
-    return dot != std::string::npos && ours.count(n.substr(0, dot));
+    return dot != std::string::npos && ours.count(n.substr(0, dot)) &&
+           n.find_first_not_of("0123456789", dot + 4) == std::string::npos;
   };
   std::error_code ec;
   const std::vector<std::string> previous = entries(dir_, ec);

@@ -87,9 +87,15 @@ def test_rerun_replaces_results_and_keeps_other_files(tmp_path):
     assert run("run", QUICKSTART, "-q", "-o", out, "--seed", "1").returncode == 0
     (out / "notes.txt").write_text("mine")
     (out / "calls.csv.tmp").write_text("left by an older version")
+    (out / "summary.json.tmp1234").write_text("left by an older version")
+    (out / "summary.json.tmp.bak").write_text("mine too")
+    (out / "plots").mkdir()
+    (out / "plots" / "a.png").write_text("png")
     assert run("run", QUICKSTART, "-q", "-o", out, "--seed", "2").returncode == 0
     assert (out / "notes.txt").read_text() == "mine"
-    assert not (out / "calls.csv.tmp").exists()
+    assert (out / "summary.json.tmp.bak").read_text() == "mine too"
+    assert (out / "plots" / "a.png").read_text() == "png"
+    assert not (out / "calls.csv.tmp").exists() and not (out / "summary.json.tmp1234").exists()
     assert json.loads((out / "summary.json").read_text())["seed"] == 2
     assert sorted(os.listdir(tmp_path)) == ["out"]
 
