@@ -18,6 +18,7 @@
 #include "platform/machine.h"
 #include "platform/run_stats.h"
 #include "run/defaults_table.h"
+#include "run/memory_estimate.h"
 #include "run/output_files.h"
 #include "run/strategies_listing.h"
 #include "scenario/scenario.h"
@@ -195,6 +196,22 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--timeout", ro.timeout_s, "End the run after this much host time (exit code 4)")
       ->type_name("SECONDS")
       ->check(seconds_validator());
+  run->add_option_function<std::string>(
+         "--max-memory",
+         [&ro](const std::string& text) { ro.max_memory = run::parse_memory_size(text); },
+         "Refuse a run whose estimated host memory exceeds SIZE (8G, 512M; 0: no limit; default 80% of this "
+         "machine's memory)")
+      ->type_name("SIZE")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            try {
+              run::parse_memory_size(text);
+              return {};
+            } catch (const std::exception&) {
+              return fmt::format("expected a size such as 8G, 512M or 0 (no limit), found \"{}\"", run::excerpt(text, 40));
+            }
+          },
+          "SIZE", "bytes, K, M, G, T"));
   bool strategies_json = false;
   auto* strategies = app.add_subcommand("strategies", "List the quiescence strategies: safety, phases, parameters");
   strategies->add_flag("--json", strategies_json, "Print the list as JSON (for tools; see sim/run/strategies_listing.h)");

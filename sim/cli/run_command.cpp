@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "platform/machine.h"
+#include "run/memory_estimate.h"
 #include "run/results_writer.h"
 #include "run/scenario_run.h"
 #include "scenario/scenario.h"
@@ -32,6 +33,11 @@ int run_checked(const RunOptions& o, std::string& message) {
     doc.apply_set(fmt::format("run.seed={}", *o.seed), fmt::format("--seed {}", run::excerpt(*o.seed, 40)));
   }
   const scenario::Scenario sc = scenario::read_scenario(doc);
+  // A configuration that cannot fit in host memory is refused before anything is built.
+  if (o.max_memory) run::check_host_memory(sc, *o.max_memory, fmt::format("--max-memory {}", run::human_bytes(*o.max_memory)));
+  else if (const uint64_t limit = run::default_memory_limit())
+    run::check_host_memory(sc, limit, fmt::format("the default --max-memory {} (80% of this machine's memory)",
+                                                  run::human_bytes(limit)));
   const std::string dir = o.out ? *o.out : !sc.outputs.dir.empty() ? sc.outputs.dir : "results/" + sc.name;
   // Every output location is checked, and its temporary made, before anything is simulated.
   run::ResultsDir out(dir, o.out ? "-o" : !sc.outputs.dir.empty() ? "outputs.dir" : "results directory");

@@ -15,6 +15,8 @@ struct RunOptions {
   bool quiet = false;
   std::optional<std::string> trace_out;  // a Chrome trace-event JSON timeline, if given
   double timeout_s = 0;           // host seconds the run may take (0: no limit); then exit code 4
+  std::optional<uint64_t> max_memory;  // host bytes the run may need (estimated before it; 0: no limit);
+                                       // none: 80% of the machine's memory
 };
 
 // Runs and writes the results directory; returns the process exit code and

@@ -331,3 +331,40 @@ def test_exec_timeout(tmp_path):
     assert p.stderr.count("\n") == 1
     assert json.loads(stats.read_text())["outcome"] == "timeout"
     one_line(run("exec", elf, "--timeout", "nan"), "quiesce: --timeout: expected")
+
+
+# --- part 3: a host-memory estimate before the run -------------------------------------------------
+
+@pytest.mark.parametrize("sets,drives", [
+    # 1,024 CPUs x 4,096 threads with 1 TiB of guest memory (passed 6 GB in 16 s, projected 35-70 GB).
+    (["machine.cpus=1024", "os.max_threads_per_cpu=4096", "machine.memory.size_mib=1048576", "machine.stack_kib=64"],
+     "the stacks of 4194304 threads (machine.cpus 1024 x os.max_threads_per_cpu 4096"),
+    # 65,535 per-CPU objects with 1 MiB of state each on 8 CPUs.
+    (["objects.counter.count=65535", "implementations.PerCpuCounter.state_bytes=1048576", "machine.cpus=8",
+      "machine.memory.size_mib=1048576"], "object state, most of it objects.counter (65535 x PerCpuCounter"),
+])
+def test_oversized_configurations_are_refused_before_the_run(tmp_path, sets, drives):
+    args = sum((["--set", s] for s in sets), [])
+    t0 = time.monotonic()
+    err = one_line(run("run", QUICKSTART, "-q", "-o", tmp_path / "o", *args, "--max-memory", "16G"),
+                   "quiesce: the run would need about ")
+    assert time.monotonic() - t0 < 5
+    assert "GB of host memory, over --max-memory 17.2 GB: " in err and drives in err
+    assert not (tmp_path / "o").exists()
+    assert "over the default --max-memory" in run("run", QUICKSTART, "-q", "-o", tmp_path / "o", *args).stderr \
+        or os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * 0.8 > 80e9
+
+
+def test_the_square_of_the_cpu_count_is_named(tmp_path):
+    err = one_line(run("run", QUICKSTART, "-q", "-o", tmp_path / "o", "--set", "machine.cpus=1024",
+                       "--set", "machine.memory.size_mib=4096", "--set", "machine.stack_kib=4",
+                       "--set", "os.max_threads_per_cpu=4", "--max-memory", "1G"),
+                   "quiesce: the run would need about 2.5 GB of host memory, over --max-memory 1.1 GB: ")
+    assert "for machine.cpus 1024: the machine (growing with the square of the CPU count)" in err
+
+
+def test_max_memory_zero_and_bad_sizes(tmp_path):
+    assert run("run", QUICKSTART, "-q", "-o", tmp_path / "o", "--max-memory", "0").returncode == 0
+    assert run("run", QUICKSTART, "-q", "-o", tmp_path / "o", "--max-memory", "512MiB").returncode == 0
+    for bad in ["8x", "-1G", "nan", ""]:
+        one_line(run("run", QUICKSTART, "-q", "-o", tmp_path / "o", "--max-memory", bad), "quiesce: --max-memory")
