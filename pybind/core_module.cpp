@@ -23,7 +23,9 @@ namespace {
 
 bool g_ran = false;
 
-py::tuple run(const std::string& scenario, const std::vector<std::string>& sets, std::optional<uint64_t> seed,
+// `seed` is any Python value (None: the scenario's): its text is read as --seed's is, so 2**64 or -1
+// is bad input (exit code 2) with the CLI's message, not a conversion error.
+py::tuple run(const std::string& scenario, const std::vector<std::string>& sets, const py::object& seed,
               const std::string& out, const std::string& trace_out) {
   if (g_ran)
     throw std::runtime_error("quiesce._core.run: one simulation per process (SystemC cannot elaborate twice)");
@@ -31,10 +33,10 @@ py::tuple run(const std::string& scenario, const std::vector<std::string>& sets,
   quiesce::cli::RunOptions o;
   o.scenario = scenario;
   o.sets = sets;
-  o.seed = seed;
+  if (!seed.is_none()) o.seed = py::str(seed).cast<std::string>();
   o.out = out;
   o.quiet = true;
-  o.trace_out = trace_out;  // "" : none
+  if (!trace_out.empty()) o.trace_out = trace_out;  // "": none
   std::string message;
   int rc = 0;
   {

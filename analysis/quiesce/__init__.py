@@ -19,12 +19,12 @@ signal or any other exit), RunTimeout; all derive from QuiesceError.
 This module imports neither pandas nor matplotlib (the child processes import it too); the
 DataFrames and quiesce.plot load them on first use.
 """
-from ._errors import (GuestFault, InvariantViolation, QuiesceError, RunTimeout, ScenarioError,
-                      SimulatorCrash)
+from ._errors import (GuestFault, IncompleteResults, InvariantViolation, QuiesceError, RunInterrupted, RunTimeout,
+                      ScenarioError, SimulatorCrash)
 
 __all__ = ["run", "load", "sweep", "aggregate", "Result", "QuiesceError", "ScenarioError", "GuestFault",
-           "InvariantViolation", "SimulatorCrash", "RunTimeout", "default_cache_dir", "simulator",
-           "version", "strategies", "plot", "data_dir", "scenario"]
+           "InvariantViolation", "SimulatorCrash", "RunTimeout", "RunInterrupted", "IncompleteResults",
+           "default_cache_dir", "simulator", "version", "strategies", "plot", "data_dir", "scenario"]
 
 # Loaded on first use (PEP 562), so that a child process importing quiesce._child starts fast.
 _LAZY = {"run": ".runner", "load": ".results", "Result": ".results", "sweep": ".sweeps", "aggregate": ".stats",

@@ -3,7 +3,7 @@ import re
 import signal as _signal
 
 __all__ = ["QuiesceError", "ScenarioError", "GuestFault", "InvariantViolation", "SimulatorCrash",
-           "RunTimeout", "error_for_exit"]
+           "RunTimeout", "RunInterrupted", "IncompleteResults", "error_for_exit"]
 
 # How much of a crashed child's stderr an exception keeps (its tail).
 STDERR_TAIL = 4000
@@ -75,7 +75,18 @@ class RunTimeout(QuiesceError, TimeoutError):
         self.timeout = timeout
 
 
-_BY_CODE = {2: ScenarioError, 3: GuestFault, 5: InvariantViolation}
+class RunInterrupted(QuiesceError):
+    """The run stopped before its end (exit code 4): a deadlock, a swap past hotswap.timeout_us, or
+    the CLI's --timeout. Its results so far are written (e.out): summary.json says "completed": false
+    and why ("stopped"), and its rates are over the simulated time it reached."""
+
+
+class IncompleteResults(QuiesceError, ValueError):
+    """A results directory that is not complete: no manifest.json (the simulator writes it last),
+    or files missing or of other sizes than it lists (a run killed while writing, a file changed)."""
+
+
+_BY_CODE = {2: ScenarioError, 3: GuestFault, 4: RunInterrupted, 5: InvariantViolation}
 
 
 def _tail(text, n=STDERR_TAIL):

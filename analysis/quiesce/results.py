@@ -23,6 +23,8 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+from ._errors import IncompleteResults
+
 __all__ = ["Result", "load", "headline", "HEADLINE_COLUMNS", "EVENT_METRICS", "event_columns", "ACTIVITIES",
            "OUTSIDE_PHASES"]
 
@@ -57,6 +59,14 @@ class Result:
     .scenario the resolved scenario (summary["scenario"]), .clock_ghz its clock
     .metrics  the headline metrics (see quiesce.results.headline)
     .trace    the timeline written by quiesce.run(..., trace_out=PATH) (a Path), else None
+    .completed
+              whether the run reached its end (summary.json "completed"); False for a run stopped
+              early (a deadlock, a swap past hotswap.timeout_us, --timeout), whose rates are over
+              the simulated time it reached
+    .stopped  why not, None when completed: summary.json's "stopped" ({"reason": "timeout",
+              "deadlock" or "watchdog", "detail", "at_cycle", "at_us", "duration_us"})
+
+    The directory must be complete (check_complete): IncompleteResults otherwise.
     """
 
     trace = None
@@ -65,6 +75,17 @@ class Result:
         self.out = Path(out)
         if not (self.out / "summary.json").is_file():
             raise FileNotFoundError(f"{self.out}: no summary.json (not a quiesce results directory)")
+        problem = check_complete(self.out)
+        if problem:
+            raise IncompleteResults(f"{self.out}: {problem}", out=str(self.out))
+
+    @property
+    def completed(self):
+        return bool(self.summary.get("completed", True))
+
+    @property
+    def stopped(self):
+        return self.summary.get("stopped")
 
     def __repr__(self):
         s = self.summary
@@ -152,8 +173,53 @@ class Result:
 
 
 def load(results_dir):
-    """The Result of a results directory written by `quiesce run` or quiesce.run."""
+    """The Result of a results directory written by `quiesce run` or quiesce.run (IncompleteResults
+    if it is not complete: see check_complete)."""
     return Result(results_dir)
+
+
+MANIFEST = "manifest.json"
+
+
+def _written_before_manifests(out):
+    """summary.json says a simulator older than 0.5 (which wrote no manifest) wrote it."""
+    try:
+        with open(Path(out) / "summary.json") as f:
+            version = json.load(f).get("quiesce_version", "")
+        return tuple(int(x) for x in version.split(".")[:2]) < (0, 5)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_complete(out):
+    """None if the results directory `out` is complete, else what is wrong: the simulator writes
+    manifest.json last, listing every file with its size; a directory without it, or whose files
+    are missing or of other sizes, was not written to the end (or was changed since)."""
+    out = Path(out)
+    try:
+        with open(out / MANIFEST) as f:
+            manifest = json.load(f)
+        files = manifest["files"]
+        if manifest.get("complete") is not True or not isinstance(files, list):
+            return f"{MANIFEST} does not say the results are complete"
+    except FileNotFoundError:
+        if _written_before_manifests(out):
+            return None  # a simulator before 0.5 wrote no manifest (nor staged its results)
+        return f"no {MANIFEST}: the results were not written to the end"
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return f"{MANIFEST} cannot be read: {e}"
+    for entry in files:
+        try:
+            name = entry["name"]
+            size = int(entry["bytes"]) if "bytes" in entry else None  # host.json: its size varies
+            actual = (out / name).stat().st_size
+        except FileNotFoundError:
+            return f"{entry.get('name')} is missing (listed in {MANIFEST})"
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            return f"{MANIFEST} entry {entry!r}: {e}"
+        if size is not None and actual != size:
+            return f"{name} has {actual} bytes, {MANIFEST} says {size}"
+    return None
 
 
 # --- headline metrics --------------------------------------------------------------------------------
@@ -165,6 +231,7 @@ HEADLINE_COLUMNS = [
     "swap_us_to_safe_point", "swap_violations", "swap_blocked", "swap_blocked_cycles_max",
     "swap_mechanism_cycles", "swap_cpu_wait_cycles", "swap_quiescence_cycles", "swap_other_cpus_cycles",
     "swaps", "event_count", "violations", "io_blocks", "preemptions", "host_seconds",
+    "completed", "stop_reason", "simulated_us",
 ]
 
 # Per event i (summary.json's events[i]), the headline's columns event{i}_METRIC, after
@@ -231,6 +298,10 @@ def headline(out):
     preemptions                    summary simulated.preemptions (os.scheduler preemptive; 0 else,
                                    NaN in results written before the simulator counted them)
     host_seconds                   from host.json (wall time of the simulation)
+    completed                      the run reached its end (summary.json "completed"); False: it
+                                   was stopped (stop_reason), and its rates are over simulated_us
+    stop_reason                    None, or "timeout", "deadlock", "watchdog"
+    simulated_us                   the simulated time the run reached (summary simulated.us)
     event{i}_*                     then, for each event i (events.csv's row i), its swaps summed up:
       event{i}_completed           it fired and all its swaps completed (an update: and the update)
       event{i}_cycles, _us         its first swap's start to its last swap's end; NaN if not completed
@@ -295,6 +366,9 @@ def headline(out):
     if os.path.isfile(host):
         with open(host) as f:
             m["host_seconds"] = json.load(f).get("host_seconds", NAN)
+    m["completed"] = bool(s.get("completed", True))
+    m["stop_reason"] = (s.get("stopped") or {}).get("reason")
+    m["simulated_us"] = sim.get("us", NAN)
     out_m = {k: m[k] for k in HEADLINE_COLUMNS}
     for i, ev in enumerate(events):
         done = bool(ev["completed"])

@@ -7,7 +7,8 @@ from pathlib import Path
 import yaml
 
 from . import _backend
-from .results import Result
+from ._errors import RunInterrupted
+from .results import Result, check_complete
 
 __all__ = ["run", "render_sets", "render_value", "dump_scenario", "resolve_scenario", "SCENARIO_FILE"]
 
@@ -122,8 +123,10 @@ def run(scenario, set=None, seed=None, out=None, timeout=None, trace_out=None):
               JSON, for Perfetto or chrome://tracing); a relative path is relative to the current
               directory. Result.trace is its path.
 
-    Raises ScenarioError (exit 2), GuestFault (3), InvariantViolation (5), SimulatorCrash (a signal
-    or any other exit) or RunTimeout; each carries the message the CLI prints.
+    Raises ScenarioError (exit 2), GuestFault (3), RunInterrupted (4: a deadlock or a swap past
+    hotswap.timeout_us; e.result is the Result of what was simulated, completed False),
+    InvariantViolation (5), SimulatorCrash (a signal or any other exit) or RunTimeout; each carries
+    the message the CLI prints.
     """
     sets = render_sets(set)
     if out is None:
@@ -133,7 +136,11 @@ def run(scenario, set=None, seed=None, out=None, timeout=None, trace_out=None):
         os.makedirs(out, exist_ok=True)
     path = scenario_path(scenario, out)
     trace = None if trace_out is None else os.path.abspath(os.fspath(trace_out))
-    _backend.run_child(path, sets, None if seed is None else int(seed), out, timeout=timeout, trace_out=trace)
+    try:
+        _backend.run_child(path, sets, None if seed is None else int(seed), out, timeout=timeout, trace_out=trace)
+    except RunInterrupted as e:
+        e.result = Result(out) if check_complete(out) is None else None  # what was simulated, completed False
+        raise
     r = Result(out)
     r.trace = None if trace is None else Path(trace)
     return r

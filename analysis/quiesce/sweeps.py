@@ -41,8 +41,8 @@ from pathlib import Path
 import yaml
 
 from . import _backend
-from ._errors import QuiesceError
-from .results import HEADLINE_COLUMNS, event_columns, headline
+from ._errors import QuiesceError, RunInterrupted
+from .results import HEADLINE_COLUMNS, check_complete, event_columns, headline
 from .runner import dump_scenario, render_sets, resolve_scenario
 
 __all__ = ["sweep", "default_cache_dir", "point_key", "expand_points"]
@@ -103,7 +103,9 @@ def _guest_elf_digest(base_doc, base_dir, point):
 
 
 def _complete(d):
-    return os.path.isfile(os.path.join(d, POINT_FILE))
+    """A cached point is complete when its point file is there and its results directory is complete
+    (the simulator's manifest matches its files: quiesce.results.check_complete)."""
+    return os.path.isfile(os.path.join(d, POINT_FILE)) and check_complete(d) is None
 
 
 def _read_point(d):
@@ -138,7 +140,12 @@ def _clean_tmp(tmp_dir):
     except FileNotFoundError:
         return
     for name in entries:
-        parts = name.split(".")
+        # The simulator stages a point's results next to it as .NAME.tmp-XXXXXX (and .NAME.tmp-XXXXXX.old
+        # where it cannot exchange directories): the same owner as NAME.
+        base = name
+        if base.startswith(".") and ".tmp-" in base:
+            base = base[1:base.rindex(".tmp-")]
+        parts = base.split(".")
         if len(parts) < 4:
             continue
         try:
@@ -166,8 +173,14 @@ def _compute_point(task):
         os.mkdir(work)
     try:
         sim = _worker_simulator(task)
-        _backend.run_child(task["scenario"], task["sets"], task["seed"], work, timeout=task["timeout"], sim=sim,
-                           group=task.get("group"))
+        try:
+            _backend.run_child(task["scenario"], task["sets"], task["seed"], work, timeout=task["timeout"], sim=sim,
+                               group=task.get("group"))
+        except RunInterrupted:
+            # A deadlock or a swap past hotswap.timeout_us is the point's outcome (deterministic): recorded,
+            # with completed False and its stop_reason, when its results were written.
+            if check_complete(work) is not None:
+                raise
         metrics = headline(work)
         point = dict(format=CACHE_FORMAT, key=task["key"], sets=task["sets"], seed=task["seed"],
                      params=task["params"], metrics=metrics, simulator=task["identity"],
@@ -182,6 +195,13 @@ def _compute_point(task):
         raise
     if final is None:
         return dict(key=task["key"], out=work, metrics=metrics, cached=False)
+    if os.path.isdir(final) and not _complete(final):  # a damaged cached point (a file truncated, say): replaced
+        aside = f"{work}.damaged"
+        try:
+            os.rename(final, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        except OSError:
+            pass
     try:
         os.rename(work, final)
     except OSError as e:

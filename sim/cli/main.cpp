@@ -1,8 +1,10 @@
 // quiesce command line: one binary, verbs as subcommands.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <systemc>
@@ -18,6 +20,8 @@
 #include "platform/machine.h"
 #include "platform/run_stats.h"
 #include "run/defaults_table.h"
+#include "run/memory_estimate.h"
+#include "run/output_files.h"
 #include "run/results_writer.h"
 #include "run/strategies_listing.h"
 #include "scenario/scenario.h"
@@ -29,6 +33,8 @@ using namespace quiesce;
 constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
 constexpr int kExitInvariant = 5;  // the simulator broke its own coherence invariants (a bug)
+constexpr int kExitInternal = 1;
+constexpr int kExitTimeout = 4;    // --timeout: the host-time limit was reached   // an unexpected error (a bug), reported in one line
 
 // The version results carry is the project's (CMakeLists.txt).
 static_assert(std::string_view(run::kVersion) == std::string_view(cli::kProjectVersion),
@@ -44,11 +50,24 @@ std::string version_line() {
 struct ExecOptions {
   std::string elf;
   bool trace = false;
-  std::string stats;
+  std::optional<std::string> stats;
   std::string config;             // scenario file; empty: every setting at its default
   std::vector<std::string> sets;  // KEY.PATH=VALUE overrides of the scenario, in order
   std::vector<std::string> regs;  // NAME=VALUE overrides of CPU 0's initial state
+  double timeout_s = 0;           // host seconds the run may take (0: no limit); then exit code 4
 };
+
+// --timeout: finite seconds, 0 (no limit) to 1e9; nan, inf and negative values are bad input.
+CLI::Validator seconds_validator() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(text, v) || !std::isfinite(v) || v < 0 || v > 1e9)
+          return fmt::format("expected a number of seconds from 0 (no limit) to 1e9, found \"{}\"", run::excerpt(text, 40));
+        return {};
+      },
+      "SECONDS", "finite, 0 to 1e9");
+}
 
 // "r5=0x10", "lr=...", "ctr=...", "cr=...", "xer=...", "pc=..."
 void apply_reg(ppc::ArchState& s, const std::string& spec) {
@@ -75,17 +94,6 @@ void apply_reg(ppc::ArchState& s, const std::string& spec) {
   else throw platform::ConfigError(fmt::format("--reg {}: unknown register '{}'", spec, name));
 }
 
-void write_stats(const std::string& path, const platform::RunResult& r) {
-  const nlohmann::ordered_json j = platform::run_stats_json(r);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}", tmp));
-    f << j.dump(2) << '\n';
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("cannot rename {} to {}", tmp, path));
-}
-
 // The machine flags (--cpus N, ...): shorthands for --set machine.KEY=N, each with the scenario key it sets.
 using MachineFlags = std::vector<std::pair<CLI::Option*, std::string>>;
 
@@ -107,6 +115,8 @@ scenario::Scenario read_scenario(const ExecOptions& o, const MachineFlags& flags
 }
 
 int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
+  // --stats is checked, and its temporary made, before the run.
+  run::OutputFile stats = o.stats ? run::OutputFile(*o.stats, "--stats") : run::OutputFile();
   platform::Machine m(sc.machine);
   m.load(o.elf);
   for (const auto& spec : o.regs) apply_reg(m.hart(0).state(), spec);
@@ -115,18 +125,35 @@ int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
     std::setvbuf(stderr, buf, _IOFBF, sizeof buf);
     m.enable_trace(stderr);
   }
+  m.set_deadline(o.timeout_s);
   const platform::RunResult r = m.run();
   std::fflush(stderr);
-  if (!o.stats.empty()) write_stats(o.stats, r);
+  auto stats_json = platform::run_stats_json(r);
+  if (m.stopped_at_deadline()) stats_json["outcome"] = "timeout";
+  if (stats.active())
+    if (const std::string err = stats.commit(stats_json.dump(2) + "\n"); !err.empty()) {
+      std::fprintf(stderr, "quiesce: %s\n", err.c_str());
+      return kExitBadInput;
+    }
   if (r.coherence_violations) {
     std::fprintf(stderr, "quiesce: %llu coherence invariant violations; first: %s\n",
                  static_cast<unsigned long long>(r.coherence_violations), r.first_violation.c_str());
     return kExitInvariant;
   }
+  if (m.stopped_at_deadline()) {
+    std::fprintf(stderr, "quiesce: --timeout %g: the host-time limit was reached at cycle %llu; the guest did not finish\n",
+                 o.timeout_s, static_cast<unsigned long long>(r.cycles));
+    return kExitTimeout;
+  }
   if (r.trapped_cpu) {
-    std::fputs(platform::trap_report(m.hart(*r.trapped_cpu), m.program().symbols).c_str(), stderr);
+    std::fputs(platform::trap_report(m.hart(*r.trapped_cpu), m.program().symbols, &m.guest_memory()).c_str(), stderr);
     return kExitGuestFault;
   }
+  // The guest's status is the exit code (as under qemu). Codes the simulator uses for its own outcomes
+  // (1 internal error, 2 bad input, 3 guest fault, 4 watchdog, 5 invariant violation) always come with
+  // a `quiesce:` message; a guest status among them gets a line saying it is the guest's.
+  if (r.exit_code >= 1 && r.exit_code <= 5)
+    std::fprintf(stderr, "quiesce: exit code %d is the guest's own status (it exited normally)\n", r.exit_code);
   return r.exit_code;
 }
 
@@ -179,6 +206,9 @@ int sc_main(int argc, char* argv[]) {
   exec->add_option("--stats", ex.stats, "Write run statistics as JSON to FILE");
   machine_flag("--memory-mib", "memory.size_mib", "Guest memory size in MiB (= --set machine.memory.size_mib=N)");
   machine_flag("--quantum", "quantum_cycles", "Cycles a CPU may run ahead of SystemC time (= --set machine.quantum_cycles=N)");
+  exec->add_option("--timeout", ex.timeout_s, "End the run after this much host time (exit code 4)")
+      ->type_name("SECONDS")
+      ->check(seconds_validator());
   exec->add_option("--reg", ex.regs, "Set CPU 0's initial register NAME=VALUE (r0..r31, lr, ctr, cr, xer, pc); for test tools");
   std::string validate_file;
   std::vector<std::string> validate_sets;
@@ -204,7 +234,23 @@ int sc_main(int argc, char* argv[]) {
       ->type_name("FILE.json");
   run->add_option("--timeout", ro.timeout_s, "End the run after this much host time (exit code 4)")
       ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 1e9));
+      ->check(seconds_validator());
+  run->add_option_function<std::string>(
+         "--max-memory",
+         [&ro](const std::string& text) { ro.max_memory = run::parse_memory_size(text); },
+         "Refuse a run whose estimated host memory exceeds SIZE (8G, 512M; 0: no limit; default 80% of this "
+         "machine's memory)")
+      ->type_name("SIZE")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            try {
+              run::parse_memory_size(text);
+              return {};
+            } catch (const std::exception&) {
+              return fmt::format("expected a size such as 8G, 512M or 0 (no limit), found \"{}\"", run::excerpt(text, 40));
+            }
+          },
+          "SIZE", "bytes, K, M, G, T"));
   bool strategies_json = false;
   auto* strategies = app.add_subcommand("strategies", "List the quiescence strategies: safety, phases, parameters");
   strategies->add_flag("--json", strategies_json, "Print the list as JSON (for tools; see sim/run/strategies_listing.h)");
@@ -217,9 +263,18 @@ int sc_main(int argc, char* argv[]) {
   defaults->add_flag("--markdown", defaults_markdown, "Print docs/defaults.md")->excludes("--json");
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitBadInput;
+    // One line, as every other bad input: what is wrong, and where to look.
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::fprintf(stderr, "quiesce: %s (see quiesce --help)\n", run::excerpt(what, 300).c_str());
+    return kExitBadInput;
   }
   // Every kind of bad input (scenario, ELF, machine, OS build, guest memory)
   // is reported the same way: its message, exit code 2.
@@ -263,6 +318,9 @@ int sc_main(int argc, char* argv[]) {
     return bad_input(e);
   } catch (const quiesce::os::GuestHeapExhausted& e) {
     return bad_input(e);
+  } catch (const std::exception& e) {  // a bug: one line still, never SystemC's report of an uncaught exception
+    std::fprintf(stderr, "quiesce: internal error: %s\n", e.what());
+    return kExitInternal;
   }
   return 0;
 }

@@ -1,11 +1,14 @@
 #include "cli/run_command.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "platform/machine.h"
+#include "run/memory_estimate.h"
 #include "run/results_writer.h"
 #include "run/scenario_run.h"
 #include "scenario/scenario.h"
@@ -17,6 +20,7 @@ constexpr int kExitBadInput = 2;
 constexpr int kExitGuestFault = 3;
 constexpr int kExitWatchdog = 4;
 constexpr int kExitInvariant = 5;
+constexpr int kExitInternal = 1;
 }  // namespace
 
 namespace {
@@ -24,12 +28,31 @@ int run_checked(const RunOptions& o, std::string& message) {
   scenario::Document doc = scenario::Document::load_file(o.scenario);
   for (const auto& spec : o.sets) doc.apply_set(spec);
   for (const auto& [spec, label] : o.flag_sets) doc.apply_set(spec, label);
-  if (o.seed) doc.apply_set(fmt::format("run.seed={}", *o.seed), fmt::format("--seed {}", *o.seed));
+  if (o.seed) {
+    if (o.seed->find_first_of("\n\r#") != std::string::npos)  // one plain number; the reader checks its range
+      throw scenario::ScenarioError(fmt::format("--seed {}: expected an integer from 0 to 2^64-1", run::excerpt(*o.seed, 40)));
+    doc.apply_set(fmt::format("run.seed={}", *o.seed), fmt::format("--seed {}", run::excerpt(*o.seed, 40)));
+  }
   const scenario::Scenario sc = scenario::read_scenario(doc);
-  const std::string dir = !o.out.empty() ? o.out : !sc.outputs.dir.empty() ? sc.outputs.dir : "results/" + sc.name;
+  // A configuration that cannot fit in host memory is refused before anything is built.
+  if (o.max_memory) run::check_host_memory(sc, *o.max_memory, fmt::format("--max-memory {}", run::human_bytes(*o.max_memory)));
+  else if (const uint64_t limit = run::default_memory_limit())
+    run::check_host_memory(sc, limit, fmt::format("the default --max-memory {} (80% of this machine's memory)",
+                                                  run::human_bytes(limit)));
+  const std::string dir = o.out ? *o.out : !sc.outputs.dir.empty() ? sc.outputs.dir : "results/" + sc.name;
+  // Every output location is checked, and its temporary made, before anything is simulated.
+  run::ResultsDir out(dir, o.out ? "-o" : !sc.outputs.dir.empty() ? "outputs.dir" : "results directory");
+  run::OutputFile trace;
+  if (o.trace_out) {
+    trace = run::OutputFile(*o.trace_out, "--trace-out", out.dir(), out.staging());
+    const std::string name = std::filesystem::path(*o.trace_out).filename().string();
+    const auto& names = run::result_file_names();
+    if (trace.staged() && (name == run::kManifest || std::find(names.begin(), names.end(), name) != names.end()))
+      throw platform::ConfigError(fmt::format("--trace-out {}: {} is a results file of {}", *o.trace_out, name, out.dir()));
+  }
 
   run::ScenarioRun r(sc);
-  if (!o.trace_out.empty()) r.record_trace();
+  if (o.trace_out) r.record_trace();
   std::function<void(double)> progress;
   const bool tty = !o.quiet && isatty(STDERR_FILENO);
   if (tty)
@@ -45,21 +68,28 @@ int run_checked(const RunOptions& o, std::string& message) {
     return kExitBadInput;
   }
   if (res.trapped_cpu) {
-    message = platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols);
+    message = platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols,
+                                    &r.machine().guest_memory());
     return kExitGuestFault;
   }
-  if (const std::string err = run::write_results(r, dir); !err.empty()) {
+  // The results, then the trace (into the staging directory when it goes there), then the directory
+  // into place: its manifest last.
+  std::string err = run::write_results(r, out);
+  if (err.empty() && trace.active()) {
+    const std::string text = r.trace_json();
+    err = trace.commit(text);
+    if (err.empty() && trace.staged()) out.add(std::filesystem::path(trace.path()).filename().string(), text.size());
+  }
+  if (err.empty()) err = out.commit();
+  if (!err.empty()) {
     message = fmt::format("quiesce: {}\n", err);
     return kExitBadInput;
   }
-  if (!o.trace_out.empty())
-    if (const std::string err = run::write_file_atomically(o.trace_out, r.trace_json()); !err.empty()) {
-      message = fmt::format("quiesce: {}\n", err);
-      return kExitBadInput;
-    }
   if (timed_out) {
-    message = fmt::format("quiesce: --timeout {}: the host-time limit was reached before the run's end; the results "
-                          "so far are written\n", o.timeout_s);
+    message = fmt::format("quiesce: --timeout {}: the host-time limit was reached at {:.1f} of {} us simulated; the "
+                          "results so far are written (summary.json: \"completed\": false)\n",
+                          o.timeout_s, static_cast<double>(r.reached_cycles()) * 1e6 / sc.machine.clock_hz,
+                          sc.run.duration_us);
     return kExitWatchdog;
   }
   if (!r.kernel().watchdog_report().empty()) {  // the results so far are written; who waits on what goes to stderr
@@ -93,6 +123,9 @@ int run_command(const RunOptions& o, std::string& message) {
     message = fmt::format("quiesce: {}\n", e.what());
   } catch (const os::GuestHeapExhausted& e) {
     message = fmt::format("quiesce: {}\n", e.what());
+  } catch (const std::exception& e) {  // a bug: still one line, never SystemC's report
+    message = fmt::format("quiesce: internal error: {}\n", e.what());
+    return kExitInternal;
   }
   return kExitBadInput;
 }

@@ -10,14 +10,16 @@ namespace quiesce::cli {
 
 struct RunOptions {
   std::string scenario;
-  std::string out;                // "" = outputs.dir, else results/<name>
+  std::optional<std::string> out;        // none: outputs.dir, else results/<name> ("" is refused)
   std::vector<std::string> sets;  // KEY.PATH=VALUE, in order
   // machine.KEY=VALUE from the flags (--cpus N, ...), each with the flag for messages; after every --set.
   std::vector<std::pair<std::string, std::string>> flag_sets;
-  std::optional<uint64_t> seed;
+  std::optional<std::string> seed;  // as given: read as run.seed is (0..2^64-1, else bad input)
   bool quiet = false;
-  std::string trace_out;          // a Chrome trace-event JSON timeline, if given
+  std::optional<std::string> trace_out;  // a Chrome trace-event JSON timeline, if given
   double timeout_s = 0;           // host seconds the run may take (0: no limit); then exit code 4
+  std::optional<uint64_t> max_memory;  // host bytes the run may need (estimated before it; 0: no limit);
+                                       // none: 80% of the machine's memory
 };
 
 // Runs and writes the results directory; returns the process exit code and

@@ -82,9 +82,9 @@ Step DynamicUpdate::eager_worker(ppc::Hart& h, unsigned, unsigned workers, size_
   const unsigned coid = instances_[next];
   next += workers;
   waiting = true;
-  swap_(h, coid, [this, &waiting, &tid](ppc::Hart& hh) {
+  swap_(h, coid, [this, coid, &waiting, &tid](ppc::Hart& hh) {
     waiting = false;
-    swapped(hh);
+    swapped(hh, coid);
     k_.threads.wake(static_cast<unsigned>(tid), hh.cycle());
   });
   return waiting ? Step::Block : Step::Again;  // (a swap with nothing to do is done at once)
@@ -110,12 +110,12 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
     objects.unlock_root(h, coid);
     locked_ = false;
     ++marked_;
-    swap_(h, coid, [this](ppc::Hart& done) { swapped(done); });
+    swap_(h, coid, [this, coid](ppc::Hart& done) { swapped(done, coid); });
     return Step::Again;
   }
   auto wrapped = std::make_unique<LazyRoot>(objects.replace_root(coid, nullptr), k_.facts.cpus(), [this, coid](unsigned cpu) {
     k_.hooks.at(cpu, k_.threads.hart(cpu).cycle(),
-          [this, coid](ppc::Hart& hh) { swap_(hh, coid, [this](ppc::Hart& done) { swapped(done); }); });
+          [this, coid](ppc::Hart& hh) { swap_(hh, coid, [this, coid](ppc::Hart& done) { swapped(done, coid); }); });
   });
   marked_roots_[coid] = wrapped.get();
   objects.replace_root(coid, std::move(wrapped));
@@ -137,7 +137,13 @@ void DynamicUpdate::unmark(unsigned coid) {
   marked_roots_.erase(it);
 }
 
-void DynamicUpdate::swapped(ppc::Hart& h) {
+// An instance's swap is over: completed, or given up (the instance still runs the old implementation,
+// and the update cannot complete; its worker goes on with the next instance).
+void DynamicUpdate::swapped(ppc::Hart& h, unsigned coid) {
+  if (k_.objects.impl_of(coid) != new_impl_) {
+    ++rec_.given_up;
+    return;
+  }
   if (++rec_.swapped == rec_.instances) rec_.completed = true, rec_.end_cycle = h.cycle();
 }
 

@@ -24,6 +24,7 @@ struct UpdateRecord {
   bool lazy = false;
   uint64_t start_cycle = 0, factory_done_cycle = 0, marked_cycle = 0, end_cycle = 0;
   unsigned instances = 0, swapped = 0;
+  unsigned given_up = 0;  // instances whose swap gave up (still the old implementation)
   bool completed = false;
 };
 
@@ -45,7 +46,7 @@ class DynamicUpdate {
   os::SystemStep eager_worker(ppc::Hart& h, unsigned rank, unsigned workers, size_t& next, bool& waiting,
                                   int& tid);
   os::SystemStep marker(ppc::Hart& h);
-  void swapped(ppc::Hart& h);
+  void swapped(ppc::Hart& h, unsigned coid);
 
   os::SwapInterface k_;
   UpdateEvent ev_;

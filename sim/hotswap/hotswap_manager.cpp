@@ -147,7 +147,7 @@ unsigned HotSwapManager::queued(unsigned event) const {
 
 bool HotSwapManager::swapping(unsigned coid) const {
   const auto it = by_coid_.find(coid);
-  return it != by_coid_.end() && !it->second.empty() && !it->second.back()->finished();
+  return it != by_coid_.end() && !it->second.empty() && !it->second.back()->ended();
 }
 
 namespace {

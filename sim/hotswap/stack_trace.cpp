@@ -101,6 +101,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
         if (++retries_ > max_retries_) {
           gave_up_ = true;
           record_phase(h.cycle(), me, kPhaseDone);
+          give_up(h);
           return Step::Exit;
         }
         detail("retries") = retries_;

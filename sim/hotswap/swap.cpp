@@ -229,6 +229,11 @@ void Swap::finish(ppc::Hart& h) {
   if (done_cb_) done_cb_(h);
 }
 
+void Swap::give_up(ppc::Hart& h) {
+  given_up_ = true;
+  if (done_cb_) done_cb_(h);
+}
+
 uint64_t& Swap::detail(const char* name) {
   for (auto& [n, v] : details_)
     if (n == name) return v;

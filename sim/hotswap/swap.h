@@ -100,7 +100,9 @@ class Swap {
   unsigned old_impl() const { return old_impl_; }
   unsigned new_impl() const { return new_impl_; }
   std::optional<Protocol> protocol() const { return protocol_; }
-  bool finished() const { return finished_; }
+  bool finished() const { return finished_; }  // completed: the object is the new one
+  // Over: completed, or given up (the old object stays; `describe` says why). Another swap of the object may start.
+  bool ended() const { return finished_ || given_up_; }
   uint64_t start_cycle() const { return start_cycle_; }
   uint64_t safe_cycle() const { return safe_cycle_; }  // when nothing could run in the old object any more
   uint64_t end_cycle() const { return end_cycle_; }
@@ -146,6 +148,9 @@ class Swap {
   void swing(ppc::Hart& h);
   uint64_t new_rep(unsigned cpu);
   void finish(ppc::Hart& h);
+  // The swap ends without completing (stack tracing after max_retries): the old object stays in place,
+  // `done` runs so that whoever waits on the swap (an update, the next swap of the object) goes on.
+  void give_up(ppc::Hart& h);
   uint64_t& detail(const char* name);
   // A system thread's sleep, waiting on `why`: it runs again `cycles` from now.
   os::SystemStep sleep(ppc::Hart& h, unsigned tid, uint64_t cycles, Activity why);
@@ -156,7 +161,7 @@ class Swap {
   const StrategyInfo& info_;
   std::string label_;
   unsigned cpus_;
-  bool started_ = false, finished_ = false;
+  bool started_ = false, finished_ = false, given_up_ = false;
   uint64_t start_cycle_ = 0, safe_cycle_ = 0, end_cycle_ = 0;
   std::optional<Protocol> protocol_;
   std::vector<uint8_t> phase_;

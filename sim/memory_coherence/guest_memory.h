@@ -17,9 +17,26 @@ class GuestMemory {
   explicit GuestMemory(uint64_t size_bytes);
 
   uint64_t size() const { return size_; }
+  // Mapped: inside [0, size) and touching no stack guard (an access there is a fault, as outside memory).
   bool contains(uint64_t addr, uint64_t len) const {
-    return addr < size_ && len <= size_ - addr;
+    if (!(addr < size_ && len <= size_ - addr)) return false;
+    return addr + len <= guard_floor_ || !overlaps_guard(addr, len);  // below the stacks: no guard to test
   }
+  // Guard pages below every CPU's stack: the stacks are `stack_bytes` each from `floor` to the top of
+  // memory, and the lowest `guard_bytes` of each are unmapped, so an overflow faults at once instead of
+  // running into the next CPU's stack (or, for the last one, the program). No guards until set.
+  void set_stack_guards(uint64_t floor, uint64_t stack_bytes, uint64_t guard_bytes) {
+    guard_floor_ = floor, stack_bytes_ = stack_bytes, guard_bytes_ = guard_bytes;
+    stack_mask_ = (stack_bytes & (stack_bytes - 1)) == 0 ? stack_bytes - 1 : 0;  // a power of two: no division
+  }
+  // The stack whose guard holds `addr` (0: the stack at the top of memory), or -1.
+  int guard_of(uint64_t addr) const {
+    if (guard_bytes_ == 0 || addr < guard_floor_ || addr >= size_ || (addr - guard_floor_) % stack_bytes_ >= guard_bytes_)
+      return -1;
+    return static_cast<int>((size_ - 1 - addr) / stack_bytes_);
+  }
+  uint64_t guard_bytes() const { return guard_bytes_; }
+  uint64_t stack_bytes() const { return stack_bytes_; }
   // Host pointer to the page holding addr (allocating it); addr must be mapped.
   uint8_t* page_ptr(uint64_t addr) {
     auto& p = pages_[addr >> kPageBits];
@@ -51,7 +68,15 @@ class GuestMemory {
   }
 
  private:
+  bool overlaps_guard(uint64_t addr, uint64_t len) const {
+    if (guard_bytes_ == 0) return false;
+    const uint64_t lo = addr < guard_floor_ ? guard_floor_ : addr;
+    const uint64_t off = stack_mask_ ? (lo - guard_floor_) & stack_mask_ : (lo - guard_floor_) % stack_bytes_;
+    return off < guard_bytes_ || lo - off + stack_bytes_ < addr + len;  // in a guard, or reaching the next one
+  }
+
   uint64_t size_;
+  uint64_t guard_floor_ = ~uint64_t{0}, stack_bytes_ = 1, guard_bytes_ = 0, stack_mask_ = 0;
   std::vector<std::unique_ptr<uint8_t[]>> pages_;
 };
 

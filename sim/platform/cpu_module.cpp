@@ -61,6 +61,10 @@ void CpuModule::thread() {
       return;
     }
     sync(hart_.cycle());
+    if (machine_.deadline_passed()) [[unlikely]] {  // the host-time limit (--timeout): stop here
+      machine_.stop_at_deadline();  // sc_stop: the simulation ends with this delta, as when a CPU exits
+      return;
+    }
   }
 }
 

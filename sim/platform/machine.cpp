@@ -11,6 +11,8 @@
 namespace quiesce::platform {
 
 namespace {
+constexpr uint64_t kMaxStackGuard = 64 << 10;
+
 const MachineConfig& validated(const MachineConfig& cfg) {
   if (cfg.cpus == 0 || cfg.cpus > 1024) throw ConfigError(fmt::format("cpus must be 1..1024, got {}", cfg.cpus));
   if (cfg.stack_bytes * cfg.cpus >= cfg.memory_bytes)
@@ -50,7 +52,32 @@ Machine::Machine(const MachineConfig& cfg, ppc::Environment_if::HostCallWindow h
   }
 }
 
-Machine::~Machine() = default;
+Machine::~Machine() {
+  if (deadline_->timer.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(deadline_->m);
+      deadline_->cancelled = true;
+    }
+    deadline_->cv.notify_all();
+    deadline_->timer.join();
+  }
+}
+
+void Machine::set_deadline(double seconds) {
+  if (!(seconds > 0) || deadline_->timer.joinable()) return;
+  Deadline* d = deadline_.get();
+  d->timer = std::thread([d, seconds] {
+    std::unique_lock<std::mutex> lock(d->m);
+    if (!d->cv.wait_for(lock, std::chrono::duration<double>(seconds), [d] { return d->cancelled; }))
+      d->passed.store(true, std::memory_order_relaxed);
+  });
+}
+
+void Machine::stop_at_deadline() {
+  if (stopping_) return;
+  stopping_ = stopped_at_deadline_ = true;
+  sc_core::sc_stop();
+}
 
 void Machine::load(const std::string& elf_path) {
   program_ = ppc::load_elf(elf_path, memory_);
@@ -58,6 +85,8 @@ void Machine::load(const std::string& elf_path) {
   if (program_.highest > stack_floor)
     throw ppc::LoadError(fmt::format("{}: program ends at 0x{:x}, above the CPU stacks at 0x{:x}", elf_path,
                                      program_.highest, stack_floor));
+  // A guard below every CPU's stack (its lowest 1/8, at most 64 KiB): an overflow traps at once.
+  memory_.set_stack_guards(stack_floor, cfg_.stack_bytes, std::min<uint64_t>(cfg_.stack_bytes / 8, kMaxStackGuard));
   // Statistics regions: the program's data objects and the CPUs' stacks.
   for (const auto& sym : program_.symbols.all())
     if (sym.data && sym.size) port_.regions().add(sym.name, sym.addr, sym.size);
@@ -139,10 +168,21 @@ RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& p
   return r;
 }
 
-std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols) {
+std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory) {
   const auto& t = h.trap();
   const auto& s = h.state();
   std::string out = fmt::format("quiesce: guest fault on cpu {} at cycle {}: {}\n", h.id(), h.cycle(), t.what);
+  // An access in a stack guard: which CPU's stack overflowed (the faulting address ends the message).
+  if (const auto at = t.what.rfind(" at 0x"); memory && at != std::string::npos) {
+    const uint64_t ea = std::strtoull(t.what.c_str() + at + 4, nullptr, 16);
+    if (const int stack = memory->guard_of(ea); stack >= 0) {
+      const uint64_t top = memory->size() - memory->stack_bytes() * static_cast<uint64_t>(stack);
+      const uint64_t bottom = top - memory->stack_bytes();
+      out += fmt::format("  stack overflow: 0x{:x} is in the guard below cpu {}'s stack (stack.cpu{}: 0x{:x}..0x{:x}, "
+                         "the lowest {} bytes unmapped); r1 0x{:016x}\n",
+                         ea, stack, stack, bottom + memory->guard_bytes(), top, memory->guard_bytes(), s.gpr[1]);
+    }
+  }
   const std::string where = symbols.describe(t.pc);
   out += fmt::format("  pc    0x{:016x}{}\n", t.pc, where.empty() ? "" : "  <" + where + ">");
   if (t.have_word) {

@@ -1,7 +1,11 @@
 // The multiprocessor platform: guest memory, the memory timing model behind the
 // port interface, the guest I/O block, and N CPUs each in its own SystemC module.
 #pragma once
+#include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -88,6 +92,14 @@ class Machine final : public mem::TimeSync_if {
   // between two, stop_early() ends it there (a host-time limit, say).
   RunResult run(uint64_t stop_cycle = 0, const std::function<void(double)>& progress = {}, unsigned slices = 50);
   void stop_early() { stopping_ = true; }
+  // A host-time limit that holds whatever the scenario: `seconds` after this call a timer thread raises
+  // a flag that every CPU module reads after each quantum, and the first to see it stops the run
+  // there (not at the next progress slice, which may be far off in a long run). 0: none.
+  void set_deadline(double seconds);
+  bool deadline_passed() const { return deadline_->passed.load(std::memory_order_relaxed); }
+  // Called by a CPU module that saw the flag; true once the run has been stopped for it.
+  void stop_at_deadline();
+  bool stopped_at_deadline() const { return stopped_at_deadline_; }
   mem::GuestMemory& guest_memory() { return memory_; }
   const MachineConfig& config() const { return cfg_; }
   // The first address of the CPUs' boot stacks (the top of memory).
@@ -127,9 +139,19 @@ class Machine final : public mem::TimeSync_if {
   std::optional<unsigned> trapped_;
   bool stopping_ = false;
   uint64_t horizon_ = ~uint64_t{0};
+  struct Deadline {
+    std::atomic<bool> passed{false};
+    std::mutex m;
+    std::condition_variable cv;
+    bool cancelled = false;
+    std::thread timer;
+  };
+  std::unique_ptr<Deadline> deadline_ = std::make_unique<Deadline>();
+  bool stopped_at_deadline_ = false;
 };
 
 // Human-readable trap report (cpu, pc, symbol+offset, word, Capstone disassembly, registers).
-std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols);
+// `memory` (the machine's): a fault in a stack guard also names the CPU whose stack overflowed.
+std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory = nullptr);
 
 }  // namespace quiesce::platform

@@ -30,6 +30,10 @@ nlohmann::ordered_json run_stats_json(const RunResult& r) {
   j["peak_rss_bytes"] = peak_resident_bytes();
   j["waits_skipped"] = r.waits_skipped;
   j["exit_code"] = r.exit_code;
+  // How the guest ended: "exited" (exit_code is its status, 0..255), "trapped" (a guest fault on
+  // trapped_cpu: the process exits 3) or "halted" (every CPU stopped without an exit call; status 0).
+  j["outcome"] = r.trapped_cpu ? "trapped" : r.exited ? "exited" : "halted";
+  if (r.trapped_cpu) j["trapped_cpu"] = *r.trapped_cpu;
   j["coherence_violations"] = r.coherence_violations;
   auto& cpus = j["cpus"] = nlohmann::ordered_json::array();
   for (const auto& c : r.cpus) {

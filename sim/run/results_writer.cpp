@@ -262,13 +262,23 @@ json summary(const ScenarioRun& r) {
   const auto& k = r.kernel();
   const auto& res = r.result();
   const auto& sc = r.scenario();
-  const uint64_t end = r.duration_cycles();
+  // A run stopped early (--timeout, the watchdog) describes what was simulated: its rates are over
+  // the time it reached.
+  const uint64_t end = r.reached_cycles();
   const double us_per_cycle = 1e6 / sc.machine.clock_hz;
-  const double measured_ms = (sc.run.duration_us - sc.run.warmup_us) / 1000.0;
+  const double simulated_us = r.completed() ? sc.run.duration_us : static_cast<double>(end) * us_per_cycle;
+  const double measured_ms = std::max(0.0, simulated_us - sc.run.warmup_us) / 1000.0;
   json j;
   j["quiesce_version"] = kVersion;
   j["seed"] = sc.run.seed;
   j["scenario"] = scenario_json(sc);
+  j["completed"] = r.completed();
+  if (!r.completed())
+    j["stopped"] = {{"reason", r.stop_reason()},
+                    {"detail", r.stop_detail()},
+                    {"at_cycle", end},
+                    {"at_us", simulated_us},
+                    {"duration_us", sc.run.duration_us}};
 
   uint64_t calls = 0, created = 0, exited = 0, idle = 0, misses = 0, switches = 0, io_blocks = 0, swaps = 0;
   uint64_t interrupts = 0, preemptions = 0;
@@ -284,10 +294,10 @@ json summary(const ScenarioRun& r) {
   for (unsigned c = 0; c < sc.machine.cpus; ++c) swap_intervals.merge(k.generation(c).swap_intervals());
   j["simulated"] = {
       {"cycles", end},
-      {"us", sc.run.duration_us},
+      {"us", simulated_us},
       {"instructions", res.instructions},
       {"calls", calls},
-      {"calls_per_ms", measured_ms > 0 ? static_cast<double>(calls) / (sc.run.duration_us / 1000.0) : 0.0},
+      {"calls_per_ms", measured_ms > 0 ? static_cast<double>(calls) / (simulated_us / 1000.0) : 0.0},
       {"threads_created", created},
       {"threads_exited", exited},
       {"threads_live_at_end", created - exited},  // at the end cycle (CPUs may run a little past it)
@@ -296,7 +306,7 @@ json summary(const ScenarioRun& r) {
       {"preemptions", preemptions},  // threads preempted at them
       {"io_blocks", io_blocks},
       {"translation_misses", misses},
-      {"idle_fraction", static_cast<double>(idle) / static_cast<double>(end * sc.machine.cpus)},
+      {"idle_fraction", end ? static_cast<double>(idle) / static_cast<double>(end * sc.machine.cpus) : 0.0},
       {"os_memory_bytes", k.heap_used()},
       {"coherence_violations", res.coherence_violations}};
   j["generations"] = {{"token_rounds", k.token().rounds()},
@@ -352,6 +362,7 @@ json summary(const ScenarioRun& r) {
                        {"marked_cycle", rec.marked_cycle},
                        {"end_cycle", rec.end_cycle},
                        {"cycles", rec.completed ? rec.end_cycle - rec.start_cycle : 0}});
+    if (rec.given_up) updates.back()["swaps_given_up"] = rec.given_up;  // why it did not complete
   }
   j["updates"] = updates;
   j["events"] = events_json(r, j["swaps"]);
@@ -380,9 +391,12 @@ std::string calls_csv(const ScenarioRun& r) {
       "window,start_us,end_us,calls,calls_per_ms,latency_mean_cycles,latency_p50_cycles,latency_p90_cycles,"
       "latency_p99_cycles,latency_max_cycles,threads_created\n";
   const auto& w = k.stats().windows;
+  // A run stopped early: the windows it reached.
+  const double until = r.completed() ? r.scenario().run.duration_us : static_cast<double>(r.reached_cycles()) * us_per_cycle;
   for (size_t i = 0; i < w.size(); ++i) {
     const double start = static_cast<double>(i * k.stats().window_cycles) * us_per_cycle;
-    const double end = std::min(static_cast<double>((i + 1) * k.stats().window_cycles) * us_per_cycle, r.scenario().run.duration_us);
+    if (!r.completed() && start >= until) break;
+    const double end = std::min(static_cast<double>((i + 1) * k.stats().window_cycles) * us_per_cycle, until);
     const double ms = (end - start) / 1000.0;
     s += fmt::format("{},{:.4f},{:.4f},{},{:.3f},{:.1f},{},{},{},{},{}\n", i, start, end, w[i].calls,
                      ms > 0 ? static_cast<double>(w[i].calls) / ms : 0.0, w[i].latency.mean(),
@@ -450,31 +464,22 @@ std::string region_cpus_csv(const ScenarioRun& r) {
 }
 }  // namespace
 
-std::string write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) return fmt::format("cannot write {}", tmp);
-    f << text;
-    f.flush();
-    if (!f) return fmt::format("cannot write {}", tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fmt::format("cannot rename {} to {}", tmp, path);
-  return {};
+const std::vector<std::string>& result_file_names() {
+  static const std::vector<std::string> names = {"summary.json", "calls.csv",       "cpus.csv",   "regions.csv",
+                                                 "swaps.csv",    "phases.csv",      "region_cpus.csv",
+                                                 "events.csv",   "activity.csv",    "host.json"};
+  return names;
 }
 
-std::string write_results(const ScenarioRun& r, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return fmt::format("cannot create {}: {}", dir, ec.message());
+std::string write_results(const ScenarioRun& r, ResultsDir& out) {
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", summary(r).dump(2) + "\n"}, {"calls.csv", calls_csv(r)},   {"cpus.csv", cpus_csv(r)},
       {"regions.csv", regions_csv(r)},            {"swaps.csv", swaps_csv(r)},   {"phases.csv", phases_csv(r)},
       {"region_cpus.csv", region_cpus_csv(r)},    {"events.csv", events_csv(r)}, {"activity.csv", activity_csv(r)}};
   for (const auto& [name, text] : files)
-    if (std::string err = write_file_atomically(dir + "/" + name, text); !err.empty()) return err;
+    if (std::string err = out.write(name, text); !err.empty()) return err;
   const auto& res = r.result();
-  const double cpu_cycles = static_cast<double>(r.duration_cycles()) * r.scenario().machine.cpus;
+  const double cpu_cycles = static_cast<double>(r.reached_cycles()) * r.scenario().machine.cpus;
   const json host = {{"host_seconds", res.host_seconds},
                      {"instructions", res.instructions},
                      // Much of a CPU's simulated time is host-modelled OS work or idling, which runs no
@@ -484,7 +489,9 @@ std::string write_results(const ScenarioRun& r, const std::string& dir) {
                      {"peak_rss_bytes", platform::peak_resident_bytes()},
                      {"waits_skipped", res.waits_skipped},
                      {"quiesce_version", kVersion}};
-  return write_file_atomically(dir + "/host.json", host.dump(2) + "\n");
+  std::string err = out.write("host.json", host.dump(2) + "\n");
+  out.size_varies("host.json");
+  return err;
 }
 
 }  // namespace quiesce::run

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "run/trace_writer.h"
 
 namespace quiesce::run {
@@ -53,6 +55,31 @@ uint64_t ScenarioRun::duration_cycles() const {
   return static_cast<uint64_t>(std::llround(s_.run.duration_us * s_.machine.clock_hz / 1e6));
 }
 
+bool ScenarioRun::completed() const { return !timed_out_ && kernel_->watchdog_report().empty(); }
+
+std::string ScenarioRun::stop_reason() const {
+  if (timed_out_) return "timeout";
+  const std::string& w = kernel_->watchdog_report();
+  if (w.empty()) return {};
+  return w.rfind("deadlock", 0) == 0 ? "deadlock" : "watchdog";
+}
+
+std::string ScenarioRun::stop_detail() const {
+  if (timed_out_)
+    return fmt::format("--timeout {}: the host-time limit was reached at cycle {} of {}", timeout_s_, reached_cycles(),
+                       duration_cycles());
+  const std::string& w = kernel_->watchdog_report();
+  return w.substr(0, w.find('\n'));
+}
+
+// Stopped early: the time every CPU reached (CPUs run up to a quantum apart; the slowest one's cycle).
+uint64_t ScenarioRun::reached_cycles() const {
+  if (completed()) return duration_cycles();
+  uint64_t reached = duration_cycles();
+  for (const auto& c : result_.cpus) reached = std::min(reached, c.cycles);
+  return reached;
+}
+
 const platform::RunResult& ScenarioRun::run(const std::function<void(double)>& progress) {
   result_ = machine_->run(std::max<uint64_t>(1, duration_cycles()), progress);
   hotswap_->audit_calls();
@@ -65,6 +92,7 @@ const platform::RunResult& ScenarioRun::run_with_limit(double seconds, const std
   const auto t0 = std::chrono::steady_clock::now();
   timed_out = false;
   unsigned shown = 0;
+  machine_->set_deadline(seconds);  // checked after every quantum: the limit holds within about a quantum's host time
   result_ = machine_->run(
       std::max<uint64_t>(1, duration_cycles()),
       [&](double f) {
@@ -75,6 +103,8 @@ const platform::RunResult& ScenarioRun::run_with_limit(double seconds, const std
         }
       },
       kChecks);
+  timed_out = timed_out || machine_->stopped_at_deadline();
+  timed_out_ = timed_out, timeout_s_ = seconds;
   if (!timed_out) hotswap_->audit_calls();  // a run cut short may have calls in flight anywhere
   return result_;
 }

@@ -2,6 +2,7 @@
 // any), and the OS kernel on top, run for the scenario's duration.
 #pragma once
 #include <memory>
+#include <string>
 
 #include "hotswap/hotswap_manager.h"
 #include "os_model/os_kernel.h"
@@ -32,6 +33,14 @@ class ScenarioRun {
   const hotswap::HotSwapManager& hotswap() const { return *hotswap_; }
   platform::Machine& machine() { return *machine_; }
   uint64_t duration_cycles() const;
+  // Whether the run reached its end: not stopped by --timeout (run_with_limit) or the kernel's
+  // watchdog (a deadlock, a swap past hotswap.timeout_us).
+  bool completed() const;
+  // Why not ("" when completed): "timeout", "deadlock" or "watchdog", and its one-line detail.
+  std::string stop_reason() const;
+  std::string stop_detail() const;
+  // The simulated time the run reached (its duration when completed; else where the CPUs got to).
+  uint64_t reached_cycles() const;
 
  private:
   scenario::Scenario s_;
@@ -40,6 +49,8 @@ class ScenarioRun {
   std::unique_ptr<os::OsKernel> kernel_;
   std::unique_ptr<hotswap::HotSwapManager> hotswap_;
   platform::RunResult result_;
+  bool timed_out_ = false;
+  double timeout_s_ = 0;
   std::unique_ptr<TraceWriter> trace_;
 };
 

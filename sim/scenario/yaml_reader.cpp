@@ -8,8 +8,11 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
@@ -98,14 +101,26 @@ std::string read_limited(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) throw ScenarioError(fmt::format("{}: is a directory", path));
   if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > kMaxFileBytes)
     throw too_big(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ScenarioError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   std::string text;
   static char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {  // a pipe has no size: count as we go
-    text.append(buf, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxFileBytes) throw too_big(path);
+  for (;;) {  // a pipe has no size: count as we go; a read error is an error, not the end of the file
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      throw ScenarioError(fmt::format("{}: cannot read: {}", path, std::strerror(e)));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxFileBytes) {
+      ::close(fd);
+      throw too_big(path);
+    }
   }
+  ::close(fd);
   return text;
 }
 
@@ -131,6 +146,22 @@ struct DocumentMarks final : YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
+// What follows the first document of `text`: the mark of a second document with content (true), or
+// of text that is not YAML (false). Not with YAML::LoadAll: yaml-cpp 0.7 loops for ever on some
+// malformed text (a lone ','), handing out empty documents without moving on. Throws YAML::Exception.
+std::optional<std::pair<YAML::Mark, bool>> after_first_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentMarks prev, doc;
+  parser.HandleNextDocument(prev);
+  // Every pass throws or moves on (empty documents, "---" lines), so this ends.
+  for (; parser.HandleNextDocument(doc); prev = doc, doc = {}) {
+    if (doc.content) return std::pair{doc.first, true};
+    if (doc.start.pos == prev.start.pos) return std::pair{doc.start, false};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string shown(std::string_view s) {
@@ -140,6 +171,16 @@ std::string shown(std::string_view s) {
     else out += static_cast<char>(c);
   }
   if (s.size() > 60) out += "...";
+  return out;
+}
+
+std::string shown_long(std::string_view s, size_t max) {
+  std::string out;
+  for (unsigned char c : s.substr(0, max)) {
+    if (c < 0x20 || c == 0x7f || c == '\\') out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  if (s.size() > max) out += fmt::format("... ({} bytes)", s.size());
   return out;
 }
 
@@ -197,18 +238,10 @@ Document Document::load_text(const std::string& text, const std::string& path) {
   };
   try {
     d.root_.reset(YAML::Load(text));
-    // What follows the first document. Not with YAML::LoadAll: yaml-cpp 0.7 loops for ever on
-    // some malformed text (a lone ','), handing out empty documents without moving on.
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    DocumentMarks prev, doc;
-    parser.HandleNextDocument(prev);
-    // Every pass throws or moves on (empty documents, "---" lines), so this ends.
-    for (; parser.HandleNextDocument(doc); prev = doc, doc = {}) {
-      if (doc.content) throw at(doc.first, "a scenario file holds one YAML document; this is a second one");
-      if (doc.start.pos == prev.start.pos)
-        throw at(doc.start, fmt::format("not YAML from here on (\"{}\")",
-                                        shown(std::string_view(text).substr(static_cast<size_t>(doc.start.pos), 20))));
+    if (const auto extra = after_first_document(text)) {
+      if (extra->second) throw at(extra->first, "a scenario file holds one YAML document; this is a second one");
+      throw at(extra->first, fmt::format("not YAML from here on (\"{}\")",
+                                         shown(std::string_view(text).substr(static_cast<size_t>(extra->first.pos), 20))));
     }
   } catch (const YAML::Exception& e) {
     std::string msg = e.msg;
@@ -223,13 +256,20 @@ Document Document::load_text(const std::string& text, const std::string& path) {
 }
 
 void Document::apply_set(const std::string& spec, std::string label) {
-  if (label.empty()) label = "--set " + spec;
   const auto eq = spec.find('=');
+  // Messages quote a bounded excerpt of the override: its key (as long as keys go) and the start of its value.
+  if (label.empty())
+    label = "--set " + (eq == std::string::npos ? shown_long(spec, 200)
+                                                : shown_long(spec.substr(0, eq), 200) + "=" + shown_long(spec.substr(eq + 1), 60));
   if (eq == std::string::npos) throw ScenarioError(label + ": expected KEY.PATH=VALUE");
   const std::vector<Step> steps = parse_path(spec.substr(0, eq), label);
   YAML::Node value;
+  const std::string text = spec.substr(eq + 1);
   try {
-    value = YAML::Load(spec.substr(eq + 1));
+    value = YAML::Load(text);
+    if (const auto extra = after_first_document(text))
+      throw ScenarioError(fmt::format("{}: the value holds {} (one value per --set)", label,
+                                      extra->second ? "a second YAML document" : "text that is not YAML after its first document"));
   } catch (const YAML::Exception& e) {
     throw ScenarioError(fmt::format("{}: the value is not valid YAML: {}", label, e.msg));
   }
@@ -438,7 +478,8 @@ void MapReader::finish() const {
     std::string msg;
     if (!hint.empty()) msg = fmt::format("unknown key; did you mean '{}'?", hint);
     else msg = fmt::format("unknown key; known keys: {}", fmt::join(known_, ", "));
-    doc_->fail(path_of(shown(e.key)), e.key_node, msg);
+    // Where: found by the whole key (an override of a long key is its own); shown: the key cut short.
+    throw ScenarioError(fmt::format("{}: {}: {}", doc_->where(path_of(e.key), e.key_node), path_of(shown(e.key)), msg));
   }
 }
 

@@ -65,6 +65,8 @@ class Document {
 std::string describe(const YAML::Node& node);
 // Long or odd text (a garbage key, a pasted blob) cut and escaped for messages.
 std::string shown(std::string_view s);
+// The same, cut at `max` bytes (then "... (N bytes)"), quotes kept: for a --set override in messages.
+std::string shown_long(std::string_view s, size_t max);
 // The candidate closest to `word` by edit distance, or "" when none is close.
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);
 

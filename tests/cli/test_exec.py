@@ -149,3 +149,32 @@ def test_bad_elf_files(tmp_path, elfs):
         p = run("exec", str(f))
         assert p.returncode == 2, name
         assert str(f) in p.stderr, name
+
+
+@pytest.mark.parametrize("cpus,cpu", [(1, 0), (3, 1)])
+def test_stack_overflow_traps_at_once(elfs, tmp_path, cpus, cpu):
+    """A guard below every CPU's stack: a recursion that overflows traps at its first access
+    there, naming the CPU and its stack, before it writes into the next CPU's stack or the program
+    (it used to run on for millions of cycles, or silently overwrite CPU 2's stack)."""
+    stats = tmp_path / "s.json"
+    p = run("exec", elfs["stack_overflow"], "--cpus", str(cpus), "--max-instructions", "50000000",
+            "--stats", str(stats), timeout=120)
+    assert p.returncode == 3, p.stderr
+    first = p.stderr.splitlines()[0]
+    assert first.startswith(f"quiesce: guest fault on cpu {cpu} at cycle ") and "outside guest memory" in first
+    assert int(first.split("at cycle ")[1].split(":")[0]) < 1_000_000
+    assert f"  stack overflow: 0x" in p.stderr and f"is in the guard below cpu {cpu}'s stack (stack.cpu{cpu}: " in p.stderr
+    assert "<deep+" in p.stderr
+    s = json.loads(stats.read_text())
+    assert s["outcome"] == "trapped" and s["trapped_cpu"] == cpu
+
+
+def test_a_guest_status_that_is_also_a_simulator_code_says_so(elfs, tmp_path):
+    stats = tmp_path / "s.json"
+    p = run("exec", elfs["multicpu"], "--cpus", "3", "--stats", str(stats))  # exits with 0+1+2 = 3
+    assert p.returncode == 3
+    assert p.stderr == "quiesce: exit code 3 is the guest's own status (it exited normally)\n"
+    s = json.loads(stats.read_text())
+    assert s["outcome"] == "exited" and s["exit_code"] == 3 and "trapped_cpu" not in s
+    p = run("exec", elfs["multicpu"], "--cpus", "4")  # 6: not one of the simulator's codes
+    assert p.returncode == 6 and p.stderr == ""

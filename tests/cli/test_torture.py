@@ -147,3 +147,34 @@ def test_every_call_counted_once(name, tmp_path):
     assert all(w["completed"] for w in s["swaps"])
     assert s["safety"]["violations"] == 0 and "calls_audit_skipped" not in s["safety"]
     assert s["safety"]["calls_audit"] and all(a["counted"] == a["served"] for a in s["safety"]["calls_audit"])
+
+
+@pytest.mark.parametrize("name", ["update-after-given-up-swap.yaml", "update-after-given-up-swap-2.yaml"])
+def test_a_given_up_swap_ends(name, tmp_path):
+    """A stack_trace swap that gives up after max_retries ends (reported, not completed): what queued
+    behind it goes on, and a later eager update of the class completes (it deadlocked before)."""
+    s = run(os.path.join(ROOT, "tests", "torture", name), tmp_path)  # exit code 0: no deadlock
+    first = s["swaps"][0]
+    assert first["strategy"] == "stack_trace" and not first["completed"] and "gave up after" in first["waiting"]
+    assert all(w["completed"] for w in s["swaps"][1:])
+    eager = [u for u in s["updates"] if u["mode"] == "eager"]
+    assert eager and all(u["completed"] and u["swapped"] == u["instances"] == 1 for u in eager)
+    assert all("swaps_given_up" not in u for u in s["updates"])
+    assert s["completed"] and all(e["completed"] for e in s["events"] if e["type"] == "update")
+    audit = {a["object"]: a for a in s["safety"]["calls_audit"]}
+    assert all(a["served"] <= a["counted"] <= a["served"] + a["in_flight"] for o, a in audit.items() if o != "ctr")
+
+
+def test_an_update_whose_swap_gives_up_reports_it(tmp_path):
+    """The update itself by stack_trace, with no retries: its swap of svcb gives up (a thread is
+    inside), the update's worker goes on and the update says why it did not complete."""
+    p = subprocess.run([QUIESCE, "run", os.path.join(ROOT, "tests", "torture", "update-after-given-up-swap.yaml"),
+                        "-q", "-o", str(tmp_path / "out"), "--set", "events[3].strategy=stack_trace",
+                        "--set", "hotswap.max_retries=0"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    u = s["updates"][0]
+    assert not u["completed"] and u["instances"] == 1 and u["swapped"] == 0 and u["swaps_given_up"] == 1
+    last = s["swaps"][-1]
+    assert last["strategy"] == "stack_trace" and not last["completed"] and "gave up after" in last["waiting"]
+    assert "threads_at_end" in s and not s["events"][-1]["completed"]

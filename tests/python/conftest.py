@@ -25,6 +25,20 @@ COMPARE_BASE = os.path.join(SCENARIOS, "compare", "base.yaml")
 K42_SMALL = {"machine.cpus": 4, "run.duration_us": 200}
 
 
+def as_older_results(d, version="0.4.0"):
+    """Make the results directory `d` look written by a simulator before manifests (0.5): no
+    manifest.json, summary.json's quiesce_version `version` (quiesce.load accepts it without one)."""
+    p = os.path.join(d, "summary.json")
+    with open(p) as f:
+        s = json.load(f)
+    s["quiesce_version"] = version
+    with open(p, "w") as f:
+        json.dump(s, f, indent=2)
+    m = os.path.join(d, "manifest.json")
+    if os.path.exists(m):
+        os.unlink(m)
+
+
 def small_scenario(cpus=2, duration=160, strategy="k42_generation", at_us=100):
     """A small scenario as a dict: one shared object called by closed-loop clients on every CPU,
     swapped at `at_us`."""

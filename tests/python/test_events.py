@@ -10,6 +10,7 @@ import pytest
 
 import quiesce
 from quiesce.results import EVENT_METRICS, HEADLINE_COLUMNS, event_columns, headline
+from conftest import as_older_results
 
 CYCLES_PER_US = 2000  # the default 2 GHz clock
 INC = lambda n: {"inc": {"instructions": n, "state_atomics": 1}}
@@ -82,6 +83,7 @@ def test_results_without_events(res, tmp_path):
     s = json.loads((old / "summary.json").read_text())
     del s["events"]
     (old / "summary.json").write_text(json.dumps(s))
+    as_older_results(old)
     r = quiesce.load(old)
     assert r.events is None
     assert list(r.metrics) == HEADLINE_COLUMNS and r.metrics["event_count"] == 0

@@ -12,7 +12,7 @@ import pytest
 
 import quiesce
 from quiesce import plot
-from conftest import K42_SMALL, K42_SWAP, small_scenario
+from conftest import K42_SMALL, K42_SWAP, as_older_results, small_scenario
 
 STRATEGIES = ["k42_generation", "global_refcount", "percpu_refcount"]
 
@@ -110,6 +110,7 @@ def test_contention_without_per_cpu_regions(k42, tmp_path):
     shutil.copytree(k42.out, d)
     if (d / "region_cpus.csv").exists():  # a simulator that writes the per-CPU table
         (d / "region_cpus.csv").unlink()
+        as_older_results(d)
     fig = plot.contention(quiesce.load(d))
     assert len(fig.axes) == 2  # the heat map and its colour bar
     ax = fig.axes[0]
@@ -144,6 +145,7 @@ def test_contention_with_per_cpu_regions(k42, tmp_path):
                 vals = [int(getattr(row, c)) // 4 + (cpu if c == "misses" else 0) for c in counters]
                 lines.append(f"{row.region},{cpu}," + ",".join(map(str, vals)))
         (d / "region_cpus.csv").write_text("\n".join(lines) + "\n")
+        as_older_results(d)
     r = quiesce.load(d)
     assert r.region_cpus is not None
     fig = plot.contention(r)
