@@ -156,6 +156,9 @@ void StackTraceSwap::prepare_walk(ppc::Hart& h) {
         {T::kFlags, (walk_frames_ ? T::kWalkFrames : 0) | (by_instance_ ? T::kByInstance : 0)}};
     for (const auto& [at, v] : words) os::host_store(h, table_ + at, v);
   }
+  // The old reps as they are now, every other CPU stopped: one may have made its rep of the old object
+  // (a first call on that CPU) after the stop was requested.
+  note_old_reps();
   if (old_reps_.size() > reps_room_) {
     reps_room_ = std::max<size_t>(old_reps_.size(), 2 * reps_room_);
     reps_at_ = heap.allocate(fmt::format("swap{}.walk_reps", id_), 8 * reps_room_);
