@@ -111,6 +111,17 @@ std::vector<uint32_t> stack_walk_code() {
     a.put(enc::cmpdi(0, 3, 0));
     a.bne(0, target);
   };
+  // The old code range holding `reg`'s address (r3: its entry), else on to `skip`; a range whose
+  // activations keep no `this` in their frame is inside whatever the instance.
+  const auto range_keeping_this = [&](unsigned reg, enc::Label skip) {
+    a.put(enc::mr(3, reg));
+    a.bl(range);
+    a.put(enc::cmpdi(0, 3, 0));
+    a.beq(0, skip);
+    a.put(enc::ld(4, 16, 3));
+    a.put(enc::cmpdi(0, 4, 0));
+    a.beq(0, in);
+  };
   a.bind(check);
   a.put(enc::mflr(kLinkSave));
   a.put(enc::ld(3, os::kDescKind, kDesc));
@@ -131,13 +142,7 @@ std::vector<uint32_t> stack_walk_code() {
   found_if(in);
   a.b(mid_code);
   a.bind(by_instance);  // the current activation: `this` in its frame once its prologue ran, else in r3
-  a.put(enc::mr(3, kPc));
-  a.bl(range);
-  a.put(enc::cmpdi(0, 3, 0));
-  a.beq(0, lr_check);
-  a.put(enc::ld(4, 16, 3));
-  a.put(enc::cmpdi(0, 4, 0));
-  a.beq(0, in);  // no frame keeps its `this`: whatever its instance
+  range_keeping_this(kPc, lr_check);
   a.put(enc::ld(4, 0, 3));
   a.put(enc::addi(4, 4, os::kPrologueBytes));
   a.put(enc::cmpld(0, kPc, 4));
@@ -150,13 +155,7 @@ std::vector<uint32_t> stack_walk_code() {
   a.bl(rep);
   found_if(in);
   a.bind(lr_check);  // a return address in LR: the caller's frame is at r1, or one up once the callee pushed its own
-  a.put(enc::mr(3, kLr));
-  a.bl(range);
-  a.put(enc::cmpdi(0, 3, 0));
-  a.beq(0, mid_code);
-  a.put(enc::ld(4, 16, 3));
-  a.put(enc::cmpdi(0, 4, 0));
-  a.beq(0, in);
+  range_keeping_this(kLr, mid_code);
   a.put(enc::ld(3, os::kThisSlot, kSp));
   a.bl(rep);
   found_if(in);
