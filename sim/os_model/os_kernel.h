@@ -10,9 +10,11 @@
 //   - a system thread's loop (one host-modelled step per pass),
 //   - the entries a layer above reserved with add_host_calls, through the
 //     swap interface (swap_interface.h: all a layer above reaches of the kernel).
-// Scheduling is per CPU and non-preemptive, as K42's short-lived threads run
-// to completion: timed events (arrivals, think times, I/O completions, the
-// generation token) are handled whenever the CPU enters the kernel.
+// Scheduling is per CPU: run to completion by default, as K42's short-lived
+// threads run (timed events -- arrivals, think times, I/O completions, the
+// generation token -- are handled whenever the CPU enters the kernel), or
+// preemptive (preemption.cpp). The kernel decides which thread runs; the
+// context switch itself is guest code (context_switch.h).
 #pragma once
 #include <cstdint>
 #include <deque>

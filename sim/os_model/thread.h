@@ -19,7 +19,7 @@ struct Thread {
   ThreadState state = ThreadState::Free;
   uint64_t descriptor = 0;  // guest address of the saved-register area (word 1: the mark of the layer above)
   uint64_t stack_top = 0;   // initial stack pointer (the first frame)
-  ppc::ArchState regs;      // saved while off the CPU
+  ppc::ArchState regs;      // the kernel's record while off the CPU (the descriptor holds the same: checked)
   uint64_t generation = 0;  // the generation it is counted in
   bool counted = false;     // whether it holds a count in `generation`
   bool long_lived = false;
