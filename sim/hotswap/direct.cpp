@@ -100,6 +100,7 @@ StrategyEntry direct_strategy() {
   i.waits_for = "stack walks finding no thread inside";
   i.phases = stack_trace_phases();
   i.params = stack_trace_params();
+  i.stops_world = true;
   i.params.push_back({"call_sites", 1, 1, 4096, "sites", "call sites per instance and method: the references a swap rewrites"});
   // Each call site is bound to one rep of one implementation, for good; instances an update makes have none.
   i.constraints = {kConstraintSharedRoot, kConstraintExclusive, kConstraintNoUpdates};

@@ -30,6 +30,11 @@ std::vector<StrategyParam> stack_trace_params() {
        "check, by code range alone"},
       {"walk_frames", 1, 0, 1, "", "1: a walk checks every saved return address; 0: only each thread's pc and link "
        "register (unsafe: for ablations and the oracle's mutation test)"},
+      {"ipi", 0, 0, 1, "", "1: the stop request is an IPI, taken at once wherever interrupts are on, in the middle "
+       "of a call too (smp_call_function-style; the CPUs then take interrupts under run_to_completion as well); 0: "
+       "a stop_machine, whose per-CPU stopper thread runs at the CPU's next scheduling point: its next kernel entry "
+       "under run_to_completion (a kernel that does not preempt kernel code), at once under preemptive (an IPI "
+       "either way)"},
   };
 }
 
@@ -42,6 +47,7 @@ StackTraceSwap::StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, c
       retry_us_(params.real("retry_us")),
       walk_frames_(params.u32("walk_frames") != 0),
       by_instance_(params.u32("by_instance") != 0),
+      ipi_(params.u32("ipi") != 0),
       walk_code_(walk_code) {}
 
 void StackTraceSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
@@ -68,7 +74,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
       for (unsigned c = 0; c < cpus_; ++c) {
         if (c == me) continue;
         h.charge(ipi_cycles_);
-        k.threads.stop_cpu(c, [this, k](ppc::Hart& hc) {
+        k.threads.stop_cpu(c, ipi_, [this, k](ppc::Hart& hc) {
           // The stop handler saves the running thread's registers in its descriptor, where the walk reads them.
           if (const os::Thread* cur = k.threads.current(hc.id())) k.threads.save_registers(hc, cur->id);
           ++stopped_;
@@ -306,13 +312,14 @@ StrategyEntry stack_trace_strategy() {
   StrategyInfo i;
   i.name = "stack_trace";
   i.summary =
-      "Lee & Chang's stack tracing: stop every other CPU (at its next kernel entry), walk every thread's stack for a return address in the old code; if one is inside, resume, wait retry_us and retry (busy list first) up to max_retries";
+      "Lee & Chang's stack tracing: stop every other CPU (each acknowledges with interrupts off), walk every thread's stack for a return address in the old code; if one is inside, resume, wait retry_us and retry (busy list first) up to max_retries";
   i.safe = true;
   i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code (and, for a thread interrupted mid-code by a preemptive kernel, no register holds an old code address or an old rep: a call half made)";
   i.fast_path = "nothing";
   i.waits_for = "stack walks finding no thread inside";
   i.phases = stack_trace_phases();
   i.params = stack_trace_params();
+  i.stops_world = true;
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) {
             return std::make_unique<StackTrace>(info, p);
           }};

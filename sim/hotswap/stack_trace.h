@@ -58,6 +58,7 @@ class StackTraceSwap : public Swap {
   const double retry_us_;
   const bool walk_frames_;
   const bool by_instance_;
+  const bool ipi_;  // the stop request is an IPI even under run_to_completion
   const uint64_t walk_code_;
   uint64_t table_ = 0, reps_at_ = 0;
   size_t reps_room_ = 0;

@@ -68,6 +68,7 @@ struct StrategyInfo {
   std::vector<StrategyParam> params;
   std::vector<std::string> constraints;  // kConstraint*: what the events that use it must respect
   bool test_only = false;   // linked into a test binary only
+  bool stops_world = false; // its swaps stop every other CPU: the kernel takes interrupts (the request is an IPI)
 };
 
 struct StrategyEntry {

@@ -52,7 +52,7 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
   build_objects();
   build_direct_sites();
   build_threads(os);
-  if (preemptive()) build_vectors();  // only then: run_to_completion's memory stays laid out as before
+  if (takes_interrupts()) build_vectors();  // only then: other scenarios keep their memory laid out as before
   token_ = std::make_unique<QuiescenceToken>(heap_, p_.cpus, os.generations, cycles(os.generations.min_round_us));
   for (const WorkloadSpec& w : workloads) workloads_.emplace_back(w, groups_, impls_, p_.clock_hz / 1e6);
   stats_.methods.resize(groups_.size());

@@ -19,7 +19,7 @@ void OsKernel::boot(ppc::Hart& h) {
   if (harts_.size() <= h.id()) harts_.resize(h.id() + 1, nullptr);
   harts_[h.id()] = &h;
   h.state().pc = kIdle;
-  if (preemptive()) h.set_vector_base(vector_base_), h.state().sprg[0] = cpus_[h.id()].save_area;
+  if (takes_interrupts()) h.set_vector_base(vector_base_), h.state().sprg[0] = cpus_[h.id()].save_area;
 }
 
 HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
@@ -45,13 +45,13 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
       if (c.interrupts_before_stop) h.set_interrupts(true);
       if (auto f = std::move(c.on_resumed)) f(h);
     }
-    if (c.stop_requested) {
+    if (c.stop_requested && (c.stopped || c.stop_ipi || pc != kInterrupt)) {
       if (!c.stopped) {
         c.stopped = true;
         c.stopped_epoch = c.stop_epoch;
         // The stopped CPU acknowledges and spins with interrupts off (its thread's MSR back on resume).
         c.interrupts_before_stop = h.set_interrupts(false);
-        if (preemptive()) h.clear_external();  // the IPI is answered (whichever kernel entry got here first)
+        if (c.stop_ipi && takes_interrupts()) h.clear_external();  // the IPI is answered (whichever entry came first)
         if (auto f = std::move(c.on_stopped)) f(h);
       }
       // Spin here (the same kernel entry runs again) until resumed.
@@ -119,14 +119,17 @@ void OsKernel::set_observer(KernelObserver* o) {
                             : std::function<void(uint64_t)>());
 }
 
-// Under a preemptive kernel the request is an IPI: an external interrupt to `cpu`, which enters the
-// kernel as soon as its MSR[EE] allows (a thread in an interrupts-off region delays it) and stops there,
-// interrupts off. Otherwise the CPU stops at its next kernel entry.
-void OsKernel::stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped) {
+// An IPI (asked for, or under a preemptive kernel, whose stop_machine stopper preempts at once): an
+// external interrupt to `cpu`, which enters the kernel as soon as its MSR[EE] allows (a thread in an
+// interrupts-off region delays it) and stops there, interrupts off. Otherwise the CPU stops at its
+// next scheduling point: a kernel entry that is not an interrupt (run_to_completion returns from
+// those to the thread interrupted). A kernel built without interrupts stops at any kernel entry.
+void OsKernel::stop_cpu(unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped) {
   cpus_[cpu].stop_requested = true;
+  cpus_[cpu].stop_ipi = ipi || preemptive();
   ++cpus_[cpu].stop_epoch;
   cpus_[cpu].on_stopped = std::move(stopped);
-  if (preemptive() && cpu < harts_.size() && harts_[cpu]) harts_[cpu]->post_external();
+  if (cpus_[cpu].stop_ipi && takes_interrupts() && cpu < harts_.size() && harts_[cpu]) harts_[cpu]->post_external();
 }
 
 void OsKernel::resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed) {
@@ -563,7 +566,7 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.in_call = t.start_on_dispatch = false;
   t.created = h.cycle();
   t.priority = t.system ? os_.scheduler.system_priority : workloads_[r.workload].spec().priority;
-  if (preemptive()) t.regs.msr |= ppc::kMsrEE, t.regs.sprg[0] = c.save_area;
+  if (takes_interrupts()) t.regs.msr |= ppc::kMsrEE, t.regs.sprg[0] = c.save_area;
   host_store(h, t.descriptor + kDescKind, t.system ? kDescSystem : kDescThread);
   host_store(h, t.descriptor + kDescInterrupted, 0);
   // At the head of the CPU's task list.

@@ -122,7 +122,7 @@ class OsKernel final : public ppc::Environment_if {
   bool in_request_loop(uint64_t pc) const {
     return (pc >= request_loop_ && pc < loop_end_) || (pc >= sites_begin_ && pc < sites_end_);
   }
-  void stop_cpu(unsigned cpu, std::function<void(ppc::Hart&)> stopped);
+  void stop_cpu(unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped);
   void resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed);
   bool claim_world(unsigned tid);
   void release_world(ppc::Hart& h);
@@ -159,6 +159,7 @@ class OsKernel final : public ppc::Environment_if {
     Rng rng;
     std::unique_ptr<GenerationCount> gen;
     bool stop_requested = false, stopped = false, interrupts_before_stop = false;
+    bool stop_ipi = false;  // the request is an IPI (taken mid-code), not a wait for a scheduling point
     uint64_t stop_epoch = 0, stopped_epoch = 0;  // a stop requested again before the CPU saw its resume
     uint64_t next_idle_poll = 0;                 // when the idle loop next looks at the token and hooks
     uint64_t slice_end = 0, timer_at = ~uint64_t{0};  // preemptive: the running thread's slice; DEC's target
@@ -185,6 +186,7 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction on_switched(ppc::Hart& h);  // the context switch's end: into the incoming thread
   // Preemption (preemption.cpp): the interrupt vectors' code, the timer, the interrupt's host part.
   bool preemptive() const { return os_.scheduler.policy == SchedulerPolicy::Preemptive; }
+  bool takes_interrupts() const { return preemptive() || os_.interrupts; }
   void build_vectors();
   void arm_timer(ppc::Hart& h);  // DEC to the slice's end or the CPU's next event, whichever is first
   void post_timer(unsigned cpu, uint64_t time);  // an event posted for `time`: the CPU's timer no later

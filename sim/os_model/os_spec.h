@@ -66,6 +66,10 @@ struct OsConfig {
   std::string guest_elf;                // guest program holding method bodies given by `symbol` ("" = none)
   GenerationConfig generations;
   SchedulerConfig scheduler;
+  // The CPUs take interrupts (vectors, a save area, threads running with MSR[EE] on) even under
+  // run_to_completion: set by the scenario reader when a swap stops the world (the request is an IPI)
+  // or a device interrupts. Off otherwise, so such scenarios keep their memory laid out as before.
+  bool interrupts = false;
 };
 
 // Relative weights of the generated instructions of a method body.

@@ -6,7 +6,10 @@
 // path (restore, rfid) or preempts: the interrupted thread's registers go to its descriptor, it joins
 // the run queue's tail, and the best runnable thread runs. A thread is preempted by a runnable thread
 // of higher priority at once, and by one of equal priority when its slice is over (round robin).
-// Under run_to_completion none of this exists: no vectors, no timer, memory laid out as before.
+// Under run_to_completion there is no timer and no preemption: when a swap stops the world (the request
+// is an IPI) or a device interrupts (os.interrupts), the vectors and save areas exist and threads run
+// with MSR[EE] on, and an interrupt always returns to the thread it interrupted. Otherwise none of this
+// exists and memory stays laid out as before.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -106,8 +109,12 @@ HartAction OsKernel::on_interrupt(ppc::Hart& h) {
   kernel_entry(h);  // due events (wake-ups), the token, the hooks
   Thread* t = current(h.id());
   const uint64_t now = h.cycle();
+  if (t) t->in_interrupt = false;
+  if (!preemptive()) {  // run_to_completion: the interrupted thread (or idle loop) goes on, whatever is queued
+    h.state().pc = interrupt_return_;
+    return HartAction::Continue;
+  }
   if (t) {
-    t->in_interrupt = false;
     const auto best = std::max_element(c.runq.begin(), c.runq.end(), [&](unsigned a, unsigned b) {
       return threads_[a].priority < threads_[b].priority;  // the first of the highest
     });

@@ -57,6 +57,12 @@ Scenario read_scenario(const Document& doc) {
   SwappedTo swapped_to;
   read_events(events, s.implementations, s.objects, s.machine.cpus, s.run, s.hotswap, swapped_to);
   read_hotswap(hotswap, s.hotswap);
+  // A swap that stops the world with IPIs needs CPUs that take interrupts.
+  const auto stops_world = [&](const std::string& name) {
+    return hotswap::find_strategy(name)->info.stops_world && s.hotswap.strategy(name).real("ipi") != 0;
+  };
+  for (const auto& e : s.hotswap.swaps) s.os.interrupts |= stops_world(e.strategy);
+  for (const auto& e : s.hotswap.updates) s.os.interrupts |= stops_world(e.strategy);
   s.outputs = read_outputs(outputs, s.run);
   check_nested_calls(calls, catalog, swapped_to);
   return s;

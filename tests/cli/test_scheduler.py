@@ -166,3 +166,42 @@ def test_stop_the_world_is_an_ipi_under_preemption(tmp_path):
     sw = pre["swaps"][0]
     assert sw["completed"] and pre["safety"]["violations"] == 0
     assert sw["details"]["stop_cycles"] < 2000
+
+
+def test_an_ipi_stops_a_run_to_completion_cpu_mid_call(tmp_path):
+    """stack_trace's `ipi: 1` under run_to_completion: the CPUs take interrupts (vectors, MSR[EE] on), the
+    stop request is an external interrupt taken mid-call, and the interrupt returns to the thread it
+    interrupted (no preemption: no context switch comes of it). The hog, stopped inside `spin`, is not
+    inside `obj`: the swap completes, with no violation, where the stop_machine default waits."""
+    sc = copy.deepcopy(HOG)
+    sc["machine"]["cpus"] = 2
+    sc["implementations"]["Spin"]["methods"]["work"]["instructions"] = 100000
+    sc["workloads"]["hog"]["cpus"] = [1]
+    sc["events"][0].update(strategy="stack_trace", cpu=0)
+    for strategy in ["stack_trace", "direct"]:
+        sc["events"][0]["strategy"] = strategy
+        ipi, out = run(tmp_path, sc, f"hotswap.strategies.{strategy}.ipi=1", name=f"ipi-{strategy}")
+        sw = ipi["swaps"][0]
+        assert sw["completed"] and ipi["safety"]["violations"] == 0, sw.get("waiting")
+        assert sw["details"]["stop_cycles"] < 2000
+        assert ipi["simulated"]["interrupts"] >= 1 and ipi["simulated"]["preemptions"] == 0
+        again, out2 = run(tmp_path, sc, f"hotswap.strategies.{strategy}.ipi=1", name=f"again-{strategy}")
+        for f in ["calls.csv", "swaps.csv", "phases.csv", "cpus.csv"]:
+            assert (out / f).read_bytes() == (out2 / f).read_bytes(), f
+
+
+def test_an_ipi_finds_threads_inside_where_stop_machine_does_not(tmp_path):
+    """Four CPUs, each with two threads calling `obj` nearly all the time. Stopped at their next
+    scheduling point (the default), every thread is between calls and the first walk succeeds; stopped
+    by an IPI, threads are caught in the middle of their calls, so walks find one inside and retry."""
+    sc = copy.deepcopy(HOG)
+    sc["machine"]["cpus"] = 4
+    del sc["workloads"]["hog"]
+    sc["workloads"]["clients"].update(think_us=0.05, calls_per_request=20)
+    sc["events"][0].update(strategy="stack_trace", at_us=40)
+    sc["run"]["duration_us"] = 200
+    machine, _ = run(tmp_path, sc, name="machine")
+    ipi, _ = run(tmp_path, sc, "hotswap.strategies.stack_trace.ipi=1", name="ipi")
+    assert machine["swaps"][0]["completed"] and machine["swaps"][0]["details"].get("retries", 0) == 0
+    assert ipi["swaps"][0]["details"].get("retries", 0) >= 1 and ipi["simulated"]["interrupts"] >= 3
+    assert ipi["safety"]["violations"] == 0 and machine["safety"]["violations"] == 0
