@@ -78,11 +78,12 @@ void Hart::post_external() {
 
 void Hart::update_irq() {
   if ((ext_pending_ || dec_pending_) && (s_.msr & kMsrEE)) irq_at_ = 0;
-  else irq_at_ = dec_armed_ && !dec_pending_ ? dec_zero_ + 1 : ~uint64_t{0};
+  else irq_at_ = std::min(dec_armed_ && !dec_pending_ ? dec_zero_ + 1 : ~uint64_t{0}, ext_pending_ ? ~uint64_t{0} : ext_at_);
 }
 
 void Hart::take_interrupt() {
   if (dec_armed_ && cycle_ > dec_zero_) dec_pending_ = true, dec_armed_ = false;
+  if (cycle_ >= ext_at_) ext_pending_ = true, ext_at_ = ~uint64_t{0};
   if ((s_.msr & kMsrEE) && (ext_pending_ || dec_pending_)) {
     uint64_t vector;
     if (ext_pending_) ext_pending_ = false, vector = kVectorExternal;  // external before decrementer

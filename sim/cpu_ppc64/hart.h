@@ -2,6 +2,7 @@
 // with a register scoreboard, and the interpreter loop over predecoded
 // instructions. No SystemC here: the CPU module drives it one quantum at a time.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -88,6 +89,11 @@ class Hart {
   // Both are edge-triggered: taking one clears it. No per-instruction cost: the loop's horizon stops
   // at the next cycle an interrupt may be due.
   void post_external();
+  // A device's line rising at `cycle` (now or in the past: at once); the earliest such time is kept.
+  void post_external_at(uint64_t cycle) {
+    ext_at_ = std::min(ext_at_, cycle);
+    update_irq();
+  }
   void clear_external() { ext_pending_ = false, update_irq(); }  // the environment acknowledged it otherwise
   bool external_pending() const { return ext_pending_; }
   void set_vector_base(uint64_t base) { vector_base_ = base; }
@@ -152,6 +158,7 @@ class Hart {
   StopReason stop_ = StopReason::Running;
   // Interrupts: the earliest cycle one may need taking (~0: none can), DEC's zero crossing.
   uint64_t irq_at_ = ~uint64_t{0}, dec_zero_ = 0, vector_base_ = 0, interrupts_ = 0;
+  uint64_t ext_at_ = ~uint64_t{0};  // a device's external interrupt to come (post_external_at)
   bool dec_armed_ = false, dec_pending_ = false, ext_pending_ = false;
   TrapInfo trap_;
   Tracer* tracer_ = nullptr;

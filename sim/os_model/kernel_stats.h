@@ -25,10 +25,18 @@ struct WindowStats {
   LatencyHistogram<3> latency;
 };
 
+// A device's interrupts (devices:): latency from its line rising to its handler starting (interrupts off
+// delay it), and the handler's cycles from start to the end of its last call.
+struct DeviceStats {
+  uint64_t interrupts = 0, calls = 0;
+  LatencyHistogram<4> latency, handler_cycles;
+};
+
 struct KernelStats {
   std::vector<CpuOsStats> cpu;                    // per CPU
   std::vector<std::vector<MethodStats>> methods;  // [group][method]
   std::vector<WindowStats> windows;               // calls.csv's rows
+  std::vector<DeviceStats> devices;               // per device, in the scenario's order
   uint64_t window_cycles = 1;
   uint64_t calls = 0;  // top-level calls completed before the run's end (warm-up included)
 };

@@ -29,7 +29,8 @@ unsigned group_index(const std::vector<ObjectGroup>& groups, const std::string& 
 
 OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
                    const std::vector<ImplementationSpec>& impls, const std::vector<ObjectSpec>& objects,
-                   const std::vector<WorkloadSpec>& workloads, const RunSpec& run, const OutputsSpec& outputs)
+                   const std::vector<WorkloadSpec>& workloads, const RunSpec& run, const OutputsSpec& outputs,
+                   const std::vector<DeviceSpec>& devices)
     : p_(params),
       os_(os),
       impls_(impls),
@@ -62,6 +63,43 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
   stats_.window_cycles = std::max<uint64_t>(1, cycles(outputs.window_us));
   stats_.windows.resize(static_cast<size_t>((end_cycles_ + stats_.window_cycles - 1) / stats_.window_cycles));
   start_workloads(run.seed);
+  build_devices(devices, run.seed);
+}
+
+// Each device's calls resolved; per CPU an interrupt thread (a descriptor for the layer above's marks,
+// never on a run queue or task list) and an interrupt stack; each stream's first interrupt.
+void OsKernel::build_devices(const std::vector<DeviceSpec>& devices, uint64_t seed) {
+  if (devices.empty()) return;
+  if (!takes_interrupts()) throw BuildError("devices need os.interrupts (the scenario reader sets it)");
+  device_specs_ = devices;
+  stats_.devices.resize(devices.size());
+  const uint64_t stack = uint64_t{os_.stack_kib} << 10;
+  for (unsigned c = 0; c < p_.cpus; ++c) {
+    Thread t;
+    t.id = static_cast<unsigned>(threads_.size());
+    t.cpu = c;
+    t.irq = true;
+    t.descriptor = heap_.allocate(fmt::format("threads.cpu{}.irq", c), os_.descriptor_bytes);
+    t.stack_top = heap_.allocate(fmt::format("stacks.cpu{}.irq", c), stack, 16) + stack - kFrameBytes;
+    cpus_[c].irq_tid = t.id;
+    cpus_[c].irq_rng = Rng(Rng::derive(seed, c, 0x1e9));
+    threads_.push_back(t);
+  }
+  for (unsigned d = 0; d < devices.size(); ++d) {
+    const DeviceSpec& s = devices[d];
+    DeviceState ds;
+    for (const MixEntry& e : s.calls) {
+      const unsigned g = group_index(groups_, e.object);
+      ds.calls.emplace_back(g, method_index(impls_[groups_[g].impl], e.method));
+    }
+    ds.mean = std::max<uint64_t>(1, static_cast<uint64_t>(p_.clock_hz / 1e3 / s.rate_per_ms));
+    ds.start = cycles(s.start_us);
+    ds.stop = std::min(end_cycles_, std::isinf(s.stop_us) ? end_cycles_ : cycles(s.stop_us));
+    const size_t n = s.routing == DeviceRouting::PerCpu ? s.cpus.size() : 1;
+    for (size_t k = 0; k < n; ++k) ds.streams.emplace_back(Rng::derive(seed, 0xde71ce + d, k));
+    devices_.push_back(std::move(ds));
+    for (unsigned k = 0; k < n; ++k) raise_next(d, k, devices_[d].start);
+  }
 }
 
 OsKernel::~OsKernel() = default;

@@ -20,6 +20,7 @@ void OsKernel::boot(ppc::Hart& h) {
   harts_[h.id()] = &h;
   h.state().pc = kIdle;
   if (takes_interrupts()) h.set_vector_base(vector_base_), h.state().sprg[0] = cpus_[h.id()].save_area;
+  if (!cpus_[h.id()].irqs.empty()) h.post_external_at(std::get<0>(cpus_[h.id()].irqs.top()));
 }
 
 HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
@@ -39,7 +40,8 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (pc == kSwitched) return on_switched(h);  // before a stop: the thread's pc is still in SRR0
   if (pc == kInterrupt)  // first, so that a CPU stopped here shows where its thread was
     if (Thread* t = current(h.id()); t && !t->in_interrupt) t->regs = interrupted(h), t->in_interrupt = true;
-  if (CpuState& c = cpus_[h.id()]; c.stop_requested || c.stopped) {
+  // A handler runs with interrupts off: no stop in the middle of one (its kernel entries are its calls').
+  if (CpuState& c = cpus_[h.id()]; (c.stop_requested || c.stopped) && !c.in_handler) {
     if (c.stopped && (!c.stop_requested || c.stopped_epoch != c.stop_epoch)) {  // resumed (and maybe stopped again)
       c.stopped = false;
       if (c.interrupts_before_stop) h.set_interrupts(true);
@@ -179,6 +181,7 @@ Thread* OsKernel::current(unsigned cpu) {
 
 HartAction OsKernel::park_current(ppc::Hart& h, bool quiescent) {
   CpuState& c = cpus_[h.id()];
+  if (c.in_handler) return refuse_block(h, "held by a hot swap");
   Thread& t = threads_[static_cast<unsigned>(c.current)];
   if (quiescent && t.counted) {
     c.gen->leave(h, t.generation);
@@ -207,6 +210,7 @@ HartAction OsKernel::on_system_step(ppc::Hart& h) {
 }
 
 std::string OsKernel::thread_label(const Thread& t) const {
+  if (t.irq) return fmt::format("irq.cpu{}", t.cpu);
   return t.system ? system_names_[t.system_body] : workloads_[t.workload].spec().name;
 }
 
@@ -224,7 +228,7 @@ std::vector<std::string> OsKernel::describe_threads() const {
     std::string extra;
     for (const auto& f : describers_) extra += f(t);
     out.push_back(fmt::format("thread {} cpu {} {} {} pc 0x{:x}{}", t.id, t.cpu, kState[static_cast<unsigned>(t.state)],
-                              t.system ? system_names_[t.system_body] : workloads_[t.workload].spec().name, pc, extra) +
+                              thread_label(t), pc, extra) +
                   (t.counted ? fmt::format(", holds generation {}", t.generation) : ""));
   }
   return out;
@@ -324,6 +328,17 @@ void OsKernel::handle(ppc::Hart& h, const Event& ev) {
 // traffic is the modelled loop's and not a function of the simulator's quantum.
 HartAction OsKernel::on_idle(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
+  if (!devices_.empty()) {
+    // The idle loop runs with interrupts off; a device's interrupt due is let in (taken at once), and
+    // its return brings the loop back here with them on.
+    const bool on = (h.state().msr & ppc::kMsrEE) != 0;
+    if (device_due(h.id(), h.cycle()) && !c.stop_requested) {
+      if (!on) h.set_interrupts(true);
+      else h.charge(1);
+      return HartAction::Continue;
+    }
+    if (on) h.set_interrupts(false);
+  }
   const bool poll = h.cycle() >= c.next_idle_poll;
   if (poll) {
     kernel_entry(h);
@@ -353,6 +368,7 @@ HartAction OsKernel::on_idle(ppc::Hart& h) {
   // (other CPUs may hand this one work, e.g. the token, meanwhile).
   uint64_t until = std::min(h.budget_end(), c.next_idle_poll);
   if (!c.events.empty()) until = std::min(until, c.events.top().time);
+  if (!c.irqs.empty()) until = std::min(until, std::get<0>(c.irqs.top()));
   if (until <= h.cycle()) until = h.cycle() + 1;
   stats_.cpu[h.id()].idle_cycles += until - h.cycle();
   h.charge(until - h.cycle());
@@ -361,6 +377,7 @@ HartAction OsKernel::on_idle(ppc::Hart& h) {
 
 HartAction OsKernel::on_next_call(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
+  if (c.in_handler) return handler_step(h);  // a device handler's call returned
   if (c.current < 0) {
     h.raise_trap("the request loop ran without a current thread");
     return HartAction::Fault;
@@ -404,6 +421,7 @@ HartAction OsKernel::on_io(ppc::Hart& h) {
     h.raise_trap("I/O wait outside a thread or with an unknown I/O point");
     return HartAction::Fault;
   }
+  if (c.in_handler) return refuse_block(h, "an I/O wait");  // the reader refuses these: a guard
   Thread& t = threads_[static_cast<unsigned>(c.current)];
   const IoWait& io = io_points_[point];
   h.charge(os_.io_check_cycles);

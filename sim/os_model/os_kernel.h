@@ -23,6 +23,7 @@
 #include <queue>
 #include <string>
 #include <vector>
+#include <tuple>
 
 #include "cpu_ppc64/elf_loader.h"
 #include "os_model/call_gate.h"
@@ -59,7 +60,8 @@ class OsKernel final : public ppc::Environment_if {
 
   OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
            const std::vector<ImplementationSpec>& impls, const std::vector<ObjectSpec>& objects,
-           const std::vector<WorkloadSpec>& workloads, const RunSpec& run, const OutputsSpec& outputs);
+           const std::vector<WorkloadSpec>& workloads, const RunSpec& run, const OutputsSpec& outputs,
+           const std::vector<DeviceSpec>& devices = {});
 
   ~OsKernel();
   OsKernel(const OsKernel&) = delete;
@@ -168,6 +170,15 @@ class OsKernel final : public ppc::Environment_if {
     uint64_t idle_desc = 0;   // the idle loop's context (what the switch loads when the CPU idles)
     uint64_t tasks = 0;       // the word holding the first live thread's descriptor (thread_descriptor.h)
     std::function<void(ppc::Hart&)> on_stopped, on_resumed;
+    // Devices (devices.cpp): interrupts to come (cycle, device, stream), earliest first; the handler
+    // running (interrupt context, on the CPU's interrupt thread), and the thread it interrupted.
+    std::priority_queue<std::tuple<uint64_t, unsigned, unsigned>, std::vector<std::tuple<uint64_t, unsigned, unsigned>>,
+                        std::greater<>> irqs;
+    bool in_handler = false;
+    unsigned handler_device = 0, handler_next = 0, irq_tid = 0;
+    int handler_interrupted = -1;
+    uint64_t handler_began = 0;
+    Rng irq_rng;  // which instance a handler's call picks
   };
 
   // Construction (os_build.cpp).
@@ -192,6 +203,21 @@ class OsKernel final : public ppc::Environment_if {
   void post_timer(unsigned cpu, uint64_t time);  // an event posted for `time`: the CPU's timer no later
   ppc::HartAction on_interrupt(ppc::Hart& h);
   ppc::ArchState interrupted(ppc::Hart& h);  // the state the interrupt entry saved
+  ppc::HartAction interrupt_tail(ppc::Hart& h);  // after the interrupt's work: back, or preempt
+  // Devices (devices.cpp): the interrupt streams; a due interrupt's handler runs its calls through the
+  // request loop's call paths on the CPU's interrupt thread, interrupts off, and may not block.
+  struct DeviceState {
+    std::vector<std::pair<unsigned, unsigned>> calls;  // (group, method)
+    std::vector<Rng> streams;  // one per listed CPU (per_cpu), or one (round_robin)
+    uint64_t mean = 0, start = 0, stop = 0;  // cycles
+    unsigned next_cpu = 0;  // round_robin: the index in spec.cpus of the next interrupt's CPU
+  };
+  void build_devices(const std::vector<DeviceSpec>& devices, uint64_t seed);  // os_build.cpp
+  void raise_next(unsigned device, unsigned stream, uint64_t after);  // the stream's next interrupt
+  bool device_due(unsigned cpu, uint64_t now) const;
+  ppc::HartAction start_handler(ppc::Hart& h);
+  ppc::HartAction handler_step(ppc::Hart& h);  // the handler's next call, or its end
+  ppc::HartAction refuse_block(ppc::Hart& h, const char* why);  // a block asked for in interrupt context
   // A thread's registers as a walk sees them: its CPU's while it runs, else its descriptor's (an
   // interrupted thread's are put there on the interrupt's entry to the kernel).
   const ppc::ArchState& registers(unsigned tid) const;
@@ -243,6 +269,8 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<Factory> factories_;
   std::vector<ObjectGroup> groups_;
   std::vector<Workload> workloads_;
+  std::vector<DeviceSpec> device_specs_;
+  std::vector<DeviceState> devices_;
   std::vector<uint64_t> vtables_;                       // per implementation
   // What one top-level call executes through nested calls: (group, method), and the entry whose
   // instance picks this one's (instance i of a caller's group calls instance i % count; -1: the top call).

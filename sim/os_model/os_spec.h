@@ -157,6 +157,22 @@ struct WorkloadSpec {
   uint32_t priority = 0;            // its threads' (0..kMaxPriority, higher runs first)
 };
 
+// A modelled device raising external interrupts (the `devices:` section). Each interrupt runs the
+// handler: its calls, in order, through the same call paths as a thread's, in interrupt context
+// (interrupts off, on the CPU's interrupt stack); a call there may not block.
+enum class DeviceArrival : uint8_t { Poisson, Periodic };
+enum class DeviceRouting : uint8_t { PerCpu, RoundRobin };
+struct DeviceSpec {
+  std::string name;
+  std::vector<unsigned> cpus;  // resolved CPU numbers, ascending
+  DeviceRouting routing = DeviceRouting::PerCpu;  // per_cpu: a stream per CPU; round_robin: one, dealt in turn
+  DeviceArrival arrival = DeviceArrival::Poisson;
+  double rate_per_ms = 1;      // interrupts per millisecond (per CPU for per_cpu, in all for round_robin)
+  std::vector<MixEntry> calls;  // the handler's calls, in order (weight unused); an instance picked uniformly
+  double start_us = 0;
+  double stop_us = std::numeric_limits<double>::infinity();
+};
+
 struct RunSpec {
   double duration_us = 1000;
   double warmup_us = 0;  // calls and counters before this are left out of the summary's statistics

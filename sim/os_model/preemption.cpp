@@ -104,9 +104,14 @@ ppc::ArchState OsKernel::interrupted(ppc::Hart& h) {
 }
 
 HartAction OsKernel::on_interrupt(ppc::Hart& h) {
-  CpuState& c = cpus_[h.id()];
   ++stats_.cpu[h.id()].interrupts;
   kernel_entry(h);  // due events (wake-ups), the token, the hooks
+  if (device_due(h.id(), h.cycle())) return start_handler(h);  // which ends in interrupt_tail
+  return interrupt_tail(h);
+}
+
+HartAction OsKernel::interrupt_tail(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
   Thread* t = current(h.id());
   const uint64_t now = h.cycle();
   if (t) t->in_interrupt = false;

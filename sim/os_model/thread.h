@@ -25,6 +25,7 @@ struct Thread {
   bool long_lived = false;
   unsigned system_body = 0;
   bool system = false;          // a kernel thread with host-modelled work (e.g. a hot-swap worker): never counted
+  bool irq = false;             // a CPU's interrupt thread: device handlers run as it (devices.cpp)
   uint32_t priority = 0;        // higher runs first (os.scheduler)
   bool in_interrupt = false;    // its CPU is in the kernel for an interrupt: `regs` holds where it was
   bool preempted = false;       // off its CPU by preemption: `regs` may be anywhere, a call half made

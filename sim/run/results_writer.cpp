@@ -302,7 +302,7 @@ json summary(const ScenarioRun& r) {
       {"threads_exited", exited},
       {"threads_live_at_end", created - exited},  // at the end cycle (CPUs may run a little past it)
       {"context_switches", switches},
-      {"interrupts", interrupts},    // interrupts taken: timer and IPI (os.scheduler preemptive; 0 otherwise)
+      {"interrupts", interrupts},    // interrupts taken: timer, IPI and devices (0 when the CPUs take none)
       {"preemptions", preemptions},  // threads preempted at them
       {"io_blocks", io_blocks},
       {"translation_misses", misses},
@@ -314,6 +314,19 @@ json summary(const ScenarioRun& r) {
                       {"round_us_p50", static_cast<double>(k.token().round_cycles().percentile(0.5)) * us_per_cycle},
                       {"local_swaps", swaps},
                       {"swap_interval_cycles", latency_json(swap_intervals)}};
+
+  if (!sc.devices.empty()) {  // (absent when there are none)
+    json devices = json::array();
+    for (size_t d = 0; d < sc.devices.size(); ++d) {
+      const auto& ds = k.stats().devices[d];
+      devices.push_back({{"name", sc.devices[d].name},
+                         {"interrupts", ds.interrupts},
+                         {"handler_calls", ds.calls},
+                         {"latency_cycles", latency_json(ds.latency)},
+                         {"handler_cycles", latency_json(ds.handler_cycles)}});
+    }
+    j["devices"] = devices;
+  }
 
   json objects = json::array();
   const auto& groups = k.groups();

@@ -110,6 +110,21 @@ json scenario_json(const scenario::Scenario& s) {
                          {"priority", w.priority}};
   }
   j["workloads"] = workloads;
+  if (!s.devices.empty()) {  // (absent when there are none: earlier results stay as they were)
+    json devices = json::object();
+    for (const auto& d : s.devices) {
+      json calls = json::array();
+      for (const auto& e : d.calls) calls.push_back({{"object", e.object}, {"method", e.method}});
+      devices[d.name] = {{"cpus", d.cpus},
+                         {"routing", d.routing == os::DeviceRouting::PerCpu ? "per_cpu" : "round_robin"},
+                         {"arrival", d.arrival == os::DeviceArrival::Poisson ? "poisson" : "periodic"},
+                         {"rate_per_ms", d.rate_per_ms},
+                         {"calls", calls},
+                         {"start_us", d.start_us},
+                         {"stop_us", number_or_inf(d.stop_us)}};
+    }
+    j["devices"] = devices;
+  }
   json events = json::array();
   auto when = [](json& e, double at_us, uint64_t after_calls, unsigned cpu) {  // as written: one of the two
     if (after_calls) e["after_calls"] = after_calls;

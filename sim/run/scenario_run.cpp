@@ -35,7 +35,7 @@ ScenarioRun::ScenarioRun(const scenario::Scenario& s) : s_(s) {
   if (p.heap_base >= p.heap_limit)
     throw os::GuestHeapExhausted("no guest memory is left for OS structures (raise machine.memory.size_mib)");
   kernel_ = std::make_unique<os::OsKernel>(machine_->guest_memory(), machine_->memory_system().regions(), p, s.os,
-                                           s.implementations, s.objects, s.workloads, s.run, s.outputs);
+                                           s.implementations, s.objects, s.workloads, s.run, s.outputs, s.devices);
   hotswap_ = std::make_unique<hotswap::HotSwapManager>(kernel_->swap_interface(), s_.implementations, s_.objects, s_.hotswap,
                                                        *strategies_);
   machine_->attach_host(*kernel_);

@@ -52,6 +52,11 @@ std::vector<os::ImplementationSpec> read_implementations(MapReader m, const plat
 std::vector<os::ObjectSpec> read_objects(MapReader m, const std::vector<os::ImplementationSpec>& implementations);
 std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::MachineConfig& machine,
                                              const Catalog& catalog);
+// Refuses a handler call that may block (wait for I/O, itself or through nested calls, in any
+// implementation its object has or is swapped to). After check_nested_calls: nested calls are known good.
+using SwappedTo = std::unordered_map<std::string, std::vector<size_t>>;
+std::vector<os::DeviceSpec> read_devices(MapReader m, const platform::MachineConfig& machine, const Catalog& catalog,
+                                         const SwappedTo& swapped_to);
 os::RunSpec read_run(MapReader m);
 os::OutputsSpec read_outputs(MapReader m, const os::RunSpec& run);
 

@@ -40,7 +40,7 @@ Scenario read_scenario(const Document& doc) {
                                  shown(s.name)));
   // A misspelt section is reported before the references it leaves dangling.
   MapReader machine = top.map("machine"), os = top.map("os"), implementations = top.map("implementations"),
-            objects = top.map("objects"), workloads = top.map("workloads");
+            objects = top.map("objects"), workloads = top.map("workloads"), devices = top.map("devices");
   ListReader events = top.list("events");
   MapReader hotswap = top.map("hotswap"), run = top.map("run"), outputs = top.map("outputs");
   top.finish();
@@ -53,6 +53,7 @@ Scenario read_scenario(const Document& doc) {
   s.objects = read_objects(objects, s.implementations);
   const Catalog catalog(s.implementations, s.objects);
   s.workloads = read_workloads(workloads, s.machine, catalog);
+
   s.run = read_run(run);  // before the events, which must happen within it
   SwappedTo swapped_to;
   read_events(events, s.implementations, s.objects, s.machine.cpus, s.run, s.hotswap, swapped_to);
@@ -65,6 +66,8 @@ Scenario read_scenario(const Document& doc) {
   for (const auto& e : s.hotswap.updates) s.os.interrupts |= stops_world(e.strategy);
   s.outputs = read_outputs(outputs, s.run);
   check_nested_calls(calls, catalog, swapped_to);
+  s.devices = read_devices(devices, s.machine, catalog, swapped_to);
+  s.os.interrupts |= !s.devices.empty();
   return s;
 }
 

@@ -21,6 +21,7 @@ struct Scenario {
   std::vector<os::ImplementationSpec> implementations;  // file order
   std::vector<os::ObjectSpec> objects;                  // file order
   std::vector<os::WorkloadSpec> workloads;              // file order
+  std::vector<os::DeviceSpec> devices;                  // file order
   hotswap::HotSwapSpec hotswap;  // transfer abilities (per implementation), events, mediator costs
   os::RunSpec run;
   os::OutputsSpec outputs;

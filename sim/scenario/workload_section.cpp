@@ -1,4 +1,6 @@
-// The `workloads:` section: who calls which methods, on which CPUs, how often.
+// The `workloads:` section: who calls which methods, on which CPUs, how often; and `devices:`, what
+// interrupts them and what the handlers call.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -97,7 +99,71 @@ os::WorkloadSpec read_workload(MapReader r, const platform::MachineConfig& machi
   return w;
 }
 
+// The first method that a call of `object`.`method` may run (in any implementation the object has or
+// is swapped to, itself or through nested calls at any depth) and that may wait for I/O, or "" if
+// none may: such a call would block, which interrupt context forbids.
+std::string may_block(const Catalog& catalog, const SwappedTo& swapped_to, const std::string& object,
+                      const std::string& method, std::vector<std::pair<size_t, std::string>>& seen) {
+  std::vector<size_t> impls{catalog.implementation_of(object)};
+  if (const auto it = swapped_to.find(object); it != swapped_to.end())
+    impls.insert(impls.end(), it->second.begin(), it->second.end());
+  for (const size_t impl : impls) {
+    if (std::find(seen.begin(), seen.end(), std::make_pair(impl, method)) != seen.end()) continue;
+    seen.emplace_back(impl, method);
+    const os::ImplementationSpec& is = catalog.implementations()[impl];
+    const auto m = std::find_if(is.methods.begin(), is.methods.end(), [&](const auto& x) { return x.name == method; });
+    if (m == is.methods.end()) continue;
+    if (m->io.probability > 0) return is.name + "." + m->name;
+    for (const os::CallSite& c : m->calls)
+      if (std::string b = may_block(catalog, swapped_to, c.object, c.method, seen); !b.empty()) return b;
+  }
+  return "";
+}
+
+os::DeviceSpec read_device(MapReader r, const platform::MachineConfig& machine, const Catalog& catalog,
+                           const SwappedTo& swapped_to) {
+  os::DeviceSpec d;
+  d.cpus = read_cpus(r, machine.cpus);
+  d.routing = r.choice("routing", "per_cpu", {"per_cpu", "round_robin"}) == "round_robin" ? os::DeviceRouting::RoundRobin
+                                                                                          : os::DeviceRouting::PerCpu;
+  d.arrival = r.choice("arrival", "poisson", {"poisson", "periodic"}) == "periodic" ? os::DeviceArrival::Periodic
+                                                                                     : os::DeviceArrival::Poisson;
+  d.rate_per_ms = r.positive("rate_per_ms", d.rate_per_ms, 1e5);
+  ListReader calls = r.list("calls");
+  if (calls.size() == 0) calls.fail("expected at least one entry {object: NAME, method: NAME}: what the handler calls");
+  for (size_t i = 0; i < calls.size(); ++i) {
+    MapReader e = calls.map(i);
+    os::MixEntry entry;
+    entry.object = required_string(e, "object");
+    entry.method = required_string(e, "method");
+    e.finish();
+    catalog.check_target(e, entry.object, entry.method);
+    std::vector<std::pair<size_t, std::string>> seen;
+    if (const std::string b = may_block(catalog, swapped_to, entry.object, entry.method, seen); !b.empty())
+      e.fail("method", fmt::format("a call in interrupt context may not block, and this call may run {}, which may "
+                                   "wait for I/O (io.probability > 0)", b));
+    d.calls.push_back(std::move(entry));
+  }
+  d.start_us = r.real("start_us", d.start_us, 0, kMaxUs);
+  d.stop_us = r.real("stop_us", d.stop_us, 0, HUGE_VAL);
+  if (d.stop_us <= d.start_us)
+    r.fail("stop_us", fmt::format("expected a time after start_us ({} us), found {}", d.start_us, d.stop_us));
+  r.finish();
+  return d;
+}
+
 }  // namespace
+
+std::vector<os::DeviceSpec> read_devices(MapReader m, const platform::MachineConfig& machine, const Catalog& catalog,
+                                         const SwappedTo& swapped_to) {
+  std::vector<os::DeviceSpec> out;
+  for (const std::string& name : m.keys()) {
+    check_name(m, name);
+    out.push_back(read_device(m.map(name), machine, catalog, swapped_to));
+    out.back().name = name;
+  }
+  return out;
+}
 
 std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::MachineConfig& machine,
                                              const Catalog& catalog) {

@@ -138,3 +138,33 @@ TEST_CASE("interrupts: the new instructions disassemble as Capstone does", "[int
     CHECK(cs.disasm(word, 0x1000) == std::string(text));
   }
 }
+
+TEST_CASE("interrupts: a device's line rising at a later cycle interrupts then, or when EE comes on", "[interrupts]") {
+  for (const bool masked : {false, true}) {
+    Cpu c;
+    c.hart().set_vector_base(kVectors);
+    handler(c, ppc::kVectorExternal);
+    c.r(4) = kEE;
+    // EE on (or, masked, on only after 60 adds); mftb around the adds; the line rises at cycle 30.
+    std::vector<uint32_t> prog = {li(20, 0)};
+    if (!masked) prog.push_back(mtmsrd(4, 1));
+    prog.push_back(mftb(30));
+    for (int i = 0; i < 60; ++i) prog.push_back(addi(6, 6, 1));
+    prog.push_back(mftb(31));
+    if (masked) prog.push_back(mtmsrd(4, 1));
+    const uint64_t after = Cpu::code_addr(0) + 4 * prog.size();
+    prog.push_back(nop());
+    const uint64_t sentinel = c.place(Cpu::code_addr(0), prog);
+    c.place(sentinel, {sc()});
+    c.hart().post_external_at(30);
+    REQUIRE(c.run_from(Cpu::code_addr(0)) == ppc::StopReason::Exited);
+    CHECK(c.r(20) == 1);  // taken once
+    CHECK(c.r(6) == 60);
+    if (masked) {
+      CHECK(c.r(21) == after);  // right after mtmsrd, long after the line rose
+    } else {
+      CHECK(c.r(21) > Cpu::code_addr(0) + 8);  // in the adds: not before cycle 30...
+      CHECK(c.r(21) < Cpu::code_addr(0) + 8 + 4 * 60);  // ...and not after them
+    }
+  }
+}
