@@ -11,7 +11,8 @@ namespace quiesce::os {
 struct CpuOsStats {
   uint64_t idle_cycles = 0, stopped_cycles = 0, threads_created = 0, threads_exited = 0, context_switches = 0, calls = 0;
   uint64_t io_points = 0, io_blocks = 0, backlogged = 0, backlog_peak = 0;
-  uint64_t interrupts = 0, preemptions = 0;  // os.scheduler preemptive: interrupts taken (timer, IPI), threads preempted
+  uint64_t interrupts = 0, preemptions = 0;  // interrupts taken (timer, IPI, devices), threads preempted
+  uint64_t wake_ipis = 0;  // preemptive: events posted to this CPU by another while it ran a thread (an IPI each)
 };
 
 struct MethodStats {

@@ -27,6 +27,7 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
   // Guest memory for OS structures can run out while running (reps are made
   // on first use): the run stops and reports it as a configuration error.
   try {
+    running_cpu_ = static_cast<int>(h.id());
     return dispatch_host_call(h, pc);
   } catch (const GuestHeapExhausted& e) {
     if (out_of_memory_.empty()) out_of_memory_ = e.what();
@@ -236,7 +237,16 @@ std::vector<std::string> OsKernel::describe_threads() const {
 
 void OsKernel::post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b) {
   cpus_[cpu].events.push({time, event_seq_++, kind, a, b});
-  if (preemptive()) post_timer(cpu, time);
+  if (!preemptive()) return;
+  // Posted by another CPU to one running a thread: a reschedule IPI (the event is handled, and a woken
+  // thread of higher priority takes the CPU, when it is taken); by the CPU itself: its own timer.
+  if (running_cpu_ >= 0 && static_cast<unsigned>(running_cpu_) != cpu && cpus_[cpu].current >= 0 &&
+      cpu < harts_.size() && harts_[cpu]) {
+    harts_[cpu]->post_external_at(time);
+    ++stats_.cpu[cpu].wake_ipis;
+    return;
+  }
+  post_timer(cpu, time);
 }
 
 const ppc::ArchState& OsKernel::registers(unsigned tid) const {
@@ -275,6 +285,7 @@ void OsKernel::unwatch_code(uint64_t id) {
 }
 
 void OsKernel::watched(ppc::Hart& h, uint64_t pc) {
+  running_cpu_ = static_cast<int>(h.id());
   const Thread* t = current(h.id());
   for (size_t i = 0; i < watches_.size(); ++i)  // by index: a watcher may unwatch
     if (pc >= watches_[i].start && pc < watches_[i].end) watches_[i].fn(h, t, pc);

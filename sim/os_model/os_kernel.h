@@ -324,6 +324,7 @@ class OsKernel final : public ppc::Environment_if {
   KernelStats stats_;
   uint64_t warmup_cycles_ = 0, end_cycles_ = 0;
   uint64_t event_seq_ = 0, call_seq_ = 0;
+  int running_cpu_ = -1;  // the CPU whose kernel entry is running (events it posts elsewhere are IPIs)
 };
 
 }  // namespace quiesce::os

@@ -281,12 +281,12 @@ json summary(const ScenarioRun& r) {
                     {"duration_us", sc.run.duration_us}};
 
   uint64_t calls = 0, created = 0, exited = 0, idle = 0, misses = 0, switches = 0, io_blocks = 0, swaps = 0;
-  uint64_t interrupts = 0, preemptions = 0;
+  uint64_t interrupts = 0, preemptions = 0, wake_ipis = 0;
   for (unsigned c = 0; c < sc.machine.cpus; ++c) {
     const auto& s = k.stats().cpu[c];
     calls += s.calls, created += s.threads_created, exited += s.threads_exited, idle += s.idle_cycles;
     switches += s.context_switches, io_blocks += s.io_blocks;
-    interrupts += s.interrupts, preemptions += s.preemptions;
+    interrupts += s.interrupts, preemptions += s.preemptions, wake_ipis += s.wake_ipis;
     misses += k.objects().misses(c);
     swaps += k.generation(c).swaps();
   }
@@ -304,6 +304,7 @@ json summary(const ScenarioRun& r) {
       {"context_switches", switches},
       {"interrupts", interrupts},    // interrupts taken: timer, IPI and devices (0 when the CPUs take none)
       {"preemptions", preemptions},  // threads preempted at them
+      {"wake_ipis", wake_ipis},      // preemptive: events one CPU posted to another running a thread
       {"io_blocks", io_blocks},
       {"translation_misses", misses},
       {"idle_fraction", end ? static_cast<double>(idle) / static_cast<double>(end * sc.machine.cpus) : 0.0},
