@@ -619,6 +619,7 @@ void OsKernel::runq_push(ppc::Hart& h, unsigned tid) {
   host_store(h, c.runq_addr + 16 + 8 * (tail % os_.max_threads_per_cpu), threads_[tid].descriptor);
   host_store(h, c.runq_addr + 8, tail + 1);
   c.runq.push_back(tid);
+  if (observer_) observer_->run_queue(h.id(), tid, c.runq.size(), h.cycle());
 }
 
 unsigned OsKernel::runq_pop(ppc::Hart& h) {
@@ -632,6 +633,7 @@ unsigned OsKernel::runq_pop(ppc::Hart& h) {
     if (threads_[*i].priority > threads_[*it].priority) it = i;
   const unsigned tid = *it;
   c.runq.erase(it);
+  if (observer_) observer_->run_queue(h.id(), tid, c.runq.size(), h.cycle());
   return tid;
 }
 
