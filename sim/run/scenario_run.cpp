@@ -58,6 +58,7 @@ ScenarioRun::~ScenarioRun() = default;
 
 void ScenarioRun::record_trace() {
   trace_ = std::make_unique<TraceWriter>(*kernel_);
+  trace_->watch_methods(kernel_->swap_interface());
   observe(trace_.get());
 }
 
