@@ -97,11 +97,9 @@ void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name,
 
 void OsKernel::stop_run(std::string report) {
   if (!watchdog_.empty()) return;
-  watchdog_ = std::move(report);
-  for (const auto& f : reporters_)
-    if (std::string part = f(); !part.empty()) watchdog_ += "\n" + part;
-  watchdog_ += "\nthreads:";
-  for (const std::string& line : describe_threads()) watchdog_ += "\n  " + line;
+  std::vector<std::string> parts;
+  for (const auto& f : reporters_) parts.push_back(f());
+  watchdog_ = os::watchdog_report(report, parts, watchdog_threads());  // the culprit first (watchdog_report.h)
 }
 
 // Every CPU idle with nothing queued and nothing to come, while some thread
