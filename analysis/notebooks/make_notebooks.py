@@ -166,11 +166,11 @@ ph.pivot_table(index="cpu", columns="phase", values="cycles", sort=False)'''),
 fig = plot.swap_timeline(r)
 fig'''),
         new_markdown_cell("""\
-When this notebook was written, the swap's thread first waited about 0.8 µs for CPU 0 (the grey
-bar: scheduling is FIFO and not preemptive), then each CPU's worker interposed the Mediator and
+When this notebook was written, the swap's thread first waited about 0.8 µs for CPU 0 (the orange
+strip under its phases: scheduling is FIFO and not preemptive), then each CPU's worker interposed the Mediator and
 spent under 0.2 µs in **Forward**: the requests here are short-lived threads, so the two
 generation swaps came quickly. **Block** is the long phase, up to about 3.5 µs: new calls are held
-while the forwarded ones finish. The safe point (the dotted line, about 3.7 µs after the start)
+while the forwarded ones finish. The safe point (the solid black line, about 3.7 µs after the start)
 is when the last of them returned; the workers then synchronise, and half of the CPUs leave Block
 at the same cycle. **Transfer** takes from under 0.1 µs to about 2.6 µs depending on the CPU
 (the state is handed over by reference, so it is bookkeeping, not copying), and **Complete**
@@ -180,9 +180,10 @@ shows the calls each CPU held in Block and the longest wait among them, a few µ
 ## Calls around the swap
 
 `calls.csv` has one row per 25 µs window: calls completed, throughput and latency percentiles.
-The swap's phases are shaded (from the first CPU's start to the last CPU's end)."""),
+On top, a lane per CPU with the phases it went through; below, the swap's span shaded. The whole run here
+(by default the plot shows the swap and a few windows around it)."""),
         new_code_cell('''\
-fig = plot.around_swap(r)
+fig = plot.around_swap(r, whole_run=True)
 fig'''),
         new_markdown_cell("""\
 The swap lasts a few µs, much less than one window, so throughput hardly changes. The tail of

@@ -2,7 +2,8 @@
 display it in Jupyter by leaving it as a cell's value, save it with fig.savefig).
 
   swap_timeline(result, swap=0, unit="us")  per-CPU lanes of a swap's phases, blocked calls
-  around_swap(result)                       throughput and call latency over time, phases shaded
+  around_swap(result)                       throughput and call latency around the swaps, a phase
+                                            lane per CPU
   contention(result)                        which regions took the misses, invalidations, queueing
   strategy_comparison(df)                   a sweep over strategies x CPUs (or another key), with
                                             seeds: swap time, fast path, throughput, their
@@ -21,9 +22,12 @@ import math
 import os
 import re
 import sys
+import warnings
 
 import matplotlib
+import matplotlib.colors
 import matplotlib.ticker
+from matplotlib import patheffects
 
 if ("matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND")
         and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
@@ -193,12 +197,15 @@ def swap_timeline(result, swap=0, unit="us"):
                 bars = [(int(s) * f, max((int(e) - int(s)) * f, 1e-9)) for s, e in zip(gc["start_cycle"], gc["end_cycle"])]
                 ax.broken_barh(bars, (int(c) + 0.16, 0.2), facecolors=color, gid=f"activity:{what}")
         x_lo, x_hi = min(x_lo, act["start_cycle"].min() * f), max(x_hi, act["end_cycle"].max() * f)
-    marks = [("swap start", sw.get("start_cycle"), "k", "--"),
-             ("safe point", sw.get("safe_cycle"), "#d62728", ":"),
-             ("swap end", sw.get("end_cycle"), "k", "-.")]
-    for name, cyc, color, style in marks:
+    # The safe point is solid black with a white halo: it crosses bars of every phase colour (red
+    # Block among them), so no phase or activity colour may be its own.
+    halo = [patheffects.withStroke(linewidth=3.5, foreground="white")]
+    marks = [("swap start", sw.get("start_cycle"), dict(color="k", linestyle="--", linewidth=1)),
+             ("safe point", sw.get("safe_cycle"), dict(color="k", linestyle="-", linewidth=1.8, path_effects=halo)),
+             ("swap end", sw.get("end_cycle"), dict(color="k", linestyle="-.", linewidth=1))]
+    for name, cyc, style in marks:
         if cyc:
-            ax.axvline(cyc * f, color=color, linestyle=style, linewidth=1, label=name)
+            ax.axvline(cyc * f, label=name, gid=name, zorder=5, **style)
             x_lo, x_hi = min(x_lo, cyc * f), max(x_hi, cyc * f)
     if math.isfinite(x_lo):
         pad = max((x_hi - x_lo) * 0.04, 1e-6)
@@ -243,58 +250,113 @@ def swap_timeline(result, swap=0, unit="us"):
 
 # --- around_swap -------------------------------------------------------------------------------------
 
-def _phase_spans(r):
-    """[(swap id, phase, start_us, end_us)]: each phase from its first start to its last end over
-    the CPUs (unfinished: the end of the run)."""
-    ph = r.phases
-    end_run = r.summary["simulated"]["cycles"]
-    spans = []
-    if ph is None or ph.empty:
-        return spans
-    for (sid, phase), g in ph.groupby(["swap", "phase"], sort=False):
-        ends = g["end_cycle"].where(g["end_cycle"] != 0, end_run)
-        spans.append((sid, phase, r.cycles_to_us(g["start_cycle"].min()), r.cycles_to_us(ends.max())))
-    return spans
+def _nice(x):
+    """The largest of 1, 2, 5 x 10^k at most x (a window length that reads well)."""
+    k = 10 ** math.floor(math.log10(x))
+    return max(m * k for m in (1, 2, 5) if m * k <= x)
 
 
-def around_swap(result, percentiles=("p50", "p90", "p99")):
-    """Throughput (calls per ms) and call latency percentiles (cycles) per calls.csv window over
-    the run, with each swap's phases shaded (from the first CPU's start to the last CPU's end), the
-    swaps' starts as dashed lines and the warmup greyed. Two axes sharing the time axis (µs)."""
+def _trace_calls(r, window_us, lo, hi, percentiles):
+    """calls.csv's columns, from the timeline's top-level call slices (counted in the window where
+    they end, as calls.csv counts them), in windows of window_us over [lo, hi)."""
+    import json
+    import pandas as pd
+    ev = json.loads(open(r.trace).read())["traceEvents"]
+    ts = np.array([e["ts"] for e in ev if e.get("cat") == "call"], dtype=float)
+    dur = np.array([e["dur"] for e in ev if e.get("cat") == "call"], dtype=float)
+    ends, lat = ts + dur, dur * r.clock_ghz * 1e3
+    rows = []
+    for a in np.arange(lo, hi, window_us):
+        b = a + window_us
+        l = lat[(ends >= a) & (ends < b)]
+        row = {"start_us": a, "end_us": b, "calls": l.size, "calls_per_ms": l.size / window_us * 1e3,
+               "latency_mean_cycles": l.mean() if l.size else np.nan}  # no calls: no latency (a gap)
+        for p in percentiles:
+            row[f"latency_{p}_cycles"] = float(np.percentile(l, float(p[1:]))) if l.size else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def around_swap(result, percentiles=("p50", "p90", "p99"), window_us=None, whole_run=False):
+    """Throughput (calls per ms) and call latency percentiles (cycles) per window around the swaps:
+    on top a lane per CPU with the phases it went through (phases.csv, labelled), under it the two
+    series with each swap's span shaded, its start dashed and the warmup greyed. Three axes sharing
+    the time axis (µs); two without swaps.
+
+    The view is the swaps and a few times their length on each side (whole_run=True: the whole
+    run). The windows are calls.csv's unless they are coarser than the shortest swap: then, when
+    the result has a timeline (quiesce.run(..., trace_out=...)), windows of `window_us` (default: a
+    round length at most a quarter of the swap) counted from its calls; without one, calls.csv's,
+    with a warning and a note in the title."""
     r = _result(result)
     c = r.calls
+    end_run = r.cycles_to_us(r.summary["simulated"]["cycles"])
+    swaps = [(r.cycles_to_us(sw["start_cycle"]), r.cycles_to_us(sw["end_cycle"]) if sw.get("end_cycle") else end_run)
+             for sw in r.summary.get("swaps", [])]
+    w = float(c["end_us"].iloc[0] - c["start_us"].iloc[0]) if len(c) else 0.0
+    shortest = min((b - a for a, b in swaps), default=0.0)
+    note, source = "", "calls.csv"
+    if swaps and shortest > 0 and (w > shortest or window_us):
+        if r.trace is not None and os.path.exists(r.trace):
+            w = window_us or _nice(shortest / 4)
+            c, source = _trace_calls(r, w, 0.0, end_run, percentiles), "the timeline"
+        elif window_us:
+            raise ValueError("around_swap: window_us needs the run's timeline (quiesce.run(..., trace_out=...))")
+        else:
+            note = (f"; windows coarser than the swap ({_fmt(shortest)} µs): write a timeline (trace_out=) or "
+                    f"set outputs.window_us")
+            warnings.warn(f"around_swap: calls.csv's {_fmt(w)} µs windows are coarser than the swap "
+                          f"({_fmt(shortest)} µs){note[note.index(':'):]}", stacklevel=2)
     mid = (c["start_us"] + c["end_us"]) / 2
-    fig = Figure(figsize=(11, 6.5), layout="constrained")
-    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    fig = Figure(figsize=(11, 7.5 if swaps else 6.5), layout="constrained")
+    if swaps:
+        ncpu = r.cpus_count
+        lanes, ax1, ax2 = fig.subplots(3, 1, sharex=True,
+                                       gridspec_kw=dict(height_ratios=[max(1.0, 0.18 * ncpu), 2.5, 2.5]))
+    else:
+        ax1, ax2 = fig.subplots(2, 1, sharex=True)
     ax1.plot(mid, c["calls_per_ms"], drawstyle="steps-mid", color="k", label="calls/ms")
     for p in percentiles:
-        col = f"latency_{p}_cycles"
-        ax2.plot(mid, c[col], drawstyle="steps-mid", label=p)
+        ax2.plot(mid, c[f"latency_{p}_cycles"], drawstyle="steps-mid", label=p)
     ax2.plot(mid, c["latency_mean_cycles"], drawstyle="steps-mid", linestyle="--", color="grey", label="mean")
     lat = c[[f"latency_{p}_cycles" for p in percentiles]].to_numpy(dtype=float)
-    pos = lat[lat > 0]
+    pos = lat[np.nan_to_num(lat) > 0]
     if pos.size and pos.max() / pos.min() > 50:
         ax2.set_yscale("log")
     warm = float(r.scenario.get("run", {}).get("warmup_us", 0) or 0)
-    shaded = set()
     for ax in (ax1, ax2):
         if warm > 0:
             ax.axvspan(0, warm, color="0.85", alpha=0.5, label="warmup" if ax is ax1 else None)
-        for sid, phase, t0, t1 in _phase_spans(r):
-            label = phase if (ax is ax1 and phase not in shaded) else None
-            if ax is ax1:
-                shaded.add(phase)
-            ax.axvspan(t0, max(t1, t0 + 1e-3), color=_phase_color(phase), alpha=0.3, label=label)
-        for i, sw in enumerate(r.summary.get("swaps", [])):
-            ax.axvline(r.cycles_to_us(sw["start_cycle"]), color="k", linestyle="--", linewidth=0.8,
-                       label=("swap start" if i == 0 else None) if ax is ax1 else None)
+        for i, (t0, t1) in enumerate(swaps):
+            ax.axvspan(t0, max(t1, t0 + 1e-3), color="#ffd27f", alpha=0.45, label=f"swap {i}" if ax is ax1 else None)
+            ax.axvline(t0, color="k", linestyle="--", linewidth=0.8, label=("swap start" if i == 0 else None) if ax is ax1 else None)
         ax.grid(alpha=0.3)
+    if swaps:  # each CPU's phases in its own lane: overlapping translucent bands would blend into one colour
+        ph = r.phases
+        seen = {}
+        for row in ph.itertuples(index=False):
+            t0 = r.cycles_to_us(int(row.start_cycle))
+            t1 = r.cycles_to_us(int(row.end_cycle)) if int(row.end_cycle) else end_run
+            seen.setdefault(row.phase, _phase_color(row.phase))
+            lanes.broken_barh([(t0, max(t1 - t0, 1e-6))], (row.cpu - 0.4, 0.8), facecolors=_phase_color(row.phase),
+                              gid=f"lane:{row.cpu}:{row.phase}")
+        lanes.set_yticks(range(ncpu))
+        lanes.set_yticklabels([f"cpu {i}" for i in range(ncpu)], fontsize="x-small" if ncpu > 8 else "small")
+        lanes.set_ylim(ncpu - 0.5, -0.5)
+        lanes.set_ylabel("phases")
+        lanes.legend([Patch(facecolor=col) for col in seen.values()], list(seen), loc="upper left",
+                     bbox_to_anchor=(1.0, 1.0), fontsize="small")
+        lanes.grid(axis="x", alpha=0.3)
+        if not whole_run:
+            lo, hi = min(a for a, _ in swaps), max(b for _, b in swaps)
+            pad = max(3 * (hi - lo), 4 * w)
+            ax1.set_xlim(max(0.0, lo - pad), min(end_run, hi + pad))
     ax1.set_ylabel("throughput (calls/ms)")
     ax2.set_ylabel("call latency (cycles)")
     ax2.set_xlabel("time (µs)")
-    ax1.set_title(f"{r.scenario.get('name', '')}: throughput and call latency per "
-                  f"{_fmt(c['end_us'].iloc[0] - c['start_us'].iloc[0]) if len(c) else '?'} µs window",
-                  loc="left", fontsize="medium")
+    (lanes if swaps else ax1).set_title(
+        f"{r.scenario.get('name', '')}: throughput and call latency per {_fmt(w) if w else '?'} µs window "
+        f"({source}){note}", loc="left", fontsize="medium")
     ax1.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     ax2.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     ax1.set_ylim(bottom=0)
@@ -329,21 +391,41 @@ def _grouped(df, by_cpu=False):
     return out, n
 
 
+def _luminance(rgba):
+    """Relative luminance (WCAG) of an RGB(A) colour, 0 (black) to 1 (white)."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def text_color_on(rgba):
+    """Black or white, whichever contrasts more with `rgba` (a cell's colour under its label)."""
+    lum = _luminance(rgba)
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
+
+
 def _heat(fig, ax, data, rows, cols, title, cmap, annotate=None, cbar_label=None, vmax=None):
-    im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
+    # A log colour scale: contention spans orders of magnitude, and on a linear one the hottest region
+    # leaves every other cell the same pale colour. Zero cells (no colour on a log scale) are white.
+    data = np.asarray(data, dtype=float)
+    pos = data[data > 0]
+    hi = vmax if vmax is not None else (pos.max() if pos.size else 1.0)
+    lo = min(pos.min(), hi / 10) if pos.size else hi / 10
+    cm = matplotlib.colormaps[cmap].copy()
+    cm.set_bad("white")
+    im = ax.imshow(np.ma.masked_less_equal(data, 0), aspect="auto", cmap=cm, interpolation="nearest",
+                   norm=matplotlib.colors.LogNorm(vmin=lo, vmax=hi))
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(rows, fontsize="small")
     ax.set_xticks(range(len(cols)))
     ax.set_xticklabels(cols, rotation=40, ha="right", fontsize="small")
     ax.set_title(title, loc="left", fontsize="medium")
     if annotate is not None:
-        hi = np.nanmax(data) if np.size(data) else 0
         for i in range(len(rows)):
             for j in range(len(cols)):
                 v = annotate[i][j]
                 if v:
-                    ax.text(j, i, _fmt(v), ha="center", va="center", fontsize="x-small",
-                            color="white" if hi and data[i][j] > 0.6 * hi else "black")
+                    under = cm(im.norm(data[i][j])) if data[i][j] > 0 else (1, 1, 1, 1)
+                    ax.text(j, i, _fmt(v), ha="center", va="center", fontsize="x-small", color=text_color_on(under))
     cb = fig.colorbar(im, ax=ax, shrink=0.8)
     if cbar_label:
         cb.set_label(cbar_label)
@@ -375,7 +457,7 @@ def contention(result, top=16):
             table = g[metric].unstack("cpu").reindex(index=order, columns=cpus).fillna(0)
             labels = [f"{k} (×{n[k]})" if n.get(k, 1) > 1 else k for k in order]
             _heat(fig, ax, table.to_numpy(dtype=float), labels, [f"cpu {c}" for c in cpus],
-                  f"{name}: {metric} by region and CPU", "viridis",
+                  f"{name}: {metric} by region and CPU (log colour scale)", "viridis",
                   annotate=table.to_numpy() if len(cpus) <= 16 else None, cbar_label=metric)
         return fig
     reg = r.regions
@@ -389,7 +471,7 @@ def contention(result, top=16):
     ax = fig.subplots()
     _heat(fig, ax, share.to_numpy(dtype=float), labels, cols,
           f"{name}: contention by region (top {len(order)} of {len(g)} groups; colour: share of the "
-          f"metric's total, label: value)", "Reds", annotate=vals.to_numpy(), cbar_label="share of total",
+          f"metric's total, log scale; label: value)", "Reds", annotate=vals.to_numpy(), cbar_label="share of total",
           vmax=1.0)
     ax.set_xlabel("coherence counter (regions.csv)")
     ax.set_ylabel("region group")
@@ -787,7 +869,9 @@ def write_pngs(results_dir, out_dir=None, dpi=110):
     figs = []
     for i in range(len(r.summary.get("swaps", []))):
         figs.append(("swap_timeline.png" if i == 0 else f"swap_timeline_{i}.png", swap_timeline(r, swap=i)))
-    figs.append(("around_swap.png", around_swap(r)))
+    with warnings.catch_warnings():  # coarse windows: the figure's title says so
+        warnings.simplefilter("ignore", UserWarning)
+        figs.append(("around_swap.png", around_swap(r)))
     figs.append(("contention.png", contention(r)))
     paths = []
     for name, fig in figs:

@@ -16,6 +16,7 @@
 
 #include "cli/run_command.h"
 #include "cli/version.h"  // generated (sim/cli/version.h.in)
+#include "diag/log.h"
 #include "os_model/os_kernel.h"
 #include "platform/machine.h"
 #include "platform/run_stats.h"
@@ -55,6 +56,7 @@ struct ExecOptions {
   std::vector<std::string> sets;  // KEY.PATH=VALUE overrides of the scenario, in order
   std::vector<std::string> regs;  // NAME=VALUE overrides of CPU 0's initial state
   double timeout_s = 0;           // host seconds the run may take (0: no limit); then exit code 4
+  std::string log, log_file;      // the diagnostic log (sim/diag/log.h)
 };
 
 // --timeout: finite seconds, 0 (no limit) to 1e9; nan, inf and negative values are bad input.
@@ -114,7 +116,29 @@ scenario::Scenario read_scenario(const ExecOptions& o, const MachineFlags& flags
   return scenario::read_scenario(doc);
 }
 
+// --log LEVEL and --log-file FILE (sim/diag/log.h), checked as they are parsed.
+void add_log_options(CLI::App* cmd, std::string& level, std::string& file) {
+  cmd->add_option("--log", level,
+                  "Diagnostic log: trace, debug, info, warn, error or off for every subsystem, or SUBSYSTEM=LEVEL,... "
+                  "(scheduler, swap, strategy, coherence); lines stamped with cycle and CPU, on stderr")
+      ->type_name("LEVEL")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            diag::Level levels[diag::kSubs];
+            try {
+              diag::parse_levels(text, levels);
+              return {};
+            } catch (const std::invalid_argument& e) {
+              return e.what();
+            }
+          },
+          "LEVEL", "log level"));
+  cmd->add_option("--log-file", file, "Write the diagnostic log to FILE instead of stderr (level info unless --log "
+                  "says)")->type_name("FILE");
+}
+
 int run_exec(const ExecOptions& o, const scenario::Scenario& sc) {
+  const cli::LogSession log(o.log, o.log_file);  // exec has no OS: the coherence part only
   // --stats is checked, and its temporary made, before the run.
   run::OutputFile stats = o.stats ? run::OutputFile(*o.stats, "--stats") : run::OutputFile();
   platform::Machine m(sc.machine);
@@ -209,6 +233,7 @@ int sc_main(int argc, char* argv[]) {
   exec->add_option("--timeout", ex.timeout_s, "End the run after this much host time (exit code 4)")
       ->type_name("SECONDS")
       ->check(seconds_validator());
+  add_log_options(exec, ex.log, ex.log_file);
   exec->add_option("--reg", ex.regs, "Set CPU 0's initial register NAME=VALUE (r0..r31, lr, ctr, cr, xer, pc); for test tools");
   std::string validate_file;
   std::vector<std::string> validate_sets;
@@ -232,6 +257,7 @@ int sc_main(int argc, char* argv[]) {
   run->add_flag("-q,--quiet", ro.quiet, "Print nothing on success");
   run->add_option("--trace-out", ro.trace_out, "Also write a timeline (Chrome trace-event JSON, for Perfetto)")
       ->type_name("FILE.json");
+  add_log_options(run, ro.log, ro.log_file);
   run->add_option("--timeout", ro.timeout_s, "End the run after this much host time (exit code 4)")
       ->type_name("SECONDS")
       ->check(seconds_validator());

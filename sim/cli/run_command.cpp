@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "diag/log.h"
 #include "platform/machine.h"
 #include "run/memory_estimate.h"
 #include "run/results_writer.h"
@@ -22,6 +23,17 @@ constexpr int kExitWatchdog = 4;
 constexpr int kExitInvariant = 5;
 constexpr int kExitInternal = 1;
 }  // namespace
+
+LogSession::LogSession(const std::string& level, const std::string& file) {
+  if (level.empty() && file.empty()) return;
+  try {
+    diag::configure(level.empty() ? "info" : level, file);
+  } catch (const std::exception& e) {  // a bad level or an unwritable file: bad input
+    throw platform::ConfigError(e.what());
+  }
+}
+
+LogSession::~LogSession() { diag::shutdown(); }  // the log is the process's
 
 namespace {
 int run_checked(const RunOptions& o, std::string& message) {
@@ -51,6 +63,7 @@ int run_checked(const RunOptions& o, std::string& message) {
       throw platform::ConfigError(fmt::format("--trace-out {}: {} is a results file of {}", *o.trace_out, name, out.dir()));
   }
 
+  const LogSession log(o.log, o.log_file);
   run::ScenarioRun r(sc);
   if (o.trace_out) r.record_trace();
   std::function<void(double)> progress;

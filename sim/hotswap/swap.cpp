@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "diag/log.h"
+
 
 namespace quiesce::hotswap {
 
@@ -49,6 +51,7 @@ void Swap::record_phase(uint64_t now, unsigned cpu, uint8_t p) {
   account(cpu, now);
   if (const uint8_t old = phase_[cpu]; old < phases && r.start[old] && !r.end[old]) r.end[old] = now;
   phase_[cpu] = p;
+  QLOG(Swap, Debug, now, cpu, "swap {} of {} ({}): phase {}", id_, label_, info_.name, phase_name(cpu));
   if (p < phases) {
     if (r.start[p]) {  // an earlier attempt: its time moves to `retried`
       for (unsigned a = 0; a < kActivities; ++a) r.retried[a] += r.split[p][a];
@@ -89,9 +92,15 @@ void Swap::set_activity(unsigned cpu, uint64_t now, Activity a) {
   if (!l.open) {
     if (phase_[cpu] == kPhaseDone) return;
     l.open = true, l.since = now;
+  } else if (l.what == a) {
+    return account(cpu, now);
   }
   account(cpu, now);
   l.what = a;
+  static constexpr const char* kWhat[kActivities] = {"works", "waits for its CPU", "waits for quiescence",
+                                                     "waits for other CPUs"};
+  QLOG(Strategy, Debug, now, cpu, "swap {} ({}), phase {}: {}", id_, info_.name, phase_name(cpu),
+       kWhat[static_cast<unsigned>(a)]);
 }
 
 void Swap::spawn(ppc::Hart& h, unsigned cpu, std::string name, os::SwapThreads_if::SystemBody body) {
@@ -137,6 +146,7 @@ void Swap::note_old_reps() {
 
 void Swap::reach_safe_point(ppc::Hart& h) {
   safe_cycle_ = h.cycle();
+  QLOG(Swap, Info, h.cycle(), h.id(), "swap {} of {} ({}): safe point reached", id_, label_, info_.name);
   note_old_reps();
   // How many threads seem to be inside the old object here (0 for a strategy that keeps its claim).
   detail("threads_inside") = SafetyOracle::seemingly_inside(ctx_.k, old_impl_, old_reps_);
@@ -226,11 +236,13 @@ void Swap::finish(ppc::Hart& h) {
   end_cycle_ = h.cycle();
   for (const auto& r : rec_)  // the last phase (complete) ends last
     if (!r.end.empty()) end_cycle_ = std::max(end_cycle_, r.end.back());
+  QLOG(Swap, Info, h.cycle(), h.id(), "swap {} of {} ({}): completed", id_, label_, info_.name);
   if (done_cb_) done_cb_(h);
 }
 
 void Swap::give_up(ppc::Hart& h) {
   given_up_ = true;
+  QLOG(Swap, Warn, h.cycle(), h.id(), "swap {} of {} ({}): given up, the old object stays", id_, label_, info_.name);
   if (done_cb_) done_cb_(h);
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "diag/log.h"
+
 namespace quiesce::mem {
 
 MesiDirectory::MesiDirectory(const HierarchyConfig& h, std::vector<PrivateHierarchy>& cpus, TimeSync_if* sync)
@@ -269,6 +271,14 @@ Grant MesiDirectory::request(unsigned c, uint64_t line, CoherenceRequest req, ui
   tbe_.performed(line, ticket, g.done + hold);
   if (!blocked_.empty()) wake_blocked(line, c);
   mine.queue_cycles += g.queued, region.queue_cycles += g.queued;
+  // Contended transactions at debug (the ones a swap's timing turns on), every one at trace.
+  if (diag::enabled(diag::Sub::Coherence, g.contended ? diag::Level::Debug : diag::Level::Trace)) [[unlikely]] {
+    static constexpr const char* kReq[] = {"GetS", "GetM", "GetM (no data)", "Flush", "Clean"}, *kState = "ISEM";
+    diag::write(diag::Sub::Coherence, g.contended ? diag::Level::Debug : diag::Level::Trace, start, c,
+                fmt::format("{} line 0x{:x}: granted {}, {} cycles, {} queued{}", kReq[static_cast<unsigned>(req)], line * h_.line_bytes,
+                            kState[static_cast<unsigned>(g.state)], latency, g.queued,
+                            g.contended ? ", contended (from or invalidating other caches)" : ""));
+  }
   return g;
 }
 

@@ -28,6 +28,7 @@ class GuestHeap {
   uint64_t allocate(const std::string& name, uint64_t bytes, uint64_t align = 0);
 
   mem::GuestMemory& memory() { return memory_; }
+  const mem::RegionMap& regions() const { return regions_; }  // names of what it allocated (watchdog reports)
   uint64_t base() const { return base_; }
   uint64_t used() const { return next_ - base_; }
   uint64_t limit() const { return limit_; }

@@ -100,11 +100,9 @@ void OsKernel::spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name,
 
 void OsKernel::stop_run(std::string report) {
   if (!watchdog_.empty()) return;
-  watchdog_ = std::move(report);
-  for (const auto& f : reporters_)
-    if (std::string part = f(); !part.empty()) watchdog_ += "\n" + part;
-  watchdog_ += "\nthreads:";
-  for (const std::string& line : describe_threads()) watchdog_ += "\n  " + line;
+  std::vector<std::string> parts;
+  for (const auto& f : reporters_) parts.push_back(f());
+  watchdog_ = os::watchdog_report(report, parts, watchdog_threads());  // the culprit first (watchdog_report.h)
 }
 
 // Every CPU idle with nothing queued and nothing to come, while some thread
@@ -651,6 +649,7 @@ void OsKernel::runq_push(ppc::Hart& h, unsigned tid) {
   host_store(h, c.runq_addr + 16 + 8 * (tail % os_.max_threads_per_cpu), threads_[tid].descriptor);
   host_store(h, c.runq_addr + 8, tail + 1);
   c.runq.push_back(tid);
+  if (observer_) observer_->run_queue(h.id(), tid, c.runq.size(), h.cycle());
 }
 
 unsigned OsKernel::runq_pop(ppc::Hart& h) {
@@ -664,6 +663,7 @@ unsigned OsKernel::runq_pop(ppc::Hart& h) {
     if (threads_[*i].priority > threads_[*it].priority) it = i;
   const unsigned tid = *it;
   c.runq.erase(it);
+  if (observer_) observer_->run_queue(h.id(), tid, c.runq.size(), h.cycle());
   return tid;
 }
 

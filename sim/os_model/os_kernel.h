@@ -36,6 +36,7 @@
 #include "os_model/rng.h"
 #include "os_model/swap_interface.h"
 #include "os_model/thread.h"
+#include "os_model/watchdog_report.h"
 #include "os_model/workload.h"
 
 namespace quiesce::os {
@@ -100,6 +101,10 @@ class OsKernel final : public ppc::Environment_if {
   unsigned live_threads() const;
   // One line per live thread: cpu, state, what it is, where it is (for reports of who waits on what).
   std::vector<std::string> describe_threads() const;
+  // The watchdog's facts of each live thread, and a code address as symbol+offset: a method body, the
+  // kernel's code and entries, the guest ELF, else the heap region holding it ("" if none). watchdog_report.cpp.
+  std::vector<WatchdogThread> watchdog_threads() const;
+  std::string symbol(uint64_t pc) const;
   uint64_t heap_used() const { return heap_.used(); }
 
  private:

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "diag/log.h"
+#include "run/scheduler_log.h"
 #include "run/trace_writer.h"
 
 namespace quiesce::run {
@@ -40,13 +42,24 @@ ScenarioRun::ScenarioRun(const scenario::Scenario& s) : s_(s) {
                                                        *strategies_);
   machine_->attach_host(*kernel_);
   for (unsigned c = 0; c < s.machine.cpus; ++c) kernel_->boot(machine_->hart(c));
+  if (diag::enabled(diag::Sub::Scheduler, diag::Level::Debug)) {  // its lines are debug and trace
+    sched_log_ = std::make_unique<SchedulerLog>(*kernel_);
+    observe(sched_log_.get());
+  }
+}
+
+void ScenarioRun::observe(os::KernelObserver* o) {
+  if (!observers_) observers_ = std::make_unique<ObserverList>();
+  observers_->add(o);
+  kernel_->set_observer(observers_.get());
 }
 
 ScenarioRun::~ScenarioRun() = default;
 
 void ScenarioRun::record_trace() {
   trace_ = std::make_unique<TraceWriter>(*kernel_);
-  kernel_->set_observer(trace_.get());
+  trace_->watch_methods(kernel_->swap_interface());
+  observe(trace_.get());
 }
 
 std::string ScenarioRun::trace_json() const { return trace_ ? trace_->to_json(*this) : std::string(); }

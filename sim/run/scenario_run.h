@@ -12,6 +12,8 @@
 namespace quiesce::run {
 
 class TraceWriter;
+class SchedulerLog;
+class ObserverList;
 
 class ScenarioRun {
  public:
@@ -52,6 +54,9 @@ class ScenarioRun {
   bool timed_out_ = false;
   double timeout_s_ = 0;
   std::unique_ptr<TraceWriter> trace_;
+  std::unique_ptr<SchedulerLog> sched_log_;  // when the diagnostic log's scheduler part is on
+  std::unique_ptr<ObserverList> observers_;  // the kernel's observer: the two above, whichever there are
+  void observe(os::KernelObserver* o);
 };
 
 }  // namespace quiesce::run

@@ -2,7 +2,10 @@
 and chrome://tracing open. Checked against the format: required fields, begin
 /end balance, time order and proper nesting on every track, flows paired; and
 against the run: one process per CPU, threads, calls with object and method,
-the swap's phases, generation swaps, held calls with arrows to their release."""
+the swap's phases, generation swaps, held calls with arrows to their release;
+a track per thread identity, nested calls inside their calls, counter tracks
+(run queues, each swap's calls in flight and held), the size per call, and a
+run whose results tracing leaves unchanged."""
 import collections
 import json
 import os
@@ -36,14 +39,24 @@ def test_trace_event_format(k42):
     _, doc, _ = k42
     events = doc["traceEvents"]
     assert events
+    number = (int, float)
     for e in events:
-        assert e["ph"] in {"X", "B", "E", "i", "s", "f", "M"}, e
+        assert e["ph"] in {"X", "B", "E", "i", "s", "f", "M", "C"}, e
         assert isinstance(e["pid"], int) and isinstance(e["tid"], int), e
         if e["ph"] != "M":
             assert isinstance(e["name"], str) and e["name"], e
-            assert isinstance(e["ts"], (int, float)) and e["ts"] >= 0, e
+            assert isinstance(e["ts"], number) and e["ts"] >= 0, e
+        if e["ph"] == "M":
+            assert e["name"] in {"process_name", "thread_name"} and isinstance(e["args"]["name"], str), e
         if e["ph"] == "X":
-            assert isinstance(e["dur"], (int, float)) and e["dur"] >= 0, e
+            assert isinstance(e["dur"], number) and e["dur"] >= 0 and isinstance(e["cat"], str), e
+        if e["ph"] == "C":  # a counter: numeric values only, never negative here
+            assert e["args"] and all(isinstance(v, number) and v >= 0 for v in e["args"].values()), e
+        if e["ph"] in {"s", "f"}:
+            assert isinstance(e["id"], int), e
+    # Every track that has events is named.
+    named = {(e["pid"], e["tid"]) for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert {(e["pid"], e["tid"]) for e in events if e["ph"] in {"X", "i"}} <= named
     # B/E balanced per track (none are written, but none may dangle).
     depth = collections.Counter()
     for e in events:
@@ -86,7 +99,7 @@ def test_the_run_is_on_the_timeline(k42):
     events = doc["traceEvents"]
     cpus = summary["scenario"]["machine"]["cpus"]
     procs = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
-    assert procs == {c: f"CPU {c}" for c in range(cpus)}
+    assert procs == {**{c: f"CPU {c}" for c in range(cpus)}, cpus: "swaps"}
     calls = [e for e in events if e.get("cat") == "call"]
     assert {e["args"]["method"] for e in calls} == {"lookup", "insert", "evict"}
     assert all(e["args"]["object"] == "cache" and e["name"] == f"cache.{e['args']['method']}" for e in calls)
@@ -99,6 +112,83 @@ def test_the_run_is_on_the_timeline(k42):
     assert len({e["pid"] for e in workers}) == summary["swaps"][0]["workers"]
     held = [e for e in events if e.get("cat") == "held" and e["ph"] == "X" and e["name"].startswith("held")]
     assert len(held) == summary["swaps"][0]["released"]
+
+
+def test_a_track_per_thread_identity(k42):
+    # k42-swap's short-lived threads reuse descriptor slots: one track per thread, not per slot.
+    _, doc, summary = k42
+    events = doc["traceEvents"]
+    runs = [e for e in events if e.get("cat") == "thread"]
+    identities = {e["args"]["thread"] for e in runs}
+    slots = {(e["pid"], e["args"]["descriptor"]) for e in runs}
+    assert len(identities) > 2 * len(slots)
+    call_tracks = {(e["pid"], e["tid"]) for e in events if e.get("cat") == "call"}
+    per_identity = collections.defaultdict(set)
+    for e in events:
+        if e.get("cat") == "call":
+            per_identity[e["args"]["thread"]].add((e["pid"], e["tid"]))
+    assert all(len(t) == 1 for t in per_identity.values())  # a thread's calls on its one track
+    assert len(call_tracks) == len(per_identity)
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert all(" #" in names[t] and "(descriptor " in names[t] for t in call_tracks)
+
+
+def test_counter_tracks(k42):
+    _, doc, summary = k42
+    events = doc["traceEvents"]
+    cpus = summary["scenario"]["machine"]["cpus"]
+    procs = {e["args"]["name"]: e["pid"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
+    runq = collections.defaultdict(list)
+    for e in events:
+        if e["ph"] == "C" and e["name"] == "run queue":
+            runq[e["pid"]].append(e["args"]["value"])
+    assert set(runq) == set(range(cpus)) and all(max(v) >= 1 for v in runq.values())
+    swaps = collections.defaultdict(list)
+    for e in events:
+        if e["ph"] == "C" and e["pid"] == procs["swaps"]:
+            swaps[e["name"]].append((e["ts"], e["args"]["value"]))
+    assert set(swaps) == {"swap 0 cache: calls in flight", "swap 0 cache: calls held"}
+    held = [v for _, v in swaps["swap 0 cache: calls held"]]
+    assert held[0] == 0 and held[-1] == 0 and max(held) >= 1  # the completed swap released every call it held
+    assert max(v for _, v in swaps["swap 0 cache: calls in flight"]) >= 1
+    start = min(e["ts"] for e in events if e.get("cat") == "swap")
+    assert min(t for t, _ in swaps["swap 0 cache: calls held"]) <= start  # from the swap's start (before its first phase)
+
+
+def test_size_per_call(tmp_path, k42):
+    # scenarios/README.md: about 280 bytes per call on k42-swap.yaml (every event of the run, counted per call).
+    path, _, summary = k42
+    per_call = path.stat().st_size / summary["simulated"]["calls"]
+    assert 200 < per_call < 330, per_call
+
+
+def test_nested_calls_are_nested_slices(tmp_path):
+    # quickstart.yaml: Counter.inc makes a nested call; each nested execution lies inside its call, on its track.
+    out, trace = tmp_path / "q", tmp_path / "q.json"
+    p = subprocess.run([QUIESCE, "run", os.path.join(ROOT, "scenarios", "quickstart.yaml"), "-q", "-o", str(out),
+                        "--trace-out", str(trace)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    events = json.loads(trace.read_text())["traceEvents"]
+    calls = collections.defaultdict(list)
+    for e in events:
+        if e.get("cat") == "call":
+            calls[(e["pid"], e["tid"])].append(e)
+    nested = [e for e in events if e.get("cat") == "nested"]
+    assert nested and all(e["args"]["depth"] >= 1 for e in nested)
+    eps = 1e-6
+    for n in nested:
+        assert any(c["ts"] - eps <= n["ts"] and n["ts"] + n["dur"] <= c["ts"] + c["dur"] + eps
+                   for c in calls[(n["pid"], n["tid"])]), n
+
+
+def test_tracing_changes_no_result(tmp_path, k42):
+    path, _, _ = k42
+    out = tmp_path / "plain"
+    p = subprocess.run([QUIESCE, "run", K42_SWAP, "-q", "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    for f in ("summary.json", "calls.csv", "cpus.csv", "regions.csv", "swaps.csv", "phases.csv", "events.csv"):
+        assert (out / f).read_bytes() == (path.parent / "t" / f).read_bytes(), f
 
 
 def test_the_trace_is_deterministic(tmp_path, k42):

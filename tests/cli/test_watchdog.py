@@ -1,9 +1,11 @@
 """The watchdog: a swap that cannot finish ends the run with exit code 4 and a
 report of who waits on what (scenarios/deadlock-forward.yaml, the shipped
-example), the results so far written; without a timeout the same run goes to
+example): the culprit first, pcs as symbol+offset, identical threads grouped;
+the results so far written; without a timeout the same run goes to
 its end with the swap reported incomplete."""
 import json
 import os
+import re
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,6 +34,34 @@ def test_the_deadlock_example_exits_4_with_who_waits_on_what(tmp_path):
     with open(tmp_path / "out" / "summary.json") as f:
         s = json.load(f)
     assert s["swaps"][0]["completed"] is False and s["swaps"][0]["waiting"]
+
+
+def test_the_report_names_the_culprit_first_with_symbols(tmp_path):
+    err = run(tmp_path).stderr.splitlines()
+    # Right after the headline: the daemon, what it holds, and where it is as symbol+offset.
+    assert err[1].startswith("culprit: thread 4 (daemon, cpu 0, ")
+    assert "holds generation 0 on cpu 0, which is at generation 1 and cannot swap again until it leaves" in err[1]
+    assert err[1].endswith("; pc 0x114704 (os.request_loop+0x4)")
+    threads = err[err.index(next(l for l in err if l.startswith("threads ("))) + 1:]
+    assert threads[0].startswith("  thread 4 cpu 0 ")  # the culprit first in the list too
+    # Every pc has its symbol: the kernel's code and entries, the swap's host-call entries.
+    pcs = [l for l in threads if " pc 0x" in l]
+    assert pcs == threads and all(re.search(r" pc 0x[0-9a-f]+ \([\w.\[\]+]+\)", l) for l in pcs), pcs
+    assert any("(kernel.next_call)" in l for l in threads) and any("(os.system_loop+0x4)" in l for l in threads)
+
+
+def test_a_long_thread_list_is_summarised(tmp_path):
+    # 40 clients per CPU: 164 live threads, in a few lines of identical states with their counts.
+    err = run(tmp_path, "workloads.clients.threads=40").stderr.splitlines()
+    header = next(l for l in err if l.startswith("threads ("))
+    assert header.startswith("threads (164 live, ")
+    threads = err[err.index(header) + 1:]
+    assert len(threads) <= 13
+    counted = sum(int(m.group(1)) if (m := re.match(r"  (\d+) threads ", l)) else 1 for l in threads)
+    assert counted == 164
+    assert any(re.match(r"  \d+ threads blocked clients pc .* on cpu 1, 2, 3: threads \d+(, \d+){5} and \d+ more$", l)
+               for l in threads)
+    assert err[1].startswith("culprit: thread 40 (daemon, cpu 0, ")
 
 
 def test_without_the_watchdog_the_run_ends_normally(tmp_path):

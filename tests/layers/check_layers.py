@@ -5,7 +5,7 @@
 
 Reads every #include "..." of SIM_DIR (default: this repository's sim/) and fails
 (exit 1, one line per offence) when
-  - a layer includes a layer above it (cpu_ppc64 < memory_coherence < os_model < hotswap;
+  - a layer includes a layer above it (diag < cpu_ppc64 < memory_coherence < os_model < hotswap;
     cpu_ppc64 and memory_coherence know nothing of the OS or hot-swap, os_model nothing of hot-swap);
   - a file of sim/hotswap includes an os_model header other than the door
     (swap_interface.h) and the plain-data headers in DOOR_AND_PLAIN_DATA.
@@ -15,10 +15,10 @@ import os
 import re
 import sys
 
-LAYERS = {"cpu_ppc64": 0, "memory_coherence": 1, "os_model": 2, "hotswap": 3}
+LAYERS = {"diag": -1, "cpu_ppc64": 0, "memory_coherence": 1, "os_model": 2, "hotswap": 3}
 # cpu_ppc64 and memory_coherence are one level in practice (the core's ports reach the memory system):
 # both sit below the OS; what matters is that neither includes os_model or hotswap.
-BELOW_OS = {"cpu_ppc64", "memory_coherence"}
+BELOW_OS = {"diag", "cpu_ppc64", "memory_coherence"}
 DOOR_AND_PLAIN_DATA = {"os_model/swap_interface.h", "os_model/os_spec.h", "os_model/call_gate.h",
                        "os_model/thread.h", "os_model/rep_layout.h", "os_model/thread_descriptor.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -41,7 +41,9 @@ def offences(sim):
                 if target not in LAYERS or target == layer:
                     continue
                 where = f"sim/{layer}/{name}: #include \"{inc}\""
-                if layer in BELOW_OS and target not in BELOW_OS:
+                if layer == "diag":
+                    bad.append(f"{where}: the diagnostic log is below every layer (they all log through it)")
+                elif layer in BELOW_OS and target not in BELOW_OS:
                     bad.append(f"{where}: {layer} is below the OS model and hot-swap")
                 elif layer == "os_model" and target == "hotswap":
                     bad.append(f"{where}: the OS model knows nothing of hot-swap")

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import matplotlib.colors
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,10 +89,17 @@ def test_swap_timeline_needs_a_swap(tmp_path):
         plot.swap_timeline(r)
 
 
+def swap_span_us(r):
+    sw = r.summary["swaps"][0]
+    return sw["start_cycle"] / 2000, sw["end_cycle"] / 2000
+
+
 def test_around_swap(k42):
-    fig = plot.around_swap(k42)
-    assert len(fig.axes) == 2
-    ax1, ax2 = fig.axes
+    start, end = swap_span_us(k42)
+    with pytest.warns(UserWarning, match="coarser than the swap"):  # 25 us windows, no timeline: calls.csv's
+        fig = plot.around_swap(k42)
+    assert len(fig.axes) == 3
+    lanes, ax1, ax2 = fig.axes
     assert ax1.get_ylabel() == "throughput (calls/ms)"
     assert ax2.get_ylabel() == "call latency (cycles)" and ax2.get_xlabel() == "time (µs)"
     assert [l.get_label() for l in ax1.get_lines()][:1] == ["calls/ms"]
@@ -99,9 +107,92 @@ def test_around_swap(k42):
     n = len(k42.calls)
     assert all(len(l.get_xdata()) == n for l in ax2.get_lines()[:4])
     assert list(ax1.get_lines()[0].get_ydata()) == list(k42.calls["calls_per_ms"])
-    labels = legend_texts(ax1)
-    for p in ["warmup", "forward", "block", "transfer", "complete", "swap start"]:
-        assert p in labels, p
+    for p in ["warmup", "swap 0", "swap start"]:
+        assert p in legend_texts(ax1), p
+    # A lane per CPU, labelled, each with the phases that CPU went through, in the phases' colours.
+    assert [t.get_text() for t in lanes.get_yticklabels()] == [f"cpu {c}" for c in range(4)]
+    for p in ["interpose", "forward", "block", "transfer", "complete"]:
+        assert p in legend_texts(lanes), p
+    ph = k42.phases[k42.phases["swap"] == 0]
+    got = sorted(c.get_gid() for c in lanes.collections)
+    assert got == sorted(f"lane:{row.cpu}:{row.phase}" for row in ph.itertuples())
+    for c in lanes.collections:
+        assert matplotlib.colors.to_hex(c.get_facecolor()[0]) == plot.PHASE_COLORS[c.get_gid().split(":")[2]]
+    # The view is around the swap, not the whole run.
+    lo, hi = ax1.get_xlim()
+    assert lo <= start and hi >= end and hi - lo < 0.8 * k42.summary["simulated"]["us"]
+    with pytest.warns(UserWarning):
+        assert plot.around_swap(k42, whole_run=True).axes[1].get_xlim()[0] < 0  # the whole run, margins
+
+
+def test_around_swap_windows_no_coarser_than_the_swap(tmp_path):
+    # k42-swap.yaml's 25 us windows are coarser than its swap (about 6 us): from the timeline, finer ones.
+    r = quiesce.run(K42_SWAP, out=tmp_path / "t", trace_out=tmp_path / "t.json")
+    start, end = swap_span_us(r)
+    assert r.calls["end_us"].iloc[0] - r.calls["start_us"].iloc[0] > end - start
+    fig = plot.around_swap(r)
+    xs = fig.axes[1].get_lines()[0].get_xdata()
+    window = xs[1] - xs[0]
+    assert window <= (end - start) / 4
+    assert "(the timeline)" in fig.axes[0].get_title(loc="left")
+    # Its windows count the calls calls.csv counts (those ending in them), over the run.
+    whole = plot.around_swap(r, window_us=25, whole_run=True)
+    counts = np.array(whole.axes[1].get_lines()[0].get_ydata()) * 25 / 1e3
+    assert abs(counts.sum() - r.calls["calls"].sum()) <= r.summary["swaps"][0]["workers"] * 8
+    # Without a timeline: calls.csv's windows, a warning and a note in the title.
+    with pytest.warns(UserWarning, match="coarser than the swap"):
+        fig = plot.around_swap(quiesce.load(r.out))
+    assert "windows coarser than the swap" in fig.axes[0].get_title(loc="left")
+
+
+def test_swap_timeline_marks_stand_out(k42):
+    ax = plot.swap_timeline(k42).axes[0]
+    safe = [l for l in ax.get_lines() if l.get_gid() == "safe point"]
+    assert len(safe) == 1
+    color = matplotlib.colors.to_hex(safe[0].get_color())
+    assert color not in {matplotlib.colors.to_hex(c) for c in plot.PHASE_COLORS.values()}
+    assert color not in {matplotlib.colors.to_hex(c) for c, _ in plot.ACTIVITY_STYLE.values()}
+    assert safe[0].get_linestyle() == "-" and safe[0].get_path_effects()  # solid, with a halo
+    others = {l.get_gid(): l.get_linestyle() for l in ax.get_lines() if l.get_gid() in ("swap start", "swap end")}
+    assert others == {"swap start": "--", "swap end": "-."}
+
+
+def test_waiting_for_the_cpu_is_drawn_on_the_cpu_that_waited(tmp_path):
+    # The timeline says independently when each swap thread ran on which CPU: every stretch of
+    # "waiting for the CPU" drawn on CPU c ends when a swap thread begins running on CPU c.
+    import json
+    r = quiesce.run(K42_SWAP, set=K42_SMALL, out=tmp_path / "w", trace_out=tmp_path / "w.json")
+    runs = [(e["pid"], e["ts"]) for e in json.loads((tmp_path / "w.json").read_text())["traceEvents"]
+            if e.get("cat") == "thread" and e["args"]["what"].startswith("swap ")]
+    ax = plot.swap_timeline(r).axes[0]
+    strips = [c for c in ax.collections if c.get_gid() == "activity:cpu"]
+    checked = 0
+    for c in strips:
+        for path in c.get_paths():
+            x0, x1 = path.vertices[:, 0].min(), path.vertices[:, 0].max()
+            cpu = round(path.vertices[:, 1].min() - 0.16)
+            if x1 >= r.summary["swaps"][0]["end_cycle"] / 2000:
+                continue
+            assert any(p == cpu and x1 - 0.2 <= ts <= x1 for p, ts in runs), (cpu, x0, x1)
+            checked += 1
+    assert checked >= 4  # each CPU's worker waited for its CPU
+
+
+def test_contention_labels_read_on_any_cell(k42):
+    fig = plot.contention(k42)
+    for ax in fig.axes[:3]:
+        im = ax.get_images()[0]
+        assert isinstance(im.norm, matplotlib.colors.LogNorm)  # no region dominates the scale
+        data = im.get_array()
+        for t in ax.texts:
+            j, i = (round(v) for v in t.get_position())
+            cell = (1, 1, 1, 1) if np.ma.is_masked(data[i, j]) else im.cmap(im.norm(data[i, j]))
+            lum = plot._luminance(cell)
+            want = "black" if lum > 0.18 else "white"  # about where contrast with black and white is equal
+            assert t.get_color() == want, (t.get_text(), cell)
+        colors = {t.get_color() for t in ax.texts}
+        if ax is fig.axes[0]:
+            assert colors == {"black", "white"}  # misses: both bright and dark cells are labelled
 
 
 def test_contention_without_per_cpu_regions(k42, tmp_path):
