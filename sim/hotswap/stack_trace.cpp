@@ -21,7 +21,6 @@ std::vector<std::string> stack_trace_phases() { return {"stop", "walk", "transfe
 std::vector<StrategyParam> stack_trace_params() {
   return {
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "the swap thread's bookkeeping each time it runs a step"},
-      {"ipi_cycles", 300, 0, 1e6, "cycles", "the initiator's stop request to each other CPU"},
       {"retry_us", 20, 0.001, 1e6, "us", "wait before walking again after a thread was found inside", false},
       {"max_retries", 50, 0, 1e6, "", "then the swap gives up (reported as not completed, with the thread found inside)"},
       {"by_instance", 0, 0, 1, "", "1: a thread in the old code counts only when it works on the instance being "
@@ -42,7 +41,6 @@ StackTraceSwap::StackTraceSwap(SwapContext& ctx, const StrategyInfo& strategy, c
                                unsigned id, unsigned coid, unsigned to, std::string label, uint64_t walk_code)
     : Swap(ctx, strategy, id, coid, to, std::move(label)),
       step_cycles_(params.u32("worker_step_cycles")),
-      ipi_cycles_(params.u32("ipi_cycles")),
       max_retries_(params.u32("max_retries")),
       retry_us_(params.real("retry_us")),
       walk_frames_(params.u32("walk_frames") != 0),
@@ -73,8 +71,7 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
       stopped_ = 0;
       for (unsigned c = 0; c < cpus_; ++c) {
         if (c == me) continue;
-        h.charge(ipi_cycles_);
-        k.threads.stop_cpu(c, ipi_, [this, k](ppc::Hart& hc) {
+        k.threads.stop_cpu(h, c, ipi_, [this, k](ppc::Hart& hc) {
           // The stop handler saves the running thread's registers in its descriptor, where the walk reads them.
           if (const os::Thread* cur = k.threads.current(hc.id())) k.threads.save_registers(hc, cur->id);
           ++stopped_;

@@ -54,7 +54,7 @@ class StackTraceSwap : public Swap {
   void resume_all(ppc::Hart& h, bool swapped);
   void release_stop(ppc::Hart& h);  // the world, and the walker's CPU's interrupts as they were
 
-  const uint32_t step_cycles_, ipi_cycles_, max_retries_;
+  const uint32_t step_cycles_, max_retries_;
   const double retry_us_;
   const bool walk_frames_;
   const bool by_instance_;

@@ -55,6 +55,8 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
         // The stopped CPU acknowledges and spins with interrupts off (its thread's MSR back on resume).
         c.interrupts_before_stop = h.set_interrupts(false);
         if (c.stop_ipi && takes_interrupts()) h.clear_external();  // the IPI is answered (whichever entry came first)
+        host_load(h, ipi_word(h.id()));  // the request read, and cleared: the line comes back
+        host_store(h, ipi_word(h.id()), 0);
         if (auto f = std::move(c.on_stopped)) f(h);
       }
       // Spin here (the same kernel entry runs again) until resumed.
@@ -125,12 +127,18 @@ void OsKernel::set_observer(KernelObserver* o) {
 // interrupts-off region delays it) and stops there, interrupts off. Otherwise the CPU stops at its
 // next scheduling point: a kernel entry that is not an interrupt (run_to_completion returns from
 // those to the thread interrupted). A kernel built without interrupts stops at any kernel entry.
-void OsKernel::stop_cpu(unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped) {
+void OsKernel::stop_cpu(ppc::Hart& from, unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped) {
+  host_store(from, ipi_word(cpu), 1);  // the request, through the caches: the line moves to the sender
   cpus_[cpu].stop_requested = true;
   cpus_[cpu].stop_ipi = ipi || preemptive();
   ++cpus_[cpu].stop_epoch;
   cpus_[cpu].on_stopped = std::move(stopped);
   if (cpus_[cpu].stop_ipi && takes_interrupts() && cpu < harts_.size() && harts_[cpu]) harts_[cpu]->post_external();
+}
+
+uint64_t OsKernel::ipi_word(unsigned cpu) {
+  if (!ipi_words_) ipi_words_ = heap_.allocate("os.ipi", uint64_t{p_.cpus} * p_.line_bytes, p_.line_bytes);
+  return ipi_words_ + uint64_t{cpu} * p_.line_bytes;
 }
 
 void OsKernel::resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed) {

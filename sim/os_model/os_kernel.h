@@ -129,7 +129,8 @@ class OsKernel final : public ppc::Environment_if {
   bool in_request_loop(uint64_t pc) const {
     return (pc >= request_loop_ && pc < loop_end_) || (pc >= sites_begin_ && pc < sites_end_);
   }
-  void stop_cpu(unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped);
+  void stop_cpu(ppc::Hart& from, unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped);
+  uint64_t ipi_word(unsigned cpu);  // made at the first stop: other scenarios keep their layout
   void resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed);
   bool claim_world(unsigned tid);
   void release_world(ppc::Hart& h);
@@ -329,7 +330,8 @@ class OsKernel final : public ppc::Environment_if {
   KernelStats stats_;
   uint64_t warmup_cycles_ = 0, end_cycles_ = 0;
   uint64_t event_seq_ = 0, call_seq_ = 0;
-  int running_cpu_ = -1;  // the CPU whose kernel entry is running (events it posts elsewhere are IPIs)
+  int running_cpu_ = -1;
+  uint64_t ipi_words_ = 0;  // per CPU a line: its stop request (stop_cpu)  // the CPU whose kernel entry is running (events it posts elsewhere are IPIs)
 };
 
 }  // namespace quiesce::os

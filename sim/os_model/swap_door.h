@@ -46,8 +46,8 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
     k_.spawn_system_thread(h, cpu, std::move(name), std::move(body));
   }
   void mark(ppc::Hart& h, unsigned tid, uint64_t value) override;
-  void stop_cpu(unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped) override {
-    k_.stop_cpu(cpu, ipi, std::move(stopped));
+  void stop_cpu(ppc::Hart& from, unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped) override {
+    k_.stop_cpu(from, cpu, ipi, std::move(stopped));
   }
   void resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed) override {
     k_.resume_cpu(cpu, std::move(resumed));

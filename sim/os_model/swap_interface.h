@@ -88,13 +88,15 @@ class SwapThreads_if {
   virtual void spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name, SystemBody body) = 0;
   // The thread-descriptor word kept for the layer above (a mark such as "in N forwarded calls"), stored through h.
   virtual void mark(ppc::Hart& h, unsigned tid, uint64_t value) = 0;
-  // Stop-the-world. stop_cpu: `cpu` enters the kernel — at once if `ipi` or the kernel is preemptive
+  // Stop-the-world. stop_cpu: `from` writes the request into `cpu`'s IPI word (a line of its own, the
+  // interrupt controller's message register in a real machine; `cpu` reads and clears it when it
+  // stops), and `cpu` enters the kernel — at once if `ipi` or the kernel is preemptive
   // (an IPI, taken unless interrupts are off there; a stops_world strategy with ipi gets a kernel that
   // takes interrupts), else at its next scheduling point (a kernel entry other than an interrupt) —
   // where it runs `stopped` and spins, its thread untouched,
   // until resume_cpu; then it runs `resumed`. One owner at a time: claim_world(tid) is false while another
   // system thread holds it (tid is then woken when it is released); release_world(h) lets the next one in.
-  virtual void stop_cpu(unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped) = 0;
+  virtual void stop_cpu(ppc::Hart& from, unsigned cpu, bool ipi, std::function<void(ppc::Hart&)> stopped) = 0;
   virtual void resume_cpu(unsigned cpu, std::function<void(ppc::Hart&)> resumed) = 0;
   virtual bool claim_world(unsigned tid) = 0;
   virtual void release_world(ppc::Hart& h) = 0;
