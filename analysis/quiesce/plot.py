@@ -437,8 +437,9 @@ def contention(result, top=16):
     with region_group (LTT.cpu* -> LTT, ...), and the `top` groups shown, by their share of the
     metrics.
 
-    With a per-CPU region table (region_cpus.csv: region, cpu, the regions.csv counters): three
-    heat maps, group x CPU, of misses, invalidations_received and queue_cycles (6 axes with their
+    With a per-CPU region table (region_cpus.csv: region, cpu, the regions.csv counters, only the
+    pairs with a count; a missing pair is zero): three heat maps, group x CPU (every CPU of the
+    machine), of misses, invalidations_received and queue_cycles (6 axes with their
     colour bars). Without it (regions.csv only has totals): one heat map, group x metric, coloured
     by the group's share of each metric's total over all regions and labelled with the value (2
     axes with the colour bar)."""
@@ -450,7 +451,9 @@ def contention(result, top=16):
         totals = g.groupby(level="group", sort=False).sum()
         share = (totals[PER_CPU_METRICS] / totals[PER_CPU_METRICS].sum().replace(0, np.nan)).fillna(0)
         order = share.mean(axis=1).sort_values(ascending=False).index[:top]
-        cpus = sorted(int(c) for c in rc["cpu"].unique())
+        # Every CPU of the machine: region_cpus.csv lists only the (region, CPU) pairs with a count.
+        ncpu = r.scenario.get("machine", {}).get("cpus")
+        cpus = list(range(int(ncpu))) if ncpu else sorted(int(c) for c in rc["cpu"].unique())
         fig = Figure(figsize=(min(6 + 0.5 * len(cpus), 22), 1.5 + 0.38 * len(order) * 3), layout="constrained")
         axes = fig.subplots(len(PER_CPU_METRICS), 1)
         for ax, metric in zip(axes, PER_CPU_METRICS):

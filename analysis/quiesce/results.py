@@ -52,7 +52,10 @@ class Result:
               before the simulator wrote it. phases.csv sums it per phase (mechanism_cycles,
               cpu_wait_cycles, quiescence_cycles, other_cpus_cycles)
     .region_cpus
-              region_cpus.csv (per region and CPU) when the simulator writes it, else None
+              region_cpus.csv (per region and CPU: the CPU whose requests caused the counts) when
+              the simulator writes it, else None. Only the (region, CPU) pairs with a non-zero
+              counter are rows (a pair not listed is all zeros; before 0.5 every pair was a row):
+              e.g. rc.pivot_table(index="region", columns="cpu", values="misses", fill_value=0)
     .events   events.csv: one row per event (summary.json's events: the swap events, then the
               updates, as scenario.events lists them), its swaps summed up; None for results
               written before the simulator wrote it

@@ -38,6 +38,11 @@ struct CoherenceCounters {
 #undef QUIESCE_ADD_COUNTER
     return *this;
   }
+  bool any() const {
+#define QUIESCE_ANY_COUNTER(name, unit, meaning) || name != 0
+    return false QUIESCE_COHERENCE_COUNTERS(QUIESCE_ANY_COUNTER);
+#undef QUIESCE_ANY_COUNTER
+  }
 };
 
 // Calls f(name, unit, meaning, value) for every counter, in declaration order.

@@ -27,7 +27,6 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
       line_shift_(static_cast<unsigned>(std::countr_zero(h.line_bytes))),
       cpus_(make_cpus(cpus, h)),
       dir_(h, cpus_, sync),
-      region_counters_(cpus),
       region_cache_(size_t{cpus} << RegionCache::kBits) {
   hit_paths_.reserve(cpus);
   for (unsigned c = 0; c < cpus; ++c)
@@ -38,10 +37,23 @@ CoherentMemory::CoherentMemory(unsigned cpus, const HierarchyConfig& h, TimeSync
 CoherenceCounters& CoherentMemory::region_lookup(RegionCache& rc, unsigned cpu, uint64_t addr) {
   const uint32_t id = regions_.lookup(addr, rc.lo, rc.hi);
   rc.generation = regions_.generation();
-  const size_t index = size_t{id} * cpus_.size() + cpu;
-  if (index >= region_counters_.size()) region_counters_.resize(regions_.size() * cpus_.size());
-  rc.counters = &region_counters_[index];
+  auto [it, fresh] = pair_counters_.try_emplace(pair_key(id, cpu), nullptr);
+  if (fresh) {
+    it->second = &counters_.emplace_back();
+    if (id >= region_cpus_.size()) region_cpus_.resize(regions_.size());
+    region_cpus_[id].emplace_back(cpu, it->second);
+  }
+  rc.counters = it->second;
   return *rc.counters;
+}
+
+std::vector<CoherentMemory::CpuCounters> CoherentMemory::region_cpus(uint32_t id) const {
+  std::vector<CpuCounters> v;
+  if (id < region_cpus_.size())
+    for (const auto& [cpu, c] : region_cpus_[id])
+      if (c->any()) v.push_back({cpu, *c});
+  std::sort(v.begin(), v.end(), [](const CpuCounters& a, const CpuCounters& b) { return a.cpu < b.cpu; });
+  return v;
 }
 
 MemResponse CoherentMemory::access(const MemRequest& r) {

@@ -17,6 +17,7 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "memory_coherence/coherence_stats.h"
@@ -43,16 +44,25 @@ class CoherentMemory final : public MemPort_if {
   const RegionMap& regions() const { return regions_; }
   const CoherenceCounters& cpu_counters(unsigned cpu) const { return cpus_[cpu].counters; }
   // Counters per region id (RegionMap ids; regions added later start at zero),
-  // in all or as caused by one CPU's requests.
+  // in all or as caused by one CPU's requests. Only the (region, CPU) pairs a
+  // CPU's requests reached have counters: with regions per CPU, a dense table
+  // would grow as the square of the CPU count.
   CoherenceCounters region_counters(uint32_t id) const {
     CoherenceCounters sum;
-    for (unsigned c = 0; c < cpus_.size(); ++c) sum += region_cpu_counters(id, c);
+    if (id < region_cpus_.size())
+      for (const auto& [cpu, c] : region_cpus_[id]) sum += *c;
     return sum;
   }
   CoherenceCounters region_cpu_counters(uint32_t id, unsigned cpu) const {
-    const size_t i = size_t{id} * cpus_.size() + cpu;
-    return i < region_counters_.size() ? region_counters_[i] : CoherenceCounters{};
+    const auto it = pair_counters_.find(pair_key(id, cpu));
+    return it == pair_counters_.end() ? CoherenceCounters{} : *it->second;
   }
+  struct CpuCounters {
+    unsigned cpu;
+    CoherenceCounters counters;
+  };
+  // The CPUs whose requests counted anything in region `id`, ascending, with their counters.
+  std::vector<CpuCounters> region_cpus(uint32_t id) const;
   const HierarchyConfig& config() const { return h_; }
   const MesiDirectory& directory() const { return dir_; }
   const PrivateHierarchy& cpu(unsigned c) const { return cpus_[c]; }
@@ -95,9 +105,12 @@ class CoherentMemory final : public MemPort_if {
   std::vector<PrivateHierarchy> cpus_;
   MesiDirectory dir_;
   RegionMap regions_;
+  static uint64_t pair_key(uint32_t id, unsigned cpu) { return uint64_t{id} << 32 | cpu; }
   // A deque: growing it keeps references valid, and a CPU waiting inside a
   // request holds one to its region's counters while others add regions.
-  std::deque<CoherenceCounters> region_counters_;  // [region id * CPUs + cpu]
+  std::deque<CoherenceCounters> counters_;  // one per (region, CPU) pair reached, in the order reached
+  std::unordered_map<uint64_t, CoherenceCounters*> pair_counters_;  // by pair_key(region id, cpu)
+  std::vector<std::vector<std::pair<unsigned, const CoherenceCounters*>>> region_cpus_;  // per region id: (cpu, counters)
   // Per CPU, RegionCache::kSlots slots direct-mapped by line, each the interval
   // of the last lookup that used it (counters in the deque: they never move). A
   // CPU moves among stacks, descriptors, tables and object state all the time;

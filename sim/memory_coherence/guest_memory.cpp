@@ -5,10 +5,18 @@
 
 namespace quiesce::mem {
 
-GuestMemory::GuestMemory(uint64_t size_bytes) : size_(size_bytes) {
+GuestMemory::GuestMemory(uint64_t size_bytes) : size_(size_bytes), unguarded_(size_bytes) {
   if (size_bytes == 0 || size_bytes > (uint64_t{1} << 40))
     throw std::invalid_argument("guest memory size must be between 1 byte and 1 TiB");
   pages_.resize((size_bytes + kPageSize - 1) >> kPageBits);
+}
+
+bool GuestMemory::in_stacks(uint64_t addr, uint64_t len) const {
+  if (unguarded_ == size_ || addr < guard_floor_ || addr >= size_ || len > size_ - addr) return false;
+  const uint64_t off = stack_mask_ ? (addr - guard_floor_) & stack_mask_ : (addr - guard_floor_) % stack_bytes_;
+  if (off < guard_bytes_ || len > stack_bytes_ - off) return false;  // in its guard, or reaching the next stack's
+  window_ = addr - off + guard_bytes_, window_bytes_ = stack_bytes_ - guard_bytes_;
+  return true;
 }
 
 void GuestMemory::read(uint64_t addr, void* dst, uint64_t len) {

@@ -18,9 +18,13 @@ class GuestMemory {
 
   uint64_t size() const { return size_; }
   // Mapped: inside [0, size) and touching no stack guard (an access there is a fault, as outside memory).
+  // Two range tests, each the bounds check there was before the guards: below the stacks, and in the
+  // part above its guard of the stack last found (a CPU works on its own stack for a while); anything
+  // else, out of line, by its offset in its stack.
   bool contains(uint64_t addr, uint64_t len) const {
-    if (!(addr < size_ && len <= size_ - addr)) return false;
-    return addr + len <= guard_floor_ || !overlaps_guard(addr, len);  // below the stacks: no guard to test
+    if (addr < unguarded_ && len <= unguarded_ - addr) [[likely]] return true;
+    if (addr - window_ < window_bytes_ && len <= window_bytes_ - (addr - window_)) return true;
+    return in_stacks(addr, len);
   }
   // Guard pages below every CPU's stack: the stacks are `stack_bytes` each from `floor` to the top of
   // memory, and the lowest `guard_bytes` of each are unmapped, so an overflow faults at once instead of
@@ -28,6 +32,8 @@ class GuestMemory {
   void set_stack_guards(uint64_t floor, uint64_t stack_bytes, uint64_t guard_bytes) {
     guard_floor_ = floor, stack_bytes_ = stack_bytes, guard_bytes_ = guard_bytes;
     stack_mask_ = (stack_bytes & (stack_bytes - 1)) == 0 ? stack_bytes - 1 : 0;  // a power of two: no division
+    unguarded_ = guard_bytes && floor < size_ ? floor : size_;
+    window_ = window_bytes_ = 0;
   }
   // The stack whose guard holds `addr` (0: the stack at the top of memory), or -1.
   int guard_of(uint64_t addr) const {
@@ -68,14 +74,16 @@ class GuestMemory {
   }
 
  private:
-  bool overlaps_guard(uint64_t addr, uint64_t len) const {
-    if (guard_bytes_ == 0) return false;
-    const uint64_t lo = addr < guard_floor_ ? guard_floor_ : addr;
-    const uint64_t off = stack_mask_ ? (lo - guard_floor_) & stack_mask_ : (lo - guard_floor_) % stack_bytes_;
-    return off < guard_bytes_ || lo - off + stack_bytes_ < addr + len;  // in a guard, or reaching the next one
-  }
+  // An access not wholly below the stacks: mapped if it lies in one stack, above that stack's guard. (An
+  // access from below into the stacks touches the lowest one's guard; without guards, unguarded_ is the
+  // size and anything past it is outside memory.)
+  // Out of line: contains() stays small. A stack found becomes the window.
+  [[gnu::noinline]] bool in_stacks(uint64_t addr, uint64_t len) const;
 
   uint64_t size_;
+  uint64_t unguarded_;  // [0, unguarded_) has no guard: the stacks' floor, or the size without guards
+  // [window_, window_ + window_bytes_): the mapped part of the stack in_stacks last found (none at first).
+  mutable uint64_t window_ = 0, window_bytes_ = 0;
   uint64_t guard_floor_ = ~uint64_t{0}, stack_bytes_ = 1, guard_bytes_ = 0, stack_mask_ = 0;
   std::vector<std::unique_ptr<uint8_t[]>> pages_;
 };

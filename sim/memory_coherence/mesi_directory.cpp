@@ -18,45 +18,120 @@ MesiDirectory::MesiDirectory(const HierarchyConfig& h, std::vector<PrivateHierar
   if (h.l2_shared) shared_l2_.emplace(h.l2, h.line_bytes);
 }
 
-MesiDirectory::Entry& MesiDirectory::entry(uint64_t line) {
-  auto [it, fresh] = entries_.try_emplace(line);
-  if (fresh) {
-    if (free_slots_.empty()) {
-      it->second.slot = static_cast<uint32_t>(bits_.size() / words_);
-      bits_.resize(bits_.size() + words_, 0);
-    } else {
-      it->second.slot = free_slots_.back();
-      free_slots_.pop_back();
-    }
-  }
-  return it->second;
-}
+MesiDirectory::Entry& MesiDirectory::entry(uint64_t line) { return entries_.try_emplace(line).first->second; }
 
 void MesiDirectory::release(uint64_t line) {
   auto it = entries_.find(line);
   if (it == entries_.end()) return;
-  std::fill_n(bits_.begin() + it->second.slot * words_, words_, 0);
-  free_slots_.push_back(it->second.slot);
+  free_storage(it->second);  // (a shared L2's victim may still list sharers: their copies were dropped)
   entries_.erase(it);
 }
 
+bool MesiDirectory::has(const Entry& e, unsigned cpu) const {
+  switch (e.kind) {
+    case Kind::Few: return (e.count > 0 && e.few[0] == cpu) || (e.count > 1 && e.few[1] == cpu);
+    case Kind::List: return std::binary_search(lists_[e.where].begin(), lists_[e.where].end(), cpu);
+    case Kind::Bits: break;
+  }
+  return bits_[size_t{e.where} * words_ + cpu / 64] >> (cpu % 64) & 1;
+}
+
+void MesiDirectory::sharers(const Entry& e, std::vector<uint32_t>& out) const {
+  out.clear();
+  switch (e.kind) {
+    case Kind::Few: out.assign(e.few, e.few + e.count); return;
+    case Kind::List: out = lists_[e.where]; return;
+    case Kind::Bits: break;
+  }
+  for (uint32_t w = 0; w < words_; ++w)
+    for (uint64_t bits = bits_[size_t{e.where} * words_ + w]; bits; bits &= bits - 1)
+      out.push_back(w * 64 + static_cast<uint32_t>(std::countr_zero(bits)));
+}
+
+void MesiDirectory::free_storage(const Entry& e) {
+  if (e.kind == Kind::List) lists_[e.where].clear(), free_lists_.push_back(e.where);
+  if (e.kind == Kind::Bits) std::fill_n(bits_.begin() + size_t{e.where} * words_, words_, 0), free_slots_.push_back(e.where);
+}
+
+// Moves e's sharers (e.count of them) into a representation of kind k, freeing the old one.
+void MesiDirectory::make_kind(Entry& e, Kind k) {
+  if (e.kind == k) return;
+  std::vector<uint32_t>& cpus = moving_;
+  sharers(e, cpus);
+  free_storage(e);
+  e.kind = k;
+  switch (k) {
+    case Kind::Few: std::copy(cpus.begin(), cpus.end(), e.few); return;
+    case Kind::List:
+      if (free_lists_.empty()) e.where = static_cast<uint32_t>(lists_.size()), lists_.emplace_back();
+      else e.where = free_lists_.back(), free_lists_.pop_back();
+      lists_[e.where].assign(cpus.begin(), cpus.end());
+      return;
+    case Kind::Bits:
+      if (free_slots_.empty()) e.where = static_cast<uint32_t>(bits_.size() / words_), bits_.resize(bits_.size() + words_, 0);
+      else e.where = free_slots_.back(), free_slots_.pop_back();
+      for (uint32_t c : cpus) bits_[size_t{e.where} * words_ + c / 64] |= uint64_t{1} << (c % 64);
+      return;
+  }
+}
+
 void MesiDirectory::add(Entry& e, unsigned cpu) {
-  uint64_t& w = bits_[e.slot * words_ + cpu / 64];
-  if (!(w >> (cpu % 64) & 1)) w |= uint64_t{1} << (cpu % 64), ++e.count;
+  if (has(e, cpu)) return;
+  if (e.kind == Kind::Few && e.count == 2) make_kind(e, e.count + 1 > 2 * words_ ? Kind::Bits : Kind::List);
+  else if (e.kind == Kind::List && e.count + 1 > 2 * words_) make_kind(e, Kind::Bits);
+  switch (e.kind) {
+    case Kind::Few:
+      if (e.count == 1 && e.few[0] > cpu) e.few[1] = e.few[0], e.few[0] = cpu;
+      else e.few[e.count] = cpu;
+      break;
+    case Kind::List: {
+      auto& l = lists_[e.where];
+      l.insert(std::lower_bound(l.begin(), l.end(), cpu), cpu);
+      break;
+    }
+    case Kind::Bits: bits_[size_t{e.where} * words_ + cpu / 64] |= uint64_t{1} << (cpu % 64); break;
+  }
+  ++e.count;
 }
 
 void MesiDirectory::remove(Entry& e, unsigned cpu) {
-  uint64_t& w = bits_[e.slot * words_ + cpu / 64];
-  if (w >> (cpu % 64) & 1) w &= ~(uint64_t{1} << (cpu % 64)), --e.count;
   if (e.owner == static_cast<int32_t>(cpu)) e.owner = -1;
+  if (!has(e, cpu)) return;
+  switch (e.kind) {
+    case Kind::Few:
+      if (e.few[0] == cpu) e.few[0] = e.few[1];
+      break;
+    case Kind::List: {
+      auto& l = lists_[e.where];
+      l.erase(std::lower_bound(l.begin(), l.end(), cpu));
+      break;
+    }
+    case Kind::Bits: bits_[size_t{e.where} * words_ + cpu / 64] &= ~(uint64_t{1} << (cpu % 64)); break;
+  }
+  --e.count;
+  if (e.kind == Kind::List && e.count <= 2) make_kind(e, Kind::Few);
+  else if (e.kind == Kind::Bits && e.count <= words_) make_kind(e, e.count <= 2 ? Kind::Few : Kind::List);
 }
 
-// Visits sharers in ascending CPU order (deterministic), on a copy of the bits
-// so that f may remove the sharer it is given.
+size_t MesiDirectory::sharer_bytes() const {
+  size_t bytes = 0;
+  for (const auto& [line, e] : entries_)
+    bytes += e.kind == Kind::List ? lists_[e.where].size() * sizeof(uint32_t) : e.kind == Kind::Bits ? words_ * sizeof(uint64_t) : 0;
+  return bytes;
+}
+
+uint32_t MesiDirectory::max_sharers() const {
+  uint32_t most = 0;
+  for (const auto& [line, e] : entries_) most = std::max(most, e.count);
+  return most;
+}
+
 template <typename F> void MesiDirectory::for_each_sharer(const Entry& e, F&& f) const {
-  for (uint32_t w = 0; w < words_; ++w)
-    for (uint64_t bits = bits_[e.slot * words_ + w]; bits; bits &= bits - 1)
-      f(w * 64 + static_cast<unsigned>(std::countr_zero(bits)));
+  std::vector<uint32_t> cpus;
+  cpus.swap(visit_);  // reuses its capacity
+  sharers(e, cpus);
+  for (uint32_t c : cpus) f(c);
+  cpus.swap(visit_);
 }
 
 MesiDirectory::View MesiDirectory::view(uint64_t line) const {

@@ -63,21 +63,38 @@ class MesiDirectory {
   uint64_t backing_version(uint64_t line) const;  // version held below the directory
   const TransactionTable& transactions() const { return tbe_; }
   size_t tracked_lines() const { return entries_.size(); }
+  // Bytes the sharer sets of the tracked lines take beyond their entries (lists and bit sets:
+  // only lines with more than two sharers have any), and the most sharers any line has.
+  size_t sharer_bytes() const;
+  uint32_t max_sharers() const;
   template <typename F> void for_each_line(F&& f) const {
     for (const auto& kv : entries_) f(kv.first);
   }
 
  private:
+  // A line's sharers, kept in memory that grows with their number, not with the CPU count
+  // (bit sets for every line would make the directory grow as the square of the CPU count
+  // when every cache fills with lines of its own): up to two inline, then a sorted list,
+  // and a bit set only for a line held by more than 2 x words_ CPUs (as many as the bit set
+  // takes 32-bit words), kept until it falls to words_.
+  enum class Kind : uint8_t { Few, List, Bits };
   struct Entry {
     int32_t owner = -1;
     uint32_t count = 0;  // number of sharers
-    uint32_t slot;       // index of its sharer bits in bits_
+    Kind kind = Kind::Few;
+    uint32_t where = 0;  // List: index in lists_; Bits: slot of words_ words in bits_
+    uint32_t few[2];     // Few: the sharers, ascending
   };
   Entry& entry(uint64_t line);
   void release(uint64_t line);
-  bool has(const Entry& e, unsigned cpu) const { return bits_[e.slot * words_ + cpu / 64] >> (cpu % 64) & 1; }
+  bool has(const Entry& e, unsigned cpu) const;
   void add(Entry& e, unsigned cpu);
   void remove(Entry& e, unsigned cpu);
+  void make_kind(Entry& e, Kind k);  // moves the sharers into a representation of kind k
+  void free_storage(const Entry& e);  // gives back e's list or bit set
+  void sharers(const Entry& e, std::vector<uint32_t>& out) const;  // ascending
+  // Visits sharers in ascending CPU order (deterministic), on a copy, so that f may remove the
+  // sharer it is given (f must not visit sharers itself).
   template <typename F> void for_each_sharer(const Entry& e, F&& f) const;
   uint64_t memory_access(uint64_t line, uint64_t at, uint64_t& queued);
   void write_back(uint64_t line, uint64_t version, CoherenceCounters& who, CoherenceCounters& region);
@@ -89,9 +106,13 @@ class MesiDirectory {
   TimeSync_if* sync_;
   TransactionTable tbe_;
   std::unordered_map<uint64_t, Entry> entries_;  // lines held by some coherent cache
-  std::vector<uint64_t> bits_;                   // sharer bit sets, words_ per entry slot
+  std::vector<std::vector<uint32_t>> lists_;     // sorted sharer lists (Kind::List)
+  std::vector<uint32_t> free_lists_;
+  std::vector<uint64_t> bits_;                   // sharer bit sets, words_ per slot (Kind::Bits)
   std::vector<uint32_t> free_slots_;
   uint32_t words_;
+  mutable std::vector<uint32_t> visit_;          // for_each_sharer's copy
+  std::vector<uint32_t> moving_;                 // make_kind's
   std::optional<Cache> shared_l2_;               // with l2_shared: the L2, inclusive of the L1Ds
   std::unordered_map<uint64_t, uint64_t> memory_version_;  // checker only: version in memory
   std::vector<uint64_t> dir_free_, mem_free_, l2_free_;   // per-bank busy-until cycles

@@ -159,8 +159,7 @@ RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& p
   for (uint32_t id = 0; id < regions.size(); ++id) {
     const mem::CoherenceCounters c = port_.region_counters(id);
     if (c.accesses || c.misses || c.invalidations_received) {
-      r.regions.push_back({regions.name(id), regions.start(id), regions.bytes(id), c, {}});
-      for (unsigned cpu = 0; cpu < harts_.size(); ++cpu) r.regions.back().per_cpu.push_back(port_.region_cpu_counters(id, cpu));
+      r.regions.push_back({regions.name(id), regions.start(id), regions.bytes(id), c, port_.region_cpus(id)});
     }
   }
   std::stable_sort(r.regions.begin(), r.regions.end(), [](const auto& a, const auto& b) { return a.start < b.start; });

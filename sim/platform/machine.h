@@ -58,7 +58,8 @@ struct RegionResult {
   std::string name;
   uint64_t start, bytes;
   mem::CoherenceCounters counters;
-  std::vector<mem::CoherenceCounters> per_cpu;  // as caused by each CPU's requests
+  // As caused by each CPU's requests: the CPUs that caused any, ascending (the others caused none).
+  std::vector<mem::CoherentMemory::CpuCounters> per_cpu;
 };
 
 struct RunResult {

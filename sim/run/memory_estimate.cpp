@@ -14,18 +14,38 @@ namespace quiesce::run {
 
 namespace {
 constexpr double kBase = 17e6;            // bytes, whatever the machine
-constexpr double kPerCpu = 0.36e6;        // bytes per CPU
-constexpr double kPerCpuSquared = 1.94e3; // bytes per CPU squared
+constexpr double kPerCpu = 0.1e6;         // bytes per CPU besides its caches' tags (core, SystemC thread, OS state)
+constexpr double kPerTrackedLine = 90;    // directory entry and transaction-table entry per line a cache holds
 constexpr double kPerThread = 500;        // host bytes per preallocated thread
 constexpr uint64_t kHostPage = 64 << 10;  // GuestMemory's allocation unit
+
+uint64_t lines(const mem::CacheGeometry& g, uint32_t line_bytes) { return g.size_bytes / line_bytes; }
 }  // namespace
 
 MemoryEstimate estimate_host_memory(const scenario::Scenario& s) {
   MemoryEstimate e;
   const double cpus = s.machine.cpus;
   const uint64_t threads = uint64_t{s.machine.cpus} * s.os.max_threads_per_cpu;
-  e.terms.push_back({fmt::format("machine.cpus {}: the machine (growing with the square of the CPU count)", s.machine.cpus),
-                     static_cast<uint64_t>(kBase + kPerCpu * cpus + kPerCpuSquared * cpus * cpus)});
+  // Every term is linear in the CPU count: the per-region statistics are kept only for the (region,
+  // CPU) pairs used, and a directory entry's sharers take memory in proportion to their number.
+  const mem::HierarchyConfig& h = s.machine.hierarchy;
+  const uint64_t private_lines = lines(h.l1i, h.line_bytes) + lines(h.l1d, h.line_bytes) +
+                                 (h.l2_shared ? 0 : lines(h.l2, h.line_bytes));
+  const double line_tag = sizeof(mem::Cache::Line);
+  const double tags = line_tag * (cpus * static_cast<double>(private_lines) +
+                                  (h.l2_shared ? static_cast<double>(lines(h.l2, h.line_bytes)) : 0.0));
+  e.terms.push_back({fmt::format("machine.cpus {}: the machine (per CPU: its core, and {} KiB of cache tags for "
+                                 "machine.caches)",
+                                 s.machine.cpus, (private_lines * sizeof(mem::Cache::Line)) >> 10),
+                     static_cast<uint64_t>(kBase + kPerCpu * cpus + tags)});
+  // The coherence directory tracks the lines the coherent caches hold: at most all of them, and at
+  // most every line of guest memory.
+  const uint64_t coherent = h.l2_shared ? lines(h.l1d, h.line_bytes) : lines(h.l2, h.line_bytes);
+  const double tracked = std::min(cpus * static_cast<double>(coherent), static_cast<double>(s.machine.memory_bytes / h.line_bytes));
+  e.terms.push_back({fmt::format("machine.cpus {} x {} lines of machine.caches.{}: the coherence directory once every "
+                                 "cache is full",
+                                 s.machine.cpus, coherent, h.l2_shared ? "l1d" : "l2"),
+                     static_cast<uint64_t>(kPerTrackedLine * tracked)});
   e.terms.push_back({fmt::format("{} threads (machine.cpus {} x os.max_threads_per_cpu {}): their host state", threads,
                                  s.machine.cpus, s.os.max_threads_per_cpu),
                      static_cast<uint64_t>(kPerThread * static_cast<double>(threads))});

@@ -1,10 +1,16 @@
 // The host memory a scenario run will take, estimated before it is built, so that a configuration
 // that cannot fit is refused at once (`quiesce run --max-memory`) instead of swapping the host.
 //
-// Terms (measured on this simulator, peak RSS of short runs; see memory_estimate.cpp):
-//   machine    17 MB + 0.36 MB per CPU + 1.94 KB per CPU squared (per-CPU caches and
-//              structures; the square is the statistics of every region per CPU, with some
-//              regions per CPU: 256 CPUs 236 MB, 512 CPUs 709 MB, 1,024 about 2.4 GB)
+// Terms (measured on this simulator, peak RSS; every one linear in the CPU count):
+//   machine    17 MB + per CPU 0.1 MB (core, SystemC thread, OS-model state) and its cache tags,
+//              32 bytes per line of its L1I, L1D and private L2 (152 KiB at the default geometry;
+//              a shared L2's tags once)
+//   directory  90 bytes (directory and transaction-table entries) per line of each CPU's coherent
+//              cache (its L2, or its L1D under a shared L2): every cache full of distinct lines, at
+//              most every line of guest memory.
+//              A line's sharers take memory in proportion to their number, and the statistics per
+//              region and CPU exist only for the pairs used: before both, 256 CPUs took 350 MB,
+//              512 CPUs 1.14 GB and 1,024 CPUs 3.2 GB (compare/base.yaml); now 123, 232, 451 MB
 //   threads    0.5 KB of host state per preallocated thread (machine.cpus x os.max_threads_per_cpu)
 //   pages      the guest page table: 8 bytes per 64 KiB of machine.memory.size_mib
 //   guest      guest memory that runs touch, at 64 KiB host pages, at most the guest memory:
@@ -22,7 +28,7 @@
 namespace quiesce::run {
 
 struct MemoryTerm {
-  std::string what;  // "machine.cpus 1024 (the square of the CPU count)"
+  std::string what;  // "machine.cpus 1024: the machine (...)"
   uint64_t bytes;
 };
 

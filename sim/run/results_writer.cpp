@@ -462,18 +462,19 @@ std::string regions_csv(const ScenarioRun& r) {
 }
 
 // The same per region name and CPU (the CPU whose requests caused the counts): who contends where.
+// Only the pairs with a count: a CPU missing under a region caused none there (with regions per CPU,
+// every pair would make the file, and the memory behind it, grow as the square of the CPU count).
 std::string region_cpus_csv(const ScenarioRun& r) {
-  const unsigned cpus = r.scenario().machine.cpus;
-  std::map<std::string, std::vector<mem::CoherenceCounters>> rows;
+  std::map<std::string, std::map<unsigned, mem::CoherenceCounters>> rows;
   std::vector<std::string> order;
   for (const auto& g : r.result().regions) {
-    auto [it, fresh] = rows.try_emplace(g.name, cpus);
+    auto [it, fresh] = rows.try_emplace(g.name);
     if (fresh) order.push_back(g.name);
-    for (unsigned c = 0; c < cpus && c < g.per_cpu.size(); ++c) it->second[c] += g.per_cpu[c];
+    for (const auto& [cpu, c] : g.per_cpu) it->second[cpu] += c;
   }
   std::string s = "region,cpu" + counter_header() + "\n";
   for (const auto& name : order)
-    for (unsigned c = 0; c < cpus; ++c) s += fmt::format("{},{}", name, c) + counter_row(rows[name][c]) + "\n";
+    for (const auto& [cpu, c] : rows[name]) s += fmt::format("{},{}", name, cpu) + counter_row(c) + "\n";
   return s;
 }
 }  // namespace

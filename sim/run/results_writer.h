@@ -15,7 +15,7 @@
 
 namespace quiesce::run {
 
-inline constexpr const char* kVersion = "0.5.0";  // 0.5: manifest.json, summary.json completed/stopped
+inline constexpr const char* kVersion = "0.5.0";  // 0.5: manifest.json, summary.json completed/stopped, region_cpus.csv sparse
 
 // The scenario with every default filled in, as JSON.
 nlohmann::ordered_json scenario_json(const scenario::Scenario& s);

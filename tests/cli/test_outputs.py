@@ -13,6 +13,7 @@ Run with QUIESCE=build/quiesce GUEST_CC=tools/guest-cc /usr/bin/python3 -m pytes
 """
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -355,12 +356,37 @@ def test_oversized_configurations_are_refused_before_the_run(tmp_path, sets, dri
         or os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * 0.8 > 80e9
 
 
-def test_the_square_of_the_cpu_count_is_named(tmp_path):
+def estimate_mb(tmp_path, *sets):
+    """The host memory `run` estimates for quickstart with `sets`, in MB (from its refusal)."""
+    args = sum((["--set", s] for s in sets), [])
+    err = one_line(run("run", QUICKSTART, "-q", "-o", tmp_path / "o", *args, "--max-memory", "1M"),
+                   "quiesce: the run would need about ")
+    value, unit = re.match(r"quiesce: the run would need about ([0-9.]+) (MB|GB) ", err).groups()
+    return float(value) * (1000 if unit == "GB" else 1), err
+
+
+def test_the_estimate_is_linear_in_the_cpu_count(tmp_path):
+    # Each doubling of the CPUs adds twice what the one before added (it was 3.6 times, when the
+    # statistics per region and CPU grew as the square of the CPU count).
+    fixed = ["machine.memory.size_mib=4096", "machine.stack_kib=4", "os.max_threads_per_cpu=4"]
+    mb = {n: estimate_mb(tmp_path, f"machine.cpus={n}", *fixed)[0] for n in (128, 256, 512)}
+    ratio = (mb[512] - mb[256]) / (mb[256] - mb[128])
+    assert 1.95 < ratio < 2.05, mb
+    _, err = estimate_mb(tmp_path, "machine.cpus=512", *fixed)
+    assert "for machine.cpus 512: the machine (per CPU: its core, and 152 KiB of cache tags" in err
+    assert "for machine.cpus 512 x 4096 lines of machine.caches.l2: the coherence directory" in err
+    assert "square" not in err
+
+
+def test_cache_geometry_drives_the_estimate(tmp_path):
+    # 64 MiB L2s on 1,024 CPUs: 16 MiB of tags each, allocated when the machine is built.
     err = one_line(run("run", QUICKSTART, "-q", "-o", tmp_path / "o", "--set", "machine.cpus=1024",
-                       "--set", "machine.memory.size_mib=4096", "--set", "machine.stack_kib=4",
-                       "--set", "os.max_threads_per_cpu=4", "--max-memory", "1G"),
-                   "quiesce: the run would need about 2.5 GB of host memory, over --max-memory 1.1 GB: ")
-    assert "for machine.cpus 1024: the machine (growing with the square of the CPU count)" in err
+                       "--set", "machine.memory.size_mib=4096", "--set", "machine.caches.l2.size_kib=65536",
+                       "--max-memory", "16G"),
+                   "quiesce: the run would need about ")
+    assert "for machine.cpus 1024: the machine (per CPU: its core, and 16408 KiB of cache tags for machine.caches)" in err
+    assert "1024 x 524288 lines of machine.caches.l2" in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_max_memory_zero_and_bad_sizes(tmp_path):

@@ -1,6 +1,7 @@
 """quiesce.plot: each figure has the axes, labels and series it promises (axis names of sweep keys,
 one y scale per figure, confidence intervals, markers for incomplete swaps and violations), and
 `python3 -m quiesce.plot DIR` writes the PNGs."""
+import json
 import math
 import os
 import subprocess
@@ -248,6 +249,30 @@ def test_contention_with_per_cpu_regions(k42, tmp_path):
     for ax in heat:
         assert [t.get_text() for t in ax.get_xticklabels()] == [f"cpu {c}" for c in range(4)]
         assert "LTT (×4)" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_contention_keeps_a_cpu_without_rows(k42, tmp_path):
+    # region_cpus.csv lists only the (region, CPU) pairs with a count: a CPU with none is still a
+    # column of the heat maps (zeros), and the loader reads the sparse table as it is.
+    import shutil
+    d = tmp_path / "r"
+    shutil.copytree(k42.out, d)
+    rows = (d / "region_cpus.csv").read_text().splitlines()
+    kept = [rows[0]] + [l for l in rows[1:] if l.split(",")[1] != "2"]
+    assert len(kept) < len(rows)
+    (d / "region_cpus.csv").write_text("\n".join(kept) + "\n")
+    manifest = json.loads((d / "manifest.json").read_text())  # the edit, as the simulator would list it
+    for f in manifest["files"]:
+        if f["name"] == "region_cpus.csv":
+            f["bytes"] = (d / "region_cpus.csv").stat().st_size
+    (d / "manifest.json").write_text(json.dumps(manifest))
+    r = quiesce.load(d)
+    assert 2 not in set(r.region_cpus["cpu"]) and len(r.region_cpus) == len(kept) - 1
+    fig = plot.contention(r)
+    for ax in fig.axes[:3]:
+        assert [t.get_text() for t in ax.get_xticklabels()] == [f"cpu {c}" for c in range(4)]
+        data = ax.get_images()[0].get_array()
+        assert data.shape[1] == 4 and not data[:, 2].any() and data[:, 1].any()
 
 
 def lines(ax):

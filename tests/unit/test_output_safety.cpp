@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +48,38 @@ TEST_CASE("a stack size that is not a power of two", "[guard]") {
   CHECK(m.contains(floor + kStack + kGuard, 4));
   CHECK(m.guard_of(floor + 5) == 1);
   CHECK(m.guard_of(floor + kStack) == 0);
+}
+
+// contains() tests a range below the stacks with one comparison and a range in the stacks by its offset
+// in its stack; both must agree with the definition: every byte inside memory and in no guard.
+TEST_CASE("contains agrees with a byte-by-byte look at the guards", "[guard]") {
+  struct Layout {
+    uint64_t size, stack, guard;
+    unsigned stacks;
+  };
+  for (const Layout l : {Layout{1 << 20, 64 << 10, 8 << 10, 3}, Layout{1 << 20, 96 << 10, 12 << 10, 4},
+                         Layout{1 << 20, 64 << 10, 0, 3}, Layout{1 << 20, 256 << 10, 32 << 10, 4}}) {
+    mem::GuestMemory m(l.size);
+    const uint64_t floor = l.size - l.stacks * l.stack;
+    m.set_stack_guards(floor, l.stack, l.guard);
+    auto mapped = [&](uint64_t addr, uint64_t len) {
+      for (uint64_t b = addr; b < addr + len; ++b)
+        if (b >= l.size || (l.guard && m.guard_of(b) >= 0)) return false;
+      return true;
+    };
+    // Every start near each edge (memory's end, the floor, each stack's start and its guard's top).
+    std::vector<uint64_t> edges = {0, floor, l.size};
+    for (unsigned i = 0; i < l.stacks; ++i) edges.push_back(floor + i * l.stack), edges.push_back(floor + i * l.stack + l.guard);
+    for (const uint64_t e : edges)
+      for (uint64_t addr = e < 24 ? 0 : e - 24; addr <= e + 24; ++addr)
+        for (const uint64_t len : {uint64_t{1}, uint64_t{4}, uint64_t{8}, uint64_t{16}, uint64_t{128}, l.stack}) {
+          INFO("size " << l.size << " stack " << l.stack << " guard " << l.guard << " addr " << addr << " len " << len);
+          CHECK(m.contains(addr, len) == mapped(addr, len));
+        }
+    CHECK_FALSE(m.contains(floor + l.guard, ~uint64_t{0}));  // a length that wraps
+    CHECK_FALSE(m.contains(~uint64_t{0} - 3, 8));
+    CHECK(m.contains(floor + l.guard, l.stack - l.guard));  // a whole stack above its guard
+  }
 }
 
 TEST_CASE("excerpt bounds and escapes what it quotes", "[outputs]") {
