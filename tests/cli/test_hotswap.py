@@ -499,10 +499,8 @@ def two_versions(methods):
     return impls
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_concurrent_swaps_of_objects_calling_each_other(tmp_path, seed):
-    """a.m calls b.n, b.k calls a.j (no cycle at method level); a and b are swapped at the same time from two
-    CPUs. Calls of one made from inside a forwarded call of the other pass the Block phase: no deadlock."""
+def mutual_calls():
+    """a.m calls b.n (which may wait for I/O), b.k calls a.j; a and b swapped at 50 us from CPUs 0 and 1."""
     io = {"probability": 0.2, "mean_us": 2}
     impls = two_versions({
         "A": {"m": {"instructions": 20, "state_reads": 1, "calls": [{"object": "b", "method": "n"}]},
@@ -516,7 +514,14 @@ def test_concurrent_swaps_of_objects_calling_each_other(tmp_path, seed):
            "events": [{"type": "swap", "object": "a", "to": "A2", "at_us": 50},
                       {"type": "swap", "object": "b", "to": "B2", "at_us": 50, "cpu": 1}],
            "run": {"duration_us": 200}, "outputs": {"window_us": 10}}
-    r = results(tmp_path, write(tmp_path, doc), seed=seed)
+    return doc
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_concurrent_swaps_of_objects_calling_each_other(tmp_path, seed):
+    """a.m calls b.n, b.k calls a.j (no cycle at method level); a and b are swapped at the same time from two
+    CPUs. Calls of one made from inside a forwarded call of the other pass the Block phase: no deadlock."""
+    r = results(tmp_path, write(tmp_path, mutual_calls()), seed=seed)
     check_completed(r)
     assert sorted((sw["object"], sw["to"]) for sw in r.swaps) == [("a", "A2"), ("b", "B2")]
     assert sum(sw["forwarded"] for sw in r.swaps) > 0
@@ -528,6 +533,18 @@ def test_concurrent_swaps_of_objects_calling_each_other(tmp_path, seed):
     # the nested calls went on through both swaps
     assert r.method("b", "n")["nested_calls"] == r.method("a", "m")["calls"]
     assert r.method("a", "j")["nested_calls"] == r.method("b", "k")["calls"]
+
+
+@pytest.mark.xfail(strict=True, reason="known bug, open: a thread with a forwarded call in flight through a's "
+                   "mediator passes b's Block phase after b's worker on its CPU found no call in flight and went to "
+                   "the meeting; b's transfer then runs while that call is in the old b (found 2026-12-07; present "
+                   "since at least a3b5e88). Re-checking the counts at the meeting trades the violation for a deadlock")
+@pytest.mark.parametrize("seed", [12, 16, 19])
+def test_concurrent_swaps_known_block_phase_violation(tmp_path, seed):
+    """The scenario above at seeds that, at this commit, show the violation: the oracle reports b's old code
+    executed after its hand-over. Strict: once fixed, these pass and this mark must go."""
+    r = results(tmp_path, write(tmp_path, mutual_calls()), seed=seed)
+    check_completed(r)
 
 
 def reentrant_scenario(tmp_path):
