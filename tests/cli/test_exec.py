@@ -178,3 +178,13 @@ def test_a_guest_status_that_is_also_a_simulator_code_says_so(elfs, tmp_path):
     assert s["outcome"] == "exited" and s["exit_code"] == 3 and "trapped_cpu" not in s
     p = run("exec", elfs["multicpu"], "--cpus", "4")  # 6: not one of the simulator's codes
     assert p.returncode == 6 and p.stderr == ""
+
+
+def test_a_fault_is_reported_whichever_cpu_ends_the_run(elfs, tmp_path):
+    """CPU 1 faults before CPU 0 returns: the run reports CPU 1's trap (exit 3), not CPU 0's status."""
+    stats = tmp_path / "s.json"
+    p = run("exec", elfs["fault_after_return"], "--cpus", "2", "--stats", str(stats))
+    assert p.returncode == 3, (p.returncode, p.stderr)
+    assert p.stderr.startswith("quiesce: guest fault on cpu 1 at cycle "), p.stderr
+    s = json.loads(stats.read_text())
+    assert s["outcome"] == "trapped" and s["trapped_cpu"] == 1
