@@ -148,14 +148,19 @@ std::vector<DefaultEntry> defaults_table() {
 
   // ---- os
   row("os.thread_create_cycles", text(uint64_t{os.thread_create_cycles}), "cycles", kAssumed, "",
-      "beyond the descriptor and stack stores");
-  row("os.thread_exit_cycles", text(uint64_t{os.thread_exit_cycles}), "cycles", kAssumed);
-  row("os.schedule_cycles", text(uint64_t{os.schedule_cycles}), "cycles", kAssumed);
+      "beyond the descriptor, stack and task-list stores (timed through the caches); a constant because creation "
+      "is not yet guest code (issue 22)");
+  row("os.thread_exit_cycles", text(uint64_t{os.thread_exit_cycles}), "cycles", kAssumed, "",
+      "beyond the descriptor and task-list stores; a constant because the exit is not yet guest code (issue 22)");
+  row("os.schedule_cycles", text(uint64_t{os.schedule_cycles}), "cycles", kAssumed, "",
+      "the host's decision of which thread runs next (no code is the point); the switch that follows is guest code");
   row("os.descriptor_bytes", text(uint64_t{os.descriptor_bytes}), "bytes", kAssumed, "",
       "at least the kind, mark, task-list links and saved registers (352 bytes); the rest is padding to three 128-byte lines. "
       "The context switch itself is guest code (its cost executed, no constant)");
-  row("os.miss_handler_cycles", text(uint64_t{os.miss_handler_cycles}), "cycles", kAssumed);
-  row("os.io_check_cycles", text(uint64_t{os.io_check_cycles}), "cycles", kAssumed);
+  row("os.miss_handler_cycles", text(uint64_t{os.miss_handler_cycles}), "cycles", kAssumed, "",
+      "the Default Object's decisions beyond its memory accesses (timed through the caches)");
+  row("os.io_check_cycles", text(uint64_t{os.io_check_cycles}), "cycles", kAssumed, "",
+      "a stand-in for a driver's check whether an I/O wait point blocks (no code is the point)");
   row("os.idle_poll_cycles", text(uint64_t{os.idle_poll_cycles}), "cycles", kAssumed);
   row("os.generations.min_round_us", text(os.generations.min_round_us), "us", kAssumed);
   row("os.generations.swap_cycles", text(uint64_t{os.generations.swap_cycles}), "cycles", kAssumed);
@@ -178,7 +183,8 @@ std::vector<DefaultEntry> defaults_table() {
   for (const auto& e : hotswap::strategy_registry()) {
     if (e.info.test_only) continue;
     for (const auto& p : e.info.params)
-      row(fmt::format("hotswap.strategies.{}.{}", e.info.name, p.key), param_text(p), p.unit, p.source);
+      row(fmt::format("hotswap.strategies.{}.{}", e.info.name, p.key), param_text(p), p.unit, p.source, "",
+          p.unit == "cycles" ? p.meaning + " (host-modelled work beyond its memory accesses)" : "");
   }
   return t;
 }
