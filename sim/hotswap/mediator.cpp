@@ -213,8 +213,23 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
   return true;
 }
 
+// A call let through in Block on `cpu`: if this CPU's worker already found no call in flight and waits
+// at the first meeting, it takes its arrival back and waits for this call too. (The meeting has not
+// happened: after it no call is let through.)
+void Mediator::call_after_count(ppc::Hart& h, unsigned cpu) {
+  Worker& w = worker_[cpu];
+  if (w.at != Work::Meet1 || !w.waiting_meet) return;
+  os::host_atomic_add(h, line_ + 8 * kMeet1, -1);
+  --arrived1_;
+  w.waiting_meet = false;
+  w.waiting_inflight = true;  // the call's return wakes it
+  w.at = Work::InFlight;
+  set_activity(cpu, h.cycle(), Activity::Quiescence);
+}
+
 // Quiescence reached: nothing may still run in the old object. Negotiate the transfer.
 void Mediator::check_quiescent(ppc::Hart& h) {
+  quiescent_ = true;
   reach_safe_point(h);
   os::host_store(h, line_ + 8 * kProtocolWord, static_cast<uint64_t>(*protocol_));
 }
@@ -280,7 +295,11 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
   os::host_load(h, rep_word(cpu, kPhaseWord));
   auto& s = h.state();
   const uint8_t p = phase_[cpu];
-  const bool forward = p == kInterpose || p == kForward || (p == kBlock && routine_.forwarded[t->id] > 0);
+  // In Block, a thread already in a forwarded call (of any mediator: a.m forwarded calls b.n while b blocks)
+  // is let through, or swaps of objects calling each other would wait for each other. Only until the first
+  // meeting: from then on the old object is quiescent and every call blocks.
+  const bool forward =
+      p == kInterpose || p == kForward || (p == kBlock && routine_.forwarded[t->id] > 0 && !quiescent_);
   if (p == kPhaseDone) {  // interception over: straight to the new object
     const uint64_t rep = new_rep(cpu);
     s.gpr[3] = rep;
@@ -295,6 +314,7 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
     os::host_store(h, slot + 8, s.lr);
     k.threads.mark(h, t->id, ++routine_.forwarded[t->id]);
     ++rec_[cpu].forwarded;
+    if (p == kBlock) call_after_count(h, cpu);
     const uint64_t rep = old_root_ ? old_root_->rep_for(cpu, k.objects.heap()) : 0;
     if (!rep) {
       h.raise_trap("a forwarded call found no old object");

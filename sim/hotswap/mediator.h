@@ -10,7 +10,10 @@
 //              mark it as in a forwarded call, forward to the old rep; wait
 //              (two generation swaps) until every thread older than the swap ended;
 //   Block      block new calls except from threads already in a forwarded
-//              call; wait for in-flight calls to drain; all workers meet;
+//              call (of any mediator, until the first meeting: one let through
+//              after its CPU's worker found none in flight sends that worker
+//              back to wait for it); wait for in-flight calls to drain; all
+//              workers meet;
 //   Transfer   negotiate the protocol and move the state, in parallel; meet;
 //   Complete   swing the GTT root to the new object, install its reps in the
 //              LTTs, release the blocked calls to it, retire the old object.
@@ -84,12 +87,13 @@ class Mediator final : public Swap {
   void release_blocked(ppc::Hart& h, unsigned cpu);
   void set_phase(ppc::Hart& h, unsigned cpu, uint8_t p);
   void check_quiescent(ppc::Hart& h);
+  void call_after_count(ppc::Hart& h, unsigned cpu);
   uint64_t rep_word(unsigned cpu, unsigned word) const;
   void finish_if_done(ppc::Hart& h);
 
   MediationRoutine& routine_;
   const uint32_t call_cycles_, return_cycles_, step_cycles_, hash_slots_, generations_;
-  bool locked_ = false;
+  bool locked_ = false, quiescent_ = false;  // quiescent_: the first meeting happened
   uint64_t line_ = 0;                    // the mediator root's guest line: [phase][meet 1][meet 2][protocol]
   std::unique_ptr<os::Root> root_keep_;  // the mediator root until the COM owns it, and after
   os::Root* root_ = nullptr;             // hands out mediator reps
