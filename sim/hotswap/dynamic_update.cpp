@@ -1,5 +1,6 @@
 #include "hotswap/dynamic_update.h"
 
+#include <algorithm>
 #include <memory>
 
 
@@ -82,9 +83,9 @@ Step DynamicUpdate::eager_worker(ppc::Hart& h, unsigned, unsigned workers, size_
   const unsigned coid = instances_[next];
   next += workers;
   waiting = true;
-  swap_(h, coid, [this, coid, &waiting, &tid](ppc::Hart& hh) {
+  swap_(h, coid, [this, coid, &waiting, &tid](ppc::Hart& hh, uint64_t end) {
     waiting = false;
-    swapped(hh, coid);
+    swapped(coid, end);
     k_.threads.wake(static_cast<unsigned>(tid), hh.cycle());
   });
   return waiting ? Step::Block : Step::Again;  // (a swap with nothing to do is done at once)
@@ -110,12 +111,12 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
     objects.unlock_root(h, coid);
     locked_ = false;
     ++marked_;
-    swap_(h, coid, [this, coid](ppc::Hart& done) { swapped(done, coid); });
+    swap_(h, coid, [this, coid](ppc::Hart&, uint64_t end) { swapped(coid, end); });
     return Step::Again;
   }
   auto wrapped = std::make_unique<LazyRoot>(objects.replace_root(coid, nullptr), k_.facts.cpus(), [this, coid](unsigned cpu) {
     k_.hooks.at(cpu, k_.threads.hart(cpu).cycle(),
-          [this, coid](ppc::Hart& hh) { swap_(hh, coid, [this, coid](ppc::Hart& done) { swapped(done, coid); }); });
+          [this, coid](ppc::Hart& hh) { swap_(hh, coid, [this, coid](ppc::Hart&, uint64_t end) { swapped(coid, end); }); });
   });
   marked_roots_[coid] = wrapped.get();
   objects.replace_root(coid, std::move(wrapped));
@@ -139,12 +140,13 @@ void DynamicUpdate::unmark(unsigned coid) {
 
 // An instance's swap is over: completed, or given up (the instance still runs the old implementation,
 // and the update cannot complete; its worker goes on with the next instance).
-void DynamicUpdate::swapped(ppc::Hart& h, unsigned coid) {
+void DynamicUpdate::swapped(unsigned coid, uint64_t end_cycle) {
   if (k_.objects.impl_of(coid) != new_impl_) {
     ++rec_.given_up;
     return;
   }
-  if (++rec_.swapped == rec_.instances) rec_.completed = true, rec_.end_cycle = h.cycle();
+  last_end_ = std::max(last_end_, end_cycle);  // swaps end out of order (each with its last CPU's Complete)
+  if (++rec_.swapped == rec_.instances) rec_.completed = true, rec_.end_cycle = last_end_;
 }
 
 }  // namespace quiesce::hotswap

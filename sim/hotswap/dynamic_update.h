@@ -31,7 +31,9 @@ struct UpdateRecord {
 class DynamicUpdate {
  public:
   // `swap(h, coid, done)` starts one instance's swap from h's CPU.
-  using StartSwap = std::function<void(ppc::Hart&, unsigned coid, std::function<void(ppc::Hart&)> done)>;
+  // `done` gets the swap's end (its last CPU's Complete, which may be later than the hart that reports it).
+  using SwapDone = std::function<void(ppc::Hart&, uint64_t end_cycle)>;
+  using StartSwap = std::function<void(ppc::Hart&, unsigned coid, SwapDone done)>;
   // `swapping(coid)`: whether a swap of that instance is under way.
   // `step_cycles`: a worker's or the marker's bookkeeping per step.
   DynamicUpdate(os::SwapInterface k, const UpdateEvent& e, unsigned new_impl, uint32_t step_cycles, StartSwap swap,
@@ -46,7 +48,7 @@ class DynamicUpdate {
   os::SystemStep eager_worker(ppc::Hart& h, unsigned rank, unsigned workers, size_t& next, bool& waiting,
                                   int& tid);
   os::SystemStep marker(ppc::Hart& h);
-  void swapped(ppc::Hart& h, unsigned coid);
+  void swapped(unsigned coid, uint64_t end_cycle);
 
   os::SwapInterface k_;
   UpdateEvent ev_;
@@ -59,6 +61,7 @@ class DynamicUpdate {
   size_t marked_ = 0;
   std::map<unsigned, os::Root*> marked_roots_;  // marked instances: the wrapper now in the COM
   bool locked_ = false;
+  uint64_t last_end_ = 0;  // the latest end of its swaps so far
   UpdateRecord rec_;
 };
 

@@ -53,7 +53,7 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
     const std::string strategy = u.strategy;
     updates_.push_back(std::make_unique<DynamicUpdate>(
         k_, u, to, spec_.update_step_cycles,
-        [this, e, to, strategy](ppc::Hart& h, unsigned coid, std::function<void(ppc::Hart&)> done) {
+        [this, e, to, strategy](ppc::Hart& h, unsigned coid, DynamicUpdate::SwapDone done) {
           start_swap(h, e, coid, to, strategy, std::move(done));
         },
         [this](unsigned coid) { return swapping(coid); }));
@@ -106,13 +106,13 @@ void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
 }
 
 void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, unsigned to, const std::string& strategy,
-                                std::function<void(ppc::Hart&)> done) {
+                                DynamicUpdate::SwapDone done) {
   if (swapping(coid)) {
     waiting_[coid].push_back({event, to, strategy, std::move(done)});  // one swap of an object at a time
     return;
   }
   if (k_.objects.impl_of(coid) == to) {  // already there (an earlier swap)
-    if (done) done(h);
+    if (done) done(h, h.cycle());
     return;
   }
   for (auto& u : updates_) u->unmark(coid);
@@ -126,7 +126,7 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, uns
   by_coid_[coid].push_back(m);
   m->start(h, [this, m, coid, done = std::move(done)](ppc::Hart& hh) {
     active_.erase(std::find(active_.begin(), active_.end(), m));
-    if (done) done(hh);
+    if (done) done(hh, m->end_cycle());
     // The next waiting swap starts here, on the CPU that completed the last one, so the order holds;
     // one that finds the object already at its target is done at once, and the next one is tried.
     for (auto w = waiting_.find(coid); w != waiting_.end() && !w->second.empty() && !swapping(coid);

@@ -60,7 +60,7 @@ class HotSwapManager {
   void begin(ppc::Hart& h, unsigned event);
   // One instance's swap for `event`, started from h's CPU; `done` when it completes (at once if nothing to do).
   void start_swap(ppc::Hart& h, unsigned event, unsigned coid, unsigned to, const std::string& strategy,
-                  std::function<void(ppc::Hart&)> done);
+                  DynamicUpdate::SwapDone done);
   bool swapping(unsigned coid) const;  // a swap of that instance is under way
 
   os::SwapInterface k_;
@@ -82,7 +82,7 @@ class HotSwapManager {
   struct Pending {
     unsigned event, to;
     std::string strategy;
-    std::function<void(ppc::Hart&)> done;
+    DynamicUpdate::SwapDone done;
   };
   std::map<unsigned, std::vector<Pending>> waiting_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;

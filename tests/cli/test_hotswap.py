@@ -678,6 +678,7 @@ def test_update_of_1000_instances(update_1000):
     assert all((sw["from"], sw["to"]) == ("Counter", "CounterV2") for sw in r.swaps)
     assert all(u["factory_swapped_cycle"] <= sw["start_cycle"] and sw["end_cycle"] <= u["end_cycle"]
                for sw in r.swaps)
+    assert u["end_cycle"] == max(sw["end_cycle"] for sw in r.swaps)  # it ends with its last swap's last CPU
     check_completed(r)
 
 
@@ -804,6 +805,7 @@ def test_fileserver_with_overlapping_swaps_and_a_lazy_update(tmp_path, seed):
     assert all(w["blocked"] == w["released"] for w in r.swaps)
     (u,) = r.updates
     assert u["completed"] and u["swapped"] == u["instances"] == 64
+    assert u["end_cycle"] == max(sw["end_cycle"] for sw in r.swaps if sw["object"].startswith("file["))
     assert r.violations == 0, r.summary["safety"]["details"][:3]
     assert r.sim["io_blocks"] > 0
     assert r.calls_after(u["end_cycle"]) > 0  # the load goes on after all of it
