@@ -149,7 +149,6 @@ std::vector<DefaultEntry> defaults_table() {
   // ---- os
   row("os.thread_create_cycles", text(uint64_t{os.thread_create_cycles}), "cycles", kAssumed, "",
       "beyond the descriptor and stack stores");
-  row("os.thread_exit_cycles", text(uint64_t{os.thread_exit_cycles}), "cycles", kAssumed);
   row("os.schedule_cycles", text(uint64_t{os.schedule_cycles}), "cycles", kAssumed);
   row("os.descriptor_bytes", text(uint64_t{os.descriptor_bytes}), "bytes", kAssumed, "",
       "at least the kind, mark, task-list links and saved registers (352 bytes); the rest is padding to three 128-byte lines. "
