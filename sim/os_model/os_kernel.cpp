@@ -39,6 +39,7 @@ HartAction OsKernel::host_call(ppc::Hart& h, uint64_t pc) {
 HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (!watchdog_.empty()) return HartAction::Exit;  // the watchdog ended the run
   if (pc == kSwitched) return on_switched(h);  // before a stop: the thread's pc is still in SRR0
+  if (pc == kExited) return on_exited(h);      // before a stop: the thread is off its task list
   if (pc == kInterrupt)  // first, so that a CPU stopped here shows where its thread was
     if (Thread* t = current(h.id()); t && !t->in_interrupt) t->regs = interrupted(h), t->in_interrupt = true;
   // A handler runs with interrupts off: no stop in the middle of one (its kernel entries are its calls').
@@ -211,7 +212,7 @@ HartAction OsKernel::on_system_step(ppc::Hart& h) {
   switch (system_bodies_[t->system_body](h, *t)) {
     case Step::Again: return HartAction::Continue;
     case Step::Block: return park_current(h, false);
-    case Step::Exit: end_thread(h, *t); return next_or_idle(h);
+    case Step::Exit: return exit_thread(h, *t);
   }
   return HartAction::Fault;
 }
@@ -405,8 +406,7 @@ HartAction OsKernel::on_next_call(ppc::Hart& h) {
   if (t.calls_left == 0) {
     const Workload& w = workloads_[t.workload];
     if (!t.long_lived || h.cycle() >= w.stop()) {
-      end_thread(h, t);
-      return next_or_idle(h);
+      return exit_thread(h, t);
     }
     // A long-lived thread's iteration ends: it is quiescent until the next.
     t.calls_left = w.spec().calls_per_request;
@@ -623,15 +623,24 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   }
 }
 
-void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
+HartAction OsKernel::exit_thread(ppc::Hart& h, Thread& t) {
+  auto& s = h.state();
+  s.gpr[3] = t.descriptor;
+  s.gpr[4] = cpus_[h.id()].tasks;
+  s.pc = exit_code_;
+  return HartAction::Continue;
+}
+
+HartAction OsKernel::on_exited(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
+  Thread* tp = current(h.id());
+  if (!tp) {
+    h.raise_trap("a thread's exit code ran without a current thread");
+    return HartAction::Fault;
+  }
+  Thread& t = *tp;
   if (t.counted) c.gen->leave(h, t.generation);
   t.counted = false;
-  host_store(h, t.descriptor + kDescKind, kDescFree);
-  const uint64_t after = host_load(h, t.descriptor + kDescNext), before = host_load(h, t.descriptor + kDescPrev);
-  host_store(h, before ? before + kDescNext : c.tasks, after);  // off the CPU's task list
-  if (after) host_store(h, after + kDescPrev, before);
-  h.charge(os_.thread_exit_cycles);
   t.state = ThreadState::Free;
   c.free.push_back(t.id);
   c.current = -1;
@@ -648,6 +657,7 @@ void OsKernel::end_thread(ppc::Hart& h, Thread& t) {
     c.backlog.pop_front();
     create_thread(h, r);
   }
+  return next_or_idle(h);
 }
 
 // The run queue is a ring of descriptor addresses in guest memory.

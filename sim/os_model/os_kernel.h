@@ -56,7 +56,8 @@ class OsKernel final : public ppc::Environment_if {
  public:
   static constexpr uint64_t kHostCallBase = 0xffff'ffff'fffe'0000ull, kHostCallBytes = 0x1000;
   static constexpr uint64_t kIdle = kHostCallBase + 0x800, kNextCall = kIdle + 4, kIoWait = kIdle + 8,
-                            kSystemStep = kIdle + 12, kInterrupt = kIdle + 16, kSwitched = kIdle + 20;
+                            kSystemStep = kIdle + 12, kInterrupt = kIdle + 16, kSwitched = kIdle + 20,
+                            kExited = kIdle + 24;
   static constexpr uint64_t kExtensionCalls = kHostCallBase + 0x900;  // entries handed out by add_host_calls
 
   OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
@@ -243,7 +244,8 @@ class OsKernel final : public ppc::Environment_if {
   void block(ppc::Hart& h, Thread& t, uint64_t cycles);
   void new_request(ppc::Hart& h, const Request& r);
   void create_thread(ppc::Hart& h, const Request& r);
-  void end_thread(ppc::Hart& h, Thread& t);
+  ppc::HartAction exit_thread(ppc::Hart& h, Thread& t);  // into the exit's guest code (thread_exit.h)
+  ppc::HartAction on_exited(ppc::Hart& h);  // its end: the host's part, then the next thread
   void runq_push(ppc::Hart& h, unsigned tid);
   unsigned runq_pop(ppc::Hart& h);
   void post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b = 0);
@@ -292,6 +294,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::vector<CodeRange>> code_ranges_;  // [impl][method]
   std::vector<unsigned> instance_impl_;              // [coid]
   uint64_t system_loop_ = 0;                         // guest loop of system threads
+  uint64_t exit_code_ = 0;                           // a thread's exit (thread_exit.h)
   std::vector<std::pair<unsigned, HostCallHandler>> extensions_;  // entry count, handler
   std::vector<SystemBody> system_bodies_;                         // by Request::system
   std::vector<std::string> system_names_;

@@ -155,7 +155,8 @@ std::string OsKernel::symbol(uint64_t pc) const {
   auto off = [](const std::string& name, uint64_t d) { return d ? fmt::format("{}+0x{:x}", name, d) : name; };
   static constexpr std::pair<uint64_t, const char*> kEntries[] = {
       {kIdle, "kernel.idle"}, {kNextCall, "kernel.next_call"}, {kIoWait, "kernel.io_wait"},
-      {kSystemStep, "kernel.system_step"}, {kInterrupt, "kernel.interrupt"}, {kSwitched, "kernel.switched"}};
+      {kSystemStep, "kernel.system_step"}, {kInterrupt, "kernel.interrupt"}, {kSwitched, "kernel.switched"},
+      {kExited, "kernel.exited"}};
   for (const auto& [entry, name] : kEntries)
     if (pc == entry) return name;
   if (pc - com_->miss_base() < com_->miss_bytes()) return off("kernel.translation_miss", pc - com_->miss_base());
@@ -171,6 +172,7 @@ std::string OsKernel::symbol(uint64_t pc) const {
   if (pc >= sites_begin_ && pc < sites_end_) return off("os.callsites", pc - sites_begin_);
   const mem::RegionMap& regions = heap_.regions();
   const uint32_t r = regions.lookup(pc);
+  if (pc >= exit_code_ && pc < switch_code_) return off("os.thread_exit", pc - exit_code_);
   if (r != mem::RegionMap::kOther && regions.name(r) == "os.code" && pc >= switch_code_)
     return off("os.context_switch", pc - switch_code_);
   if (p_.program)

@@ -60,7 +60,6 @@ json scenario_json(const scenario::Scenario& s) {
                   {"sync_on_coherence", h.sync_on_coherence}};
   const auto& o = s.os;
   j["os"] = {{"thread_create_cycles", o.thread_create_cycles},
-             {"thread_exit_cycles", o.thread_exit_cycles},
              {"schedule_cycles", o.schedule_cycles},
              {"descriptor_bytes", o.descriptor_bytes},
              {"stack_kib", o.stack_kib},

