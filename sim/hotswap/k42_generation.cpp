@@ -2,10 +2,12 @@
 // (mediator.h). Nothing on the fast path beyond the translation every call
 // makes anyway; the swap interposes on the object and waits, per CPU, for two
 // generation swaps and for the calls it forwarded. The strategy owns the
-// mediation routine: the host-call entries every mediator rep's vtable sends
-// calls to, and the entry forwarded calls return through.
+// mediation routine: the guest code every mediator rep's vtable sends calls to
+// (mediation_code.h), the host-call entries where the host decides, and the
+// entry forwarded calls return through.
 #include <fmt/format.h>
 
+#include "hotswap/mediation_code.h"
 #include "hotswap/mediator.h"
 #include "hotswap/quiescence_strategy.h"
 
@@ -25,8 +27,14 @@ class K42Generation final : public QuiescenceStrategy {
     routine_.forwarded.resize(k.threads.count());
     const uint64_t entries = k.hooks.add_host_calls(kMethodEntries + 1, [this](ppc::Hart& h, unsigned i) { return on_call(h, i); });
     routine_.return_entry = entries + 4 * kMethodEntries;
+    const MediationCode code = mediation_code(entries, kMethodEntries, routine_.return_entry, params_.u32("hash_slots"));
+    const uint64_t at = k.objects.heap().allocate("Mediator.code", 4 * code.words.size());
+    for (size_t w = 0; w < code.words.size(); ++w) k.facts.memory().store<uint32_t>(at + 4 * w, code.words[w]);
+    routine_.forward_code = at + 4 * code.forward;
+    routine_.return_code = at + 4 * code.ret;
     routine_.vtable = k.objects.heap().allocate("Mediator.vtable", 8 * kMethodEntries);
-    for (unsigned m = 0; m < kMethodEntries; ++m) k.facts.memory().store<uint64_t>(routine_.vtable + 8 * m, entries + 4 * m);
+    for (unsigned m = 0; m < kMethodEntries; ++m)
+      k.facts.memory().store<uint64_t>(routine_.vtable + 8 * m, at + 4 * code.stubs[m]);
     k.hooks.add_thread_describer([this](const os::Thread& t) {
       const uint32_t n = routine_.forwarded[t.id];
       return n ? fmt::format(" (in {} forwarded calls)", n) : std::string();
@@ -80,8 +88,6 @@ StrategyEntry k42_generation_strategy() {
   i.waits_for = "generations";
   i.phases = {"interpose", "forward", "block", "transfer", "complete"};
   i.params = {
-      {"call_cycles", 40, 0, 1e6, "cycles", "the mediation routine, per call it intercepts (forwarded or held)"},
-      {"return_cycles", 25, 0, 1e6, "cycles", "a forwarded call's return through the Mediator (in-flight count, return address)"},
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "a worker thread's bookkeeping each time it runs a step"},
       {"hash_slots", 64, 1, 4096, "slots", "slots of each Mediator rep's hash table of threads in forwarded calls", true, true},
       {"generations", 2, 1, 8, "", "generation swaps per CPU, counted from its worker's start, that prove the threads "

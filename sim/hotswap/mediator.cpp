@@ -4,14 +4,17 @@
 
 #include <fmt/format.h>
 
+#include "hotswap/mediation_code.h"
+
 
 namespace quiesce::hotswap {
 
 using Step = os::SystemStep;
 
 namespace {
-// Mediator rep words: [vtable][phase][in flight][blocked][hash slots: thread id, return address].
-constexpr unsigned kPhaseWord = 1, kInFlightWord = 2, kBlockedWord = 3, kHashWord = 4;
+// Mediator rep words (mediation_code.h): [vtable][phase][in flight][blocked][old rep][hash slots].
+constexpr unsigned kPhaseWord = kMediatorPhaseWord, kBlockedWord = 3, kOldRepWord = kMediatorOldRepWord,
+                   kHashWord = kMediatorHashWord;
 // Mediator root line words: [phase][meet 1][meet 2][protocol].
 constexpr unsigned kMeet1 = 1, kMeet2 = 2, kProtocolWord = 3;
 }  // namespace
@@ -20,11 +23,10 @@ Mediator::Mediator(SwapContext& ctx, MediationRoutine& routine, const StrategyIn
                    const StrategyParams& params, unsigned id, unsigned coid, unsigned new_impl, std::string label)
     : Swap(ctx, strategy, id, coid, new_impl, std::move(label)),
       routine_(routine),
-      call_cycles_(params.u32("call_cycles")),
-      return_cycles_(params.u32("return_cycles")),
       step_cycles_(params.u32("worker_step_cycles")),
       hash_slots_(params.u32("hash_slots")),
       generations_(params.u32("generations")),
+      old_rep_(cpus_, 0),
       gen_target_(cpus_, 0),
       in_flight_(cpus_, 0),
       worker_(cpus_),
@@ -291,9 +293,7 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
     h.raise_trap("a call reached a hot-swap mediator outside any thread");
     return ppc::HartAction::Fault;
   }
-  h.charge(call_cycles_);
-  os::host_load(h, rep_word(cpu, kPhaseWord));
-  auto& s = h.state();
+  auto& s = h.state();  // the stub loaded the phase word; here the host decides
   const uint8_t p = phase_[cpu];
   // In Block, a thread already in a forwarded call (of any mediator: a.m forwarded calls b.n while b blocks)
   // is let through, or swaps of objects calling each other would wait for each other. Only until the first
@@ -307,12 +307,10 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
     return ppc::HartAction::Continue;
   }
   if (forward) {
-    // Count it, remember where it returns (hash table by thread), mark the thread, call the old rep.
-    in_flight_[cpu] = os::host_atomic_add(h, rep_word(cpu, kInFlightWord), 1);
-    const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (hash_slots_ - 1));
-    os::host_store(h, slot, t->id);
-    os::host_store(h, slot + 8, s.lr);
-    k.threads.mark(h, t->id, ++routine_.forwarded[t->id]);
+    // Forwarded: the guest code counts it in flight, remembers where it returns (hash table by thread),
+    // marks the thread and calls the old rep (mediation_code.h); the host keeps the same books.
+    ++in_flight_[cpu];
+    ++routine_.forwarded[t->id];
     ++rec_[cpu].forwarded;
     if (p == kBlock) call_after_count(h, cpu);
     const uint64_t rep = old_root_ ? old_root_->rep_for(cpu, k.objects.heap()) : 0;
@@ -321,10 +319,11 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
       return ppc::HartAction::Fault;
     }
     note_old_rep(rep);
+    if (old_rep_[cpu] != rep) os::host_store(h, rep_word(cpu, kOldRepWord), rep), old_rep_[cpu] = rep;
     routine_.returns[t->id].emplace_back(this, s.lr);
-    s.gpr[3] = rep;
-    s.lr = routine_.return_entry;
-    s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
+    s.gpr[11] = t->descriptor;
+    s.gpr[12] = 8 * uint64_t{method};
+    s.pc = routine_.forward_code;
     return ppc::HartAction::Continue;
   }
   // Block: the thread leaves the CPU until the Complete phase releases it. A
@@ -341,12 +340,15 @@ void Mediator::returned(ppc::Hart& h, uint64_t lr) {
   auto& k = ctx_.k;
   const unsigned cpu = h.id();
   const os::Thread* t = k.threads.current(cpu);
-  const uint64_t slot = rep_word(cpu, kHashWord) + 16 * (t->id & (hash_slots_ - 1));
-  os::host_load(h, slot + 8);  // the return address, from the hash table
-  h.charge(return_cycles_);
-  h.state().pc = lr;
-  k.threads.mark(h, t->id, --routine_.forwarded[t->id]);
-  in_flight_[cpu] = os::host_atomic_add(h, rep_word(cpu, kInFlightWord), -1);
+  // The guest code looks the return address up, unmarks the thread and counts the call out. The host's
+  // books change here: the call has left the old object.
+  auto& s = h.state();
+  s.gpr[11] = t->descriptor;
+  s.gpr[12] = rep_word(cpu, 0);
+  s.lr = lr;
+  s.pc = routine_.return_code;
+  --routine_.forwarded[t->id];
+  --in_flight_[cpu];
   Worker& w = worker_[cpu];
   if (!in_flight_[cpu] && w.waiting_inflight) {
     w.waiting_inflight = false;

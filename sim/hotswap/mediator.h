@@ -34,11 +34,14 @@ namespace quiesce::hotswap {
 class Mediator;
 
 // The mediation routine every Mediator of a run shares (set up by the
-// k42_generation strategy): the vtable of every mediator rep (slot m ->
-// host-call entry m), the entry forwarded calls return to, and per thread the
-// forwarded calls it is in, innermost last (mediator, return address).
+// k42_generation strategy, mediation_code.h): the vtable of every mediator rep
+// (slot m -> a stub that loads the rep's phase word and enters host call m,
+// where the host decides), the guest code of a forwarded call and of its
+// return (the work: in-flight count, hash table, descriptor mark), the host
+// entry forwarded calls return to, and per thread the forwarded calls it is
+// in, innermost last (mediator, return address).
 struct MediationRoutine {
-  uint64_t vtable = 0, return_entry = 0;
+  uint64_t vtable = 0, return_entry = 0, forward_code = 0, return_code = 0;
   std::vector<std::vector<std::pair<Mediator*, uint64_t>>> returns;
   std::vector<uint32_t> forwarded;  // per thread: the forwarded calls it is in (its descriptor mark)
 };
@@ -92,9 +95,10 @@ class Mediator final : public Swap {
   void finish_if_done(ppc::Hart& h);
 
   MediationRoutine& routine_;
-  const uint32_t call_cycles_, return_cycles_, step_cycles_, hash_slots_, generations_;
+  const uint32_t step_cycles_, hash_slots_, generations_;
   bool locked_ = false, quiescent_ = false;  // quiescent_: the first meeting happened
   uint64_t line_ = 0;                    // the mediator root's guest line: [phase][meet 1][meet 2][protocol]
+  std::vector<uint64_t> old_rep_;        // per CPU: the old rep its mediator rep's word holds
   std::unique_ptr<os::Root> root_keep_;  // the mediator root until the COM owns it, and after
   os::Root* root_ = nullptr;             // hands out mediator reps
   std::vector<uint64_t> gen_target_;     // per CPU: generation swaps that prove older threads ended

@@ -252,13 +252,14 @@ def test_k42_phases_csv_agrees_with_summary(k42):
 
 def test_k42_mediator_regions(k42):
     """The Mediator is a clustered object in guest memory: its vtable, its root line and a rep per worker CPU of
-    8 x (4 + 2 x hash_slots) bytes (phase, in-flight and blocked counts, the threads' return addresses)."""
+    8 x (5 + 2 x hash_slots) bytes (phase, in-flight and blocked counts, the old rep, the threads' return
+    addresses), and the mediation routine's guest code."""
     sw = k42.swaps[0]
     names = {n for n in k42.regions if n.startswith("mediator.")}
     assert names == {"mediator.cache"} | {f"mediator.cache.rep.cpu{c['cpu']}" for c in workers(sw)}
-    assert "Mediator.vtable" in k42.regions
+    assert "Mediator.vtable" in k42.regions and int(k42.regions["Mediator.code"]["ifetch_misses"]) > 0
     for n in names - {"mediator.cache"}:
-        assert int(k42.regions[n]["bytes"]) == 8 * (4 + 2 * 64)
+        assert int(k42.regions[n]["bytes"]) == 8 * (5 + 2 * 64)
         assert int(k42.regions[n]["accesses"]) > 0
 
 
@@ -266,7 +267,7 @@ def test_hash_slots_size_the_mediator_reps(tmp_path):
     r = results(tmp_path, K42_SWAP, "machine.cpus=2", "hotswap.hash_slots=8")
     check_completed(r)
     for c in range(2):
-        assert int(r.regions[f"mediator.cache.rep.cpu{c}"]["bytes"]) == 8 * (4 + 2 * 8)
+        assert int(r.regions[f"mediator.cache.rep.cpu{c}"]["bytes"]) == 8 * (5 + 2 * 8)
 
 
 def test_no_events_no_swaps_and_no_mediator(tmp_path):

@@ -119,14 +119,17 @@ def test_every_strategy_splits_its_time(tmp_path, strategy):
 
 
 def test_k42_a_late_worker_is_waiting_for_its_cpu_and_the_others_wait_for_it(tmp_path):
-    # How late the latest worker starts depends on the run queues at the event: 1,400 to 11,600 cycles over
-    # seeds 1-20 (1,214 at the file's seed 42 since thread exit is guest code). Seed 14: 11,633.
-    summary, phases, activity = run(tmp_path, K42_SWAP, "run.seed=14")
-    table = check_split(summary, phases, activity)
-    before = {c: v for (s, c, p), v in table.items() if p == "before_first_phase"}
+    # How late the latest worker starts depends on the run queues at the event (1,400 to 11,600 cycles over
+    # seeds 1-20): the first of seeds 1-10 where it waits over 5,000 cycles (the issue's ~8,000).
+    for seed in range(1, 11):
+        summary, phases, activity = run(tmp_path, K42_SWAP, f"run.seed={seed}")
+        table = check_split(summary, phases, activity)
+        before = {c: v for (s, c, p), v in table.items() if p == "before_first_phase"}
+        late = max(before, key=lambda c: before[c]["cpu"])
+        if before[late]["cpu"] > 5000:
+            break
+    assert before[late]["cpu"] > 5000, "no seed in 1-10 has a worker waiting 5,000 cycles for its CPU"
     block = {c: v for (s, c, p), v in table.items() if p == "block"}
-    late = max(before, key=lambda c: before[c]["cpu"])
-    assert before[late]["cpu"] > 5000  # the issue's ~8,000 cycles in a run queue
     # Meanwhile the CPUs that started early wait at the first meeting, for the late one.
     early = [c for c in block if before[c]["cpu"] < before[late]["cpu"] / 4]
     assert early and all(block[c]["other_cpus"] > block[c]["mechanism"] for c in early)

@@ -51,14 +51,16 @@ def test_the_report_names_the_culprit_first_with_symbols(tmp_path):
 
 
 def test_a_long_thread_list_is_summarised(tmp_path):
-    # 40 clients per CPU, the daemon and a swap worker per CPU: 165 live threads, in a few lines of identical states with their counts.
+    # Up to 40 clients per CPU (a closed client's thread ends with its request, the next one comes after its
+    # think time), the daemon and a swap worker per CPU, in a few lines of identical states with their counts.
     err = run(tmp_path, "workloads.clients.threads=40").stderr.splitlines()
     header = next(l for l in err if l.startswith("threads ("))
-    assert header.startswith("threads (165 live, ")
+    live = int(re.match(r"threads \((\d+) live, ", header).group(1))
+    assert 150 <= live <= 4 * 40 + 1 + 4
     threads = err[err.index(header) + 1:]
     assert len(threads) <= 13
     counted = sum(int(m.group(1)) if (m := re.match(r"  (\d+) threads ", l)) else 1 for l in threads)
-    assert counted == 165
+    assert counted == live
     assert any(re.match(r"  \d+ threads blocked clients pc .* on cpu 1, 2, 3: threads \d+(, \d+){5} and \d+ more$", l)
                for l in threads)
     assert err[1].startswith("culprit: thread 40 (daemon, cpu 0, ")

@@ -1,8 +1,9 @@
 // The kernel's mechanisms that are guest code, run on a bare core: the context switch
-// (os_model/context_switch.h), a thread's exit (os_model/thread_exit.h) and the stack walk
-// (hotswap/stack_walk.h). Each is given memory laid out
+// (os_model/context_switch.h), a thread's exit (os_model/thread_exit.h), the stack walk
+// (hotswap/stack_walk.h) and the Mediator's per-call routine (hotswap/mediation_code.h). Each is given memory laid out
 // as the kernel lays it out (thread_descriptor.h) and checked for what it stores, loads and answers.
 #include "cpu_fixture.h"
+#include "hotswap/mediation_code.h"
 #include "hotswap/stack_walk.h"
 #include "os_model/context_switch.h"
 #include "os_model/rep_layout.h"
@@ -118,6 +119,47 @@ TEST_CASE("thread exit: marks the descriptor free and unlinks it from its CPU's 
     CHECK(backward == want);
     CHECK(c.hart().cycle() > 8);  // its loads and stores, executed
   }
+}
+
+TEST_CASE("mediation routine: a forwarded call is counted, hashed, marked and sent to the old rep; its return "
+          "undoes it", "[mechanisms]") {
+  constexpr uint64_t kCodeAt = 0x48000, kEntries = 0x7a000, kRetEntry = 0x7b000, kMethodAt = 0x7c000;
+  constexpr uint64_t kMrep = kData + 0x1000, kOldRep = kData + 0x2000, kOldVt = kData + 0x2100, kDesc = kData + 0x3000;
+  constexpr unsigned kSlots = 8, kMethod = 3;
+  const hs::MediationCode code = hs::mediation_code(kEntries, 4, kRetEntry, kSlots);
+  Cpu c;
+  c.place(kCodeAt, code.words);
+  c.place(kEntries + 4 * kMethod, {sc()});  // host call 3: here, the end of the stub's run
+  c.place(kMethodAt, {sc()});               // the old object's method 3
+  c.poke<uint64_t>(kMrep + 8 * hs::kMediatorOldRepWord, kOldRep);
+  c.poke<uint64_t>(kOldRep, kOldVt);
+  c.poke<uint64_t>(kOldVt + 8 * kMethod, kMethodAt);
+  c.poke<uint64_t>(kDesc + 8, 2);  // already in two forwarded calls
+  // The stub: the phase word loaded, then the host's entry for its method.
+  c.s().gpr[3] = kMrep;
+  REQUIRE(c.run_from(kCodeAt + 4 * code.stubs[kMethod]) == ppc::StopReason::Exited);
+  CHECK(c.s().pc == kEntries + 4 * kMethod);
+  // The forward half, as the host enters it.
+  for (unsigned r = 4; r <= 10; ++r) c.s().gpr[r] = 0x100 + r;  // the call's arguments
+  c.s().gpr[3] = kMrep, c.s().gpr[11] = kDesc, c.s().gpr[12] = 8 * kMethod, c.s().lr = 0x5550;
+  REQUIRE(c.run_from(kCodeAt + 4 * code.forward) == ppc::StopReason::Exited);
+  CHECK(c.s().pc == kMethodAt);
+  CHECK(c.s().gpr[3] == kOldRep);
+  CHECK(c.s().lr == kRetEntry);
+  for (unsigned r = 4; r <= 10; ++r) CHECK(c.s().gpr[r] == 0x100 + r);
+  CHECK(c.peek<uint64_t>(kMrep + 8 * hs::kMediatorInFlightWord) == 1);
+  CHECK(c.peek<uint64_t>(kDesc + 8) == 3);
+  const uint64_t slot = kMrep + 8 * hs::kMediatorHashWord + 16 * ((kDesc >> 7) & (kSlots - 1));
+  CHECK(c.peek<uint64_t>(slot) == kDesc);
+  CHECK(c.peek<uint64_t>(slot + 8) == 0x5550);
+  // The return half: the results pass, the counts go back.
+  c.place(0x5550, {sc()});
+  c.s().gpr[3] = 0x77, c.s().gpr[4] = 0x88, c.s().gpr[11] = kDesc, c.s().gpr[12] = kMrep, c.s().lr = 0x5550;
+  REQUIRE(c.run_from(kCodeAt + 4 * code.ret) == ppc::StopReason::Exited);
+  CHECK(c.s().pc == 0x5550);
+  CHECK((c.s().gpr[3] == 0x77 && c.s().gpr[4] == 0x88));
+  CHECK(c.peek<uint64_t>(kMrep + 8 * hs::kMediatorInFlightWord) == 0);
+  CHECK(c.peek<uint64_t>(kDesc + 8) == 2);
 }
 
 namespace {
