@@ -10,7 +10,7 @@
 #include "os_model/method_codegen.h"
 #include "os_model/os_kernel.h"
 #include "os_model/swap_door.h"
-#include "os_model/thread_exit.h"
+#include "os_model/thread_life.h"
 
 namespace quiesce::os {
 
@@ -170,6 +170,8 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
       body_span[i].emplace_back(body_at[i].back(), code.size());
     }
   }
+  const size_t start_at = code.size();
+  for (uint32_t w : thread_start_code()) code.push_back(w);
   const size_t exit_at = code.size();
   for (uint32_t w : thread_exit_code(kExited)) code.push_back(w);
   const size_t switch_at = code.size();
@@ -184,6 +186,7 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
     if (gated_at[g]) gated_call_[g] = at + 4 * gated_at[g];
   system_loop_ = at + 4 * system_loop_at;
   switch_code_ = at + 4 * switch_at;
+  start_code_ = at + 4 * start_at;
   exit_code_ = at + 4 * exit_at;
   switch_load_ = switch_code_ + cs.load_offset;
   code_ranges_.resize(impls_.size());  for (unsigned i = 0; i < impls_.size(); ++i) {

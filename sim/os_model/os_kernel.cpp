@@ -586,12 +586,16 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   Thread& t = threads_[tid];
   t.system = r.system >= 0;
   t.system_body = t.system ? static_cast<unsigned>(r.system) : 0;
+  // Its first registers: it starts in the start code (thread_life.h), which links it and enters its loop.
   t.regs = ppc::ArchState{};
-  t.regs.pc = t.system ? system_loop_ : request_loop_;
+  t.regs.pc = start_code_;
   t.regs.gpr[1] = t.stack_top;
   t.regs.gpr[2] = toc_;
+  t.regs.gpr[3] = t.descriptor;
+  t.regs.gpr[4] = c.tasks;
+  t.regs.gpr[5] = t.system ? kDescSystem : kDescThread;
+  t.regs.gpr[6] = t.system ? system_loop_ : request_loop_;
   t.regs.gpr[13] = com_->tables().ltt_base(h.id());
-  host_store(h, t.stack_top, 0);  // the back chain ends here
   t.counted = !t.system;  // kernel threads never hold a generation back
   if (t.counted) t.generation = c.gen->enter(h);
   t.long_lived = r.long_lived;
@@ -601,20 +605,12 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.in_call = t.start_on_dispatch = false;
   t.created = h.cycle();
   t.priority = t.system ? os_.scheduler.system_priority : workloads_[r.workload].spec().priority;
-  if (takes_interrupts()) t.regs.msr |= ppc::kMsrEE, t.regs.sprg[0] = c.save_area;
-  host_store(h, t.descriptor + kDescKind, t.system ? kDescSystem : kDescThread);
-  host_store(h, t.descriptor + kDescInterrupted, 0);
-  // At the head of the CPU's task list.
-  const uint64_t first = host_load(h, c.tasks);
-  host_store(h, t.descriptor + kDescNext, first);
-  host_store(h, t.descriptor + kDescPrev, 0);
-  if (first) host_store(h, first + kDescPrev, t.descriptor);
-  host_store(h, c.tasks, t.descriptor);
+  if (takes_interrupts()) t.regs.gpr[7] = t.regs.msr | ppc::kMsrEE, t.regs.sprg[0] = c.save_area;
+  else t.regs.gpr[7] = t.regs.msr;  // the start code runs with interrupts off, then sets r7's EE
   store_registers(h, t.descriptor, t.regs);  // where its first switch loads them from
   t.redirected = t.desc_interrupted = false;
   t.state = ThreadState::Runnable;
   t.runnable_since = h.cycle();
-  h.charge(os_.thread_create_cycles);
   runq_push(h, tid);
   // Statistics stop at the run's end (a CPU may run past it within a quantum).
   if (const uint64_t win = h.cycle() / stats_.window_cycles; h.cycle() < end_cycles_) {
@@ -628,6 +624,7 @@ HartAction OsKernel::exit_thread(ppc::Hart& h, Thread& t) {
   s.gpr[3] = t.descriptor;
   s.gpr[4] = cpus_[h.id()].tasks;
   s.pc = exit_code_;
+  h.set_interrupts(false);  // the next thread's switch loads its own MSR
   return HartAction::Continue;
 }
 

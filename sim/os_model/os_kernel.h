@@ -244,7 +244,7 @@ class OsKernel final : public ppc::Environment_if {
   void block(ppc::Hart& h, Thread& t, uint64_t cycles);
   void new_request(ppc::Hart& h, const Request& r);
   void create_thread(ppc::Hart& h, const Request& r);
-  ppc::HartAction exit_thread(ppc::Hart& h, Thread& t);  // into the exit's guest code (thread_exit.h)
+  ppc::HartAction exit_thread(ppc::Hart& h, Thread& t);  // into the exit's guest code (thread_life.h)
   ppc::HartAction on_exited(ppc::Hart& h);  // its end: the host's part, then the next thread
   void runq_push(ppc::Hart& h, unsigned tid);
   unsigned runq_pop(ppc::Hart& h);
@@ -294,7 +294,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<std::vector<CodeRange>> code_ranges_;  // [impl][method]
   std::vector<unsigned> instance_impl_;              // [coid]
   uint64_t system_loop_ = 0;                         // guest loop of system threads
-  uint64_t exit_code_ = 0;                           // a thread's exit (thread_exit.h)
+  uint64_t start_code_ = 0, exit_code_ = 0;          // a thread's start and exit (thread_life.h)
   std::vector<std::pair<unsigned, HostCallHandler>> extensions_;  // entry count, handler
   std::vector<SystemBody> system_bodies_;                         // by Request::system
   std::vector<std::string> system_names_;

@@ -54,7 +54,6 @@ struct SchedulerConfig {
 inline constexpr uint32_t kMaxPriority = 99;  // higher runs first
 
 struct OsConfig {
-  uint32_t thread_create_cycles = 400;  // host work to create a thread, beyond its memory accesses
   uint32_t schedule_cycles = 40;        // one pass of the scheduler (run queue, events)
   uint32_t descriptor_bytes = 384;      // a thread descriptor (thread_descriptor.h: kind, mark, saved registers)
   uint32_t stack_kib = 16;              // guest stack per thread

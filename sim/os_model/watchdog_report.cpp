@@ -172,6 +172,7 @@ std::string OsKernel::symbol(uint64_t pc) const {
   if (pc >= sites_begin_ && pc < sites_end_) return off("os.callsites", pc - sites_begin_);
   const mem::RegionMap& regions = heap_.regions();
   const uint32_t r = regions.lookup(pc);
+  if (pc >= start_code_ && pc < exit_code_) return off("os.thread_start", pc - start_code_);
   if (pc >= exit_code_ && pc < switch_code_) return off("os.thread_exit", pc - exit_code_);
   if (r != mem::RegionMap::kOther && regions.name(r) == "os.code" && pc >= switch_code_)
     return off("os.context_switch", pc - switch_code_);

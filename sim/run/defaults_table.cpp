@@ -147,9 +147,6 @@ std::vector<DefaultEntry> defaults_table() {
       "rfid and mtmsrd: context synchronising, charged as a pipeline refill");
 
   // ---- os
-  row("os.thread_create_cycles", text(uint64_t{os.thread_create_cycles}), "cycles", kAssumed, "",
-      "beyond the descriptor, stack and task-list stores (timed through the caches); a constant because creation "
-      "is not yet guest code (issue 22). A thread's exit is guest code (no constant)");
   row("os.schedule_cycles", text(uint64_t{os.schedule_cycles}), "cycles", kAssumed, "",
       "the host's decision of which thread runs next (no code is the point); the switch that follows is guest code");
   row("os.descriptor_bytes", text(uint64_t{os.descriptor_bytes}), "bytes", kAssumed, "",

@@ -59,8 +59,7 @@ json scenario_json(const scenario::Scenario& s) {
                   {"c2c_latency", h.c2c_latency},
                   {"sync_on_coherence", h.sync_on_coherence}};
   const auto& o = s.os;
-  j["os"] = {{"thread_create_cycles", o.thread_create_cycles},
-             {"schedule_cycles", o.schedule_cycles},
+  j["os"] = {{"schedule_cycles", o.schedule_cycles},
              {"descriptor_bytes", o.descriptor_bytes},
              {"stack_kib", o.stack_kib},
              {"max_threads_per_cpu", o.max_threads_per_cpu},

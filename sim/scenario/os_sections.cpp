@@ -147,7 +147,6 @@ os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineCo
                      ppc::SymbolTable& guest) {
   os::OsConfig c;
   const auto cycles = [&](const char* key, uint32_t& field) { field = m.uint<uint32_t>(key, field, 0, kMaxCycles); };
-  cycles("thread_create_cycles", c.thread_create_cycles);
   cycles("schedule_cycles", c.schedule_cycles);
   c.descriptor_bytes = m.uint<uint32_t>("descriptor_bytes", c.descriptor_bytes, os::kDescMinBytes, 65536);
   if (c.descriptor_bytes % 8)

@@ -203,7 +203,7 @@ def test_summary_scenario_is_the_resolved_one(tmp_path):
     assert sc["name"] == "quickstart"
     assert sc["machine"]["cpus"] == 2
     assert sc["os"]["schedule_cycles"] == 55
-    assert sc["os"]["thread_create_cycles"] == 400  # a default, not in the file
+    assert sc["os"]["descriptor_bytes"] == 384  # a default, not in the file
     assert sc["machine"]["clock_ghz"] == 2.0
     assert sc["workloads"]["clients"]["cpus"] == [0, 1]  # `all` resolved
     assert sc["workloads"]["clients"]["think"] == "exponential"

@@ -189,7 +189,8 @@ def test_contention_labels_read_on_any_cell(k42):
             j, i = (round(v) for v in t.get_position())
             cell = (1, 1, 1, 1) if np.ma.is_masked(data[i, j]) else im.cmap(im.norm(data[i, j]))
             lum = plot._luminance(cell)
-            want = "black" if lum > 0.18 else "white"  # about where contrast with black and white is equal
+            # where contrast with black, (L + 0.05) / 0.05, equals that with white, 1.05 / (L + 0.05): L = 0.179
+            want = "black" if lum >= (0.05 * 1.05) ** 0.5 - 0.05 else "white"
             assert t.get_color() == want, (t.get_text(), cell)
         colors = {t.get_color() for t in ax.texts}
         if ax is fig.axes[0]:

@@ -1,5 +1,5 @@
 // The kernel's mechanisms that are guest code, run on a bare core: the context switch
-// (os_model/context_switch.h), a thread's exit (os_model/thread_exit.h), the stack walk
+// (os_model/context_switch.h), a thread's exit (os_model/thread_life.h), the stack walk
 // (hotswap/stack_walk.h) and the Mediator's per-call routine (hotswap/mediation_code.h). Each is given memory laid out
 // as the kernel lays it out (thread_descriptor.h) and checked for what it stores, loads and answers.
 #include "cpu_fixture.h"
@@ -7,7 +7,7 @@
 #include "hotswap/stack_walk.h"
 #include "os_model/context_switch.h"
 #include "os_model/rep_layout.h"
-#include "os_model/thread_exit.h"
+#include "os_model/thread_life.h"
 #include "os_model/thread_descriptor.h"
 
 using namespace qtest;
@@ -87,8 +87,39 @@ TEST_CASE("context switch: entered at its second half, it saves nothing", "[mech
   CHECK(c.peek<uint64_t>(gpr_at(kOut, 1)) == 0);
 }
 
-TEST_CASE("thread exit: marks the descriptor free and unlinks it from its CPU's task list, interrupts off",
-          "[mechanisms]") {
+TEST_CASE("thread start: ends the back chain, sets the kind, links the thread at the head of its CPU's task "
+          "list, then enters its loop with its MSR", "[mechanisms]") {
+  constexpr uint64_t kStart = 0x48000, kLoop = 0x4c000, kHeadWord = kData + 0x800, kStackTop = kData + 0x7000;
+  const uint64_t d[3] = {kData + 0x1000, kData + 0x1400, kData + 0x1800};
+  for (const bool empty : {true, false}) {
+    Cpu c;
+    c.place(kStart, os::thread_start_code());
+    c.place(kLoop, {sc()});
+    c.poke<uint64_t>(kHeadWord, empty ? 0 : d[1]);
+    c.poke<uint64_t>(d[1] + os::kDescKind, os::kDescThread);
+    c.poke<uint64_t>(d[1] + os::kDescNext, d[2]);
+    c.poke<uint64_t>(d[2] + os::kDescKind, os::kDescThread);
+    c.poke<uint64_t>(d[2] + os::kDescPrev, d[1]);
+    c.poke<uint64_t>(d[0] + os::kDescInterrupted, 1);  // what the slot's last thread left
+    c.poke<uint64_t>(kStackTop, 0xdead);
+    c.s().msr = ppc::kMsrSF;
+    c.s().gpr[1] = kStackTop, c.s().gpr[3] = d[0], c.s().gpr[4] = kHeadWord, c.s().gpr[5] = os::kDescSystem;
+    c.s().gpr[6] = kLoop, c.s().gpr[7] = ppc::kMsrSF | ppc::kMsrEE;
+    REQUIRE(c.run_from(kStart) == ppc::StopReason::Exited);
+    CHECK(c.s().pc == kLoop);
+    CHECK((c.s().msr & ppc::kMsrEE) != 0);
+    CHECK((c.s().gpr[3] | c.s().gpr[4] | c.s().gpr[5] | c.s().gpr[6] | c.s().gpr[7] | c.s().gpr[8]) == 0);
+    CHECK(c.peek<uint64_t>(kStackTop) == 0);
+    CHECK(c.peek<uint64_t>(d[0] + os::kDescKind) == os::kDescSystem);
+    CHECK(c.peek<uint64_t>(d[0] + os::kDescInterrupted) == 0);
+    CHECK(c.peek<uint64_t>(kHeadWord) == d[0]);
+    CHECK(c.peek<uint64_t>(d[0] + os::kDescPrev) == 0);
+    CHECK(c.peek<uint64_t>(d[0] + os::kDescNext) == (empty ? 0 : d[1]));
+    if (!empty) CHECK(c.peek<uint64_t>(d[1] + os::kDescPrev) == d[0]);
+  }
+}
+
+TEST_CASE("thread exit: marks the descriptor free and unlinks it from its CPU's task list", "[mechanisms]") {
   constexpr uint64_t kExit = 0x48000, kHeadWord = kData + 0x800;
   const uint64_t d[3] = {kData + 0x1000, kData + 0x1400, kData + 0x1800};
   // Exit the middle, then the head, then the last: each time the list must hold exactly the others.
@@ -102,11 +133,9 @@ TEST_CASE("thread exit: marks the descriptor free and unlinks it from its CPU's 
       c.poke<uint64_t>(d[i] + os::kDescNext, i < 2 ? d[i + 1] : 0);
       c.poke<uint64_t>(d[i] + os::kDescPrev, i > 0 ? d[i - 1] : 0);
     }
-    c.s().msr = ppc::kMsrSF | ppc::kMsrEE;
     c.s().gpr[3] = d[gone], c.s().gpr[4] = kHeadWord;
     REQUIRE(c.run_from(kExit) == ppc::StopReason::Exited);
     CHECK(c.peek<uint64_t>(d[gone] + os::kDescKind) == os::kDescFree);
-    CHECK((c.s().msr & ppc::kMsrEE) == 0);
     std::vector<uint64_t> forward, backward;
     for (uint64_t t = c.peek<uint64_t>(kHeadWord); t && forward.size() < 4; t = c.peek<uint64_t>(t + os::kDescNext))
       forward.push_back(t);
