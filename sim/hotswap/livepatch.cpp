@@ -71,7 +71,7 @@ class Livepatch;
 
 class LivepatchSwap final : public Swap {
  public:
-  enum : uint8_t { kTransition, kReverse, kComplete };  // livepatch_phases()
+  enum : uint8_t { kTransition, kComplete };  // the registry's phases (a reversed transition stays in the first)
   LivepatchSwap(Livepatch& s, SwapContext& ctx, const StrategyParams& p, unsigned id, unsigned coid, unsigned to,
                 std::string label);
   void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override;
@@ -115,13 +115,13 @@ class LivepatchSwap final : public Swap {
   void routed(ppc::Hart& h, const os::Thread* t, bool to_new);
   void force(ppc::Hart& h);
   void reverse(ppc::Hart& h);
-  void end(ppc::Hart& h);  // hooks and watches gone, the next transition may begin, the workers leave
+  // Hooks and watches gone, the next transition may begin, the workers leave (completing, or not).
+  void end(ppc::Hart& h, bool completed);
   std::string method_at(uint64_t addr) const;
   const std::vector<os::KernelFacts_if::CodeRange>& ranges() const {
     return ctx_.k.facts.code_ranges(target_ ? old_impl_ : new_impl_);
   }
   bool live(const os::Thread& t) const { return t.state != os::ThreadState::Free && !t.system; }
-  uint8_t current_phase() const { return target_ ? kTransition : kReverse; }
 
   Livepatch& s_;
   const uint32_t step_cycles_, max_retries_;
@@ -132,7 +132,7 @@ class LivepatchSwap final : public Swap {
   uint64_t transition_ = 0;  // this transition's id: the patched threads' word
   bool target_ = true;       // the state threads switch to: patched (unpatched once reversed)
   bool waiting_ = false;     // the coordinator waits for the workers' passes
-  bool over_ = false;
+  bool over_ = false, completed_ = false;
   uint64_t began_ = 0;
   uint64_t ranges_at_[2] = {0, 0}, reps_at_ = 0;
   std::vector<Pass> pass_;
@@ -247,7 +247,10 @@ Step LivepatchSwap::coordinate(ppc::Hart& h, const os::Thread& t) {
     case At::Lock:
       if (!target_) {  // reversed, every thread back: the old implementation stays
         os::host_store(h, old_reps_.front(), ctx_.k.objects.vtable(old_impl_));
-        end(h);
+        // The new implementation is retired from the rep again: the oracle watches it (reclaimed at begin).
+        ctx_.oracle.hand_over(ctx_.k, id_, coid_, new_impl_, old_impl_, true, ctx_.impls[new_impl_], old_reps_,
+                              label_, h.cycle());
+        end(h, false);
         record_phase(h.cycle(), home_, kPhaseDone);
         give_up(h);
         return Step::Exit;
@@ -258,7 +261,7 @@ Step LivepatchSwap::coordinate(ppc::Hart& h, const os::Thread& t) {
       transfer_all(h);  // by reference: the rep's vtable word becomes the new vtable (the trampolines out)
       swing(h);         // the old implementation is retired: the oracle watches it from now on
       ctx_.k.objects.unlock_root(h, coid_);
-      end(h);
+      end(h, true);
       record_phase(h.cycle(), home_, kPhaseDone);
       finish(h);
       return Step::Exit;
@@ -272,14 +275,15 @@ Step LivepatchSwap::work(ppc::Hart& h, const os::Thread& t) {
   h.charge(step_cycles_);
   Pass& p = pass_[me];
   if (over_) {
+    if (completed_) record_phase(h.cycle(), me, kComplete);  // the new implementation is this CPU's too
     record_phase(h.cycle(), me, kPhaseDone);
     return Step::Exit;
   }
   if (!p.started) {
     worker_tid_[me] = t.id;
     p.started = true;
+    record_phase(h.cycle(), me, kTransition);
   }
-  if (phase_[me] != current_phase()) record_phase(h.cycle(), me, current_phase());
   if (p.round != round_) begin_pass(h);
   if (!p.done) {
     if (pass_step(h)) return Step::Again;
@@ -316,6 +320,7 @@ void LivepatchSwap::begin(ppc::Hart& h) {
   }
   reps_at_ = heap.allocate(fmt::format("swap{}.livepatch.reps", id_), 8 * old_reps_.size());
   for (size_t i = 0; i < old_reps_.size(); ++i) os::host_store(h, reps_at_ + 8 * i, old_reps_[i]);
+  ctx_.oracle.reclaim(new_impl_, old_reps_);  // the new code runs on the rep from now on (a swap back, say)
   install_trampolines(h);
   hook_ = k.hooks.add_entry_hook([this](ppc::Hart& hh) { boundary(hh); });
   // Which implementation each call reaches, by the caller's state (observers: no simulated time).
@@ -383,7 +388,6 @@ void LivepatchSwap::start_round(ppc::Hart& h) {
   auto& k = ctx_.k;
   ++round_;
   done_ = 0;
-  if (phase_[home_] != current_phase()) record_phase(h.cycle(), home_, current_phase());
   if (round_ == 1) {
     spawned_ = cpus_;
     for (unsigned c = 0; c < cpus_; ++c) {
@@ -552,12 +556,12 @@ void LivepatchSwap::force(ppc::Hart& h) {
 // klp_reverse_transition: the target becomes unpatched; the switched threads come back under the same rules.
 void LivepatchSwap::reverse(ppc::Hart& h) {
   target_ = false;
-  detail("reversed") = 1;
-  record_phase(h.cycle(), home_, kReverse);
+  detail("reversed") = h.cycle();
 }
 
-void LivepatchSwap::end(ppc::Hart& h) {
+void LivepatchSwap::end(ppc::Hart& h, bool completed) {
   auto& k = ctx_.k;
+  completed_ = completed;
   k.hooks.remove_entry_hook(hook_);
   for (const auto w : watches_) k.hooks.unwatch_code(w);
   watches_.clear();
@@ -609,7 +613,7 @@ StrategyEntry livepatch_strategy() {
   i.safety = "a thread switches only when its stack (interrupted mid-code: also its registers) holds nothing of the old implementation, checked while it cannot run, or at a kernel boundary between calls, where it holds no frame of the object; the old implementation is retired only once every thread has switched. force: 1 gives this up on purpose";
   i.fast_path = "nothing outside a transition; during one, a trampoline per call of the object (the caller's patch word through SPRG3, a compare, an indirect branch; under preemptive with MSR[EE] off) and a patch-word check at each request-loop kernel entry";
   i.waits_for = "every thread to switch: stack checks of sleeping threads every retry_us, running ones at their next kernel boundary";
-  i.phases = {"transition", "reverse", "complete"};
+  i.phases = {"transition", "complete"};
   i.params = {
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "the workers' bookkeeping each time one runs a step"},
       {"retry_us", 1e6, 0.001, 1e7, "us", "the wait between two rounds of stack checks while threads are pending",

@@ -176,3 +176,17 @@ def test_livepatch_needs_one_state_and_a_shared_root(tmp_path):
         sc["implementations"][v]["root"] = "per_cpu"
     err, _ = run(tmp_path, sc, name="percpu", expect=2)
     assert "events[0].strategy" in err and "shared roots" in err, err
+
+
+def test_max_retries_reverses_the_transition_and_every_thread_comes_back(tmp_path):
+    long_io = [f"implementations.ObjV{v}.methods.hold.io.mean_us=100000" for v in (1, 2)]
+    s, _ = run(tmp_path, STALL, *long_io, LP + "max_retries=3")
+    (sw,) = s["swaps"]
+    assert not sw["completed"] and "reversed after 4 retries, given up" in sw["waiting"], sw["waiting"]
+    d = sw["details"]
+    assert d["reversed"] > sw["start_cycle"]
+    back = [r for r in d["switches"] if r["to"] == "unpatched"]
+    there = {r["thread"] for r in d["switches"] if r["to"] == "patched"}
+    assert back and {r["thread"] for r in back} <= there and all(r["cycle"] >= d["reversed"] for r in back)
+    assert d["calls_old_patched"] == 0 and d["calls_new_unpatched"] == 0
+    assert s["safety"]["violations"] == 0 and audited(s)

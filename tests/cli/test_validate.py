@@ -372,7 +372,7 @@ HOTSWAP_ERRORS = [
     case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: k42}"), "k42}",
          "events[0].strategy: unknown strategy 'k42'; did you mean 'k42_generation'?"),
     case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: rcu}"), "rcu",
-         "events[0].strategy: unknown strategy 'rcu'; known: k42_generation, global_refcount, percpu_refcount, stack_trace, rwlock, counter_threshold, direct"),
+         "events[0].strategy: unknown strategy 'rcu'; known: k42_generation, global_refcount, percpu_refcount, stack_trace, rwlock, counter_threshold, direct, livepatch"),
     # when, and on which CPU
     case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: 100}"), "100}",
          "events[0].at_us: 100 us is at or after the run ends (run.duration_us is 100 us)"),
