@@ -1,17 +1,21 @@
 // livepatch: Linux's per-task consistency model (kernel/livepatch/transition.c) on quiesce's threads.
 //
 // Patch state. Every thread has one: a word in its descriptor (os::kDescPatch, Linux's
-// task_struct::patch_state), read by guest code through the caches. A transition has an id (1, 2, ...
-// per run); a thread is patched when its word holds the id of the transition under way, so a word left
-// by an earlier transition, or by the slot's previous thread, reads as unpatched, and nothing has to
-// be reset between transitions. A thread whose word is not the transition's target is "patch pending"
-// (Linux sets TIF_PATCH_PENDING on every task at the start; here the comparison is the flag).
+// task_struct::patch_state), read by guest code through the caches. Transitions have ids that only grow
+// (1, 2, ... per run); a thread is patched for transition k when its word is at least k: switching it
+// stores k, switching it back stores k - 1. A word left by an earlier transition, or by the slot's
+// previous thread, reads as unpatched for a later one, so nothing is reset between transitions, and a
+// thread that later transitions switch stays patched for every earlier, completed, one (a thread may be
+// on its way into an earlier transition's trampoline, its address loaded before that transition ended).
+// A thread whose word is not the transition's target is "patch pending" (Linux sets TIF_PATCH_PENDING on
+// every task at the start; here the comparison is the flag).
 //
 // Calls by patch state. During a transition both implementations are live. The object's rep keeps its
 // state, and its vtable pointer is set to a transition vtable whose entries are trampolines, one per
 // method (Linux's klp_ftrace_handler at the patched function's entry): each reads the calling thread's
-// word (its descriptor from SPRG3, os::kSprgCurrentDescriptor) and branches to the old or the new
-// method with `this`, LR and the arguments untouched. Under a preemptive kernel the read and the
+// word (its descriptor from SPRG3, os::kSprgCurrentDescriptor) and the transition's threshold word (its
+// id; all ones once the transition was reversed and ended, so that a late arrival takes the old method)
+// and branches to the old or the new method with `this`, LR and the arguments untouched. Under a preemptive kernel the read and the
 // choice run with MSR[EE] off (the ftrace handler runs with preemption off); the branch target is in
 // CTR before EE is back on, where the stack check sees it. The fast path costs nothing outside a
 // transition; during one every call of the object pays its trampoline, and every request-loop
@@ -65,7 +69,6 @@ namespace enc = ppc::enc;
 using Step = os::SystemStep;
 
 constexpr size_t kMaxSwitchRows = 1024;  // switches listed in the details (all are counted)
-constexpr uint64_t kMaxTransitions = 0x7fff;  // transition ids are cmpldi immediates
 
 class Livepatch;
 
@@ -103,8 +106,10 @@ class LivepatchSwap final : public Swap {
   void begin_pass(ppc::Hart& h);
   bool pass_step(ppc::Hart& h);  // one step of this CPU's pass: false once it is over
   void pass_done(ppc::Hart& h);
-  bool patched(uint64_t word) const { return word == transition_; }
-  uint64_t target_word() const { return target_ ? transition_ : 0; }
+  // Ids only grow: a word at or above this transition's id is patched for it (and stays patched for every
+  // earlier, completed, transition as later ones switch the thread); switching back stores id - 1.
+  bool patched(uint64_t word) const { return word >= transition_; }
+  uint64_t target_word() const { return target_ ? transition_ : transition_ - 1; }
   bool pending(ppc::Hart& h, const os::Thread& t) {
     return patched(os::host_load(h, t.descriptor + os::kDescPatch)) != target_;
   }
@@ -135,6 +140,7 @@ class LivepatchSwap final : public Swap {
   bool over_ = false, completed_ = false;
   uint64_t began_ = 0;
   uint64_t ranges_at_[2] = {0, 0}, reps_at_ = 0;
+  uint64_t threshold_ = 0;  // the trampolines' threshold word: the id, or ~0 once reversed (old code for good)
   std::vector<Pass> pass_;
   std::vector<unsigned> worker_tid_;
   std::map<unsigned, Stall> stalls_;  // by thread id
@@ -205,12 +211,6 @@ Step LivepatchSwap::coordinate(ppc::Hart& h, const os::Thread& t) {
       if (!(transition_ = s_.claim(this, t.id))) return block(h, Activity::OtherCpus);  // woken with its id
       [[fallthrough]];
     case At::Begin:
-      if (transition_ > kMaxTransitions) {
-        ctx_.k.hooks.stop_run(fmt::format("swap {} of {} (livepatch): more than {} transitions in one run (a "
-                                          "transition's id is a 15-bit immediate in its trampolines)",
-                                          id_, label_, kMaxTransitions));
-        return Step::Exit;
-      }
       begin(h);
       [[fallthrough]];
     case At::Retry:
@@ -247,6 +247,9 @@ Step LivepatchSwap::coordinate(ppc::Hart& h, const os::Thread& t) {
     case At::Lock:
       if (!target_) {  // reversed, every thread back: the old implementation stays
         os::host_store(h, old_reps_.front(), ctx_.k.objects.vtable(old_impl_));
+        // A thread still on its way into a trampoline (its address loaded before the vtable word was put
+        // back) must find the old method, whatever its word becomes in later transitions.
+        os::host_store(h, threshold_, ~uint64_t{0});
         // The new implementation is retired from the rep again: the oracle watches it (reclaimed at begin).
         ctx_.oracle.hand_over(ctx_.k, id_, coid_, new_impl_, old_impl_, true, ctx_.impls[new_impl_], old_reps_,
                               label_, h.cycle());
@@ -343,15 +346,17 @@ void LivepatchSwap::install_trampolines(ppc::Hart& h) {
   auto& k = ctx_.k;
   const size_t n = ctx_.impls[old_impl_].methods.size();
   const bool eoff = k.facts.preemptive();
+  threshold_ = k.objects.heap().allocate(fmt::format("swap{}.livepatch.threshold", id_), 8);
+  os::host_store(h, threshold_, transition_);
   std::vector<uint32_t> code;
   std::vector<uint64_t> offsets;
   auto lo = [](uint64_t a) { return static_cast<uint32_t>(a & 0xffff); };
   for (size_t m = 0; m < n; ++m) {
     const uint64_t old_entry = h.memory().load<uint64_t>(k.objects.vtable(old_impl_) + 8 * m);
     const uint64_t new_entry = h.memory().load<uint64_t>(k.objects.vtable(new_impl_) + 8 * m);
-    if (old_entry >= (uint64_t{1} << 31) || new_entry >= (uint64_t{1} << 31)) {
-      k.hooks.stop_run(fmt::format("swap {} of {} (livepatch): a method lies above 2 GiB (its trampoline "
-                                   "addresses it with lis/ori)", id_, label_));
+    if (old_entry >= (uint64_t{1} << 31) || new_entry >= (uint64_t{1} << 31) || threshold_ >= (uint64_t{1} << 31)) {
+      k.hooks.stop_run(fmt::format("swap {} of {} (livepatch): a method or the threshold word lies above 2 GiB "
+                                   "(its trampoline addresses them with lis/ori)", id_, label_));
       return;
     }
     enc::Assembler a;
@@ -360,10 +365,13 @@ void LivepatchSwap::install_trampolines(ppc::Hart& h) {
       for (uint32_t w : {enc::mfmsr(0), enc::li(11, 0), enc::mtmsrd(11, 1)}) a.put(w);
     a.put(enc::mfsprg(11, os::kSprgCurrentDescriptor));
     a.put(enc::ld(11, os::kDescPatch, 11));
-    a.put(enc::cmpldi(0, 11, static_cast<uint32_t>(transition_)));
+    a.put(enc::lis(12, static_cast<int64_t>(threshold_ >> 16)));
+    a.put(enc::ori(12, 12, lo(threshold_)));
+    a.put(enc::ld(12, 0, 12));
+    a.put(enc::cmpld(0, 11, 12));
     a.put(enc::lis(12, static_cast<int64_t>(old_entry >> 16)));
     a.put(enc::ori(12, 12, lo(old_entry)));
-    a.bne(0, go);
+    a.blt(0, go);
     a.put(enc::lis(12, static_cast<int64_t>(new_entry >> 16)));
     a.put(enc::ori(12, 12, lo(new_entry)));
     a.bind(go);
