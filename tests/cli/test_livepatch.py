@@ -6,17 +6,13 @@ stack while it cannot run, or at its next kernel boundary; a thread that stays i
 transition and is reported by name; `force` switches everyone regardless, and the safety oracle
 catches what that causes."""
 import copy
-import json
 import os
-import subprocess
 
-import yaml
+from run_scenario import run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 BASE = os.path.join(ROOT, "scenarios", "compare", "base.yaml")
 STALL = os.path.join(ROOT, "scenarios", "livepatch.yaml")
-TIMEOUT = 600
 LP = "hotswap.strategies.livepatch."
 
 GET = {"instructions": 40, "state_reads": 1, "state_atomics": 1}
@@ -42,23 +38,6 @@ ROUTED = {
     "hotswap": {"retry_us": 5},
     "run": {"duration_us": 300, "seed": 3},
 }
-
-
-def run(tmp_path, scenario, *sets, name="out", expect=0):
-    if isinstance(scenario, dict):
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(scenario))
-        scenario = str(path)
-    out = tmp_path / name
-    args = [QUIESCE, "run", scenario, "-q", "-o", str(out)]
-    for s in sets:
-        args += ["--set", s]
-    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT)
-    assert p.returncode == expect, p.stderr
-    if expect:
-        return p.stderr, None
-    with open(out / "summary.json") as f:
-        return json.load(f), out
 
 
 def audited(s):
