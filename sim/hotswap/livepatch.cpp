@@ -55,6 +55,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cpu_ppc64/assembler.h"
 #include "cpu_ppc64/encoder.h"
@@ -106,6 +107,12 @@ class LivepatchSwap final : public Swap {
   void begin_pass(ppc::Hart& h);
   bool pass_step(ppc::Hart& h);  // one step of this CPU's pass: false once it is over
   void pass_done(ppc::Hart& h);
+  // A CPU whose worker has not begun this round's pass (its CPU busy: a run-to-completion thread that
+  // never blocks) needs none if every thread of it has switched already (a switched thread stays so; Linux
+  // skips a task already in the target state without taking its run-queue lock). Looked at from the
+  // coordinator's CPU every retry_us while it waits.
+  void watch_behind(ppc::Hart& h, unsigned round);
+  void settle_behind(ppc::Hart& h, unsigned round);
   // Ids only grow: a word at or above this transition's id is patched for it (and stays patched for every
   // earlier, completed, transition as later ones switch the thread); switching back stores id - 1.
   bool patched(uint64_t word) const { return word >= transition_; }
@@ -225,7 +232,8 @@ Step LivepatchSwap::coordinate(ppc::Hart& h, const os::Thread& t) {
     case At::Wait: {
       if (done_ < spawned_) {
         waiting_ = true;
-        return block(h, Activity::OtherCpus);  // the last worker to finish its pass wakes it
+        watch_behind(h, round_);
+        return block(h, Activity::OtherCpus);  // the last worker to finish its pass wakes it (or watch_behind)
       }
       waiting_ = false;
       unsigned left = 0;
@@ -303,7 +311,7 @@ void LivepatchSwap::begin(ppc::Hart& h) {
   for (const char* d : {"pending", "retries", "threads_stalled", "stack_checks", "frames_walked", "switched_asleep",
                         "switched_at_boundary", "forced", "interrupted_inside", "calls_old_unpatched",
                         "calls_new_patched", "calls_old_patched", "calls_new_unpatched", "reversed",
-                        "switch_rows_dropped"})
+                        "switch_rows_dropped", "passes_not_needed"})
     detail(d) = 0;
   table("switches");
   table("stalls");
@@ -475,6 +483,30 @@ bool LivepatchSwap::pass_step(ppc::Hart& h) {
   return false;
 }
 
+void LivepatchSwap::watch_behind(ppc::Hart& h, unsigned round) {
+  ctx_.k.hooks.at(home_, h.cycle() + std::max<uint64_t>(1, us_to_cycles(retry_us_)),
+                  [this, round](ppc::Hart& hh) { settle_behind(hh, round); });
+}
+
+void LivepatchSwap::settle_behind(ppc::Hart& h, unsigned round) {
+  auto& k = ctx_.k;
+  if (over_ || round != round_ || !waiting_) return;  // the round ended meanwhile
+  for (unsigned c = 0; c < cpus_; ++c) {
+    Pass& p = pass_[c];
+    if (p.round == round_) continue;  // begun (or done) by its worker
+    bool all = true;
+    for (unsigned id = 0; id < k.threads.count() && all; ++id)
+      if (const os::Thread& t = k.threads.thread(id); live(t) && t.cpu == c) all = !pending(h, t);
+    if (!all) continue;
+    p.round = round_, p.done = true, p.pending = 0;
+    ++detail("passes_not_needed");
+    ++done_;
+  }
+  if (done_ < spawned_) return watch_behind(h, round);
+  waiting_ = false;
+  k.threads.wake(coordinator_, h.cycle());
+}
+
 void LivepatchSwap::pass_done(ppc::Hart& h) {
   pass_[h.id()].done = true;
   if (++done_ == spawned_ && waiting_) {
@@ -605,9 +637,14 @@ std::string LivepatchSwap::describe() const {
                        label_, strategy(), retries_, ctx_.impls[old_impl_].name);
   if (at_ == At::Acquire || (at_ == At::Begin && !round_))
     return fmt::format("swap {} of {} ({}): waiting for another livepatch transition to end", id_, label_, strategy());
-  return fmt::format("swap {} of {} ({}): {} (transition {}), round {}, {} retries every {} us; {} threads stalled{}",
+  std::vector<unsigned> behind;  // CPUs whose worker has not finished this round (not yet given its CPU)
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (pass_[c].round != round_ || !pass_[c].done) behind.push_back(c);
+  const std::string workers =
+      behind.empty() ? "" : fmt::format(", waiting for the worker of cpu {}", fmt::join(behind, ", cpu "));
+  return fmt::format("swap {} of {} ({}): {} (transition {}), round {}{}, {} retries every {} us; {} threads stalled{}",
                      id_, label_, strategy(), target_ ? "patching" : "reversed, unpatching", transition_, round_,
-                     retries_, retry_us_, n, who);
+                     workers, retries_, retry_us_, n, who);
 }
 
 }  // namespace

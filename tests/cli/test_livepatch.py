@@ -169,3 +169,37 @@ def test_max_retries_reverses_the_transition_and_every_thread_comes_back(tmp_pat
     assert back and {r["thread"] for r in back} <= there and all(r["cycle"] >= d["reversed"] for r in back)
     assert d["calls_old_patched"] == 0 and d["calls_new_unpatched"] == 0
     assert s["safety"]["violations"] == 0 and audited(s)
+
+
+HOG = {
+    "name": "livepatch-hog",
+    "machine": {"cpus": 2},
+    "implementations": {
+        "Obj": {"root": "shared", "methods": {"get": GET}},
+        "ObjV2": {"class": "Obj", "version": 2, "root": "shared", "methods": {"get": GET}},
+        "Spin": {"root": "per_cpu", "methods": {"work": {"instructions": 3000}}},
+    },
+    "objects": {"obj": {"implementation": "Obj"}, "spin": {"implementation": "Spin"}},
+    "workloads": {
+        "clients": {"kind": "closed", "cpus": [0], "threads": 2, "think_us": 2, "calls_per_request": 4,
+                    "mix": [{"object": "obj", "method": "get"}]},
+        "hog": {"kind": "long_lived", "cpus": [1], "threads": 1, "think_us": 0, "calls_per_request": 10,
+                "start_us": 5, "mix": [{"object": "spin", "method": "work"}]},
+    },
+    "events": [{"type": "swap", "object": "obj", "to": "ObjV2", "strategy": "livepatch", "at_us": 50}],
+    "hotswap": {"retry_us": 5},
+    "run": {"duration_us": 400},
+}
+
+
+def test_a_cpu_bound_thread_switches_at_its_kernel_boundaries_and_needs_no_pass(tmp_path):
+    """Run to completion, the hog never leaves CPU 1, so CPU 1's worker never runs; the hog passes a kernel
+    boundary between its calls (it never calls obj) and switches there, and with every thread of CPU 1
+    switched the round needs no pass there."""
+    s, _ = run(tmp_path, HOG)
+    (sw,) = s["swaps"]
+    assert sw["completed"], sw["waiting"]
+    assert sw["details"]["passes_not_needed"] >= 1
+    (hog,) = [r for r in sw["details"]["switches"] if r["name"] == "hog"]
+    assert hog["how"] == "kernel boundary" and hog["cpu"] == 1
+    assert s["safety"]["violations"] == 0
