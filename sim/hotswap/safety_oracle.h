@@ -61,6 +61,10 @@ class SafetyOracle {
   void hand_over(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned old_impl, unsigned new_impl,
                  bool by_reference, const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps,
                  const std::string& object, uint64_t cycle);
+  // Implementation `impl` may run on `reps` again from now on: an earlier hand-over of those reps away from
+  // it ends (hand_over does this for its new implementation; a strategy that runs the new implementation
+  // before its hand-over, livepatch during its transition, says so when it begins).
+  void reclaim(unsigned impl, const std::vector<uint64_t>& reps);
   // Old-implementation instructions judged so far (host work, for the record).
   uint64_t judged() const { return judged_; }
   // Threads that seem to be inside an activation of `impl` on one of `reps` now, read from their pc and

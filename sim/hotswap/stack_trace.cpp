@@ -189,69 +189,14 @@ int StackTraceSwap::walked(ppc::Hart& h) {
   return found;
 }
 
-const os::KernelFacts_if::CodeRange* StackTraceSwap::old_range(uint64_t addr) const {
-  for (const auto& r : ctx_.k.facts.code_ranges(old_impl_))
-    if (addr >= r.start && addr < r.end) return &r;
-  return nullptr;
-}
-
-bool StackTraceSwap::inside(uint64_t addr) const { return old_range(addr) != nullptr; }
-
 uint64_t StackTraceSwap::peek(uint64_t addr) const {
   auto& m = ctx_.k.facts.memory();
   return m.contains(addr, 8) ? m.load<uint64_t>(addr) : 0;
 }
 
-bool StackTraceSwap::on_this_instance(const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const {
-  if (!owner.frame) return true;  // no frame keeps its `this`: whatever its instance
-  return is_old_rep(peek(slot));
-}
-
-// The walk's rules (stack_walk.h) over the kernel's record of one thread's registers.
 bool StackTraceSwap::reference_inside(unsigned tid) const {
-  auto& k = ctx_.k;
-  const os::Thread& t = k.threads.thread(tid);
-  const ppc::ArchState& s = k.threads.registers(tid);
-  if (!by_instance_) {
-    if (inside(s.pc) || inside(s.lr)) return true;
-  } else {
-    // The current activation: `this` in its frame once its prologue ran, else in r3. A return address
-    // still in LR belongs to the caller, whose frame is at r1 (or one up, once the callee pushed its own).
-    if (const auto* m = old_range(s.pc)) {
-      if (!m->frame) return true;
-      if (s.pc >= m->start + os::kPrologueBytes ? on_this_instance(*m, s.gpr[1] + os::kThisSlot) : is_old_rep(s.gpr[3]))
-        return true;
-    }
-    if (const auto* c = old_range(s.lr)) {
-      const uint64_t up = peek(s.gpr[1]);
-      if (on_this_instance(*c, s.gpr[1] + os::kThisSlot) || (up && on_this_instance(*c, up + os::kThisSlot)))
-        return true;
-    }
-  }
-  // Stopped mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep loaded, or
-  // the old method's address in a register or CTR, the branch still to come.
-  const bool mid_code = t.in_interrupt || t.preempted;
-  if (mid_code) {
-    if (inside(s.ctr)) return true;
-    for (const auto& [from, to] : call_sites())
-      if (s.pc >= from && s.pc < to) return true;
-    for (const uint64_t r : s.gpr)
-      if (inside(r) || is_old_rep(r)) return true;
-  }
-  if (!walk_frames_) return false;
-  uint64_t frame = s.gpr[1];
-  // Mid-code, a callee may have popped its frame and not yet returned (its epilogue): its return address
-  // is then in the current frame's LR save word. (The word may be stale, which only costs a retry.)
-  if (mid_code && inside(peek(frame + 16))) return true;
-  for (unsigned n = 0; n < kMaxFrames && frame; ++n) {
-    const uint64_t caller = peek(frame);  // the back chain
-    if (!caller) break;
-    // The return address the callee saved there, into the function whose frame this is.
-    if (const auto* owner = old_range(peek(caller + 16)))
-      if (!by_instance_ || on_this_instance(*owner, caller + os::kThisSlot)) return true;
-    frame = caller;
-  }
-  return false;
+  WalkRules r{&ctx_.k, &ctx_.k.facts.code_ranges(old_impl_), &old_reps_, call_sites(), by_instance_, walk_frames_};
+  return find_holder(r, tid).has_value();
 }
 
 // Every live thread, the busy one first: the first found inside, or -1.

@@ -49,8 +49,7 @@ class StackTraceSwap : public Swap {
   // The kernel's view of the same walk (its record of every thread's registers, memory read untimed):
   // what the guest walk must find.
   int reference_walk() const;
-  bool reference_inside(unsigned tid) const;
-  bool inside(uint64_t addr) const;
+  bool reference_inside(unsigned tid) const;  // the walk's rules (stack_walk.h: find_holder)
   void resume_all(ppc::Hart& h, bool swapped);
   void release_stop(ppc::Hart& h);  // the world, and the walker's CPU's interrupts as they were
 
@@ -62,10 +61,6 @@ class StackTraceSwap : public Swap {
   const uint64_t walk_code_;
   uint64_t table_ = 0, reps_at_ = 0;
   size_t reps_room_ = 0;
-  // The old code range holding `addr`, or null.
-  const os::KernelFacts_if::CodeRange* old_range(uint64_t addr) const;
-  // by_instance: whether the activation whose `this` is kept at `slot` (a frame's) works on this instance.
-  bool on_this_instance(const os::KernelFacts_if::CodeRange& owner, uint64_t slot) const;
   uint64_t peek(uint64_t addr) const;  // untimed, 0 outside guest memory
   At at_ = At::Acquire;
   unsigned stopped_ = 0, retries_ = 0;

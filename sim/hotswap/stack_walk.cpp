@@ -1,5 +1,7 @@
 #include "hotswap/stack_walk.h"
 
+#include <algorithm>
+
 #include "cpu_ppc64/assembler.h"
 #include "os_model/rep_layout.h"
 #include "os_model/thread_descriptor.h"
@@ -235,6 +237,65 @@ std::vector<uint32_t> stack_walk_code() {
   lookup(a, rep, T::kReps, T::kRepsPtr, 8, false);
   lookup(a, site, T::kSites, T::kSitesPtr, T::kSiteBytes, true);
   return a.take();
+}
+
+std::optional<Holder> find_holder(const WalkRules& r, unsigned tid) {
+  const auto& k = *r.k;
+  auto& mem = k.facts.memory();
+  const auto peek = [&](uint64_t a) -> uint64_t { return mem.contains(a, 8) ? mem.load<uint64_t>(a) : 0; };
+  const auto range = [&](uint64_t a) -> const os::KernelFacts_if::CodeRange* {
+    for (const auto& c : *r.ranges)
+      if (a >= c.start && a < c.end) return &c;
+    return nullptr;
+  };
+  const auto is_rep = [&](uint64_t v) { return std::find(r.reps->begin(), r.reps->end(), v) != r.reps->end(); };
+  // by instance: whether the activation whose `this` is kept at `slot` (a frame's) works on this instance.
+  const auto on_instance = [&](const os::KernelFacts_if::CodeRange& owner, uint64_t slot) {
+    return !owner.frame || is_rep(peek(slot));  // no frame keeps its `this`: whatever its instance
+  };
+  const os::Thread& t = k.threads.thread(tid);
+  const ppc::ArchState& s = k.threads.registers(tid);
+  if (!r.by_instance) {
+    if (range(s.pc)) return Holder{"pc", s.pc, 0};
+    if (range(s.lr)) return Holder{"lr", s.lr, 0};
+  } else {
+    // The current activation: `this` in its frame once its prologue ran, else in r3. A return address
+    // still in LR belongs to the caller, whose frame is at r1 (or one up, once the callee pushed its own).
+    if (const auto* m = range(s.pc)) {
+      if (!m->frame) return Holder{"pc", s.pc, 0};
+      if (s.pc >= m->start + os::kPrologueBytes ? on_instance(*m, s.gpr[1] + os::kThisSlot) : is_rep(s.gpr[3]))
+        return Holder{"pc", s.pc, 0};
+    }
+    if (const auto* c = range(s.lr)) {
+      const uint64_t up = peek(s.gpr[1]);
+      if (on_instance(*c, s.gpr[1] + os::kThisSlot) || (up && on_instance(*c, up + os::kThisSlot)))
+        return Holder{"lr", s.lr, 0};
+    }
+  }
+  // Stopped mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep loaded, or
+  // the old method's address in a register or CTR, the branch still to come.
+  const bool mid_code = t.in_interrupt || t.preempted;
+  if (mid_code) {
+    if (range(s.ctr)) return Holder{"ctr", s.ctr, 0};
+    for (const auto& [from, to] : r.sites)
+      if (s.pc >= from && s.pc < to) return Holder{"call site", s.pc, 0};
+    for (const uint64_t g : s.gpr)
+      if (range(g) || is_rep(g)) return Holder{"register", g, 0};
+  }
+  if (!r.walk_frames) return std::nullopt;
+  uint64_t frame = s.gpr[1];
+  // Mid-code, a callee may have popped its frame and not yet returned (its epilogue): its return address
+  // is then in the current frame's LR save word. (The word may be stale, which only costs a retry.)
+  if (mid_code && range(peek(frame + 16))) return Holder{"lr save word", peek(frame + 16), 0};
+  for (unsigned n = 0; n < kMaxFrames && frame; ++n) {
+    const uint64_t caller = peek(frame);  // the back chain
+    if (!caller) break;
+    // The return address the callee saved there, into the function whose frame this is.
+    if (const auto* owner = range(peek(caller + 16)))
+      if (!r.by_instance || on_instance(*owner, caller + os::kThisSlot)) return Holder{"frame", peek(caller + 16), n + 1};
+    frame = caller;
+  }
+  return std::nullopt;
 }
 
 uint64_t install_stack_walk(os::GuestHeap& heap) {

@@ -8,6 +8,8 @@
 // old rep. Returns the first descriptor found inside, or 0; counts threads and frames walked.
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "os_model/swap_interface.h"
@@ -29,6 +31,23 @@ struct WalkTable {
 };
 
 inline constexpr unsigned kMaxFrames = 4096;  // per thread: a walk never loops on a broken chain
+
+// The walk's rules over the kernel's record of one thread's registers, its stack read untimed (the
+// guest walk's answer is checked against this), and where the thread is held, for reports.
+struct WalkRules {
+  const os::SwapInterface* k = nullptr;
+  const std::vector<os::KernelFacts_if::CodeRange>* ranges = nullptr;  // the code a thread must not be in
+  const std::vector<uint64_t>* reps = nullptr;  // the instance's reps: by instance, and a call half made
+  std::vector<std::pair<uint64_t, uint64_t>> sites;  // call sites bound to the object: [start, end)
+  bool by_instance = false, walk_frames = true;
+};
+struct Holder {
+  const char* where;  // "pc", "lr", "ctr", "call site", "register", "lr save word" or "frame"
+  uint64_t addr;      // the address in the code (or the rep, for a register holding one)
+  unsigned frame;     // for "frame": back-chain links above the current frame
+};
+// The first thing that puts thread `tid` inside, in the walk's order, or nothing.
+std::optional<Holder> find_holder(const WalkRules& r, unsigned tid);
 
 // The routine: long walk(WalkTable* table). Position-independent; it makes a frame on the caller's stack.
 std::vector<uint32_t> stack_walk_code();

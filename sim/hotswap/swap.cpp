@@ -252,6 +252,12 @@ uint64_t& Swap::detail(const char* name) {
   return details_.emplace_back(name, 0).second;
 }
 
+std::vector<DetailRow>& Swap::table(const char* name) {
+  for (auto& [n, rows] : tables_)
+    if (n == name) return rows;
+  return tables_.emplace_back(name, std::vector<DetailRow>{}).second;
+}
+
 os::SystemStep Swap::sleep(ppc::Hart& h, unsigned tid, uint64_t cycles, Activity why) {
   ctx_.k.threads.wake(tid, h.cycle() + std::max<uint64_t>(1, cycles));
   return block(h, why);

@@ -67,6 +67,15 @@ struct HeldCall {
   unsigned released_on;        // the CPU that released it
 };
 
+// A row of a strategy's own table in a swap's details (livepatch: its threads' switches and stalls):
+// named fields, each a number or a text.
+struct DetailField {
+  std::string key, text;
+  uint64_t number = 0;
+  bool is_text = false;
+};
+using DetailRow = std::vector<DetailField>;
+
 // Shared by every swap of a run.
 struct SwapContext {
   os::SwapInterface k;  // the kernel, through its swap interface
@@ -114,6 +123,8 @@ class Swap {
   // Strategy-specific counts (walks, retries, polls, sites patched...), in a fixed order.
   const std::vector<std::pair<std::string, uint64_t>>& details() const { return details_; }
   const std::vector<HeldCall>& held_calls() const { return held_log_; }
+  // Strategy-specific tables (rows of named fields), in a fixed order.
+  const std::vector<std::pair<std::string, std::vector<DetailRow>>>& detail_tables() const { return tables_; }
 
  protected:
   // The whole-object strategies' start: the new object's root, and a system
@@ -152,6 +163,7 @@ class Swap {
   // `done` runs so that whoever waits on the swap (an update, the next swap of the object) goes on.
   void give_up(ppc::Hart& h);
   uint64_t& detail(const char* name);
+  std::vector<DetailRow>& table(const char* name);
   // A system thread's sleep, waiting on `why`: it runs again `cycles` from now.
   os::SystemStep sleep(ppc::Hart& h, unsigned tid, uint64_t cycles, Activity why);
   uint64_t us_to_cycles(double us) const;
@@ -172,6 +184,7 @@ class Swap {
   std::function<void(ppc::Hart&)> done_cb_;
   std::vector<std::pair<std::string, uint64_t>> details_;
   std::vector<HeldCall> held_log_;
+  std::vector<std::pair<std::string, std::vector<DetailRow>>> tables_;
 
  private:
   struct Ledger {

@@ -95,6 +95,7 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   unsigned group_of(unsigned coid) const override { return k_.group_of(coid); }
   uint64_t calls_completed() const override { return k_.stats_.calls; }
   uint64_t served(unsigned coid) const override { return k_.served_[coid]; }
+  std::string thread_name(unsigned tid) const override { return k_.thread_label(k_.threads_[tid]); }
   std::vector<unsigned> executions(unsigned tid) const override { return k_.executions(k_.threads_[tid]); }
 
   OsKernel& k_;

@@ -175,6 +175,8 @@ class KernelFacts_if {
   // Top-level calls completed, and executions of instance `coid`'s methods by completed calls.
   virtual uint64_t calls_completed() const = 0;
   virtual uint64_t served(unsigned coid) const = 0;
+  // A thread's name in reports: its workload's, or its system thread's.
+  virtual std::string thread_name(unsigned tid) const = 0;
   // The instances thread `tid`'s current call executes, top-level and nested (one entry per execution).
   virtual std::vector<unsigned> executions(unsigned tid) const = 0;
 };

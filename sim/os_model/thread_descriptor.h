@@ -17,6 +17,13 @@ inline constexpr unsigned kDescGpr = 40, kDescPc = kDescGpr + 8 * 32, kDescLr = 
                           kDescCr = kDescCtr + 8, kDescXer = kDescCr + 8, kDescMsr = kDescXer + 8;
 // A word the switch's stdcx. aims at (it clears a reservation; it stores only where one was held).
 inline constexpr unsigned kDescScratch = kDescMsr + 8;
-inline constexpr unsigned kDescMinBytes = kDescScratch + 8;  // os.descriptor_bytes is at least this
+// A word of the layer above that its guest code reads on the calling thread (livepatch's patch state, as
+// Linux's task_struct::patch_state); the kernel never writes it, a new thread finds what the slot's last
+// thread left there.
+inline constexpr unsigned kDescPatch = kDescScratch + 8;
+inline constexpr unsigned kDescMinBytes = kDescPatch + 8;  // os.descriptor_bytes is at least this
+// While a thread runs, SPRG3 holds its descriptor (the context switch is entered with the incoming one
+// there, and nothing else writes it): guest code finds its own thread's words from it.
+inline constexpr unsigned kSprgCurrentDescriptor = 3;
 
 }  // namespace quiesce::os

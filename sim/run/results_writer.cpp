@@ -111,6 +111,15 @@ json swaps_json(const ScenarioRun& r) {
     }
     json details = json::object();
     for (const auto& [name, value] : m->details()) details[name] = value;
+    for (const auto& [name, rows] : m->detail_tables()) {
+      json table = json::array();
+      for (const auto& row : rows) {
+        json o = json::object();
+        for (const auto& f : row) o[f.key] = f.is_text ? json(f.text) : json(f.number);
+        table.push_back(std::move(o));
+      }
+      details[name] = std::move(table);
+    }
     swaps.push_back({{"id", m->id()},
                      {"event", r.hotswap().event_of(m->id())},  // summary.json's events[i]
                      {"object", m->label()},

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "hotswap/quiescence_strategy.h"
+#include "hotswap/transfer_protocol.h"
 #include "scenario/os_sections.h"
 
 namespace quiesce::scenario {
@@ -226,6 +227,23 @@ void check_constraints(const MapReader& e, const std::string& name, const std::s
   }
 }
 
+// Constraint by_reference: `strategy` runs the old and the new implementation on one state at once, so
+// from -> to must negotiate by_reference. Fails at `strategy`.
+void check_by_reference(const MapReader& e, const std::string& strategy, const os::ImplementationSpec& from,
+                        const hotswap::TransferSpec& out, const os::ImplementationSpec& to,
+                        const hotswap::TransferSpec& in) {
+  if (!has_constraint(strategy, hotswap::kConstraintByReference)) return;
+  const bool same_layout = from.root == to.root && from.state_bytes == to.state_bytes &&
+                           from.shared_state_bytes == to.shared_state_bytes;
+  const auto p = hotswap::negotiate(out, in, same_layout);
+  if (p != hotswap::Protocol::ByReference)
+    e.fail("strategy", fmt::format("{} runs {} and {} on the same state during its transition (constraint "
+                                   "by_reference: the same layout, {} exporting and {} importing by_reference), "
+                                   "but they negotiate {}",
+                                   strategy, from.name, to.name, from.name, to.name,
+                                   p ? hotswap::protocol_name(*p) : "nothing"));
+}
+
 void add_once(std::vector<size_t>& v, size_t x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
@@ -321,6 +339,9 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
           check_replacement(e, "to", impls[from], out.transfer[from], impls[to_impl], out.transfer[to_impl],
                             fmt::format("the implementation of {}{}", current.size() > 1 ? "some instances of " : "",
                                         target.name));
+      for (const size_t from : current)
+        if (from != to_impl)
+          check_by_reference(e, w.strategy, impls[from], out.transfer[from], impls[to_impl], out.transfer[to_impl]);
       h.swap(target.index, to_impl);
       add_once(swapped_to[objects[target.object].name], to_impl);
       s.object = target.name;
@@ -360,6 +381,9 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       if (from != *target)
         check_replacement(e, "to_version", impls[from], out.transfer[from], impls[*target], out.transfer[*target],
                           fmt::format("version {} of class {}, which objects have", impls[from].version, cls));
+    for (const size_t from : in_use)
+      if (from != *target)
+        check_by_reference(e, w.strategy, impls[from], out.transfer[from], impls[*target], out.transfer[*target]);
     for (size_t k = 0; k < held.size(); ++k) {
       const std::vector<size_t> current = held[k].current(std::nullopt);
       if (std::any_of(current.begin(), current.end(), of_class)) {

@@ -12,3 +12,12 @@ def listed(quiesce, safe_only=False, with_test_only=False):
                 if (with_test_only or not s["test_only"]) and (s["safe"] or not safe_only)]
     except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
         return []
+
+
+def constraints(quiesce):
+    """Each listed strategy's constraints (name -> list), test-only ones included; {} when unlisted."""
+    try:
+        p = subprocess.run([quiesce, "strategies", "--json"], stdout=subprocess.PIPE, text=True, timeout=60)
+        return {s["name"]: s.get("constraints", []) for s in json.loads(p.stdout)["strategies"]}
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return {}

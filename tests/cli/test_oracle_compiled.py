@@ -66,6 +66,7 @@ def safe_strategies():
 
 
 SAFE = safe_strategies()
+CONSTRAINTS = strategy_list.constraints(QUIESCE)
 
 
 def audit_of(summary, name="table"):
@@ -83,7 +84,15 @@ def test_the_guest_program_is_built():
 @pytest.mark.parametrize("strategy", SAFE)
 def test_a_safe_strategy_swaps_compiled_methods_with_no_violation(tmp_path, strategy, protocol, v2_code):
     """Shared: both implementations run the same functions; by reference, on the same reps, the
-    oracle cannot tell old calls from new ones there and leaves that code to the audit."""
+    oracle cannot tell old calls from new ones there and leaves that code to the audit. A strategy that
+    runs both implementations on one state (constraint by_reference) is refused any other protocol."""
+    if protocol != "by_reference" and "by_reference" in CONSTRAINTS.get(strategy, []):
+        path = tmp_path / "s.yaml"
+        path.write_text(yaml.safe_dump(scenario(strategy, protocol, v2_code=v2_code)))
+        p = subprocess.run([QUIESCE, "validate", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=TIMEOUT)
+        assert p.returncode == 2 and "events[0].strategy" in p.stderr and f"negotiate {protocol}" in p.stderr, p.stderr
+        return
     s = run(tmp_path, scenario(strategy, protocol, v2_code=v2_code))
     (sw,) = s["swaps"]
     assert sw["completed"] and sw["protocol"] == protocol, sw.get("waiting")

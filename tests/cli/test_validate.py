@@ -152,7 +152,7 @@ FILE_ERRORS = [
     (fix("root: per_cpu", "root: percpu"), '4:11: implementations.Counter.root: expected one of shared, per_cpu, found "percpu"'),
     ("name: my/run\n", "1:7: name: expected letters, digits, '_', '-' and '.' (not first), at most 100, found \"my/run\""),
     # out of range
-    ("os: {descriptor_bytes: 356}\n", "1:24: os.descriptor_bytes: expected a multiple of 8, found 356"),
+    ("os: {descriptor_bytes: 364}\n", "1:24: os.descriptor_bytes: expected a multiple of 8, found 364"),
     ("os: {stack_kib: 0}\n", '1:17: os.stack_kib: expected an integer 1..1024, found "0"'),
     (fix("{state_reads: 1}", "{instructions: 100001}"),
      '7:27: implementations.Counter.methods.get.instructions: expected an integer 0..100000, found "100001"'),
@@ -372,7 +372,7 @@ HOTSWAP_ERRORS = [
     case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: k42}"), "k42}",
          "events[0].strategy: unknown strategy 'k42'; did you mean 'k42_generation'?"),
     case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: rcu}"), "rcu",
-         "events[0].strategy: unknown strategy 'rcu'; known: k42_generation, global_refcount, percpu_refcount, stack_trace, rwlock, counter_threshold, direct"),
+         "events[0].strategy: unknown strategy 'rcu'; known: k42_generation, global_refcount, percpu_refcount, stack_trace, rwlock, counter_threshold, direct, livepatch"),
     # when, and on which CPU
     case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: 100}"), "100}",
          "events[0].at_us: 100 us is at or after the run ends (run.duration_us is 100 us)"),
