@@ -16,11 +16,7 @@ void SafetyOracle::hand_over(const os::SwapInterface& k, unsigned swap, unsigned
                              unsigned new_impl, bool by_reference, const os::ImplementationSpec& old_spec,
                              const std::vector<uint64_t>& reps, const std::string& object, uint64_t cycle) {
   if (!k_) k_.emplace(k);
-  for (HandOver& x : handed_)
-    if (x.impl == new_impl)
-      std::erase_if(x.reps, [&](uint64_t r) { return std::find(reps.begin(), reps.end(), r) != reps.end(); });
-  std::erase_if(handed_, [](const HandOver& x) { return x.reps.empty(); });
-  unwatch_if_unused(new_impl);
+  reclaim(new_impl, reps);
   handed_.push_back({swap, coid, old_impl, new_impl, by_reference, &old_spec, reps, object, cycle});
   if (watches_.count(old_impl)) return;
   auto& ids = watches_[old_impl];
@@ -31,6 +27,13 @@ void SafetyOracle::hand_over(const os::SwapInterface& k, unsigned swap, unsigned
       }));
 }
 
+void SafetyOracle::reclaim(unsigned impl, const std::vector<uint64_t>& reps) {
+  for (HandOver& x : handed_)
+    if (x.impl == impl)
+      std::erase_if(x.reps, [&](uint64_t r) { return std::find(reps.begin(), reps.end(), r) != reps.end(); });
+  std::erase_if(handed_, [](const HandOver& x) { return x.reps.empty(); });
+  if (k_) unwatch_if_unused(impl);
+}
 
 void SafetyOracle::unwatch_if_unused(unsigned impl) {
   const auto it = watches_.find(impl);

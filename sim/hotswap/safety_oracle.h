@@ -61,6 +61,9 @@ class SafetyOracle {
   void hand_over(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned old_impl, unsigned new_impl,
                  bool by_reference, const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps,
                  const std::string& object, uint64_t cycle);
+  // `impl` runs on `reps` again from now on (a swap back to it by reference published them to it): an earlier
+  // hand-over of them away from `impl` ends. hand_over does this itself; rcu publishes before it hands over.
+  void reclaim(unsigned impl, const std::vector<uint64_t>& reps);
   // Old-implementation instructions judged so far (host work, for the record).
   uint64_t judged() const { return judged_; }
   // Threads that seem to be inside an activation of `impl` on one of `reps` now, read from their pc and

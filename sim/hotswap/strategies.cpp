@@ -16,6 +16,7 @@ StrategyEntry stack_trace_strategy();
 StrategyEntry rwlock_strategy();
 StrategyEntry counter_threshold_strategy();
 StrategyEntry direct_strategy();
+StrategyEntry rcu_strategy();
 
 namespace {
 // A strategy's declaration must be usable as a scenario writes it: a name YAML reads as a string,
@@ -45,6 +46,7 @@ std::vector<StrategyEntry>& registry() {
     v.push_back(rwlock_strategy());
     v.push_back(counter_threshold_strategy());
     v.push_back(direct_strategy());
+    v.push_back(rcu_strategy());
     for (const auto& e : v) check_entry(e.info);
     return v;
   }();
@@ -55,7 +57,8 @@ std::vector<StrategyEntry>& registry() {
 const std::vector<StrategyEntry>& strategy_registry() { return registry(); }
 
 bool known_constraint(const std::string& c) {
-  return c == kConstraintSharedRoot || c == kConstraintExclusive || c == kConstraintNoUpdates;
+  return c == kConstraintSharedRoot || c == kConstraintExclusive || c == kConstraintNoUpdates ||
+         c == kConstraintByReference;
 }
 
 StrategyRegistrar::StrategyRegistrar(StrategyEntry e) {

@@ -226,6 +226,27 @@ void check_constraints(const MapReader& e, const std::string& name, const std::s
   }
 }
 
+// Constraint by_reference: fails at `strategy` unless `from` can hand its state to `to` by reference.
+void check_by_reference(const MapReader& e, const std::string& strategy, const os::ImplementationSpec& from,
+                        const hotswap::TransferSpec& out, const os::ImplementationSpec& to,
+                        const hotswap::TransferSpec& in) {
+  if (!has_constraint(strategy, hotswap::kConstraintByReference)) return;
+  constexpr uint32_t kByReference = 1u << static_cast<unsigned>(hotswap::Protocol::ByReference);
+  const bool same_layout = from.root == to.root && from.state_bytes == to.state_bytes &&
+                           from.shared_state_bytes == to.shared_state_bytes;
+  std::string why;
+  if (!(out.exports & in.imports & kByReference))
+    why = fmt::format("{} exports {} and {} imports {}", from.name, protocols(out.exports), to.name,
+                      protocols(in.imports));
+  else if (!same_layout)
+    why = fmt::format("their layouts differ (root, state_bytes, shared_state_bytes)");
+  if (!why.empty())
+    e.fail("strategy", fmt::format("{} moves the state by reference only (constraint by_reference: calls in the old "
+                                   "object run on during the grace period, and a copy would lose their updates), but "
+                                   "{} cannot hand its state to {} by reference: {}",
+                                   strategy, from.name, to.name, why));
+}
+
 void add_once(std::vector<size_t>& v, size_t x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
@@ -318,9 +339,12 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
         e.fail("to", fmt::format("{} is already the implementation of {}", s.to, target.name));
       for (const size_t from : current)
         if (from != to_impl)
+        {
           check_replacement(e, "to", impls[from], out.transfer[from], impls[to_impl], out.transfer[to_impl],
                             fmt::format("the implementation of {}{}", current.size() > 1 ? "some instances of " : "",
                                         target.name));
+          check_by_reference(e, w.strategy, impls[from], out.transfer[from], impls[to_impl], out.transfer[to_impl]);
+        }
       h.swap(target.index, to_impl);
       add_once(swapped_to[objects[target.object].name], to_impl);
       s.object = target.name;
@@ -358,8 +382,11 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
                                        impls[*target].name));
     for (const size_t from : in_use)
       if (from != *target)
+      {
         check_replacement(e, "to_version", impls[from], out.transfer[from], impls[*target], out.transfer[*target],
                           fmt::format("version {} of class {}, which objects have", impls[from].version, cls));
+        check_by_reference(e, w.strategy, impls[from], out.transfer[from], impls[*target], out.transfer[*target]);
+      }
     for (size_t k = 0; k < held.size(); ++k) {
       const std::vector<size_t> current = held[k].current(std::nullopt);
       if (std::any_of(current.begin(), current.end(), of_class)) {

@@ -2,7 +2,7 @@
 // each is its strategy with one defect that its own mechanism would hide and
 // only what executes shows — the drain skipped (the counting strategies), one
 // generation counted instead of two (k42_generation), a walk that checks no
-// saved return address (stack_trace, direct). Each is registered here, test-only
+// saved return address (stack_trace, direct), the old code retired without a grace period (rcu). Each is registered here, test-only
 // and unsafe, from its original's registry entry with the defect's parameter set.
 #include <memory>
 #include <string>
@@ -36,6 +36,7 @@ const StrategyRegistrar percpu{twin("percpu_refcount", "drain", 0, "skips its dr
 const StrategyRegistrar rwlock{twin("rwlock", "drain", 0, "takes the write lock without waiting for the readers")};
 const StrategyRegistrar stack{twin("stack_trace", "walk_frames", 0, "walks no saved return address")};
 const StrategyRegistrar direct{twin("direct", "walk_frames", 0, "walks no saved return address")};
+const StrategyRegistrar rcu{twin("rcu", "grace_period", 0, "retires the old code right after publishing")};
 
 }  // namespace
 }  // namespace quiesce::hotswap
