@@ -58,7 +58,7 @@ const std::vector<StrategyEntry>& strategy_registry() { return registry(); }
 
 bool known_constraint(const std::string& c) {
   return c == kConstraintSharedRoot || c == kConstraintExclusive || c == kConstraintNoUpdates ||
-         c == kConstraintByReference;
+         c == kConstraintByReference || c == kConstraintSameInterface;
 }
 
 StrategyRegistrar::StrategyRegistrar(StrategyEntry e) {
