@@ -136,7 +136,9 @@ class Rcu final : public QuiescenceStrategy {
 class RcuSwap final : public Swap {
  public:
   RcuSwap(Rcu& s, SwapContext& ctx, unsigned id, unsigned coid, unsigned to, std::string label)
-      : Swap(ctx, s.info(), id, coid, to, std::move(label)), s_(s), reported_(cpus_, false) {}
+      : Swap(ctx, s.info(), id, coid, to, std::move(label)), s_(s), reported_(cpus_, false) {
+    detail("polls"), detail("holdouts");  // always in this order, whichever comes first
+  }
   void start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) override {
     launch(h, std::move(done), [this](ppc::Hart& hh, const os::Thread& t) { return step(hh, t); });
   }
