@@ -103,7 +103,7 @@ StrategyEntry direct_strategy() {
   i.stops_world = true;
   i.params.push_back({"call_sites", 1, 1, 4096, "sites", "call sites per instance and method: the references a swap rewrites"});
   // Each call site is bound to one rep of one implementation, for good; instances an update makes have none.
-  i.constraints = {kConstraintSharedRoot, kConstraintExclusive, kConstraintNoUpdates};
+  i.constraints = {kConstraintSharedRoot, kConstraintExclusive, kConstraintNoUpdates, kConstraintSameInterface};
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<Direct>(info, p); }};
 }
 

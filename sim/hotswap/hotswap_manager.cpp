@@ -65,6 +65,23 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
   k_.hooks.add_entry_hook([this](ppc::Hart& h) {
     for (Swap* m : active_) m->poll(h);
   });
+  // A call to a method a newer version adds reached an implementation that lacks it: the switch had not
+  // happened for that instance (the scenario reader only checks that the caller starts after the event).
+  k_.hooks.add_missing_method_reporter([this](ppc::Hart& h, const os::Thread& t, unsigned impl, unsigned method,
+                                              uint64_t rep) {
+    const unsigned coid = t.call_coid;
+    const os::ObjectGroup& g = k_.facts.groups()[k_.facts.group_of(coid)];
+    const std::string object = g.count == 1 ? g.name : fmt::format("{}[{}]", g.name, coid - g.first);
+    int swap = -1;  // the latest swap of the instance, if any
+    for (const auto& s : swaps_)
+      if (s->coid() == coid) swap = static_cast<int>(s->id());
+    oracle_.report({h.cycle(), h.id(), static_cast<int>(t.id), object,
+                    fmt::format("thread {} (cpu {}) called {}.{}, a method {} lacks (vtable slot {}, rep 0x{:x}): a call "
+                                "to a method the new version adds reached the old code",
+                                t.id, h.id(), object, impls_[g.interface].methods[method].name, impls_[impl].name,
+                                method, rep),
+                    swap});
+  });
   k_.hooks.add_waits_reporter([this] {
     std::string out;
     for (const Swap* m : active_) out += (out.empty() ? "swaps in progress:\n  " : "\n  ") + m->describe();

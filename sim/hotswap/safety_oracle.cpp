@@ -27,7 +27,6 @@ void SafetyOracle::hand_over(const os::SwapInterface& k, unsigned swap, unsigned
       }));
 }
 
-
 void SafetyOracle::reclaim(unsigned impl, const std::vector<uint64_t>& reps) {
   for (HandOver& x : handed_)
     if (x.impl == impl)

@@ -62,8 +62,8 @@ class SafetyOracle {
                  bool by_reference, const os::ImplementationSpec& old_spec, const std::vector<uint64_t>& reps,
                  const std::string& object, uint64_t cycle);
   // Implementation `impl` may run on `reps` again from now on: an earlier hand-over of those reps away from
-  // it ends (hand_over does this for its new implementation; a strategy that runs the new implementation
-  // before its hand-over, livepatch during its transition, says so when it begins).
+  // it ends. hand_over does this for its new implementation; a strategy that runs the new implementation
+  // before its hand-over says so when it begins (livepatch during its transition, rcu once it published).
   void reclaim(unsigned impl, const std::vector<uint64_t>& reps);
   // Old-implementation instructions judged so far (host work, for the record).
   uint64_t judged() const { return judged_; }

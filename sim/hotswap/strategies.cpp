@@ -17,6 +17,7 @@ StrategyEntry rwlock_strategy();
 StrategyEntry counter_threshold_strategy();
 StrategyEntry direct_strategy();
 StrategyEntry livepatch_strategy();
+StrategyEntry rcu_strategy();
 
 namespace {
 // A strategy's declaration must be usable as a scenario writes it: a name YAML reads as a string,
@@ -47,6 +48,7 @@ std::vector<StrategyEntry>& registry() {
     v.push_back(counter_threshold_strategy());
     v.push_back(direct_strategy());
     v.push_back(livepatch_strategy());
+    v.push_back(rcu_strategy());
     for (const auto& e : v) check_entry(e.info);
     return v;
   }();
@@ -58,7 +60,7 @@ const std::vector<StrategyEntry>& strategy_registry() { return registry(); }
 
 bool known_constraint(const std::string& c) {
   return c == kConstraintSharedRoot || c == kConstraintExclusive || c == kConstraintNoUpdates ||
-         c == kConstraintByReference;
+         c == kConstraintByReference || c == kConstraintSameInterface;
 }
 
 StrategyRegistrar::StrategyRegistrar(StrategyEntry e) {

@@ -55,7 +55,8 @@ class StrategyParams {
 inline constexpr const char* kConstraintSharedRoot = "shared_root";  // every implementation involved has a shared root
 inline constexpr const char* kConstraintExclusive = "exclusive";     // no other strategy swaps the same object
 inline constexpr const char* kConstraintNoUpdates = "no_updates";    // swap events only, not class updates
-inline constexpr const char* kConstraintByReference = "by_reference";  // old and new negotiate by_reference: one state
+inline constexpr const char* kConstraintSameInterface = "same_interface";  // no event of it adds methods
+inline constexpr const char* kConstraintByReference = "by_reference";  // the state moves by reference (same layout, both sides speak it)
 bool known_constraint(const std::string& c);
 
 struct StrategyInfo {

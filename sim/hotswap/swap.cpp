@@ -220,14 +220,14 @@ void Swap::transfer_all(ppc::Hart& h) {
   }
 }
 
-void Swap::swing(ppc::Hart& h) {
+void Swap::swing(ppc::Hart& h, bool hand_over_by_reference) {
   auto& objects = ctx_.k.objects;
   std::vector<unsigned> had;
   for (unsigned c = 0; c < cpus_; ++c)
     if (objects.installed(coid_, c)) had.push_back(c);
   old_root_ = objects.swing_root(h, coid_, std::move(new_root_), objects.own_root_word(coid_));
   objects.set_impl_of(coid_, new_impl_);
-  if (protocol_ == Protocol::ByReference) hand_over(h);  // the new implementation may run on the old reps now
+  if (protocol_ == Protocol::ByReference && hand_over_by_reference) hand_over(h);  // the new one may run on them now
   for (unsigned c : had) objects.install_entry(h, c, coid_, new_rep(c));
 }
 

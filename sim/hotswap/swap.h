@@ -156,7 +156,9 @@ class Swap {
   // The whole state, on h's CPU.
   void transfer_all(ppc::Hart& h);
   // GTT root to the new object; on every CPU that had the object installed, its LTT entry to its new rep.
-  void swing(ppc::Hart& h);
+  // By reference, the old reps are handed over here (`hand_over_by_reference`), unless the strategy
+  // lets old calls run on and hands them over itself later (rcu).
+  void swing(ppc::Hart& h, bool hand_over_by_reference = true);
   uint64_t new_rep(unsigned cpu);
   void finish(ppc::Hart& h);
   // The swap ends without completing (stack tracing after max_retries): the old object stays in place,

@@ -45,7 +45,10 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
     unsigned impl = 0;
     while (impl < impls.size() && impls[impl].name != o.implementation) ++impl;
     if (impl == impls.size()) throw BuildError(fmt::format("object {}: no implementation {}", o.name, o.implementation));
-    groups_.push_back({o.name, impl, next, o.count});
+    unsigned iface = o.interface.empty() ? impl : 0;
+    while (iface < impls.size() && impls[iface].name != (o.interface.empty() ? o.implementation : o.interface)) ++iface;
+    if (iface == impls.size()) throw BuildError(fmt::format("object {}: no implementation {}", o.name, o.interface));
+    groups_.push_back({o.name, impl, next, o.count, iface});
     next += o.count;
   }
   com_ = std::make_unique<ClusteredObjectManager>(heap_, p_.cpus, next + 1024, kMaxMethods, kHostCallBase,
@@ -58,7 +61,7 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
   token_ = std::make_unique<QuiescenceToken>(heap_, p_.cpus, os.generations, cycles(os.generations.min_round_us));
   for (const WorkloadSpec& w : workloads) workloads_.emplace_back(w, groups_, impls_, p_.clock_hz / 1e6);
   stats_.methods.resize(groups_.size());
-  for (unsigned g = 0; g < groups_.size(); ++g) stats_.methods[g].resize(impls_[groups_[g].impl].methods.size());
+  for (unsigned g = 0; g < groups_.size(); ++g) stats_.methods[g].resize(impls_[groups_[g].interface].methods.size());
   warmup_cycles_ = cycles(run.warmup_us);
   end_cycles_ = cycles(run.duration_us);
   stats_.window_cycles = std::max<uint64_t>(1, cycles(outputs.window_us));
@@ -189,9 +192,20 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
   start_code_ = at + 4 * start_at;
   exit_code_ = at + 4 * exit_at;
   switch_load_ = switch_code_ + cs.load_offset;
-  code_ranges_.resize(impls_.size());  for (unsigned i = 0; i < impls_.size(); ++i) {
+  code_ranges_.resize(impls_.size());
+  // Vtables as wide as the widest interface an object has, when an event adds methods; else each its own.
+  size_t vtable_slots = 0;
+  for (const ObjectGroup& g : groups_)
+    if (g.interface != g.impl) vtable_slots = std::max(vtable_slots, impls_[g.interface].methods.size());
+  if (vtable_slots)
+    missing_method_ = add_host_calls(static_cast<unsigned>(vtable_slots),
+                                     [this](ppc::Hart& h, unsigned m) { return on_missing_method(h, m); });
+  for (unsigned i = 0; i < impls_.size(); ++i) {
     const ImplementationSpec& impl = impls_[i];
-    const uint64_t vt = heap_.allocate(impl.name + ".vtable", 8 * impl.methods.size());
+    // Slots past its own methods (an object may move to a version that adds methods): the missing-method entries.
+    const uint64_t vt = heap_.allocate(impl.name + ".vtable", 8 * std::max<size_t>(impl.methods.size(), vtable_slots));
+    for (size_t m = impl.methods.size(); m < vtable_slots; ++m)
+      heap_.memory().store<uint64_t>(vt + 8 * m, missing_method_ + 4 * m);
     for (unsigned m = 0; m < impl.methods.size(); ++m) {
       uint64_t entry = at + 4 * body_at[i][m];
       const MethodSpec& spec = impl.methods[m];
@@ -222,7 +236,7 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
         }
       };
   for (unsigned i = 0; i < impls_.size(); ++i) {
-    nested_[i].resize(impls_[i].methods.size());
+    nested_[i].resize(std::max(impls_[i].methods.size(), vtable_slots));  // a missing method nests nothing
     for (unsigned m = 0; m < impls_[i].methods.size(); ++m) expand(i, m, -1, nested_[i][m]);
   }
 }

@@ -431,6 +431,22 @@ HartAction OsKernel::on_next_call(ppc::Hart& h) {
   return HartAction::Continue;
 }
 
+HartAction OsKernel::on_missing_method(ppc::Hart& h, unsigned method) {
+  Thread* t = current(h.id());
+  auto& s = h.state();
+  const uint64_t vtable = heap_.memory().load<uint64_t>(s.gpr[3]);  // the rep's first word
+  const auto it = std::find(vtables_.begin(), vtables_.end(), vtable);
+  if (!t || it == vtables_.end()) {
+    h.raise_trap(fmt::format("a call reached the missing-method entry of vtable slot {} outside a thread's call", method));
+    return HartAction::Fault;
+  }
+  t->call_missed = true;
+  for (const auto& f : missing_reporters_) f(h, *t, static_cast<unsigned>(it - vtables_.begin()), method, s.gpr[3]);
+  s.gpr[3] = 0;
+  s.pc = s.lr;
+  return HartAction::Continue;
+}
+
 HartAction OsKernel::on_io(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
   const uint64_t point = h.state().gpr[kIoPointRegister];
@@ -693,6 +709,7 @@ uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   r[4] = ++call_seq_;
   --t.calls_left;
   t.in_call = true;
+  t.call_missed = false;
   t.call_group = choice.group;
   t.call_method = choice.method;
   t.call_impl = instance_impl_[g.first + choice.instance];
@@ -726,6 +743,7 @@ void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
 }
 
 void OsKernel::count_served(const Thread& t) {
+  if (t.call_missed) return;  // no method body ran (the reporters were told)
   ++served_[t.call_coid];
   for_each_nested(t, nested_inst_, [&](unsigned coid) { ++served_[coid]; });
 }

@@ -200,6 +200,8 @@ class OsKernel final : public ppc::Environment_if {
   ppc::HartAction on_idle(ppc::Hart& h);
   ppc::HartAction on_next_call(ppc::Hart& h);
   ppc::HartAction on_io(ppc::Hart& h);
+  // A call through a vtable slot past its implementation's methods (a method a newer version adds).
+  ppc::HartAction on_missing_method(ppc::Hart& h, unsigned method);
   ppc::HartAction on_system_step(ppc::Hart& h);
   ppc::HartAction on_switched(ppc::Hart& h);  // the context switch's end: into the incoming thread
   // Preemption (preemption.cpp): the interrupt vectors' code, the timer, the interrupt's host part.
@@ -280,6 +282,8 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<DeviceSpec> device_specs_;
   std::vector<DeviceState> devices_;
   std::vector<uint64_t> vtables_;                       // per implementation
+  uint64_t missing_method_ = 0;                         // host-call entry of vtable slot 0 past the methods
+  std::vector<SwapHooks_if::MissingMethodFn> missing_reporters_;
   // What one top-level call executes through nested calls: (group, method), and the entry whose
   // instance picks this one's (instance i of a caller's group calls instance i % count; -1: the top call).
   struct NestedExec {

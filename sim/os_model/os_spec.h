@@ -27,6 +27,7 @@ struct ObjectGroup {
   std::string name;
   unsigned impl = 0;
   unsigned first = 0, count = 1;
+  unsigned interface = 0;  // the implementation whose methods name its vtable slots (impl, or a version adding methods)
 };
 
 // K42's clustered objects: one rep shared by every CPU, or one rep per CPU
@@ -127,6 +128,9 @@ struct ObjectSpec {
   std::string name;
   std::string implementation;
   uint32_t count = 1;
+  // The implementation whose methods name its vtable slots: the widest it has during the run, when an
+  // event moves it to a version that adds methods (the scenario reader sets it); empty: `implementation`.
+  std::string interface = {};
 };
 
 struct MixEntry {

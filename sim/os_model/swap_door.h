@@ -68,6 +68,7 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   HookId add_entry_hook(Hook fn) override { return k_.add_entry_hook(std::move(fn)); }
   void remove_entry_hook(HookId id) override { k_.remove_entry_hook(id); }
   void add_waits_reporter(std::function<std::string()> f) override { k_.reporters_.push_back(std::move(f)); }
+  void add_missing_method_reporter(MissingMethodFn f) override { k_.missing_reporters_.push_back(std::move(f)); }
   void add_thread_describer(std::function<std::string(const Thread&)> f) override {
     k_.describers_.push_back(std::move(f));
   }

@@ -127,6 +127,11 @@ class SwapHooks_if {
   // Runs at every kernel entry of every CPU until removed.
   virtual HookId add_entry_hook(Hook fn) = 0;
   virtual void remove_entry_hook(HookId id) = 0;
+  // A call reached a vtable slot its implementation lacks (a method a newer version adds, called on an
+  // instance that does not have it yet): thread, the implementation whose vtable it took, the method's
+  // slot and the rep (r3). The call then returns 0 having run no method body (and is not served).
+  using MissingMethodFn = std::function<void(ppc::Hart&, const Thread&, unsigned impl, unsigned method, uint64_t rep)>;
+  virtual void add_missing_method_reporter(MissingMethodFn f) = 0;
   // A layer's part of a deadlock report, and of each thread's line in it.
   virtual void add_waits_reporter(std::function<std::string()> f) = 0;
   virtual void add_thread_describer(std::function<std::string(const Thread&)> f) = 0;

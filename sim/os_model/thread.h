@@ -35,6 +35,7 @@ struct Thread {
   uint32_t calls_left = 0;  // calls left in this request (or long-lived iteration)
   // The call in flight (from the request loop's point of view).
   bool in_call = false, start_on_dispatch = false;
+  bool call_missed = false;  // the call reached a vtable slot its implementation lacks: no body ran
   uint64_t call_start = 0;
   unsigned call_group = 0, call_method = 0, call_impl = 0, call_coid = 0;
   uint64_t created = 0;

@@ -39,7 +39,7 @@ Workload::Workload(const WorkloadSpec& spec, const std::vector<ObjectGroup>& gro
     while (g < groups.size() && groups[g].name != e.object) ++g;
     if (g == groups.size()) throw std::invalid_argument("workload " + spec.name + ": no object " + e.object);
     total += e.weight;
-    mix_.push_back({g, find_method(impls[groups[g].impl], e.method), total});
+    mix_.push_back({g, find_method(impls[groups[g].interface], e.method), total});
     if (zipf_[g].empty()) {
       double c = 0;
       for (unsigned i = 0; i < groups[g].count; ++i) {

@@ -342,10 +342,11 @@ json summary(const ScenarioRun& r) {
   const auto& groups = k.groups();
   for (unsigned g = 0; g < groups.size(); ++g) {
     const auto& impl = k.implementations()[groups[g].impl];
+    const auto& iface = k.implementations()[groups[g].interface];  // its methods, those a newer version adds too
     json methods = json::array();
-    for (unsigned m = 0; m < impl.methods.size(); ++m) {
+    for (unsigned m = 0; m < iface.methods.size(); ++m) {
       const auto& ms = k.stats().methods[g][m];
-      methods.push_back({{"name", impl.methods[m].name},
+      methods.push_back({{"name", iface.methods[m].name},
                          {"calls", ms.calls},
                          {"nested_calls", ms.nested},
                          {"calls_per_ms", measured_ms > 0 ? static_cast<double>(ms.calls) / measured_ms : 0.0},

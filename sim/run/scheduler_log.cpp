@@ -9,8 +9,13 @@ std::string object_name(const os::OsKernel& k, unsigned coid) {
   return grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
 }
 
+// A top-level call's method: named by the object's interface (its methods and those a newer version adds).
+std::string method_name(const os::OsKernel& k, unsigned coid, unsigned method) {
+  return k.implementations()[k.groups()[k.group_of(coid)].interface].methods.at(method).name;
+}
+
 std::string call_name(const os::OsKernel& k, unsigned coid, unsigned method) {
-  return object_name(k, coid) + "." + k.implementations()[k.impl_of(coid)].methods.at(method).name;
+  return object_name(k, coid) + "." + method_name(k, coid, method);
 }
 
 void SchedulerLog::thread_on(unsigned cpu, const os::Thread& t, uint64_t cycle) {

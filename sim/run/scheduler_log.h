@@ -12,6 +12,7 @@ namespace quiesce::run {
 
 // "object.method" of a call (an instance of a group of several as "group[i]"), as logs and timelines name it.
 std::string call_name(const os::OsKernel& k, unsigned coid, unsigned method);
+std::string method_name(const os::OsKernel& k, unsigned coid, unsigned method);
 std::string object_name(const os::OsKernel& k, unsigned coid);
 
 class SchedulerLog final : public os::KernelObserver {

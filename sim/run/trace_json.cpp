@@ -78,7 +78,7 @@ std::string TraceWriter::to_json(const ScenarioRun& r) const {
   const std::vector<Span> calls = all(calls_, open_call_);
   for (const Span& s : calls)
     slice(s.cpu, track(s.cpu, s.who), s.begin, s.end, call_name(k, s.a, s.b), "call",
-          json{{"object", object_name(k, s.a)}, {"method", k.implementations()[k.impl_of(s.a)].methods.at(s.b).name},
+          json{{"object", object_name(k, s.a)}, {"method", method_name(k, s.a, s.b)},
                {"thread", s.who}});
   for (size_t i = 0; i < nested_.size(); ++i) {
     const Span& s = nested_[i];

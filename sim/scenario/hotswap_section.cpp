@@ -51,16 +51,15 @@ uint32_t read_protocols(MapReader& m, std::string_view key) {
   return set;
 }
 
-// "" when `to` has the methods of `from` with the same names in the same order, else the first difference.
+// "" when `to` has the methods of `from` with the same names in the same vtable slots (a new version may add
+// methods after them), else the first difference.
 std::string interface_difference(const os::ImplementationSpec& from, const os::ImplementationSpec& to) {
   const auto& a = from.methods;
   const auto& b = to.methods;
   for (size_t k = 0; k < std::max(a.size(), b.size()); ++k) {
     if (k >= b.size())
       return fmt::format("{} has no method '{}' (vtable slot {} of {})", to.name, a[k].name, k, from.name);
-    if (k >= a.size())
-      return fmt::format("{} has an extra method '{}' (vtable slot {}; {} has {})", to.name, b[k].name, k, from.name,
-                         a.size());
+    if (k >= a.size()) break;  // methods the new version adds
     if (a[k].name != b[k].name)
       return fmt::format("vtable slot {} is '{}' in {} but '{}' in {}", k, b[k].name, to.name, a[k].name, from.name);
   }
@@ -96,8 +95,8 @@ void check_replacement(const MapReader& e, std::string_view key, const os::Imple
                        const hotswap::TransferSpec& in, const std::string& role) {
   const std::string diff = interface_difference(from, to);
   if (!diff.empty())
-    e.fail(key, fmt::format("{} does not have the interface of {} ({}): {}; the same methods in the same order are "
-                            "needed",
+    e.fail(key, fmt::format("{} does not have the interface of {} ({}): {}; each of its methods in the same vtable "
+                            "slot is needed (a new version may add methods after them)",
                             to.name, from.name, role, diff));
   const std::string problem = transfer_problem(from, out, to, in);
   if (!problem.empty()) e.fail(key, problem);
@@ -227,21 +226,36 @@ void check_constraints(const MapReader& e, const std::string& name, const std::s
   }
 }
 
-// Constraint by_reference: `strategy` runs the old and the new implementation on one state at once, so
-// from -> to must negotiate by_reference. Fails at `strategy`.
+// Constraint same_interface: fails at `strategy` if `to` adds methods to `from`.
+void check_same_interface(const MapReader& e, const std::string& strategy, const os::ImplementationSpec& from,
+                          const os::ImplementationSpec& to) {
+  if (has_constraint(strategy, hotswap::kConstraintSameInterface) && to.methods.size() > from.methods.size())
+    e.fail("strategy", fmt::format("{} cannot switch to a version that adds methods (constraint same_interface: it "
+                                   "binds call sites per method), and {} adds '{}' to {}",
+                                   strategy, to.name, to.methods[from.methods.size()].name, from.name));
+}
+
+// Constraint by_reference: fails at `strategy` unless `from` can hand its state to `to` by reference.
 void check_by_reference(const MapReader& e, const std::string& strategy, const os::ImplementationSpec& from,
                         const hotswap::TransferSpec& out, const os::ImplementationSpec& to,
                         const hotswap::TransferSpec& in) {
   if (!has_constraint(strategy, hotswap::kConstraintByReference)) return;
+  constexpr uint32_t kByReference = 1u << static_cast<unsigned>(hotswap::Protocol::ByReference);
   const bool same_layout = from.root == to.root && from.state_bytes == to.state_bytes &&
                            from.shared_state_bytes == to.shared_state_bytes;
-  const auto p = hotswap::negotiate(out, in, same_layout);
-  if (p != hotswap::Protocol::ByReference)
-    e.fail("strategy", fmt::format("{} runs {} and {} on the same state during its transition (constraint "
-                                   "by_reference: the same layout, {} exporting and {} importing by_reference), "
-                                   "but they negotiate {}",
-                                   strategy, from.name, to.name, from.name, to.name,
-                                   p ? hotswap::protocol_name(*p) : "nothing"));
+  std::string why;
+  if (!(out.exports & in.imports & kByReference))
+    why = fmt::format("{} exports {} and {} imports {}", from.name, protocols(out.exports), to.name,
+                      protocols(in.imports));
+  else if (!same_layout)
+    why = "their layouts differ (root, state_bytes, shared_state_bytes)";
+  if (!why.empty()) {
+    const auto p = hotswap::negotiate(out, in, same_layout);
+    e.fail("strategy", fmt::format("{} runs the old and the new implementation on one state (constraint by_reference: "
+                                   "old calls run on while new ones begin, and a copy would lose their updates), but "
+                                   "{} cannot hand its state to {} by reference: {}; they negotiate {}",
+                                   strategy, from.name, to.name, why, p ? hotswap::protocol_name(*p) : "nothing"));
+  }
 }
 
 void add_once(std::vector<size_t>& v, size_t x) {
@@ -263,7 +277,7 @@ hotswap::TransferSpec read_transfer(MapReader m) {
 
 void read_events(ListReader events, const std::vector<os::ImplementationSpec>& impls,
                  const std::vector<os::ObjectSpec>& objects, unsigned cpus, const os::RunSpec& run,
-                 hotswap::HotSwapSpec& out, SwappedTo& swapped_to) {
+                 hotswap::HotSwapSpec& out, SwappedTo& swapped_to, std::vector<ObjectSwitch>& switches) {
   const std::vector<std::string> impl_names = names_of(impls);
   std::vector<Holder> held;
   for (const auto& o : objects) {
@@ -336,14 +350,17 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
         e.fail("to", fmt::format("{} is already the implementation of {}", s.to, target.name));
       for (const size_t from : current)
         if (from != to_impl)
+        {
           check_replacement(e, "to", impls[from], out.transfer[from], impls[to_impl], out.transfer[to_impl],
                             fmt::format("the implementation of {}{}", current.size() > 1 ? "some instances of " : "",
                                         target.name));
-      for (const size_t from : current)
-        if (from != to_impl)
           check_by_reference(e, w.strategy, impls[from], out.transfer[from], impls[to_impl], out.transfer[to_impl]);
+          check_same_interface(e, w.strategy, impls[from], impls[to_impl]);
+        }
       h.swap(target.index, to_impl);
       add_once(swapped_to[objects[target.object].name], to_impl);
+      switches.push_back({i, objects[target.object].name, e.has("after_calls") ? std::nullopt : std::optional(w.at_us),
+                          h.current(std::nullopt)});
       s.object = target.name;
       s.strategy = w.strategy, s.at_us = w.at_us, s.after_calls = w.after_calls, s.cpu = w.cpu;
       out.swaps.push_back(std::move(s));
@@ -379,20 +396,54 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
                                        impls[*target].name));
     for (const size_t from : in_use)
       if (from != *target)
+      {
         check_replacement(e, "to_version", impls[from], out.transfer[from], impls[*target], out.transfer[*target],
                           fmt::format("version {} of class {}, which objects have", impls[from].version, cls));
-    for (const size_t from : in_use)
-      if (from != *target)
         check_by_reference(e, w.strategy, impls[from], out.transfer[from], impls[*target], out.transfer[*target]);
+        check_same_interface(e, w.strategy, impls[from], impls[*target]);
+      }
     for (size_t k = 0; k < held.size(); ++k) {
       const std::vector<size_t> current = held[k].current(std::nullopt);
       if (std::any_of(current.begin(), current.end(), of_class)) {
         held[k].update(of_class, *target);
         add_once(swapped_to[objects[k].name], *target);
+        switches.push_back({i, objects[k].name, e.has("after_calls") ? std::nullopt : std::optional(w.at_us),
+                            held[k].current(std::nullopt)});
       }
     }
     u.strategy = w.strategy, u.at_us = w.at_us, u.after_calls = w.after_calls, u.cpu = w.cpu;
     out.updates.push_back(std::move(u));
+  }
+}
+
+void check_added_calls(const std::vector<AddedCall>& added, const std::vector<ObjectSwitch>& switches,
+                       const std::vector<os::ImplementationSpec>& impls, const Catalog& catalog) {
+  for (const AddedCall& c : added) {
+    const os::ImplementationSpec& own = impls[catalog.implementation_of(c.object)];
+    const auto has = [&](size_t impl) {
+      const auto& ms = impls[impl].methods;
+      return std::any_of(ms.begin(), ms.end(), [&](const os::MethodSpec& m) { return m.name == c.method; });
+    };
+    const std::string lacks = fmt::format("{} (the implementation of {}) has no method '{}'", own.name, c.object,
+                                          c.method);
+    // The first event after which every instance has a version with the method (later ones only add methods).
+    const auto it = std::find_if(switches.begin(), switches.end(), [&](const ObjectSwitch& s) {
+      return s.object == c.object && std::all_of(s.now.begin(), s.now.end(), has);
+    });
+    if (it == switches.end())
+      c.at.fail("method", fmt::format("{}, and no event switches every instance of {} to a version that has it: a "
+                                      "call to a method a new version adds needs that switch first",
+                                      lacks, c.object));
+    const std::string adds = fmt::format("events[{}] switches {} to {}, which adds it", it->event, c.object,
+                                         impls[it->now.front()].name);
+    if (!it->at_us)
+      c.at.fail("method", fmt::format("{}; {}, after_calls: a workload calling it must start after the switch, so "
+                                      "that event needs at_us",
+                                      lacks, adds));
+    if (c.start_us < *it->at_us)
+      c.at.fail("method", fmt::format("{}; {}, at {} us: a workload calling it must start at or after then (its "
+                                      "start_us is {})",
+                                      lacks, adds, *it->at_us, c.start_us));
   }
 }
 

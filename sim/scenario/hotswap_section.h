@@ -6,12 +6,14 @@
 // same interface, a feasible common transfer protocol, not a swap to what an
 // object already is). Keys, ranges and units: scenarios/README.md.
 #pragma once
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "hotswap/hotswap_spec.h"
 #include "os_model/os_spec.h"
+#include "scenario/os_sections.h"
 #include "scenario/yaml_reader.h"
 
 namespace quiesce::scenario {
@@ -22,11 +24,26 @@ hotswap::TransferSpec read_transfer(MapReader m);
 // Object name -> the implementations (indices) events give it besides its own, in event order.
 using SwappedTo = std::unordered_map<std::string, std::vector<size_t>>;
 
+// What an event left an object with: the implementations its instances have after it (one entry per
+// event and object it concerns, in event order), and when it starts (at_us; none: after_calls).
+struct ObjectSwitch {
+  size_t event;
+  std::string object;
+  std::optional<double> at_us;
+  std::vector<size_t> now;
+};
+
 // Reads `events` into out.swaps and out.updates; out.transfer must hold one
-// entry per implementation. Fills `swapped_to` for the nested-call check.
+// entry per implementation. Fills `swapped_to` for the nested-call check, `switches` for check_added_calls.
 void read_events(ListReader events, const std::vector<os::ImplementationSpec>& implementations,
                  const std::vector<os::ObjectSpec>& objects, unsigned cpus, const os::RunSpec& run,
-                 hotswap::HotSwapSpec& out, SwappedTo& swapped_to);
+                 hotswap::HotSwapSpec& out, SwappedTo& swapped_to, std::vector<ObjectSwitch>& switches);
+
+// A workload may call a method its object's implementation lacks only if an event switches every instance
+// of the object to versions that have it, at a time (at_us), and the workload starts at or after it.
+// Fails at the mix entry's `method` otherwise.
+void check_added_calls(const std::vector<AddedCall>& added, const std::vector<ObjectSwitch>& switches,
+                       const std::vector<os::ImplementationSpec>& implementations, const Catalog& catalog);
 
 // The `hotswap` section, after the events (out.swaps, out.updates): `timeout_us`,
 // `update_step_cycles`, and the parameters of every strategy the events use or

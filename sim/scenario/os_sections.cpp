@@ -141,6 +141,15 @@ size_t Catalog::check_target(const MapReader& at, const std::string& object, con
                                 hint(method, names_of(impl.methods))));
 }
 
+bool Catalog::added_method(const std::string& object, const std::string& method) const {
+  const auto it = object_impl_.find(object);
+  const auto has = [&](const os::ImplementationSpec& i) {
+    return std::any_of(i.methods.begin(), i.methods.end(), [&](const os::MethodSpec& m) { return m.name == method; });
+  };
+  return it != object_impl_.end() && !has(implementations_[it->second]) &&
+         std::any_of(implementations_.begin(), implementations_.end(), has);
+}
+
 // --- sections ---
 
 os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineConfig& machine,

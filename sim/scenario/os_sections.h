@@ -25,6 +25,15 @@ struct CallPlace {
   MapReader at;
 };
 
+// A workload's call to a method its object's implementation lacks and a newer version adds: allowed only
+// in a workload that starts once an event has switched the whole object to a version that has it
+// (check_added_calls, after the events).
+struct AddedCall {
+  MapReader at;  // the mix entry
+  std::string object, method;
+  double start_us = 0;  // the workload's
+};
+
 // The implementations and objects, for resolving references with a did-you-mean.
 class Catalog {
  public:
@@ -34,6 +43,8 @@ class Catalog {
   // Fails at `at.object` unless it names an object, at `at.method` unless that
   // object's implementation has the method; returns the method's index.
   size_t check_target(const MapReader& at, const std::string& object, const std::string& method) const;
+  // Whether `object` exists, its implementation lacks `method` and another implementation has it.
+  bool added_method(const std::string& object, const std::string& method) const;
   const std::vector<os::ImplementationSpec>& implementations() const { return implementations_; }
 
  private:
@@ -50,8 +61,9 @@ std::vector<os::ImplementationSpec> read_implementations(MapReader m, const plat
                                                          std::vector<CallPlace>& calls,
                                                          std::vector<hotswap::TransferSpec>& transfers);
 std::vector<os::ObjectSpec> read_objects(MapReader m, const std::vector<os::ImplementationSpec>& implementations);
+// `added`: the mix entries that call a method a newer version adds (checked after the events).
 std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::MachineConfig& machine,
-                                             const Catalog& catalog);
+                                             const Catalog& catalog, std::vector<AddedCall>& added);
 // Refuses a handler call that may block (wait for I/O, itself or through nested calls, in any
 // implementation its object has or is swapped to). After check_nested_calls: nested calls are known good.
 using SwappedTo = std::unordered_map<std::string, std::vector<size_t>>;

@@ -52,11 +52,23 @@ Scenario read_scenario(const Document& doc) {
   s.implementations = read_implementations(implementations, s.machine, s.os, guest, calls, s.hotswap.transfer);
   s.objects = read_objects(objects, s.implementations);
   const Catalog catalog(s.implementations, s.objects);
-  s.workloads = read_workloads(workloads, s.machine, catalog);
+  std::vector<AddedCall> added;  // calls to methods a newer version adds: checked against the events
+  s.workloads = read_workloads(workloads, s.machine, catalog, added);
 
   s.run = read_run(run);  // before the events, which must happen within it
   SwappedTo swapped_to;
-  read_events(events, s.implementations, s.objects, s.machine.cpus, s.run, s.hotswap, swapped_to);
+  std::vector<ObjectSwitch> switches;
+  read_events(events, s.implementations, s.objects, s.machine.cpus, s.run, s.hotswap, swapped_to, switches);
+  check_added_calls(added, switches, s.implementations, catalog);
+  // An object switched to a version that adds methods: its vtable slots are named by the widest it gets.
+  for (os::ObjectSpec& o : s.objects) {
+    const size_t own = catalog.implementation_of(o.name);
+    size_t widest = own;
+    if (const auto it = swapped_to.find(o.name); it != swapped_to.end())
+      for (const size_t impl : it->second)
+        if (s.implementations[impl].methods.size() > s.implementations[widest].methods.size()) widest = impl;
+    if (widest != own) o.interface = s.implementations[widest].name;
+  }
   read_hotswap(hotswap, s.hotswap);
   // A swap that stops the world with IPIs needs CPUs that take interrupts.
   const auto stops_world = [&](const std::string& name) {

@@ -53,7 +53,8 @@ std::vector<unsigned> read_cpus(MapReader& r, unsigned machine_cpus) {
   return cpus;
 }
 
-os::WorkloadSpec read_workload(MapReader r, const platform::MachineConfig& machine, const Catalog& catalog) {
+os::WorkloadSpec read_workload(MapReader r, const platform::MachineConfig& machine, const Catalog& catalog,
+                               std::vector<AddedCall>& added) {
   using os::WorkloadKind;
   os::WorkloadSpec w;
   const std::string kind = r.choice("kind", "closed", {"closed", "open", "long_lived"});
@@ -71,6 +72,7 @@ os::WorkloadSpec read_workload(MapReader r, const platform::MachineConfig& machi
   w.rate_per_ms = r.positive("rate_per_ms", w.rate_per_ms, 1e6);
   w.calls_per_request = r.uint<uint32_t>("calls_per_request", w.calls_per_request, 1, 10000);
 
+  const size_t first_added = added.size();
   ListReader mix = r.list("mix");
   if (mix.size() == 0) mix.fail("expected at least one entry {object: NAME, method: NAME, weight: N}");
   for (size_t i = 0; i < mix.size(); ++i) {
@@ -80,13 +82,17 @@ os::WorkloadSpec read_workload(MapReader r, const platform::MachineConfig& machi
     entry.method = required_string(e, "method");
     entry.weight = e.positive("weight", entry.weight, 1e6);
     e.finish();
-    catalog.check_target(e, entry.object, entry.method);
+    if (catalog.added_method(entry.object, entry.method))
+      added.push_back({e, entry.object, entry.method});  // start_us below
+    else
+      catalog.check_target(e, entry.object, entry.method);
     w.mix.push_back(std::move(entry));
   }
   const bool zipf = r.choice("popularity", "uniform", {"uniform", "zipf"}) == "zipf";
   w.popularity = zipf ? os::Popularity::Zipf : os::Popularity::Uniform;
   w.zipf_s = r.positive("zipf_s", w.zipf_s, 10);  // kept with uniform, so --set can switch popularity alone
   w.start_us = r.real("start_us", w.start_us, 0, kMaxUs);
+  for (size_t k = first_added; k < added.size(); ++k) added[k].start_us = w.start_us;
   w.stop_us = r.real("stop_us", w.stop_us, 0, HUGE_VAL);
   if (w.stop_us <= w.start_us)
     r.fail("stop_us", fmt::format("expected a time after start_us ({} us), found {}", w.start_us, w.stop_us));
@@ -166,11 +172,11 @@ std::vector<os::DeviceSpec> read_devices(MapReader m, const platform::MachineCon
 }
 
 std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::MachineConfig& machine,
-                                             const Catalog& catalog) {
+                                             const Catalog& catalog, std::vector<AddedCall>& added) {
   std::vector<os::WorkloadSpec> out;
   for (const std::string& name : m.keys()) {
     check_name(m, name);
-    out.push_back(read_workload(m.map(name), machine, catalog));
+    out.push_back(read_workload(m.map(name), machine, catalog, added));
     out.back().name = name;
   }
   return out;

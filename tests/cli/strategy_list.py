@@ -4,6 +4,15 @@ import json
 import subprocess
 
 
+def constraints(quiesce):
+    """Each listed strategy's constraints (a set), by name ({} when the binary cannot list them)."""
+    try:
+        p = subprocess.run([quiesce, "strategies", "--json"], stdout=subprocess.PIPE, text=True, timeout=60)
+        return {s["name"]: set(s.get("constraints", [])) for s in json.loads(p.stdout)["strategies"]}
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return {}
+
+
 def listed(quiesce, safe_only=False, with_test_only=False):
     """Their names, in registry order: the shipped ones (and the test-only ones if asked), or only the safe."""
     try:

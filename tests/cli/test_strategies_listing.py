@@ -17,7 +17,7 @@ QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", 
 STRATEGY_KEYS = ["name", "summary", "safe", "safety", "fast_path", "waits_for", "phases", "constraints", "test_only",
                  "params"]
 PARAM_KEYS = ["key", "default", "min", "max", "unit", "integer", "pow2", "meaning", "source"]
-CONSTRAINTS = {"shared_root", "exclusive", "no_updates", "by_reference"}
+CONSTRAINTS = {"shared_root", "exclusive", "no_updates", "by_reference", "same_interface"}
 
 
 def quiesce(*args):

@@ -60,7 +60,7 @@ def error(*sets):
 
 
 def test_unknown_strategy_key_and_range_are_reported_at_their_place():
-    assert "hotswap.strategies.rcu: unknown strategy 'rcu'" in error("hotswap.strategies.rcu.poll_us=1")
+    assert "hotswap.strategies.qsbr: unknown strategy 'qsbr'" in error("hotswap.strategies.qsbr.poll_us=1")
     assert "hotswap.strategies.k42_generation.pol_us: unknown key; did you mean 'poll_us'" not in \
         error("hotswap.strategies.k42_generation.pol_us=1")  # k42_generation has no poll_us
     assert "hotswap.strategies.global_refcount.pol_us: unknown key; did you mean 'poll_us'?" in \

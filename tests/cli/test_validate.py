@@ -371,8 +371,8 @@ HOTSWAP_ERRORS = [
          'events[0].mode: expected one of eager, lazy, found "lazzy"'),
     case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: k42}"), "k42}",
          "events[0].strategy: unknown strategy 'k42'; did you mean 'k42_generation'?"),
-    case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: rcu}"), "rcu",
-         "events[0].strategy: unknown strategy 'rcu'; known: k42_generation, global_refcount, percpu_refcount, stack_trace, rwlock, counter_threshold, direct, livepatch"),
+    case(swap_events("{type: swap, object: cache, to: CacheV2, strategy: qsbr}"), "qsbr",
+         "events[0].strategy: unknown strategy 'qsbr'; known: k42_generation, global_refcount, percpu_refcount, stack_trace, rwlock, counter_threshold, direct, livepatch, rcu"),
     # when, and on which CPU
     case(swap_events("{type: swap, object: cache, to: CacheV2, at_us: 100}"), "100}",
          "events[0].at_us: 100 us is at or after the run ends (run.duration_us is 100 us)"),
@@ -410,16 +410,17 @@ HOTSWAP_ERRORS = [
     # the same interface
     case(swap_events("{type: swap, object: counter, to: CacheV2}"), "CacheV2}",
          "events[0].to: CacheV2 does not have the interface of Counter (the implementation of counter): vtable slot 0 "
-         "is 'lookup' in CacheV2 but 'inc' in Counter; the same methods in the same order are needed"),
-    case(swap_events("{type: swap, object: counter, to: CounterV2}", impls="  CounterV2: {methods: {inc: {}, reset: {}}}\n"),
-         "CounterV2}", "events[0].to: CounterV2 does not have the interface of Counter (the implementation of counter): "
-         "CounterV2 has an extra method 'reset' (vtable slot 1; Counter has 1); the same methods in the same order are "
-         "needed"),
+         "is 'lookup' in CacheV2 but 'inc' in Counter; each of its methods in the same vtable slot is needed (a new version may add methods after them)"),
+    case(swap_events("{type: swap, object: counter, to: CounterV2, at_us: 1}", "{type: swap, object: counter, to: Counter, at_us: 2}",
+                     impls="  CounterV2: {methods: {inc: {}, reset: {}}}\n"),
+         "Counter, at_us: 2", "events[1].to: Counter does not have the interface of CounterV2 (the implementation of "
+         "counter): Counter has no method 'reset' (vtable slot 1 of CounterV2); each of its methods in the same vtable "
+         "slot is needed (a new version may add methods after them)"),
     case(swap_events("{type: swap, object: 'cache[0]', to: CacheV2, at_us: 1}",
                      "{type: swap, object: cache, to: Small, at_us: 2}", impls="  Small: {methods: {lookup: {}}}\n"),
          "Small, at_us", "events[1].to: Small does not have the interface of Cache (the implementation of some "
-         "instances of cache): Small has no method 'insert' (vtable slot 1 of Cache); the same methods in the same "
-         "order are needed"),
+         "instances of cache): Small has no method 'insert' (vtable slot 1 of Cache); each of its methods in the "
+         "same vtable slot is needed (a new version may add methods after them)"),
     # a common transfer protocol that is possible
     case(swap_events("{type: swap, object: cache, to: CacheV2}", cache="    transfer: {export: [by_reference]}\n"),
          "CacheV2}", "events[0].to: Cache cannot hand its state to CacheV2: Cache exports by_reference and CacheV2 "
@@ -451,8 +452,8 @@ HOTSWAP_ERRORS = [
     case(swap_events("{type: update, class: Cache, to_version: 3}",
                      impls="  CacheV3: {class: Cache, version: 3, methods: {lookup: {}, evict: {}}}\n"), "3}",
          "events[0].to_version: CacheV3 does not have the interface of Cache (version 1 of class Cache, which objects "
-         "have): vtable slot 1 is 'evict' in CacheV3 but 'insert' in Cache; the same methods in the same order are "
-         "needed"),
+         "have): vtable slot 1 is 'evict' in CacheV3 but 'insert' in Cache; each of its methods in the same vtable slot "
+         "is needed (a new version may add methods after them)"),
     case(swap_events(UPDATE, v2="    state_bytes: 64\n    transfer: {import: [copy]}\n"), "2, at_us",
          "events[0].to_version: Cache cannot hand its state to CacheV2: their one common protocol, copy, needs the same "
          "layout, but Cache has root shared, state_bytes 128, shared_state_bytes 128 and CacheV2 has root shared, "

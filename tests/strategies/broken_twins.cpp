@@ -3,7 +3,8 @@
 // only what executes shows — the drain skipped (the counting strategies), one
 // generation counted instead of two (k42_generation), a walk that checks no
 // saved return address (stack_trace, direct), every pending thread forced at the first round
-// (livepatch: its `force`, unsafe by design). Each is registered here, test-only
+// (livepatch: its `force`, unsafe by design), the old code retired without a grace period (rcu). Each is
+// registered here, test-only
 // and unsafe, from its original's registry entry with the defect's parameter set.
 #include <memory>
 #include <string>
@@ -38,6 +39,7 @@ const StrategyRegistrar rwlock{twin("rwlock", "drain", 0, "takes the write lock 
 const StrategyRegistrar stack{twin("stack_trace", "walk_frames", 0, "walks no saved return address")};
 const StrategyRegistrar direct{twin("direct", "walk_frames", 0, "walks no saved return address")};
 const StrategyRegistrar livepatch{twin("livepatch", "force", 1, "forces every pending thread at its first round")};
+const StrategyRegistrar rcu{twin("rcu", "grace_period", 0, "retires the old code right after publishing")};
 
 }  // namespace
 }  // namespace quiesce::hotswap
