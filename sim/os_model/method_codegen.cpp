@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "cpu_ppc64/assembler.h"
+#include "os_model/thread_descriptor.h"
 #include "os_model/translation_table.h"
 
 namespace quiesce::os {
@@ -88,6 +89,42 @@ void emit_mix(Emitter& e, uint32_t n, const InstructionMix& mix) {
     }
 }
 
+// preempt_disable / local_irq_save after the prologue; the running thread's descriptor is SPRG3.
+void disable(Emitter& e, MethodSpec::Disables d, bool frame) {
+  if (d == MethodSpec::Disables::Interrupts) {
+    e.put(enc::mfmsr(11));
+    if (frame) e.put(enc::std_(11, kMsrSlot, 1));  // a leaf keeps it in r11 (its body leaves r10-r12 alone)
+    e.put(enc::li(0, 0));
+    e.put(enc::mtmsrd(0, 1));
+  } else if (d == MethodSpec::Disables::Preemption) {
+    for (uint32_t w : {enc::mfsprg(11, 3), enc::ld(12, kDescPreempt, 11), enc::addi(12, 12, 1),
+                       enc::std_(12, kDescPreempt, 11)})
+      e.put(w);
+  }
+}
+
+// local_irq_restore / preempt_enable before the epilogue: back to 0 with a preemption (or a stop) owed,
+// the kernel is entered (LR kept in r11 across it).
+void enable(Emitter& e, MethodSpec::Disables d, bool frame, uint64_t preempt_entry) {
+  if (d == MethodSpec::Disables::Interrupts) {
+    if (frame) e.put(enc::ld(11, kMsrSlot, 1));
+    e.put(enc::mtmsrd(11, 1));
+  } else if (d == MethodSpec::Disables::Preemption) {
+    const enc::Label done = e.a.label("done");
+    for (uint32_t w : {enc::mfsprg(11, 3), enc::ld(12, kDescPreempt, 11), enc::addi(12, 12, -1),
+                       enc::std_(12, kDescPreempt, 11), enc::cmpdi(0, 12, 0)})
+      e.put(w);
+    e.a.bne(0, done);
+    e.put(enc::ld(12, kDescResched, 11));
+    e.put(enc::cmpdi(0, 12, 0));
+    e.a.beq(0, done);
+    e.put(enc::mflr(11));
+    e.put(enc::bla(preempt_entry));
+    e.put(enc::mtlr(11));
+    e.a.bind(done);
+  }
+}
+
 }  // namespace
 
 std::vector<uint32_t> generate_method(const BodyPlan& p) {
@@ -100,6 +137,7 @@ std::vector<uint32_t> generate_method(const BodyPlan& p) {
     e.put(enc::stdu(1, -static_cast<int64_t>(kFrameBytes), 1));
     e.put(enc::std_(kThis, kThisSlot, 1));
   }
+  disable(e, m.disables, frame);
   if (m.shared_reads + m.shared_writes + m.shared_atomics) e.put(enc::ld(kShared, RepLayout::kSharedPtr, kThis));
   const uint64_t line = p.line_bytes;
   for (uint32_t k = 0; k < m.state_reads; ++k) e.load(kThis, RepLayout::kState + k * line);
@@ -136,6 +174,7 @@ std::vector<uint32_t> generate_method(const BodyPlan& p) {
     e.put(enc::li(kIoPointRegister, p.io_point));
     e.put(enc::bla(p.io_entry));
   }
+  enable(e, m.disables, frame, p.preempt_entry);
   if (frame) {
     e.put(enc::addi(1, 1, kFrameBytes));
     e.put(enc::ld(0, 16, 1));

@@ -28,7 +28,10 @@ struct BodyPlan {
   std::vector<NestedCall> calls;
   int io_point = -1;        // index passed to the I/O host call in r0, or -1
   uint64_t io_entry = 0;    // host-call address of the I/O wait
+  uint64_t preempt_entry = 0;  // host-call address a preemption-disabling body's exit enters when it owes one
 };
+// Where a body that disables interrupts keeps the MSR it found, in its frame (the parameter save area).
+inline constexpr unsigned kMsrSlot = 104;
 
 std::vector<uint32_t> generate_method(const BodyPlan& plan);
 

@@ -154,7 +154,8 @@ void OsKernel::build_code(const OsConfig& os, const ppc::LoadedProgram* program)
         body_span[i].emplace_back(0, 0);
         continue;
       }
-      BodyPlan plan{&m, layout, p_.line_bytes, {}, -1, kIoWait};
+      BodyPlan plan{&m, layout, p_.line_bytes, {}, -1, kIoWait, kPreemptCheck};
+      preempt_regions_ |= m.disables == MethodSpec::Disables::Preemption;
       for (const CallSite& c : m.calls) {
         const unsigned g = group_index(groups_, c.object);
         call_targets_[i].push_back(g);

@@ -43,7 +43,11 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
   if (pc == kInterrupt)  // first, so that a CPU stopped here shows where its thread was
     if (Thread* t = current(h.id()); t && !t->in_interrupt) t->regs = interrupted(h), t->in_interrupt = true;
   // A handler runs with interrupts off: no stop in the middle of one (its kernel entries are its calls').
-  if (CpuState& c = cpus_[h.id()]; (c.stop_requested || c.stopped) && !c.in_handler) {
+  // A stopper thread (ipi 0) cannot run while the thread disables preemption: it stops at the region's end.
+  CpuState& cs = cpus_[h.id()];
+  const bool deferred = cs.stop_requested && !cs.stopped && cs.stop_machine && preempt_regions_ &&
+                        pc != kPreemptCheck && !cs.in_handler && current(h.id()) && preemption_owed(h, *current(h.id()));
+  if (CpuState& c = cs; (c.stop_requested || c.stopped) && !c.in_handler && !deferred) {
     if (c.stopped && (!c.stop_requested || c.stopped_epoch != c.stop_epoch)) {  // resumed (and maybe stopped again)
       c.stopped = false;
       if (c.interrupts_before_stop) h.set_interrupts(true);
@@ -75,6 +79,7 @@ HartAction OsKernel::dispatch_host_call(ppc::Hart& h, uint64_t pc) {
     case kNextCall: return on_next_call(h);
     case kIoWait: return on_io(h);
     case kSystemStep: return on_system_step(h);
+    case kPreemptCheck: return on_preempt_check(h);
     default: break;
   }
   uint64_t base = kExtensionCalls;
@@ -132,6 +137,7 @@ void OsKernel::stop_cpu(ppc::Hart& from, unsigned cpu, bool ipi, std::function<v
   host_store(from, ipi_word(cpu), 1);  // the request, through the caches: the line moves to the sender
   cpus_[cpu].stop_requested = true;
   cpus_[cpu].stop_ipi = ipi || preemptive();
+  cpus_[cpu].stop_machine = !ipi;
   ++cpus_[cpu].stop_epoch;
   cpus_[cpu].on_stopped = std::move(stopped);
   if (cpus_[cpu].stop_ipi && takes_interrupts() && cpu < harts_.size() && harts_[cpu]) harts_[cpu]->post_external();
@@ -618,7 +624,7 @@ void OsKernel::create_thread(ppc::Hart& h, const Request& r) {
   t.workload = r.workload;
   t.client = r.client;
   t.calls_left = t.system ? 0 : workloads_[r.workload].spec().calls_per_request;
-  t.in_call = t.start_on_dispatch = false;
+  t.in_call = t.start_on_dispatch = t.resched_owed = false;
   t.created = h.cycle();
   t.priority = t.system ? os_.scheduler.system_priority : workloads_[r.workload].spec().priority;
   if (takes_interrupts()) t.regs.gpr[7] = t.regs.msr | ppc::kMsrEE, t.regs.sprg[0] = c.save_area;

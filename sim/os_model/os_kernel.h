@@ -57,7 +57,7 @@ class OsKernel final : public ppc::Environment_if {
   static constexpr uint64_t kHostCallBase = 0xffff'ffff'fffe'0000ull, kHostCallBytes = 0x1000;
   static constexpr uint64_t kIdle = kHostCallBase + 0x800, kNextCall = kIdle + 4, kIoWait = kIdle + 8,
                             kSystemStep = kIdle + 12, kInterrupt = kIdle + 16, kSwitched = kIdle + 20,
-                            kExited = kIdle + 24;
+                            kExited = kIdle + 24, kPreemptCheck = kIdle + 28;
   static constexpr uint64_t kExtensionCalls = kHostCallBase + 0x900;  // entries handed out by add_host_calls
 
   OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const KernelParams& params, const OsConfig& os,
@@ -169,6 +169,7 @@ class OsKernel final : public ppc::Environment_if {
     std::unique_ptr<GenerationCount> gen;
     bool stop_requested = false, stopped = false, interrupts_before_stop = false;
     bool stop_ipi = false;  // the request is an IPI (taken mid-code), not a wait for a scheduling point
+    bool stop_machine = false;  // the request is a stopper thread's (ipi 0): it waits out preemption-off regions
     uint64_t stop_epoch = 0, stopped_epoch = 0;  // a stop requested again before the CPU saw its resume
     uint64_t next_idle_poll = 0;                 // when the idle loop next looks at the token and hooks
     uint64_t slice_end = 0, timer_at = ~uint64_t{0};  // preemptive: the running thread's slice; DEC's target
@@ -207,6 +208,7 @@ class OsKernel final : public ppc::Environment_if {
   // Preemption (preemption.cpp): the interrupt vectors' code, the timer, the interrupt's host part.
   bool preemptive() const { return os_.scheduler.policy == SchedulerPolicy::Preemptive; }
   bool takes_interrupts() const { return preemptive() || os_.interrupts; }
+  bool preempt_regions_ = false;  // some method disables preemption (else no count is ever read)
   void build_vectors();
   void arm_timer(ppc::Hart& h);  // DEC to the slice's end or the CPU's next event, whichever is first
   void post_timer(unsigned cpu, uint64_t time);  // an event posted for `time`: the CPU's timer no later
@@ -248,6 +250,12 @@ class OsKernel final : public ppc::Environment_if {
   void create_thread(ppc::Hart& h, const Request& r);
   ppc::HartAction exit_thread(ppc::Hart& h, Thread& t);  // into the exit's guest code (thread_life.h)
   ppc::HartAction on_exited(ppc::Hart& h);  // its end: the host's part, then the next thread
+  // A method that disabled preemption enabled it again, and the kernel had noted a preemption (or a
+  // stop_machine) owed meanwhile: now (preemption.cpp).
+  ppc::HartAction on_preempt_check(ppc::Hart& h);
+  // Whether the running thread is in a region that disables preemption (its descriptor's count, read
+  // through h's caches); if so, notes in its descriptor that the kernel wants it at the region's end.
+  bool preemption_owed(ppc::Hart& h, Thread& t);
   void runq_push(ppc::Hart& h, unsigned tid);
   unsigned runq_pop(ppc::Hart& h);
   void post(unsigned cpu, uint64_t time, EventKind kind, unsigned a, unsigned b = 0);

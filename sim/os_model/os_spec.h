@@ -110,6 +110,10 @@ struct MethodSpec {
   // A compiled method's promise for the exactly-once audit: each call adds 1 to its rep's first
   // state word, atomically, once (what a generated body with state_atomics >= 1 does).
   bool counts_calls = false;
+  // What a generated body disables while it runs (Linux's preempt_disable / local_irq_save around it):
+  // its thread is not preempted (nor stopped by a stop_machine) meanwhile, or takes no interrupt.
+  enum class Disables : uint8_t { Nothing, Preemption, Interrupts };
+  Disables disables = Disables::Nothing;
 };
 
 struct ImplementationSpec {

@@ -124,7 +124,8 @@ HartAction OsKernel::interrupt_tail(ppc::Hart& h) {
       return threads_[a].priority < threads_[b].priority;  // the first of the highest
     });
     const bool over = now >= c.slice_end;
-    if (best != c.runq.end() && (threads_[*best].priority > t->priority || (over && threads_[*best].priority == t->priority))) {
+    if (best != c.runq.end() && (threads_[*best].priority > t->priority || (over && threads_[*best].priority == t->priority)) &&
+        !(preempt_regions_ && preemption_owed(h, *t))) {
       t->regs = interrupted(h);
       c.save_tid = static_cast<int>(t->id);  // the switch saves it, after the return path restored it
       if (!t->desc_interrupted) host_store(h, t->descriptor + kDescInterrupted, 1), t->desc_interrupted = true;
@@ -138,10 +139,48 @@ HartAction OsKernel::interrupt_tail(ppc::Hart& h) {
       dispatch(h, true);
       return HartAction::Continue;
     }
-    if (over) c.slice_end = now + cycles(os_.scheduler.tick_us);
+    if (over) c.slice_end = now + cycles(os_.scheduler.tick_us);  // (one owed is taken at the region's end)
   }
   h.state().pc = interrupt_return_;
   arm_timer(h);
+  return HartAction::Continue;
+}
+
+bool OsKernel::preemption_owed(ppc::Hart& h, Thread& t) {
+  if (host_load(h, t.descriptor + kDescPreempt) == 0) return false;
+  if (!t.resched_owed) host_store(h, t.descriptor + kDescResched, 1), t.resched_owed = true;
+  return true;
+}
+
+// preempt_enable's slow path: the count is back to 0 and the kernel wanted the thread meanwhile. A
+// stop_machine that waited was taken at this entry already (dispatch_host_call); a preemption is taken
+// here if one is still due, as at an interrupt but from a kernel entry: the thread resumes after the call.
+HartAction OsKernel::on_preempt_check(ppc::Hart& h) {
+  CpuState& c = cpus_[h.id()];
+  auto& s = h.state();
+  s.pc = s.lr;
+  Thread* t = current(h.id());
+  if (!t || c.in_handler) return HartAction::Continue;
+  host_store(h, t->descriptor + kDescResched, 0);
+  t->resched_owed = false;
+  if (!preemptive()) return HartAction::Continue;
+  // The kernel wanted to preempt it (a higher priority woke, or its slice ended): one of at least its
+  // priority takes the CPU.
+  const uint64_t now = h.cycle();
+  const auto best = std::max_element(c.runq.begin(), c.runq.end(), [&](unsigned a, unsigned b) {
+    return threads_[a].priority < threads_[b].priority;
+  });
+  if (best == c.runq.end() || threads_[*best].priority < t->priority) return HartAction::Continue;
+  save_current(h, *t);  // resumes after the call, mid-method: a walk treats it as interrupted
+  host_store(h, t->descriptor + kDescInterrupted, 1), t->desc_interrupted = true;
+  t->state = ThreadState::Runnable;
+  t->preempted = true;
+  t->runnable_since = now;
+  c.current = -1;
+  if (observer_) observer_->thread_off(h.id(), *t, now);
+  if (now < end_cycles_) ++stats_.cpu[h.id()].preemptions;
+  runq_push(h, t->id);
+  dispatch(h, false);
   return HartAction::Continue;
 }
 

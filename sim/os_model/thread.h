@@ -29,6 +29,7 @@ struct Thread {
   uint32_t priority = 0;        // higher runs first (os.scheduler)
   bool in_interrupt = false;    // its CPU is in the kernel for an interrupt: `regs` holds where it was
   bool preempted = false;       // off its CPU by preemption: `regs` may be anywhere, a call half made
+  bool resched_owed = false;    // its descriptor says the kernel wants it at its preemption-off region's end
   bool redirected = false;      // `regs` changed while parked (pc, r3): written to the descriptor at dispatch
   bool desc_interrupted = false;  // its descriptor's interrupted word is set (thread_descriptor.h)
   unsigned workload = 0, client = 0;

@@ -21,7 +21,11 @@ inline constexpr unsigned kDescScratch = kDescMsr + 8;
 // Linux's task_struct::patch_state); the kernel never writes it, a new thread finds what the slot's last
 // thread left there.
 inline constexpr unsigned kDescPatch = kDescScratch + 8;
-inline constexpr unsigned kDescMinBytes = kDescPatch + 8;  // os.descriptor_bytes is at least this
+// The thread's preemption count (Linux's thread_info preempt_count on PowerPC): a method that disables
+// preemption adds 1 on entry and takes it back on exit; and the kernel's note that it wanted to preempt
+// (or stop) the thread meanwhile (need_resched), which the method's exit checks.
+inline constexpr unsigned kDescPreempt = kDescPatch + 8, kDescResched = kDescPreempt + 8;
+inline constexpr unsigned kDescMinBytes = kDescResched + 8;  // os.descriptor_bytes is at least this
 // While a thread runs, SPRG3 holds its descriptor (the context switch is entered with the incoming one
 // there, and nothing else writes it): guest code finds its own thread's words from it.
 inline constexpr unsigned kSprgCurrentDescriptor = 3;

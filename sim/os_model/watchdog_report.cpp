@@ -156,7 +156,7 @@ std::string OsKernel::symbol(uint64_t pc) const {
   static constexpr std::pair<uint64_t, const char*> kEntries[] = {
       {kIdle, "kernel.idle"}, {kNextCall, "kernel.next_call"}, {kIoWait, "kernel.io_wait"},
       {kSystemStep, "kernel.system_step"}, {kInterrupt, "kernel.interrupt"}, {kSwitched, "kernel.switched"},
-      {kExited, "kernel.exited"}};
+      {kExited, "kernel.exited"}, {kPreemptCheck, "kernel.preempt_check"}};
   for (const auto& [entry, name] : kEntries)
     if (pc == entry) return name;
   if (pc - com_->miss_base() < com_->miss_bytes()) return off("kernel.translation_miss", pc - com_->miss_base());

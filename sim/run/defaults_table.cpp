@@ -150,7 +150,7 @@ std::vector<DefaultEntry> defaults_table() {
   row("os.schedule_cycles", text(uint64_t{os.schedule_cycles}), "cycles", kAssumed, "",
       "the host's decision of which thread runs next (no code is the point); the switch that follows is guest code");
   row("os.descriptor_bytes", text(uint64_t{os.descriptor_bytes}), "bytes", kAssumed, "",
-      "at least the kind, mark, task-list links, saved registers and patch state (360 bytes); the rest is padding to three 128-byte lines. "
+      "at least the kind, mark, task-list links, saved registers, patch state and preemption count and need-resched (376 bytes); the rest is padding to three 128-byte lines. "
       "The context switch itself is guest code (its cost executed, no constant)");
   row("os.miss_handler_cycles", text(uint64_t{os.miss_handler_cycles}), "cycles", kAssumed, "",
       "the Default Object's decisions beyond its memory accesses (timed through the caches)");

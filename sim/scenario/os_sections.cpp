@@ -90,6 +90,14 @@ os::MethodSpec read_method(MapReader r, const os::ImplementationSpec& impl, uint
   s.io.mean_us = io.real("mean_us", s.io.mean_us, 0, kMaxUs);
   s.io.exponential = io.choice("distribution", "exponential", {"exponential", "fixed"}) == "exponential";
   io.finish();
+  const std::string disables = r.choice("disables", "nothing", {"nothing", "preemption", "interrupts"});
+  s.disables = disables == "preemption" ? os::MethodSpec::Disables::Preemption
+               : disables == "interrupts" ? os::MethodSpec::Disables::Interrupts
+                                          : os::MethodSpec::Disables::Nothing;
+  // A thread may not sleep with preemption or interrupts off (Linux: "scheduling while atomic").
+  if (s.disables != os::MethodSpec::Disables::Nothing && s.io.probability > 0)
+    r.fail("disables", fmt::format("a method that disables {} may not wait for I/O (io.probability {} > 0): its "
+                                   "thread would sleep with {} off", disables, s.io.probability, disables));
   r.finish();
   return s;
 }

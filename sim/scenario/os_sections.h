@@ -69,6 +69,9 @@ std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::Machin
 using SwappedTo = std::unordered_map<std::string, std::vector<size_t>>;
 std::vector<os::DeviceSpec> read_devices(MapReader m, const platform::MachineConfig& machine, const Catalog& catalog,
                                          const SwappedTo& swapped_to);
+// Refuses a nested call that may block made by a method that disables preemption or interrupts (a
+// thread may not sleep then). After check_nested_calls.
+void check_atomic_calls(const std::vector<CallPlace>& calls, const Catalog& catalog, const SwappedTo& swapped_to);
 os::RunSpec read_run(MapReader m);
 os::OutputsSpec read_outputs(MapReader m, const os::RunSpec& run);
 

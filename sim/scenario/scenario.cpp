@@ -78,6 +78,7 @@ Scenario read_scenario(const Document& doc) {
   for (const auto& e : s.hotswap.updates) s.os.interrupts |= stops_world(e.strategy);
   s.outputs = read_outputs(outputs, s.run);
   check_nested_calls(calls, catalog, swapped_to);
+  check_atomic_calls(calls, catalog, swapped_to);
   s.devices = read_devices(devices, s.machine, catalog, swapped_to);
   s.os.interrupts |= !s.devices.empty();
   return s;

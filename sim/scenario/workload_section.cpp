@@ -171,6 +171,19 @@ std::vector<os::DeviceSpec> read_devices(MapReader m, const platform::MachineCon
   return out;
 }
 
+void check_atomic_calls(const std::vector<CallPlace>& calls, const Catalog& catalog, const SwappedTo& swapped_to) {
+  for (const CallPlace& p : calls) {
+    const os::MethodSpec& m = catalog.implementations()[p.implementation].methods[p.method];
+    if (m.disables == os::MethodSpec::Disables::Nothing) continue;
+    const os::CallSite& site = m.calls[p.call];
+    std::vector<std::pair<size_t, std::string>> seen;
+    if (const std::string b = may_block(catalog, swapped_to, site.object, site.method, seen); !b.empty())
+      p.at.fail("method", fmt::format("{} disables {} and may not block, and this call may run {}, which may wait "
+                                      "for I/O (io.probability > 0)", m.name,
+                                      m.disables == os::MethodSpec::Disables::Preemption ? "preemption" : "interrupts", b));
+  }
+}
+
 std::vector<os::WorkloadSpec> read_workloads(MapReader m, const platform::MachineConfig& machine,
                                              const Catalog& catalog, std::vector<AddedCall>& added) {
   std::vector<os::WorkloadSpec> out;

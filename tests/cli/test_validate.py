@@ -152,7 +152,7 @@ FILE_ERRORS = [
     (fix("root: per_cpu", "root: percpu"), '4:11: implementations.Counter.root: expected one of shared, per_cpu, found "percpu"'),
     ("name: my/run\n", "1:7: name: expected letters, digits, '_', '-' and '.' (not first), at most 100, found \"my/run\""),
     # out of range
-    ("os: {descriptor_bytes: 364}\n", "1:24: os.descriptor_bytes: expected a multiple of 8, found 364"),
+    ("os: {descriptor_bytes: 380}\n", "1:24: os.descriptor_bytes: expected a multiple of 8, found 380"),
     ("os: {stack_kib: 0}\n", '1:17: os.stack_kib: expected an integer 1..1024, found "0"'),
     (fix("{state_reads: 1}", "{instructions: 100001}"),
      '7:27: implementations.Counter.methods.get.instructions: expected an integer 0..100000, found "100001"'),

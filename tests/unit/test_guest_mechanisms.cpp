@@ -6,6 +6,7 @@
 #include "hotswap/mediation_code.h"
 #include "hotswap/stack_walk.h"
 #include "os_model/context_switch.h"
+#include "os_model/method_codegen.h"
 #include "os_model/rep_layout.h"
 #include "os_model/thread_life.h"
 #include "os_model/thread_descriptor.h"
@@ -324,4 +325,48 @@ TEST_CASE("stack walk: a thread stopped mid-code with an old rep or code address
   w.c.poke<uint64_t>(gpr_at(kT3, 9), 0);
   w.c.poke<uint64_t>(kT3 + os::kDescCtr, kOld + 0x20);  // the old method's address, the bctrl to come
   CHECK(w.walk() == kT3);
+}
+
+namespace {
+// A generated body that disables preemption or interrupts, run on a bare core: `this` at kData, the
+// running thread's descriptor (SPRG3) at kData + 0x1000.
+struct RegionBody {
+  static constexpr uint64_t kBody = 0x48000, kPreemptEntry = 0x4c000, kDone = 0x4d000, kDesc = kData + 0x1000;
+  Cpu c;
+  explicit RegionBody(os::MethodSpec::Disables d, uint64_t resched) {
+    os::MethodSpec m;
+    m.instructions = 5;
+    m.disables = d;
+    os::BodyPlan plan{&m, os::RepLayout::make(0, 0, 128), 128, {}, -1, 0, kPreemptEntry};
+    c.place(kBody, os::generate_method(plan));
+    c.place(kPreemptEntry, {sc()});
+    c.place(kDone, {sc()});
+    c.poke<uint64_t>(kDesc + os::kDescResched, resched);
+    c.s().sprg[3] = kDesc;
+    c.s().gpr[3] = kData;
+    c.s().gpr[1] = kData + 0x8000;
+    c.s().lr = kDone;
+    c.s().msr = ppc::kMsrSF | ppc::kMsrEE;
+  }
+};
+}  // namespace
+
+TEST_CASE("a body that disables preemption counts itself in the thread's descriptor and enters the kernel at "
+          "its end only when a preemption is owed", "[mechanisms]") {
+  RegionBody quiet(os::MethodSpec::Disables::Preemption, 0);
+  REQUIRE(quiet.c.run_from(RegionBody::kBody) == ppc::StopReason::Exited);
+  CHECK(quiet.c.s().pc == RegionBody::kDone);
+  CHECK(quiet.c.peek<uint64_t>(RegionBody::kDesc + os::kDescPreempt) == 0);
+  RegionBody owed(os::MethodSpec::Disables::Preemption, 1);
+  REQUIRE(owed.c.run_from(RegionBody::kBody) == ppc::StopReason::Exited);
+  CHECK(owed.c.s().pc == RegionBody::kPreemptEntry);  // count back to 0, the kernel entered
+  CHECK(owed.c.peek<uint64_t>(RegionBody::kDesc + os::kDescPreempt) == 0);
+  CHECK(owed.c.s().gpr[11] == RegionBody::kDone);  // the body's LR, kept across the kernel entry
+}
+
+TEST_CASE("a body that disables interrupts runs with MSR[EE] off and restores it", "[mechanisms]") {
+  RegionBody b(os::MethodSpec::Disables::Interrupts, 0);
+  REQUIRE(b.c.run_from(RegionBody::kBody) == ppc::StopReason::Exited);
+  CHECK(b.c.s().pc == RegionBody::kDone);
+  CHECK((b.c.s().msr & ppc::kMsrEE) != 0);
 }
