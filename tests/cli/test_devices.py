@@ -135,6 +135,17 @@ def test_a_k42_swap_waits_for_a_running_handler(tmp_path):
     assert sw["start_cycle"] < handler_end(s) - 100000 and sw["safe_cycle"] >= handler_end(s) - 1000
 
 
+@pytest.mark.parametrize("strategy", ["rcu", "livepatch"])
+def test_a_grace_period_and_a_transition_wait_for_a_running_handler(tmp_path, strategy):
+    """rcu: an interrupt's kernel entry is no quiescent state, so a CPU in a handler reports only after
+    it. livepatch: the handler runs with interrupts off, on the interrupted thread's CPU; the transition
+    completes only after it (rounds every 20 us here; Linux's is 1 s)."""
+    s, _, _ = run(tmp_path, LONG, f"events[0].strategy={strategy}", "hotswap.strategies.livepatch.retry_us=20")
+    sw = s["swaps"][0]
+    assert sw["completed"] and s["safety"]["violations"] == 0
+    assert sw["start_cycle"] < handler_end(s) - 100000 and sw["safe_cycle"] >= handler_end(s) - 1000
+
+
 def test_a_stop_waits_for_a_running_handler(tmp_path):
     """Interrupts are off in a handler: the IPI is taken after it, so the walk never meets a handler half-way."""
     s, _, _ = run(tmp_path, LONG, "events[0].strategy=stack_trace", "hotswap.strategies.stack_trace.ipi=1")
