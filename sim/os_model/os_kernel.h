@@ -253,6 +253,7 @@ class OsKernel final : public ppc::Environment_if {
   // A method that disabled preemption enabled it again, and the kernel had noted a preemption (or a
   // stop_machine) owed meanwhile: now (preemption.cpp).
   ppc::HartAction on_preempt_check(ppc::Hart& h);
+  ppc::HartAction preempt(ppc::Hart& h, Thread& t, bool from_interrupt);
   // Whether the running thread is in a region that disables preemption (its descriptor's count, read
   // through h's caches); if so, notes in its descriptor that the kernel wants it at the region's end.
   bool preemption_owed(ppc::Hart& h, Thread& t);

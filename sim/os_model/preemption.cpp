@@ -128,16 +128,7 @@ HartAction OsKernel::interrupt_tail(ppc::Hart& h) {
         !(preempt_regions_ && preemption_owed(h, *t))) {
       t->regs = interrupted(h);
       c.save_tid = static_cast<int>(t->id);  // the switch saves it, after the return path restored it
-      if (!t->desc_interrupted) host_store(h, t->descriptor + kDescInterrupted, 1), t->desc_interrupted = true;
-      t->state = ThreadState::Runnable;
-      t->preempted = true;
-      t->runnable_since = now;
-      c.current = -1;
-      if (observer_) observer_->thread_off(h.id(), *t, now);
-      if (now < end_cycles_) ++stats_.cpu[h.id()].preemptions;
-      runq_push(h, t->id);
-      dispatch(h, true);
-      return HartAction::Continue;
+      return preempt(h, *t, true);
     }
     if (over) c.slice_end = now + cycles(os_.scheduler.tick_us);  // (one owed is taken at the region's end)
   }
@@ -166,21 +157,28 @@ HartAction OsKernel::on_preempt_check(ppc::Hart& h) {
   if (!preemptive()) return HartAction::Continue;
   // The kernel wanted to preempt it (a higher priority woke, or its slice ended): one of at least its
   // priority takes the CPU.
-  const uint64_t now = h.cycle();
   const auto best = std::max_element(c.runq.begin(), c.runq.end(), [&](unsigned a, unsigned b) {
     return threads_[a].priority < threads_[b].priority;
   });
   if (best == c.runq.end() || threads_[*best].priority < t->priority) return HartAction::Continue;
   save_current(h, *t);  // resumes after the call, mid-method: a walk treats it as interrupted
-  host_store(h, t->descriptor + kDescInterrupted, 1), t->desc_interrupted = true;
-  t->state = ThreadState::Runnable;
-  t->preempted = true;
-  t->runnable_since = now;
+  return preempt(h, *t, false);
+}
+
+// The running thread, its registers recorded (save_tid set), leaves its CPU part-way through its code
+// for the run queue's tail; the best runnable thread comes in.
+HartAction OsKernel::preempt(ppc::Hart& h, Thread& t, bool from_interrupt) {
+  CpuState& c = cpus_[h.id()];
+  const uint64_t now = h.cycle();
+  if (!t.desc_interrupted) host_store(h, t.descriptor + kDescInterrupted, 1), t.desc_interrupted = true;
+  t.state = ThreadState::Runnable;
+  t.preempted = true;
+  t.runnable_since = now;
   c.current = -1;
-  if (observer_) observer_->thread_off(h.id(), *t, now);
+  if (observer_) observer_->thread_off(h.id(), t, now);
   if (now < end_cycles_) ++stats_.cpu[h.id()].preemptions;
-  runq_push(h, t->id);
-  dispatch(h, false);
+  runq_push(h, t.id);
+  dispatch(h, from_interrupt);
   return HartAction::Continue;
 }
 
