@@ -122,7 +122,7 @@ the tables above hold the figures of the run you are looking at.
 So the choice is between a fast path that is free (`k42_generation`, `stack_trace`), one that is
 cheap but not free (`percpu_refcount`), and one that only works on a few CPUs (`global_refcount`);
 and, for the swap itself, between waiting for generations, draining counters, or stopping the
-machine. `bench/compare` runs the same comparison for all seven strategies, more CPU counts,
+machine. `bench/compare` runs the same comparison for every registered strategy, more CPU counts,
 several seeds and other settings."""),
     ]
     return cells
