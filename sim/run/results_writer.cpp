@@ -267,6 +267,17 @@ std::string activity_csv(const ScenarioRun& r) {
   return s;
 }
 
+// The call windows a run's results describe: all of them, or, for a run stopped early, those that begin
+// before the slowest CPU's cycle (calls.csv's rows; a faster CPU's later calls fall in none of them).
+size_t windows_reached(const ScenarioRun& r) {
+  const auto& k = r.kernel();
+  const auto& w = k.stats().windows;
+  if (r.completed()) return w.size();
+  size_t n = 0;
+  while (n < w.size() && n * k.stats().window_cycles < r.reached_cycles()) ++n;
+  return n;
+}
+
 json summary(const ScenarioRun& r) {
   const auto& k = r.kernel();
   const auto& res = r.result();
@@ -298,6 +309,10 @@ json summary(const ScenarioRun& r) {
     interrupts += s.interrupts, preemptions += s.preemptions, wake_ipis += s.wake_ipis;
     misses += k.objects().misses(c);
     swaps += k.generation(c).swaps();
+  }
+  if (!r.completed()) {  // the calls in the windows reached (CPUs run up to a quantum past the slowest one)
+    calls = 0;
+    for (size_t i = 0; i < windows_reached(r); ++i) calls += k.stats().windows[i].calls;
   }
   os::LatencyHistogram<4> swap_intervals;
   for (unsigned c = 0; c < sc.machine.cpus; ++c) swap_intervals.merge(k.generation(c).swap_intervals());
@@ -417,9 +432,8 @@ std::string calls_csv(const ScenarioRun& r) {
   const auto& w = k.stats().windows;
   // A run stopped early: the windows it reached.
   const double until = r.completed() ? r.scenario().run.duration_us : static_cast<double>(r.reached_cycles()) * us_per_cycle;
-  for (size_t i = 0; i < w.size(); ++i) {
+  for (size_t i = 0; i < windows_reached(r); ++i) {
     const double start = static_cast<double>(i * k.stats().window_cycles) * us_per_cycle;
-    if (!r.completed() && start >= until) break;
     const double end = std::min(static_cast<double>((i + 1) * k.stats().window_cycles) * us_per_cycle, until);
     const double ms = (end - start) / 1000.0;
     s += fmt::format("{},{:.4f},{:.4f},{},{:.3f},{:.1f},{},{},{},{},{}\n", i, start, end, w[i].calls,
