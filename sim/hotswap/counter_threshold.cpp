@@ -103,6 +103,8 @@ StrategyEntry counter_threshold_strategy() {
   i.summary =
       "the K42 mailing list's demo switcher: after threshold_calls more calls it moves the state and redirects calls, without quiescence";
   i.safe = false;
+  i.joins_patches = false;
+  i.in_patch = "no: it has no safe point to hold at (unsafe on purpose)";
   i.safety = "unsafe on purpose: it moves the state and redirects calls without waiting for the calls in flight; "
              "the safety oracle must flag a swap with calls in flight";
   i.fast_path = "plain increment of a call counter (the switcher)";

@@ -79,7 +79,9 @@ void CountingSwap::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
 Step CountingSwap::step(ppc::Hart& h, const os::Thread& t) {
   auto& k = ctx_.k;
   const unsigned cpu = h.id();
+  tid_ = static_cast<int>(t.id);
   h.charge(s_.step_cycles());
+  if (joint_ == Joint::Aborted) return go_back(h);
   switch (at_) {
     case At::Close:
       record_phase(h.cycle(), cpu, kBlock);
@@ -98,7 +100,13 @@ Step CountingSwap::step(ppc::Hart& h, const os::Thread& t) {
       ++detail("polls");
       last_count_ = s_.count(h, coid_);
       if (last_count_ != 0 && s_.drain()) return sleep(h, t.id, us_to_cycles(s_.poll_us()), Activity::Quiescence);
-      reach_safe_point(h);
+      at_ = At::Joint;
+      // In a patch the gate stays closed, drained, until the others are at their safe points too.
+      if (!arrive_joint(h)) return block(h, Activity::Quiescence);
+      at_ = At::Swing;
+      return Step::Again;
+    case At::Joint:  // woken by its patch's commit
+      if (joint_ != Joint::Committed) return block(h, Activity::Quiescence);
       at_ = At::Swing;
       return Step::Again;
     case At::Swing: {
@@ -110,20 +118,40 @@ Step CountingSwap::step(ppc::Hart& h, const os::Thread& t) {
       record_phase(h.cycle(), cpu, kComplete);
       s_.reopen(h, coid_);
       s_.set_closed(coid_, nullptr);
-      for (const Held& b : held_) {  // they pass the gate again, now to the new object
-        const uint64_t waited = h.cycle() - b.since;
-        rec_[b.cpu].blocked_cycles_total += waited;
-        rec_[b.cpu].blocked_cycles_max = std::max(rec_[b.cpu].blocked_cycles_max, waited);
-        ++rec_[b.cpu].released;
-        held_log_.push_back({b.tid, b.cpu, b.since, h.cycle(), cpu});
-        k.threads.wake(b.tid, h.cycle());
-      }
-      held_.clear();
+      release_held(h);  // they pass the gate again, now to the new object
       record_phase(h.cycle(), cpu, kPhaseDone);
       finish(h);
       return Step::Exit;
     }
   }
+  return Step::Exit;
+}
+
+void CountingSwap::release_held(ppc::Hart& h) {
+  for (const Held& b : held_) {
+    const uint64_t waited = h.cycle() - b.since;
+    rec_[b.cpu].blocked_cycles_total += waited;
+    rec_[b.cpu].blocked_cycles_max = std::max(rec_[b.cpu].blocked_cycles_max, waited);
+    ++rec_[b.cpu].released;
+    held_log_.push_back({b.tid, b.cpu, b.since, h.cycle(), h.id()});
+    ctx_.k.threads.wake(b.tid, h.cycle());
+  }
+  held_.clear();
+}
+
+// Only a thread holding at the joint point waits without a timer; one sleeping between polls looks at its next.
+void CountingSwap::resume_joint(ppc::Hart& h) {
+  if (at_ == At::Joint && tid_ >= 0) ctx_.k.threads.wake(static_cast<unsigned>(tid_), h.cycle());
+}
+
+Step CountingSwap::go_back(ppc::Hart& h) {
+  if (at_ != At::Close) {  // the gate was closed: it reopens on the old object, the held calls pass it there
+    s_.reopen(h, coid_);
+    s_.set_closed(coid_, nullptr);
+    release_held(h);
+  }
+  record_phase(h.cycle(), h.id(), kPhaseDone);
+  give_up(h);
   return Step::Exit;
 }
 
@@ -146,7 +174,8 @@ ppc::HartAction CountingSwap::hold(ppc::Hart& h, uint64_t retry) {
 
 std::string CountingSwap::describe() const {
   static const char* const kAt[] = {"closing the gate", "waiting for every CPU to pass a kernel entry",
-                                    "waiting for the count to drain", "swinging the root"};
+                                    "waiting for the count to drain", "holding at its safe point for its patch",
+                                    "swinging the root"};
   return fmt::format("swap {} of {} ({}): {}; {} inside at the last read, {} calls held", id_, label_, strategy(),
                      kAt[static_cast<unsigned>(at_)], last_count_, held_.size());
 }

@@ -100,14 +100,18 @@ class CountingSwap final : public Swap {
 
  private:
   enum : uint8_t { kBlock, kTransfer, kComplete };  // counting_phases()
-  enum class At : uint8_t { Close, Grace, Drain, Swing };
+  enum class At : uint8_t { Close, Grace, Drain, Joint, Swing };
   os::SystemStep step(ppc::Hart& h, const os::Thread& t);
+  void resume_joint(ppc::Hart& h) override;
+  os::SystemStep go_back(ppc::Hart& h);     // its patch gave up: the gate reopens on the old object
+  void release_held(ppc::Hart& h);          // the held calls pass the gate again
   struct Held {
     unsigned tid, cpu;
     uint64_t since;
   };
   CountingStrategy& s_;
   At at_ = At::Close;
+  int tid_ = -1;  // its system thread, once it ran
   uint64_t closed_at_ = 0;
   int64_t last_count_ = 0;
   std::vector<bool> passed_;  // per CPU: entered the kernel since the gate closed

@@ -1,5 +1,7 @@
 #include "hotswap/dynamic_update.h"
 
+#include "hotswap/patch.h"
+
 #include <algorithm>
 #include <memory>
 
@@ -73,6 +75,28 @@ void DynamicUpdate::start(ppc::Hart& h) {
     k_.threads.spawn_system_thread(h, h.id(), "update marker " + ev_.class_name,
                                    [this](ppc::Hart& hh, const os::Thread&) { return marker(hh); });
   }
+}
+
+unsigned DynamicUpdate::prepare(ppc::Hart& h) {
+  rec_.start_cycle = h.cycle();
+  for (auto& f : k_.objects.factories())
+    if (f.class_name() == ev_.class_name) factory_ = &f;
+  if (!factory_) return 0;
+  rec_.from_version = factory_->version();
+  for (unsigned coid : factory_->instances())
+    if (k_.objects.impl_of(coid) != new_impl_) instances_.push_back(coid);
+  rec_.instances = static_cast<unsigned>(instances_.size());
+  return rec_.instances;
+}
+
+void DynamicUpdate::start_in_patch(ppc::Hart& h, Patch& patch) {
+  if (!factory_) return;
+  patch.on_commit([this](ppc::Hart& hh) {
+    factory_->hot_swap(hh, k_.objects.heap(), ev_.to_version);
+    rec_.factory_done_cycle = hh.cycle();
+    if (instances_.empty()) rec_.completed = true, rec_.end_cycle = hh.cycle();
+  });
+  for (const unsigned coid : instances_) swap_(h, coid, [this, coid](ppc::Hart&, uint64_t end) { swapped(coid, end); });
 }
 
 // Eager: this CPU's worker swaps instances rank, rank + workers, ... one at a time.

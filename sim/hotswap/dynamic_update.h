@@ -17,6 +17,7 @@
 namespace quiesce::hotswap {
 
 class Mediator;
+class Patch;
 
 struct UpdateRecord {
   std::string class_name;
@@ -40,6 +41,11 @@ class DynamicUpdate {
                 std::function<bool(unsigned coid)> swapping);
 
   void start(ppc::Hart& h);
+  // As a part of a patch: prepare finds the factory and the instances to swap (their number); start_in_patch
+  // starts every instance's swap at once (each a member of the patch), and the factory switches to the new
+  // version at the patch's joint point: if the patch gives up, the class keeps its version.
+  unsigned prepare(ppc::Hart& h);
+  void start_in_patch(ppc::Hart& h, Patch& patch);
   // Before any swap of `coid` begins: a lazily marked instance gets its own root back.
   void unmark(unsigned coid);
   const UpdateRecord& record() const { return rec_; }

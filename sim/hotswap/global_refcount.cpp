@@ -43,6 +43,8 @@ StrategyEntry global_refcount_strategy() {
   i.summary =
       "one atomic counter per object around every call (the K42 mailing list's proposal for Linux modules); the swap holds new calls at the gate while the count drains (re-read every poll_us)";
   i.safe = true;
+  i.joins_patches = true;
+  i.in_patch = "the gate stays closed with the count at zero until the others are at their safe points; going back reopens it on the old object and the held calls pass it there";
   i.safety = "the gate is closed before the count is read (sync between a call counting itself in and reading the pending word), so a zero count means no call is inside";
   i.fast_path = "atomic increment of one counter per object, sync, check a swap-pending word in the same line; atomic decrement after";
   i.waits_for = "the object's global call count to reach zero";

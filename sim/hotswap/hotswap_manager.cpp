@@ -15,7 +15,8 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
     : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_}, strategies_(strategies) {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
   strategies_.attach(ctx_);
-  if (spec_.swaps.empty() && spec_.updates.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
+  if (spec_.swaps.empty() && spec_.updates.empty()) return;
+  for (unsigned p = 0; p < spec_.patches.size(); ++p) patches_.push_back(std::make_unique<Patch>(p, spec_.patches[p], k_));  // no entries, no hooks: a run without swaps pays nothing
   fired_.assign(spec_.swaps.size() + spec_.updates.size(), false);
   // Event targets: a group (all its instances) or one instance "name[i]".
   for (unsigned e = 0; e < spec_.swaps.size(); ++e) {
@@ -40,7 +41,7 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
       throw os::BuildError(fmt::format("swap event {}: no object {} or implementation {}", e, ev.object, ev.to));
     targets_.push_back(coids);
     to_impl_.push_back(to);
-    when(ev.cpu, ev.at_us, ev.after_calls, [this, e](ppc::Hart& h) { begin(h, e); });
+    if (ev.patch < 0) when(ev.cpu, ev.at_us, ev.after_calls, [this, e](ppc::Hart& h) { begin(h, e); });
   }
   for (unsigned e = static_cast<unsigned>(spec_.swaps.size()); e < fired_.size(); ++e) {
     const UpdateEvent& u = spec_.updates[e - spec_.swaps.size()];
@@ -58,9 +59,14 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
         },
         [this](unsigned coid) { return swapping(coid); }));
     DynamicUpdate* d = updates_.back().get();
-    when(u.cpu, u.at_us, u.after_calls, [this, d, e](ppc::Hart& h) {
-      if (!fired_[e]) fired_[e] = true, d->start(h);
-    });
+    if (u.patch < 0)
+      when(u.cpu, u.at_us, u.after_calls, [this, d, e](ppc::Hart& h) {
+        if (!fired_[e]) fired_[e] = true, d->start(h);
+      });
+  }
+  for (unsigned p = 0; p < spec_.patches.size(); ++p) {
+    const PatchEvent& pe = spec_.patches[p];
+    when(pe.cpu, pe.at_us, pe.after_calls, [this, p](ppc::Hart& h) { begin_patch(h, p); });
   }
   k_.hooks.add_entry_hook([this](ppc::Hart& h) {
     for (Swap* m : active_) m->poll(h);
@@ -85,6 +91,8 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
   k_.hooks.add_waits_reporter([this] {
     std::string out;
     for (const Swap* m : active_) out += (out.empty() ? "swaps in progress:\n  " : "\n  ") + m->describe();
+    for (const auto& p : patches_)
+      if (p->fired() && p->outcome() == Patch::Outcome::Pending) out += (out.empty() ? "" : "\n  ") + p->describe();
     return out;
   });
   if (const double t = spec_.timeout_us; t > 0) {
@@ -122,13 +130,42 @@ void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
   for (unsigned coid : targets_[e]) start_swap(h, e, coid, to_impl_[e], ev.strategy, {});
 }
 
+Patch* HotSwapManager::patch_of(unsigned event) const {
+  const int p = event < spec_.swaps.size() ? spec_.swaps[event].patch : spec_.updates[event - spec_.swaps.size()].patch;
+  return p < 0 ? nullptr : patches_[static_cast<unsigned>(p)].get();
+}
+
+void HotSwapManager::begin_patch(ppc::Hart& h, unsigned p) {
+  Patch& patch = *patches_[p];
+  if (patch.fired()) return;
+  std::vector<unsigned> parts;  // its events, in order
+  unsigned members = 0;
+  for (unsigned e = 0; e < fired_.size(); ++e)
+    if (patch_of(e) == &patch) {
+      parts.push_back(e);
+      fired_[e] = true;
+      members += e < spec_.swaps.size() ? static_cast<unsigned>(targets_[e].size())
+                                        : updates_[e - spec_.swaps.size()]->prepare(h);
+    }
+  patch.begin(h, members);
+  for (const unsigned e : parts)
+    if (e < spec_.swaps.size()) {
+      for (unsigned coid : targets_[e]) start_swap(h, e, coid, to_impl_[e], spec_.swaps[e].strategy, {});
+    } else {
+      updates_[e - spec_.swaps.size()]->start_in_patch(h, patch);
+    }
+  patch.started(h);
+}
+
 void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, unsigned to, const std::string& strategy,
                                 DynamicUpdate::SwapDone done) {
   if (swapping(coid)) {
     waiting_[coid].push_back({event, to, strategy, std::move(done)});  // one swap of an object at a time
     return;
   }
-  if (k_.objects.impl_of(coid) == to) {  // already there (an earlier swap)
+  Patch* patch = patch_of(event);
+  if (k_.objects.impl_of(coid) == to || (patch && patch->aborted())) {  // already there, or its patch gave up
+    if (patch && !patch->aborted()) patch->skip(h);
     if (done) done(h, h.cycle());
     return;
   }
@@ -139,6 +176,7 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, uns
   swaps_.push_back(strategies_.get(strategy).make_swap(id, coid, to, label));
   swap_event_.push_back(event);
   Swap* m = swaps_.back().get();
+  if (patch) patch->join(*m, h.cycle());
   active_.push_back(m);
   by_coid_[coid].push_back(m);
   m->start(h, [this, m, coid, done = std::move(done)](ppc::Hart& hh) {

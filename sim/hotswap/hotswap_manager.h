@@ -11,6 +11,7 @@
 
 #include "hotswap/dynamic_update.h"
 #include "hotswap/hotswap_spec.h"
+#include "hotswap/patch.h"
 #include "hotswap/quiescence_strategy.h"
 #include "hotswap/safety_oracle.h"
 #include "os_model/swap_interface.h"
@@ -26,6 +27,7 @@ class HotSwapManager {
 
   const std::vector<std::unique_ptr<Swap>>& swaps() const { return swaps_; }
   const std::vector<std::unique_ptr<DynamicUpdate>>& updates() const { return updates_; }
+  const std::vector<std::unique_ptr<Patch>>& patches() const { return patches_; }
   const SafetyOracle& oracle() const { return oracle_; }
   // The events, numbered as summary.json's scenario.events lists them: the swap events, then
   // the updates (update u is event swaps + u). Each swap belongs to the event that asked for it
@@ -58,6 +60,9 @@ class HotSwapManager {
   // Runs `fire` on `cpu` at at_us, or once after_calls calls completed.
   void when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire);
   void begin(ppc::Hart& h, unsigned event);
+  // A patch fires: every part's swaps start at once, each a member of the patch.
+  void begin_patch(ppc::Hart& h, unsigned patch);
+  Patch* patch_of(unsigned event) const;
   // One instance's swap for `event`, started from h's CPU; `done` when it completes (at once if nothing to do).
   void start_swap(ppc::Hart& h, unsigned event, unsigned coid, unsigned to, const std::string& strategy,
                   DynamicUpdate::SwapDone done);
@@ -86,6 +91,7 @@ class HotSwapManager {
   };
   std::map<unsigned, std::vector<Pending>> waiting_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
+  std::vector<std::unique_ptr<Patch>> patches_;
   std::vector<Audit> audits_;
 };
 

@@ -38,6 +38,7 @@ struct SwapEvent {
   double at_us = 0;
   uint64_t after_calls = 0;
   unsigned cpu = 0;  // the CPU that initiates it
+  int patch = -1;    // a part of that patch (HotSwapSpec::patches): the patch fires it, not its own time
 };
 
 // Dynamic update of class `class_name` to the implementation of that class
@@ -52,12 +53,25 @@ struct UpdateEvent {
   double at_us = 0;
   uint64_t after_calls = 0;
   unsigned cpu = 0;
+  int patch = -1;  // a part of that patch: always eager
+};
+
+// Several swaps and eager updates that switch as one (the parts: the swap and update events whose `patch`
+// is this one's index): every part's swaps reach their safe points and hold there; when the last one
+// does, all switch (the joint safe point); if one gives up, or the joint point is not reached within
+// give_up_us, every part goes back to its old implementation (sim/hotswap/patch.h).
+struct PatchEvent {
+  double at_us = 0;
+  uint64_t after_calls = 0;
+  unsigned cpu = 0;
+  double give_up_us = 0;  // 0: it waits as long as it takes
 };
 
 struct HotSwapSpec {
   std::vector<TransferSpec> transfer;  // per implementation, in the scenario's implementation order
   std::vector<SwapEvent> swaps;
   std::vector<UpdateEvent> updates;
+  std::vector<PatchEvent> patches;
   // Per strategy used by the events (and any named under hotswap.strategies): its parameter values.
   std::map<std::string, StrategyParams> params;
   double timeout_us = 0;            // the watchdog: a swap not done this long after it began ends the run (0: off)

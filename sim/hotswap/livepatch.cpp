@@ -655,6 +655,8 @@ StrategyEntry livepatch_strategy() {
   i.summary =
       "Linux livepatch's per-task consistency model: a patch state per thread (a descriptor word); during the transition every call of the object goes through a trampoline to the old or the new method by the caller's state; a thread switches when a check finds nothing of the old code on its stack while it cannot run, or at its next kernel boundary; rounds every retry_us until every thread switched; stalled threads reported; force (unsafe)";
   i.safe = true;
+  i.joins_patches = false;
+  i.in_patch = "no: threads switch one by one, so the new code runs before the old code is quiescent; a patch of several functions is one livepatch transition in Linux, which this strategy models per object";
   i.safety = "a thread switches only when its stack (interrupted mid-code: also its registers) holds nothing of the old implementation, checked while it cannot run, or at a kernel boundary between calls, where it holds no frame of the object; the old implementation is retired only once every thread has switched. force: 1 gives this up on purpose";
   i.fast_path = "nothing outside a transition; during one, a trampoline per call of the object (the caller's patch word through SPRG3, a compare, an indirect branch; under preemptive with MSR[EE] off) and a patch-word check at each request-loop kernel entry";
   i.waits_for = "every thread to switch: stack checks of sleeping threads every retry_us, running ones at their next kernel boundary";

@@ -81,6 +81,12 @@ void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
 Step Mediator::initiate(ppc::Hart& h) {
   auto& objects = ctx_.k.objects;
   h.charge(step_cycles_);
+  if (joint_ == Joint::Aborted) {  // its patch gave up before it interposed: nothing to undo
+    if (locked_) objects.unlock_root(h, coid_);
+    for (unsigned c = 0; c < cpus_; ++c) record_phase(h.cycle(), c, kPhaseDone);
+    give_up(h);
+    return Step::Exit;
+  }
   if (!locked_) {
     if (!lock_root(h)) return Step::Again;
     locked_ = true;
@@ -111,7 +117,7 @@ void Mediator::add_worker(ppc::Hart& h, unsigned cpu) {
 // meet it gets a worker of its own (its calls are tracked like the others');
 // after that, its calls block until the new object is in place.
 void Mediator::new_mediator_rep(unsigned cpu) {
-  if (worker_[cpu].assigned) return;
+  if (worker_[cpu].assigned || joint_ == Joint::Aborted) return;
   if (arrived1_ < workers_) add_worker(ctx_.k.threads.hart(cpu), cpu);
   else phase_[cpu] = kTransfer;
 }
@@ -121,6 +127,10 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
   auto& k = ctx_.k;
   Worker& w = worker_[cpu];
   h.charge(step_cycles_);
+  if (joint_ == Joint::Aborted) {  // its patch gave up: the going-back thread undoes the interposition
+    set_phase(h, cpu, kPhaseDone);
+    return Step::Exit;
+  }
   switch (w.at) {
     case Work::Start: {
       root_->rep_for(cpu, k.objects.heap());  // this CPU's mediator rep
@@ -208,8 +218,16 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
     w.waiting_meet = true;
     return false;
   }
-  if (first_meeting) check_quiescent(h);
-  else swing_to_new(h);
+  if (first_meeting) {
+    // Quiescent: the safe point, or in a patch, holding there until every member is at its own.
+    // (Until then a call let through still takes this arrival back.)
+    if (!arrive_joint(h)) {
+      w.waiting_meet = true;
+      return false;
+    }
+  } else {
+    swing_to_new(h);
+  }
   for (unsigned c = 0; c < cpus_; ++c)
     if (c != cpu && worker_[c].waiting_meet) ctx_.k.threads.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
   return true;
@@ -221,6 +239,7 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
 void Mediator::call_after_count(ppc::Hart& h, unsigned cpu) {
   Worker& w = worker_[cpu];
   if (w.at != Work::Meet1 || !w.waiting_meet) return;
+  if (arrived1_ == workers_) leave_joint();  // all had arrived, holding for a patch: not quiescent any more
   os::host_atomic_add(h, line_ + 8 * kMeet1, -1);
   --arrived1_;
   w.waiting_meet = false;
@@ -255,10 +274,10 @@ void Mediator::swing_to_new(ppc::Hart& h) {
 
 // Blocked calls of `cpu` resume as calls of the new object: `this` is the new
 // rep, the method the new vtable's, the return address the caller's.
-void Mediator::release_blocked(ppc::Hart& h, unsigned cpu) {
+void Mediator::release_blocked(ppc::Hart& h, unsigned cpu, bool to_old) {
   auto& threads = ctx_.k.threads;
   for (const Blocked& b : blocked_[cpu]) {
-    const uint64_t rep = new_rep(cpu);
+    const uint64_t rep = to_old ? ctx_.k.objects.root(coid_).rep_for(cpu, ctx_.k.objects.heap()) : new_rep(cpu);
     const uint64_t vt = os::host_load(h, rep);
     threads.redirect(b.tid, os::host_load(h, vt + 8 * b.method), rep);
     const uint64_t waited = h.cycle() - b.since;
@@ -300,8 +319,9 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
   // meeting: from then on the old object is quiescent and every call blocks.
   const bool forward =
       p == kInterpose || p == kForward || (p == kBlock && routine_.forwarded[t->id] > 0 && !quiescent_);
-  if (p == kPhaseDone) {  // interception over: straight to the new object
-    const uint64_t rep = new_rep(cpu);
+  if (joint_ == Joint::Aborted || p == kPhaseDone) {  // interception over: straight to the new object (or back to the old)
+    os::Root& old = old_root_ ? *old_root_ : k.objects.root(coid_);
+    const uint64_t rep = joint_ == Joint::Aborted ? old.rep_for(cpu, k.objects.heap()) : new_rep(cpu);
     s.gpr[3] = rep;
     s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
     return ppc::HartAction::Continue;
@@ -386,6 +406,53 @@ void Mediator::poll(ppc::Hart& h) {
     w.waiting_gen = false;
     ctx_.k.threads.wake(static_cast<unsigned>(w.tid), h.cycle());
   }
+}
+
+}  // namespace quiesce::hotswap
+
+namespace quiesce::hotswap {
+
+// Its patch decided. Committed: the workers holding at the first meeting go on. Given up: every worker
+// that waits is woken to leave, and a thread on this CPU undoes the interposition.
+void Mediator::resume_joint(ppc::Hart& h) {
+  for (unsigned c = 0; c < cpus_; ++c) {
+    Worker& w = worker_[c];
+    if (w.tid < 0) continue;
+    if (joint_ == Joint::Committed) {  // meet() sees waiting_meet and goes on to Transfer
+      if (w.waiting_meet) ctx_.k.threads.wake(static_cast<unsigned>(w.tid), h.cycle());
+      continue;
+    }
+    if (!(w.waiting_meet || w.waiting_gen || w.waiting_inflight)) continue;
+    w.waiting_meet = w.waiting_gen = w.waiting_inflight = false;
+    ctx_.k.threads.wake(static_cast<unsigned>(w.tid), h.cycle());
+  }
+  if (joint_ == Joint::Aborted && old_root_)
+    spawn(h, h.id(), fmt::format("swap {} going back", id_), [this](ppc::Hart& hh, const os::Thread&) { return go_back(hh); });
+}
+
+// Going back (its patch gave up): under the GTT entry's lock the old root returns, every CPU's LTT entry is
+// reset (its next call misses into the old object) and the blocked calls resume as calls of the old object.
+// Forwarded calls still in the old object return through the mediation routine as before.
+Step Mediator::go_back(ppc::Hart& h) {
+  auto& objects = ctx_.k.objects;
+  h.charge(step_cycles_);
+  if (!back_locked_) {
+    if (!lock_root(h)) return Step::Again;
+    back_locked_ = true;
+  }
+  root_keep_ = objects.swing_root(h, coid_, std::move(old_root_), objects.own_root_word(coid_));
+  objects.unlock_root(h, coid_);
+  for (unsigned c = 0; c < cpus_; ++c) {
+    if (root_->rep_if_any(c)) objects.reset_entry(h, c, coid_);
+    release_blocked(h, c, true);
+    set_phase(h, c, kPhaseDone);
+    if (rec_[c].blocked != rec_[c].released)
+      ctx_.oracle.report({h.cycle(), c, -1, label_,
+                          fmt::format("{} calls blocked on cpu {} but {} released", rec_[c].blocked, c, rec_[c].released),
+                          static_cast<int>(id_)});
+  }
+  give_up(h);
+  return Step::Exit;
 }
 
 }  // namespace quiesce::hotswap

@@ -82,12 +82,17 @@ class Mediator final : public Swap {
 
   class MediatorRoot;
   os::SystemStep initiate(ppc::Hart& h);
+  // Patches: at the joint point the first meeting happens; a patch that gives up sends it back.
+  void at_joint_point(ppc::Hart& h) override { check_quiescent(h); }
+  void resume_joint(ppc::Hart& h) override;
+  os::SystemStep go_back(ppc::Hart& h);
   void add_worker(ppc::Hart& h, unsigned cpu);
   void new_mediator_rep(unsigned cpu);
   os::SystemStep work(ppc::Hart& h, unsigned cpu);
   bool meet(ppc::Hart& h, unsigned cpu, unsigned& arrived);  // true: last to arrive
   void swing_to_new(ppc::Hart& h);
-  void release_blocked(ppc::Hart& h, unsigned cpu);
+  // The blocked calls of `cpu` resume as calls of the new object, or of the old one (going back).
+  void release_blocked(ppc::Hart& h, unsigned cpu, bool to_old = false);
   void set_phase(ppc::Hart& h, unsigned cpu, uint8_t p);
   void check_quiescent(ppc::Hart& h);
   void call_after_count(ppc::Hart& h, unsigned cpu);
@@ -97,6 +102,7 @@ class Mediator final : public Swap {
   MediationRoutine& routine_;
   const uint32_t step_cycles_, hash_slots_, generations_;
   bool locked_ = false, quiescent_ = false;  // quiescent_: the first meeting happened
+  bool back_locked_ = false;                 // going back: the GTT entry's lock is held
   uint64_t line_ = 0;                    // the mediator root's guest line: [phase][meet 1][meet 2][protocol]
   std::vector<uint64_t> old_rep_;        // per CPU: the old rep its mediator rep's word holds
   std::unique_ptr<os::Root> root_keep_;  // the mediator root until the COM owns it, and after

@@ -78,6 +78,8 @@ StrategyEntry percpu_refcount_strategy() {
   i.summary =
       "a plain counter per CPU per object (percpu_ref-like); the swap holds new calls, waits a grace period (every CPU passed a kernel entry), then sums the counters until zero";
   i.safe = true;
+  i.joins_patches = true;
+  i.in_patch = "as global_refcount: the gate stays closed, the counters summed to zero, until the joint point; going back reopens it";
   i.safety = "after a grace period (every CPU passed a kernel entry since the gate closed) no call is between counting itself in and checking the gate, so a zero sum means no call is inside";
   i.fast_path = "plain increment of this CPU's counter for the object, check the swap-pending word; plain decrement after";
   i.waits_for = "a grace period, then the sum of the per-CPU counts to reach zero";

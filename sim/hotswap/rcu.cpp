@@ -301,6 +301,8 @@ StrategyEntry rcu_strategy() {
       "state (call boundary, context switch, idle) and every thread then off its CPU mid-call reached a call boundary, "
       "retire the old code";
   i.safe = true;
+  i.joins_patches = false;
+  i.in_patch = "no: the new object is published before the grace period, so new code runs while old calls finish; no point holds both quiet";
   i.safety = "a call still in the old object when it is published either runs on its CPU, which reports no quiescent "
              "state until the call returns, or is off its CPU mid-call, a holdout the grace period waits for; the old "
              "code runs on the state the new one uses (by reference) until the retire, when the oracle starts judging";

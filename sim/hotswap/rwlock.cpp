@@ -50,6 +50,8 @@ StrategyEntry rwlock_strategy() {
   i.summary =
       "a reader-writer lock around every call (replugging); the swap takes it for writing and waits for the readers to leave";
   i.safe = true;
+  i.joins_patches = true;
+  i.in_patch = "the swap holds the write lock until the joint point; going back releases it on the old object";
   i.safety = "the swap holds the write lock: no reader is inside and none can enter until the new object is in place";
   i.fast_path = "take the object's reader-writer lock for reading (larx/stcx., isync); release it (lwsync, larx/stcx.)";
   i.waits_for = "the readers of the object's lock to leave (write lock)";

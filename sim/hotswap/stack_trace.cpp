@@ -256,6 +256,8 @@ StrategyEntry stack_trace_strategy() {
   i.summary =
       "Lee & Chang's stack tracing: stop every other CPU (each acknowledges with interrupts off), walk every thread's stack for a return address in the old code; if one is inside, resume, wait retry_us and retry (busy list first) up to max_retries";
   i.safe = true;
+  i.joins_patches = false;
+  i.in_patch = "no: its safe point holds only while every other CPU is stopped, and the other parts need their CPUs to reach theirs";
   i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code (and, for a thread interrupted mid-code by a preemptive kernel, no register holds an old code address or an old rep: a call half made)";
   i.fast_path = "nothing";
   i.waits_for = "stack walks finding no thread inside";

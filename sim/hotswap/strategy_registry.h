@@ -71,6 +71,10 @@ struct StrategyInfo {
   std::vector<std::string> constraints;  // kConstraint*: what the events that use it must respect
   bool test_only = false;   // linked into a test binary only
   bool stops_world = false; // its swaps stop every other CPU: the kernel takes interrupts (the request is an IPI)
+  // Patches (hotswap/patch.h): whether its swaps can be parts of one — hold at their safe point until the
+  // others are at theirs, and go back from anywhere before it — and how, or why not.
+  bool joins_patches = false;
+  std::string in_patch;
 };
 
 struct StrategyEntry {

@@ -240,8 +240,41 @@ void Swap::finish(ppc::Hart& h) {
   if (done_cb_) done_cb_(h);
 }
 
+bool Swap::arrive_joint(ppc::Hart& h) {
+  if (!patch_) {
+    reach_safe_point(h);
+    return true;
+  }
+  if (joint_ == Joint::Committed) return true;
+  joint_ = Joint::Holding;
+  arriving_ = true;
+  patch_->ready(*this, h);  // the last member commits every member, this one included
+  arriving_ = false;
+  return joint_ == Joint::Committed;
+}
+
+void Swap::leave_joint() {
+  if (joint_ != Joint::Holding) return;
+  joint_ = Joint::None;
+  patch_->unready(*this);
+}
+
+void Swap::commit_joint(ppc::Hart& h) {
+  joint_ = Joint::Committed;
+  at_joint_point(h);
+  if (!arriving_) resume_joint(h);
+}
+
+void Swap::abort_joint(ppc::Hart& h) {
+  if (ended() || joint_ == Joint::Aborted) return;
+  joint_ = Joint::Aborted;
+  QLOG(Swap, Info, h.cycle(), h.id(), "swap {} of {} ({}): its patch gave up, it goes back", id_, label_, info_.name);
+  resume_joint(h);
+}
+
 void Swap::give_up(ppc::Hart& h) {
   given_up_ = true;
+  if (patch_) patch_->gave_up(*this, h);  // every other member goes back too
   QLOG(Swap, Warn, h.cycle(), h.id(), "swap {} of {} ({}): given up, the old object stays", id_, label_, info_.name);
   if (done_cb_) done_cb_(h);
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hotswap/hotswap_spec.h"
+#include "hotswap/patch.h"
 #include "hotswap/safety_oracle.h"
 #include "hotswap/strategy_registry.h"
 #include "hotswap/transfer_protocol.h"
@@ -126,6 +127,14 @@ class Swap {
   // Strategy-specific tables (rows of named fields), in a fixed order.
   const std::vector<std::pair<std::string, std::vector<DetailRow>>>& detail_tables() const { return tables_; }
 
+  // Patches (patch.h): a member holds at its safe point until its patch decides.
+  void join_patch(Patch& p) { patch_ = &p; }
+  const Patch* patch() const { return patch_; }
+  // The patch's decisions. Commit: the joint point, this member's safe point (at_joint_point), then it goes
+  // on. Abort: a member not over goes back, wherever it is, and gives up; the old object stays.
+  void commit_joint(ppc::Hart& h);
+  void abort_joint(ppc::Hart& h);
+
  protected:
   // The whole-object strategies' start: the new object's root, and a system
   // thread on h's CPU running `body` one step per pass.
@@ -145,6 +154,19 @@ class Swap {
     if (!is_old_rep(rep)) old_reps_.push_back(rep);
   }
   bool is_old_rep(uint64_t rep) const { return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end(); }
+  // Where a strategy's swap claims its safe point: true when it goes on now (no patch: the safe point is
+  // reached here; or this arrival completed its patch's joint point); false when it holds until
+  // resume_joint (its patch commits or gives up).
+  bool arrive_joint(ppc::Hart& h);
+  // A member that had arrived is not quiescent any more (a call let through): the patch waits for it again.
+  void leave_joint();
+  // The joint point, for this member: by default reach_safe_point.
+  virtual void at_joint_point(ppc::Hart& h) { reach_safe_point(h); }
+  // The patch decided (joint_ says how) while this member held or had not arrived: wake what waits.
+  virtual void resume_joint(ppc::Hart&) {}
+  enum class Joint : uint8_t { None, Holding, Committed, Aborted };
+  Joint joint_ = Joint::None;
+  Patch* patch_ = nullptr;
   // The safe point: the strategy claims nothing runs in the old object; the protocol is negotiated,
   // and for copy and transform the state is handed over (the oracle watches the old code from now on).
   void reach_safe_point(ppc::Hart& h);
@@ -197,6 +219,7 @@ class Swap {
   void account(unsigned cpu, uint64_t now);  // [since, now) to the current phase and activity
   static void append_span(std::vector<ActivitySpan>& spans, const ActivitySpan& sp);
   std::vector<Ledger> ledger_;
+  bool arriving_ = false;  // inside arrive_joint: a commit now needs no wake-up
 };
 
 }  // namespace quiesce::hotswap

@@ -195,8 +195,10 @@ json events_json(const ScenarioRun& r, const json& swaps) {
     }
     // Done: it fired, none of its swaps waits to start, all of them completed (an update: and its record says so).
     const bool done = hs.fired(e) && hs.queued(e) == 0 && completed == count && (swap || update->completed);
+    const int patch = swap ? spec.swaps[e].patch : spec.updates[e - spec.swaps.size()].patch;
     events.push_back({{"event", e},
                       {"type", swap ? "swap" : "update"},
+                      {"patch", patch < 0 ? json(nullptr) : json(patch)},  // summary.json's patches[i]
                       {"object", swap ? spec.swaps[e].object : update->class_name},
                       {"strategy", swap ? spec.swaps[e].strategy : spec.updates[e - spec.swaps.size()].strategy},
                       {"instances", swap ? static_cast<unsigned>(hs.targets(e)) : update->instances},
@@ -215,6 +217,54 @@ json events_json(const ScenarioRun& r, const json& swaps) {
                       {"violations", violations}});
   }
   return events;
+}
+
+// One object per patch: its outcome, the joint safe point, and each member swap's wait there.
+json patches_json(const ScenarioRun& r) {
+  json out = json::array();
+  for (const auto& p : r.hotswap().patches()) {
+    const auto& spec = r.scenario().hotswap.patches[p->id()];
+    json members = json::array();
+    uint64_t blocked = 0, blocked_max = 0, held_max = 0;
+    for (const auto& m : p->members()) {
+      // Held at its safe point: from its (last) arrival to the patch's decision.
+      const uint64_t held = m.arrived && p->end_cycle() >= m.ready ? p->end_cycle() - m.ready : 0;
+      held_max = std::max(held_max, held);
+      uint64_t member_blocked = 0, member_max = 0;
+      for (const auto& c : m.swap->cpus())
+        member_blocked += c.blocked, member_max = std::max(member_max, c.blocked_cycles_max);
+      blocked += member_blocked, blocked_max = std::max(blocked_max, member_max);
+      members.push_back({{"swap", m.swap->id()},
+                         {"event", r.hotswap().event_of(m.swap->id())},
+                         {"object", m.swap->label()},
+                         {"strategy", m.swap->strategy()},
+                         {"joined_cycle", m.joined},
+                         {"ready_cycle", m.arrived ? m.ready : 0},
+                         {"held_at_safe_point_cycles", held},
+                         {"blocked", member_blocked},
+                         {"blocked_cycles_max", member_max},
+                         {"completed", m.swap->finished()}});
+    }
+    json j = {{"patch", p->id()},
+              {"cpu", spec.cpu},
+              {"give_up_us", spec.give_up_us},
+              {"fired", p->fired()},
+              {"outcome", hotswap::outcome_name(p->outcome())},
+              {"start_cycle", p->start_cycle()},
+              {"joint_cycle", p->joint_cycle()},
+              {"end_cycle", p->end_cycle()},
+              {"cycles_to_joint_point", p->joint_cycle() ? p->joint_cycle() - p->start_cycle() : 0},
+              {"member_swaps", p->expected()},
+              {"members", members},
+              {"held_at_safe_point_cycles_max", held_max},
+              {"blocked", blocked},
+              {"blocked_cycles_max", blocked_max}};
+    if (spec.after_calls) j["after_calls"] = spec.after_calls;
+    else j["at_us"] = spec.at_us;
+    if (p->aborted()) j["why"] = p->why();
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 std::string events_csv(const ScenarioRun& r) {
@@ -405,6 +455,7 @@ json summary(const ScenarioRun& r) {
   }
   j["updates"] = updates;
   j["events"] = events_json(r, j["swaps"]);
+  j["patches"] = patches_json(r);
   const auto& violations = r.hotswap().oracle().violations();
   json details = json::array();
   for (const auto& v : violations)
@@ -419,6 +470,7 @@ json summary(const ScenarioRun& r) {
   bool incomplete = false;
   for (const auto& m : r.hotswap().swaps()) incomplete = incomplete || !m->finished();
   for (const auto& u : r.hotswap().updates()) incomplete = incomplete || !u->record().completed;
+  for (const auto& p : r.hotswap().patches()) incomplete = incomplete || p->outcome() != hotswap::Patch::Outcome::Committed;
   if (incomplete) j["threads_at_end"] = k.describe_threads();
   return j;
 }

@@ -132,15 +132,24 @@ json scenario_json(const scenario::Scenario& s) {
   for (const auto& e : s.hotswap.swaps) {
     json x = {{"type", "swap"}, {"object", e.object}, {"to", e.to}, {"strategy", e.strategy}};
     when(x, e.at_us, e.after_calls, e.cpu);
+    if (e.patch >= 0) x["patch"] = e.patch;  // a part of patches[i]: its time is the patch's
     events.push_back(std::move(x));
   }
   for (const auto& u : s.hotswap.updates) {
     json x = {{"type", "update"}, {"class", u.class_name}, {"to_version", u.to_version},
               {"mode", u.lazy ? "lazy" : "eager"}, {"strategy", u.strategy}};
     when(x, u.at_us, u.after_calls, u.cpu);
+    if (u.patch >= 0) x["patch"] = u.patch;
     events.push_back(std::move(x));
   }
   j["events"] = events;  // swaps first, then updates
+  json patches = json::array();
+  for (const auto& p : s.hotswap.patches) {
+    json x = {{"give_up_us", p.give_up_us}};
+    when(x, p.at_us, p.after_calls, p.cpu);
+    patches.push_back(std::move(x));
+  }
+  j["patches"] = patches;  // their parts are the events that name them
   json strategies = json::object();
   for (const auto& [name, values] : s.hotswap.params) {
     json block = json::object();

@@ -75,6 +75,7 @@ std::string strategies_text(const std::vector<hotswap::StrategyInfo>& strategies
     out += fmt::format("  waits for:   {}\n", s.waits_for);
     out += fmt::format("  phases:      {}\n", joined(s.phases));
     if (!s.constraints.empty()) out += fmt::format("  constraints: {}\n", joined(s.constraints));
+    if (!s.in_patch.empty()) out += fmt::format("  in patches:  {}\n", s.in_patch);
     if (s.params.empty()) {
       out += "  params:      none\n";
     } else {
@@ -108,6 +109,8 @@ std::string strategies_json(const std::vector<hotswap::StrategyInfo>& strategies
                     {"phases", s.phases},
                     {"constraints", s.constraints},
                     {"test_only", s.test_only},
+                    {"joins_patches", s.joins_patches},
+                    {"in_patch", s.in_patch},
                     {"params", std::move(params)}});
   }
   Json doc;
@@ -121,13 +124,13 @@ std::string strategies_markdown(const std::vector<hotswap::StrategyInfo>& strate
     for (size_t i = 0; (i = t.find('|', i)) != std::string::npos; i += 2) t.replace(i, 1, "\\|");
     return t;
   };
-  std::string out = "| strategy | safe | what it does | on every call | `waited_on` | phases | constraints |\n"
-                    "| --- | --- | --- | --- | --- | --- | --- |\n";
+  std::string out = "| strategy | safe | what it does | on every call | `waited_on` | phases | constraints | in a patch |\n"
+                    "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& s : strategies)
     if (!s.test_only)
-      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", s.name, s.safe ? "yes" : "**no**", cell(s.summary),
-                         cell(s.fast_path), cell(s.waits_for), joined(s.phases),
-                         s.constraints.empty() ? "-" : joined(s.constraints));
+      out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} | {} |\n", s.name, s.safe ? "yes" : "**no**",
+                         cell(s.summary), cell(s.fast_path), cell(s.waits_for), joined(s.phases),
+                         s.constraints.empty() ? "-" : joined(s.constraints), s.in_patch.empty() ? "-" : cell(s.in_patch));
   out += "\nParameters (`hotswap.strategies.NAME.KEY`, or `hotswap.KEY` for every strategy that has KEY):\n";
   for (const auto& s : strategies) {
     if (s.test_only || s.params.empty()) continue;

@@ -292,33 +292,9 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
   std::map<size_t, std::vector<std::string>> strategy_of;  // per object: the strategies its swaps use so far
   std::optional<std::pair<size_t, uint64_t>> last_calls;
 
-  for (size_t i = 0; i < events.size(); ++i) {
-    MapReader e = events.map(i, "a map with a `type` key");
-    if (!e.has("type")) e.fail("missing key 'type' (swap or update)");
-    const std::string type = e.string("type", "");
-    const std::vector<std::string> types = {"swap", "update"};
-    if (type != "swap" && type != "update")
-      e.fail("type", fmt::format("unknown event type '{}'{}", shown(type), hint(type, types)));
-    const bool swap = type == "swap";
-    for (const char* key : swap ? std::vector<const char*>{"class", "to_version", "mode"}
-                                : std::vector<const char*>{"object", "to"})
-      if (e.has(key)) e.fail_key(key, swap ? "only for update events" : "only for swap events");
-
-    hotswap::SwapEvent s;
-    hotswap::UpdateEvent u;
-    if (swap) {
-      s.object = required_string(e, "object");
-      s.to = required_string(e, "to");
-    } else {
-      u.class_name = required_string(e, "class");
-      if (!e.has("to_version")) e.fail("missing key 'to_version'");
-      u.to_version = e.uint<uint32_t>("to_version", u.to_version, 1, 1'000'000);
-      u.lazy = e.choice("mode", "eager", {"eager", "lazy"}) == "lazy";
-    }
-    const When w = read_when(e, cpus, run);
-    e.finish();
-
-    if (!e.has("after_calls")) {
+  // Event i (timed by w) comes no earlier than the events listed before it.
+  const auto in_order = [&](const MapReader& e, size_t i, const When& w) {
+    if (w.after_calls == 0) {
       if (last_at && w.at_us < last_at->second)
         e.fail("at_us", fmt::format("{} us comes before events[{}] ({} us): list the events in the order they happen",
                                     w.at_us, last_at->first, last_at->second));
@@ -330,7 +306,48 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
                            w.after_calls, last_calls->first, last_calls->second));
       last_calls = {i, w.after_calls};
     }
+  };
+  // A swap or an update: event i, or a part of patch `patch` (its time, CPU and default strategy in `w`).
+  // Returns the objects (indices) it switches.
+  const auto one = [&](MapReader& e, size_t i, When w, int patch) {
+    const bool swap = e.string("type", "") == "swap";
+    for (const char* key : swap ? std::vector<const char*>{"class", "to_version", "mode"}
+                                : std::vector<const char*>{"object", "to"})
+      if (e.has(key)) e.fail_key(key, swap ? "only for update events" : "only for swap events");
+    hotswap::SwapEvent s;
+    hotswap::UpdateEvent u;
+    if (swap) {
+      s.object = required_string(e, "object");
+      s.to = required_string(e, "to");
+    } else {
+      u.class_name = required_string(e, "class");
+      if (!e.has("to_version")) e.fail("missing key 'to_version'");
+      u.to_version = e.uint<uint32_t>("to_version", u.to_version, 1, 1'000'000);
+      u.lazy = e.choice("mode", "eager", {"eager", "lazy"}) == "lazy";
+      if (patch >= 0 && u.lazy)
+        e.fail("mode", "a patch's updates are eager: a lazy instance would switch at its next call, not at the "
+                       "patch's joint safe point");
+    }
+    if (patch < 0) {
+      w = read_when(e, cpus, run);
+    } else {
+      for (const char* key : {"at_us", "after_calls", "cpu"})
+        if (e.has(key)) e.fail_key(key, "a part starts when its patch does: give it on the patch");
+      const std::string inherited = w.strategy;
+      w.strategy = e.string("strategy", inherited);
+      const std::vector<std::string> strategies = hotswap::strategy_names();
+      if (std::find(strategies.begin(), strategies.end(), w.strategy) == strategies.end())
+        e.fail("strategy", fmt::format("unknown strategy '{}'{}", shown(w.strategy), hint(w.strategy, strategies)));
+      if (const hotswap::StrategyEntry* st = hotswap::find_strategy(w.strategy); !st->info.joins_patches)
+        e.fail("strategy", fmt::format("{} cannot take part in a patch ({})", w.strategy,
+                                       st->info.in_patch.empty() ? "it does not say how it would hold" : st->info.in_patch));
+    }
+    e.finish();
+    const bool timed = patch < 0 ? !e.has("after_calls") : w.after_calls == 0;
 
+    if (patch < 0) in_order(e, i, w);
+
+    std::vector<size_t> touched;
     if (swap) {
       const Target target = resolve_object(e, s.object, objects);
       const auto to = std::find(impl_names.begin(), impl_names.end(), s.to);
@@ -359,12 +376,13 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
         }
       h.swap(target.index, to_impl);
       add_once(swapped_to[objects[target.object].name], to_impl);
-      switches.push_back({i, objects[target.object].name, e.has("after_calls") ? std::nullopt : std::optional(w.at_us),
+      switches.push_back({i, objects[target.object].name, timed ? std::optional(w.at_us) : std::nullopt,
                           h.current(std::nullopt)});
       s.object = target.name;
-      s.strategy = w.strategy, s.at_us = w.at_us, s.after_calls = w.after_calls, s.cpu = w.cpu;
+      s.strategy = w.strategy, s.at_us = w.at_us, s.after_calls = w.after_calls, s.cpu = w.cpu, s.patch = patch;
       out.swaps.push_back(std::move(s));
-      continue;
+      touched.push_back(target.object);
+      return touched;
     }
 
     const std::string& cls = u.class_name;
@@ -407,12 +425,58 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
       if (std::any_of(current.begin(), current.end(), of_class)) {
         held[k].update(of_class, *target);
         add_once(swapped_to[objects[k].name], *target);
-        switches.push_back({i, objects[k].name, e.has("after_calls") ? std::nullopt : std::optional(w.at_us),
+        switches.push_back({i, objects[k].name, timed ? std::optional(w.at_us) : std::nullopt,
                             held[k].current(std::nullopt)});
+        touched.push_back(k);
       }
     }
-    u.strategy = w.strategy, u.at_us = w.at_us, u.after_calls = w.after_calls, u.cpu = w.cpu;
+    u.strategy = w.strategy, u.at_us = w.at_us, u.after_calls = w.after_calls, u.cpu = w.cpu, u.patch = patch;
     out.updates.push_back(std::move(u));
+    return touched;
+  };
+
+  const std::vector<std::string> types = {"swap", "update", "patch"};
+  const auto check_type = [&](MapReader& e, const std::vector<std::string>& allowed) {
+    if (!e.has("type")) e.fail(fmt::format("missing key 'type' ({})", fmt::join(allowed, ", ")));
+    const std::string type = e.string("type", "");
+    if (std::find(allowed.begin(), allowed.end(), type) == allowed.end())
+      e.fail("type", std::find(types.begin(), types.end(), type) != types.end()
+                         ? fmt::format("a patch's parts are swaps and updates, not {}", type)
+                         : fmt::format("unknown event type '{}'{}", shown(type), hint(type, allowed)));
+    return type;
+  };
+  for (size_t i = 0; i < events.size(); ++i) {
+    MapReader e = events.map(i, "a map with a `type` key");
+    if (check_type(e, types) != "patch") {
+      one(e, i, {}, -1);
+      continue;
+    }
+    // A patch: its time, CPU, default strategy and give_up_us; then its parts, each a swap or an update.
+    const When w = read_when(e, cpus, run);
+    hotswap::PatchEvent pe;
+    pe.at_us = w.at_us, pe.after_calls = w.after_calls, pe.cpu = w.cpu;
+    pe.give_up_us = e.real("give_up_us", 0, 0, kMaxUs);
+    if (!e.has("parts")) e.fail("missing key 'parts' (the swaps and updates that switch as one)");
+    ListReader parts = e.list("parts");
+    if (parts.size() == 0) parts.fail("a patch needs at least one part (a swap or an update)");
+    if (const std::string_view t = "strategy"; e.has(t) && !hotswap::find_strategy(w.strategy)->info.joins_patches)
+      e.fail(t, fmt::format("{} cannot take part in a patch ({})", w.strategy,
+                            hotswap::find_strategy(w.strategy)->info.in_patch));
+    const int patch = static_cast<int>(out.patches.size());
+    std::map<size_t, size_t> part_of;  // object -> the part that switches it
+    for (size_t k = 0; k < parts.size(); ++k) {
+      MapReader part = parts.map(k, "a map with a `type` key (swap or update)");
+      check_type(part, {"swap", "update"});
+      for (const size_t object : one(part, i, w, patch)) {
+        if (const auto it = part_of.find(object); it != part_of.end())
+          parts.fail(k, fmt::format("{} is switched by parts[{}] of this patch already: a patch switches each object "
+                                    "once", objects[object].name, it->second));
+        part_of[object] = k;
+      }
+    }
+    e.finish();
+    in_order(e, i, w);
+    out.patches.push_back(pe);
   }
 }
 
