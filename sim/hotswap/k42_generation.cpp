@@ -83,6 +83,7 @@ StrategyEntry k42_generation_strategy() {
       "the patent's Mediator with K42's thread generations: interpose, forward calls while two generation swaps per CPU prove the older threads ended, block new calls until the forwarded ones return, transfer, complete";
   i.safe = true;
   i.joins_patches = true;
+  i.patch_lets_callers_through = true;
   i.in_patch = "its workers hold at the first meeting (every CPU's calls blocked or drained) until the others are at theirs; a call let through (a thread in a forwarded call) takes the arrival back, so parts that call each other do not wait for each other. Going back: the old root is swung back, LTT entries reset, blocked calls released to the old object";
   i.safety = "a thread that entered the old object before the interposition ends before the Block phase (two "
              "generation swaps per CPU); forwarded calls drain before the transfer; new calls are blocked meanwhile";

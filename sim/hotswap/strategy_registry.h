@@ -75,6 +75,10 @@ struct StrategyInfo {
   // others are at theirs, and go back from anywhere before it — and how, or why not.
   bool joins_patches = false;
   std::string in_patch;
+  // While it holds for its patch, a call from a thread inside another part still passes (taking its
+  // arrival back). Without this, no other part may call into its object (directly or through others):
+  // the call would be held while that part waits for it to return. The scenario reader checks.
+  bool patch_lets_callers_through = false;
 };
 
 struct StrategyEntry {

@@ -195,10 +195,8 @@ json events_json(const ScenarioRun& r, const json& swaps) {
     }
     // Done: it fired, none of its swaps waits to start, all of them completed (an update: and its record says so).
     const bool done = hs.fired(e) && hs.queued(e) == 0 && completed == count && (swap || update->completed);
-    const int patch = swap ? spec.swaps[e].patch : spec.updates[e - spec.swaps.size()].patch;
     events.push_back({{"event", e},
                       {"type", swap ? "swap" : "update"},
-                      {"patch", patch < 0 ? json(nullptr) : json(patch)},  // summary.json's patches[i]
                       {"object", swap ? spec.swaps[e].object : update->class_name},
                       {"strategy", swap ? spec.swaps[e].strategy : spec.updates[e - spec.swaps.size()].strategy},
                       {"instances", swap ? static_cast<unsigned>(hs.targets(e)) : update->instances},

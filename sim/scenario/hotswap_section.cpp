@@ -275,6 +275,47 @@ hotswap::TransferSpec read_transfer(MapReader m) {
   return t;
 }
 
+namespace {
+// Whether a call into object `from` may call object `to`, directly or through other objects, with any
+// implementation the objects have or are swapped to.
+bool calls_into(size_t from, size_t to, const std::vector<os::ObjectSpec>& objects,
+                const std::vector<os::ImplementationSpec>& impls, const SwappedTo& swapped_to) {
+  const auto impl_index = [&](const std::string& name) {
+    size_t k = 0;
+    while (k < impls.size() && impls[k].name != name) ++k;
+    return k;
+  };
+  std::vector<size_t> todo{from};
+  std::vector<bool> seen(objects.size(), false);
+  seen[from] = true;
+  while (!todo.empty()) {
+    const size_t o = todo.back();
+    todo.pop_back();
+    std::vector<size_t> has{impl_index(objects[o].implementation)};
+    if (const auto it = swapped_to.find(objects[o].name); it != swapped_to.end())
+      has.insert(has.end(), it->second.begin(), it->second.end());
+    for (const size_t impl : has)
+      for (size_t m = 0; impl < impls.size() && m < impls[impl].methods.size(); ++m)
+        for (const auto& c : impls[impl].methods[m].calls)
+          for (size_t t = 0; t < objects.size(); ++t)
+            if (objects[t].name == c.object && !seen[t]) {
+              if (t == to) return true;
+              seen[t] = true;
+              todo.push_back(t);
+            }
+  }
+  return false;
+}
+
+// The strategies that let a part's callers through, for messages.
+std::string callers_through() {
+  std::vector<std::string> out;
+  for (const auto& e : hotswap::strategy_registry())
+    if (e.info.joins_patches && e.info.patch_lets_callers_through && !e.info.test_only) out.push_back(e.info.name);
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+}  // namespace
+
 void read_events(ListReader events, const std::vector<os::ImplementationSpec>& impls,
                  const std::vector<os::ObjectSpec>& objects, unsigned cpus, const os::RunSpec& run,
                  hotswap::HotSwapSpec& out, SwappedTo& swapped_to, std::vector<ObjectSwitch>& switches) {
@@ -437,7 +478,9 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
 
   const std::vector<std::string> types = {"swap", "update", "patch"};
   const auto check_type = [&](MapReader& e, const std::vector<std::string>& allowed) {
-    if (!e.has("type")) e.fail(fmt::format("missing key 'type' ({})", fmt::join(allowed, ", ")));
+    if (!e.has("type"))
+      e.fail(fmt::format("missing key 'type' ({} or {})", fmt::join(allowed.begin(), allowed.end() - 1, ", "),
+                         allowed.back()));
     const std::string type = e.string("type", "");
     if (std::find(allowed.begin(), allowed.end(), type) == allowed.end())
       e.fail("type", std::find(types.begin(), types.end(), type) != types.end()
@@ -464,6 +507,7 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
                             hotswap::find_strategy(w.strategy)->info.in_patch));
     const int patch = static_cast<int>(out.patches.size());
     std::map<size_t, size_t> part_of;  // object -> the part that switches it
+    std::vector<std::string> part_strategy;
     for (size_t k = 0; k < parts.size(); ++k) {
       MapReader part = parts.map(k, "a map with a `type` key (swap or update)");
       check_type(part, {"swap", "update"});
@@ -473,6 +517,20 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
                                     "once", objects[object].name, it->second));
         part_of[object] = k;
       }
+      part_strategy.push_back(part.string("strategy", w.strategy));
+    }
+    // A part that holds every call while it waits must not be called from inside another part (directly
+    // or through other objects): that part would wait at its safe point for a call held here.
+    for (const auto& [callee, k] : part_of) {
+      if (hotswap::find_strategy(part_strategy[k])->info.patch_lets_callers_through) continue;
+      for (const auto& [caller, j] : part_of)
+        if (caller != callee && calls_into(caller, callee, objects, impls, swapped_to)) {
+          MapReader part = parts.map(k, "");
+          part.fail("strategy", fmt::format("{} holds every call into {} while the patch waits, but {} (parts[{}]) "
+                                            "calls {}: that part would wait for a call held here. Use a strategy that "
+                                            "lets callers through ({})", part_strategy[k], objects[callee].name,
+                                            objects[caller].name, j, objects[callee].name, callers_through()));
+        }
     }
     e.finish();
     in_order(e, i, w);

@@ -358,7 +358,7 @@ def case(text, marker, message, after="events:"):
 UPDATE = "{type: update, class: Cache, to_version: 2, at_us: 10}"
 HOTSWAP_ERRORS = [
     # the event's type and keys
-    case(swap_events("{object: cache, to: CacheV2}"), "{object", "events[0]: missing key 'type' (swap or update)"),
+    case(swap_events("{object: cache, to: CacheV2}"), "{object", "events[0]: missing key 'type' (swap, update or patch)"),
     case(swap_events("{type: swop, object: cache}"), "swop", "events[0].type: unknown event type 'swop'; did you mean 'swap'?"),
     case(swap_events("{type: swap, to: CacheV2}"), "{type", "events[0]: missing key 'object'"),
     case(swap_events("{type: swap, object: cache, to: CacheV2, mode: lazy}"), "mode", "events[0].mode: only for update events"),
