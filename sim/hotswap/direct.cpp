@@ -94,8 +94,8 @@ StrategyEntry direct_strategy() {
   i.summary =
       "Lee & Chang's direct swapping: call sites bound to the method; quiescence as stack_trace, then every call site rewritten (call_sites per method), dcbst + sync, and icbi + isync on every CPU";
   i.safe = true;
-  i.joins_patches = false;
-  i.in_patch = "no: as stack_trace, its safe point exists only inside its stop-the-world";
+  i.joins_patches = true;
+  i.in_patch = "as stack_trace: last, inside its stop-the-world once every other part holds";
   i.safety = "as stack_trace; the call sites are rewritten and the instruction caches made coherent while the world "
              "is stopped";
   i.fast_path = "no translation: the call site loads `this` as an immediate and branches to the method";

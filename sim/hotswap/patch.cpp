@@ -47,6 +47,8 @@ void Patch::join(Swap& s, uint64_t now) {
 void Patch::skip(ppc::Hart& h) {
   --expected_;
   maybe_commit(h);
+  for (const PatchMember& o : members_)
+    if (outcome_ == Outcome::Pending && !o.arrived && others_ready(*o.swap)) o.swap->others_arrived(h);
 }
 
 void Patch::ready(Swap& s, ppc::Hart& h) {
@@ -55,6 +57,16 @@ void Patch::ready(Swap& s, ppc::Hart& h) {
   m->arrived = true;
   m->ready = h.cycle();
   maybe_commit(h);
+  if (outcome_ != Outcome::Pending) return;
+  for (const PatchMember& o : members_)  // the one left, if it waits for the others (a stop-the-world)
+    if (!o.arrived && others_ready(*o.swap)) o.swap->others_arrived(h);
+}
+
+bool Patch::others_ready(const Swap& s) const {
+  if (members_.size() < expected_) return false;
+  for (const PatchMember& m : members_)
+    if (m.swap != &s && !m.arrived) return false;
+  return true;
 }
 
 void Patch::unready(Swap& s) {

@@ -55,6 +55,8 @@ class Patch {
   unsigned id() const { return id_; }
   Outcome outcome() const { return outcome_; }
   bool aborted() const { return outcome_ == Outcome::GivenUp; }
+  // Every member but `s` has started and is at its safe point (a stop-the-world member starts its stop then).
+  bool others_ready(const Swap& s) const;
   bool fired() const { return fired_; }
   uint64_t start_cycle() const { return start_; }
   uint64_t joint_cycle() const { return joint_; }  // 0: not reached

@@ -56,8 +56,15 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
   auto& k = ctx_.k;
   const unsigned me = h.id();
   h.charge(step_cycles_);
+  tid_ = static_cast<int>(t.id);
   switch (at_) {
     case At::Acquire:
+      if (joint_ == Joint::Aborted) return leave(h);
+      if (patch_ && !patch_->others_ready(*this)) {
+        waiting_others_ = 1;  // woken when they are (others_arrived), or when the patch gives up
+        return block(h, Activity::Quiescence);
+      }
+      waiting_others_ = 0;
       if (!k.threads.claim_world(t.id)) return block(h, Activity::OtherCpus);  // another stop-the-world is on: woken after it
       at_ = At::Stop;
       return Step::Again;
@@ -97,22 +104,29 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
       at_ = At::Walked;
       return Step::Again;
     case At::Walked: {
-      if (const int found = walked(h); found >= 0) {
+      const int found = walked(h);
+      if (found >= 0 || joint_ == Joint::Aborted) {
         busy_ = found;
         resume_all(h, false);
         release_stop(h);
+        if (joint_ == Joint::Aborted) return leave(h);
         if (++retries_ > max_retries_) {
           gave_up_ = true;
-          record_phase(h.cycle(), me, kPhaseDone);
-          give_up(h);
-          return Step::Exit;
+          return leave(h);
         }
         detail("retries") = retries_;
         at_ = At::Acquire;
         return sleep(h, t.id, us_to_cycles(retry_us_), Activity::Quiescence);
       }
       busy_ = -1;
-      reach_safe_point(h);
+      if (!arrive_joint(h)) {  // another member is not at its safe point any more: the world goes on, and it waits
+        leave_joint();
+        resume_all(h, false);
+        release_stop(h);
+        ++detail("patch_rewalks");
+        at_ = At::Acquire;
+        return Step::Again;
+      }
       record_phase(h.cycle(), me, kTransfer);
       transfer_all(h);
       swing(h);
@@ -212,6 +226,18 @@ int StackTraceSwap::reference_walk() const {
   return -1;
 }
 
+Step StackTraceSwap::leave(ppc::Hart& h) {
+  record_phase(h.cycle(), h.id(), kPhaseDone);
+  give_up(h);
+  return Step::Exit;
+}
+
+void StackTraceSwap::others_arrived(ppc::Hart& h) {
+  if (!waiting_others_ || tid_ < 0) return;
+  waiting_others_ = 0;
+  ctx_.k.threads.wake(static_cast<unsigned>(tid_), h.cycle());
+}
+
 void StackTraceSwap::resume_all(ppc::Hart& h, bool swapped) {
   for (unsigned c = 0; c < cpus_; ++c) {
     if (c == h.id()) continue;
@@ -256,8 +282,8 @@ StrategyEntry stack_trace_strategy() {
   i.summary =
       "Lee & Chang's stack tracing: stop every other CPU (each acknowledges with interrupts off), walk every thread's stack for a return address in the old code; if one is inside, resume, wait retry_us and retry (busy list first) up to max_retries";
   i.safe = true;
-  i.joins_patches = false;
-  i.in_patch = "no: its safe point holds only while every other CPU is stopped, and the other parts need their CPUs to reach theirs";
+  i.joins_patches = true;
+  i.in_patch = "last: its safe point lasts only while the world is stopped, so it stops the world once every other part holds at its own; a walk that finds nothing inside is the joint point. One such part per patch; its object may not call another part's (the thread would be held there, inside it). max_retries gives the whole patch up";
   i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code (and, for a thread interrupted mid-code by a preemptive kernel, no register holds an old code address or an old rep: a call half made)";
   i.fast_path = "nothing";
   i.waits_for = "stack walks finding no thread inside";

@@ -44,6 +44,11 @@ class StackTraceSwap : public Swap {
  private:
   enum class At : uint8_t { Acquire, Stop, Wait, Walk, Walked };
   os::SystemStep step(ppc::Hart& h, const os::Thread& t);
+  // In a patch its safe point lasts only while the world is stopped: it stops the world once every other
+  // member holds at its own, and is the joint point if its walk finds nothing inside.
+  void others_arrived(ppc::Hart& h) override;
+  void resume_joint(ppc::Hart& h) override { others_arrived(h); }
+  os::SystemStep leave(ppc::Hart& h);  // given up (retries, or its patch)
   void prepare_walk(ppc::Hart& h);  // the walk's table in guest memory
   int walked(ppc::Hart& h);         // the walk's answer: the thread found inside, or -1
   // The kernel's view of the same walk (its record of every thread's registers, memory read untimed):
@@ -68,6 +73,7 @@ class StackTraceSwap : public Swap {
   bool gave_up_ = false;
   bool interrupts_were_on_ = false;  // on the walker's CPU, before its stop-the-world turned them off
   int busy_ = -1;  // the thread found inside at the last walk
+  int tid_ = -1, waiting_others_ = 0;  // its thread; waiting for the other members of its patch
 };
 
 }  // namespace quiesce::hotswap

@@ -134,6 +134,8 @@ class Swap {
   // on. Abort: a member not over goes back, wherever it is, and gives up; the old object stays.
   void commit_joint(ppc::Hart& h);
   void abort_joint(ppc::Hart& h);
+  // Every other member is at its safe point (a member that waits for that before it starts: stack_trace).
+  virtual void others_arrived(ppc::Hart&) {}
 
  protected:
   // The whole-object strategies' start: the new object's root, and a system

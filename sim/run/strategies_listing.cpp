@@ -109,6 +109,7 @@ std::string strategies_json(const std::vector<hotswap::StrategyInfo>& strategies
                     {"phases", s.phases},
                     {"constraints", s.constraints},
                     {"test_only", s.test_only},
+                    {"stops_world", s.stops_world},
                     {"joins_patches", s.joins_patches},
                     {"in_patch", s.in_patch},
                     {"params", std::move(params)}});

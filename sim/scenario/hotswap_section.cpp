@@ -508,6 +508,7 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
     const int patch = static_cast<int>(out.patches.size());
     std::map<size_t, size_t> part_of;  // object -> the part that switches it
     std::vector<std::string> part_strategy;
+    std::vector<uint64_t> part_instances;
     for (size_t k = 0; k < parts.size(); ++k) {
       MapReader part = parts.map(k, "a map with a `type` key (swap or update)");
       check_type(part, {"swap", "update"});
@@ -518,11 +519,40 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
         part_of[object] = k;
       }
       part_strategy.push_back(part.string("strategy", w.strategy));
+      // The instances it swaps: one of `NAME[I]`, else every instance of every object it switches.
+      uint64_t n = 0;
+      for (const auto& [object, j] : part_of) n += j == k ? objects[object].count : 0;
+      part_instances.push_back(part.string("object", "").find('[') != std::string::npos ? 1 : n);
     }
+    // At most one part stops the world (each would wait for the other to hold first), and its object calls no
+    // other part's: a thread held there would be inside it at every walk.
+    std::optional<size_t> stopper;
+    for (size_t k = 0; k < parts.size(); ++k)
+      if (hotswap::find_strategy(part_strategy[k])->info.stops_world) {
+        if (part_instances[k] > 1)
+          parts.map(k, "").fail("strategy", fmt::format("{} stops the world once every other swap of the patch holds, "
+                                                        "so in a patch it swaps one instance; this part swaps {}",
+                                                        part_strategy[k], part_instances[k]));
+        if (stopper)
+          parts.map(k, "").fail("strategy", fmt::format("parts[{}] stops the world already: a patch has at most one "
+                                                        "part that does ({} waits for every other part to hold first)",
+                                                        *stopper, part_strategy[k]));
+        stopper = k;
+      }
+    for (const auto& [caller, k] : part_of)
+      if (stopper && k == *stopper)
+        for (const auto& [callee, j] : part_of)
+          if (caller != callee && calls_into(caller, callee, objects, impls, swapped_to))
+            parts.map(k, "").fail("strategy", fmt::format("{} walks the stacks with every other part holding its "
+                                                          "calls, but {} calls {} (parts[{}]): a thread held there is "
+                                                          "inside {} at every walk", part_strategy[k],
+                                                          objects[caller].name, objects[callee].name, j,
+                                                          objects[caller].name));
     // A part that holds every call while it waits must not be called from inside another part (directly
     // or through other objects): that part would wait at its safe point for a call held here.
     for (const auto& [callee, k] : part_of) {
-      if (hotswap::find_strategy(part_strategy[k])->info.patch_lets_callers_through) continue;
+      const hotswap::StrategyInfo& info = hotswap::find_strategy(part_strategy[k])->info;
+      if (info.patch_lets_callers_through || info.stops_world) continue;  // (a stop-the-world part holds no call)
       for (const auto& [caller, j] : part_of)
         if (caller != callee && calls_into(caller, callee, objects, impls, swapped_to)) {
           MapReader part = parts.map(k, "");

@@ -217,3 +217,59 @@ def test_the_reader_checks_patches(tmp_path):
     sc = base()
     del sc["events"][0]["parts"]
     invalid(tmp_path, sc, "missing key 'parts'")
+
+
+# stack_trace as a part: it stops the world once the others hold, and its walk is the joint point.
+def with_stack_trace(sc, part=0):
+    sc = copy.deepcopy(sc)
+    sc["events"][0]["parts"][part]["strategy"] = "stack_trace"
+    return sc
+
+
+def test_a_stack_trace_part_walks_once_the_others_hold(tmp_path):
+    for seed in (1, 2, 3):
+        sc = with_stack_trace(base(), 2)  # blocks, which calls no other part (dir or inodes would be refused)
+        sc["run"]["seed"] = seed
+        s, _ = run(tmp_path, sc, name=f"st{seed}")
+        (p,) = s["patches"]
+        assert p["outcome"] == "committed", (seed, p)
+        members = {m["object"]: m for m in p["members"]}
+        # The walk came last: its arrival is the joint point.
+        assert members["blocks"]["ready_cycle"] == p["joint_cycle"]
+        assert all(m["ready_cycle"] <= p["joint_cycle"] for m in p["members"])
+        assert implementations(s) == {"dir": "DirV2", "inodes": "InodesV2", "blocks": "BlocksV2"}
+        assert s["safety"]["violations"] == 0, (seed, s["safety"]["details"])
+        check_released(s)
+
+
+def test_a_stack_trace_part_that_gives_up_gives_the_patch_up(tmp_path):
+    # A thread blocked inside blocks for the whole run: every walk finds it; after max_retries the part gives
+    # up, and with it the patch: dir, holding at its safe point (rwlock: the write lock held), goes back.
+    sc = with_stack_trace(with_holder(base()), 2)
+    sc["events"][0]["parts"] = [{"type": "swap", "object": "dir", "to": "DirV2", "strategy": "rwlock"},
+                                sc["events"][0]["parts"][2]]
+    sc["hotswap"] = {"strategies": {"stack_trace": {"max_retries": 2, "retry_us": 5}}}
+    s, _ = run(tmp_path, sc)
+    (p,) = s["patches"]
+    assert p["outcome"] == "given_up"
+    assert "(stack_trace) gave up" in p["why"], p["why"]
+    members = {m["object"]: m for m in p["members"]}
+    assert members["dir"]["ready_cycle"] > 0 and members["dir"]["held_at_safe_point_cycles"] > 0
+    walker = next(sw for sw in s["swaps"] if sw["object"] == "blocks")
+    assert walker["details"]["walks"] == 3  # the first and max_retries more
+    assert implementations(s) == {"dir": "DirV1", "inodes": "InodesV1", "blocks": "BlocksV1"}
+    assert not any(sw["completed"] for sw in s["swaps"])
+    check_released(s)
+    assert s["safety"]["violations"] == 0
+
+
+def test_the_reader_checks_stop_the_world_parts(tmp_path):
+    sc = with_stack_trace(with_stack_trace(base(), 2), 1)
+    invalid(tmp_path, sc, "events[0].parts[2].strategy: parts[1] stops the world already")
+    sc = with_stack_trace(base(), 1)
+    invalid(tmp_path, sc, "events[0].parts[1].strategy: stack_trace walks the stacks with every other part holding "
+                          "its calls, but inodes calls blocks (parts[2])")
+    sc = with_stack_trace(base(), 2)
+    sc["objects"]["blocks"]["count"] = 2
+    invalid(tmp_path, sc, "events[0].parts[2].strategy: stack_trace stops the world once every other swap of the "
+                          "patch holds, so in a patch it swaps one instance; this part swaps 2")
