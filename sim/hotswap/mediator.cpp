@@ -239,7 +239,10 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
 void Mediator::call_after_count(ppc::Hart& h, unsigned cpu) {
   Worker& w = worker_[cpu];
   if (w.at != Work::Meet1 || !w.waiting_meet) return;
-  if (arrived1_ == workers_) leave_joint();  // all had arrived, holding for a patch: not quiescent any more
+  if (arrived1_ == workers_) {  // all had arrived, holding for a patch: not quiescent any more
+    leave_joint();
+    ++detail("patch_arrivals_taken_back");
+  }
   os::host_atomic_add(h, line_ + 8 * kMeet1, -1);
   --arrived1_;
   w.waiting_meet = false;
@@ -317,8 +320,12 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
   // In Block, a thread already in a forwarded call (of any mediator: a.m forwarded calls b.n while b blocks)
   // is let through, or swaps of objects calling each other would wait for each other. Only until the first
   // meeting: from then on the old object is quiescent and every call blocks.
-  const bool forward =
-      p == kInterpose || p == kForward || (p == kBlock && routine_.forwarded[t->id] > 0 && !quiescent_);
+  // In a patch, also a nested call from a thread whose call executes another member's object (it may have
+  // entered it before that member interposed, so it is not forwarded, and that member's generations wait for it).
+  const bool forward = p == kInterpose || p == kForward ||
+                       (p == kBlock && !quiescent_ &&
+                        (routine_.forwarded[t->id] > 0 ||
+                         (patch_ && !k.facts.in_request_loop(s.lr) && patch_->in_other_member(t->id, *this))));
   if (joint_ == Joint::Aborted || p == kPhaseDone) {  // interception over: straight to the new object (or back to the old)
     os::Root& old = old_root_ ? *old_root_ : k.objects.root(coid_);
     const uint64_t rep = joint_ == Joint::Aborted ? old.rep_for(cpu, k.objects.heap()) : new_rep(cpu);

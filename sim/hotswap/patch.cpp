@@ -1,5 +1,7 @@
 #include "hotswap/patch.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "diag/log.h"
@@ -67,6 +69,13 @@ bool Patch::others_ready(const Swap& s) const {
   for (const PatchMember& m : members_)
     if (m.swap != &s && !m.arrived) return false;
   return true;
+}
+
+bool Patch::in_other_member(unsigned tid, const Swap& s) const {
+  const std::vector<unsigned> inside = k_.facts.executions(tid);
+  for (const PatchMember& m : members_)
+    if (m.swap != &s && std::find(inside.begin(), inside.end(), m.swap->coid()) != inside.end()) return true;
+  return false;
 }
 
 void Patch::unready(Swap& s) {

@@ -57,6 +57,9 @@ class Patch {
   bool aborted() const { return outcome_ == Outcome::GivenUp; }
   // Every member but `s` has started and is at its safe point (a stop-the-world member starts its stop then).
   bool others_ready(const Swap& s) const;
+  // Whether thread `tid`'s current call executes an instance another member swaps: a member holding at its
+  // safe point lets such a call through (taking its arrival back), or the other member might wait for it.
+  bool in_other_member(unsigned tid, const Swap& s) const;
   bool fired() const { return fired_; }
   uint64_t start_cycle() const { return start_; }
   uint64_t joint_cycle() const { return joint_; }  // 0: not reached
