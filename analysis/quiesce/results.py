@@ -59,6 +59,10 @@ class Result:
     .events   events.csv: one row per event (summary.json's events: the swap events, then the
               updates, as scenario.events lists them), its swaps summed up; None for results
               written before the simulator wrote it
+    .patches  summary.json's patches, one row per member swap: patch, outcome (committed, given_up,
+              pending), start_cycle, joint_cycle (0: not reached), swap, object, strategy,
+              ready_cycle (its last arrival at its safe point; 0: none), held_at_safe_point_cycles,
+              blocked, completed; empty for a run without patches
     .scenario the resolved scenario (summary["scenario"]), .clock_ghz its clock
     .metrics  the headline metrics (see quiesce.results.headline)
     .trace    the timeline written by quiesce.run(..., trace_out=PATH) (a Path), else None
@@ -147,6 +151,16 @@ class Result:
         if not (self.out / "events.csv").is_file():
             return None
         return self._csv("events")
+
+    @cached_property
+    def patches(self):
+        import pandas as pd
+        cols = ["patch", "outcome", "start_cycle", "joint_cycle", "swap", "object", "strategy", "ready_cycle",
+                "held_at_safe_point_cycles", "blocked", "completed"]
+        rows = [[p["patch"], p["outcome"], p["start_cycle"], p["joint_cycle"], m["swap"], m["object"], m["strategy"],
+                 m["ready_cycle"], m["held_at_safe_point_cycles"], m["blocked"], m["completed"]]
+                for p in self.summary.get("patches", []) for m in p["members"]]
+        return pd.DataFrame(rows, columns=cols)
 
     @cached_property
     def region_cpus(self):

@@ -311,3 +311,24 @@ def test_k42_parts_that_call_each_other_reach_their_joint_point(tmp_path):
         check_released(s)
         taken_back += sum(sw["details"].get("patch_arrivals_taken_back", 0) for sw in s["swaps"])
     assert taken_back > 0
+
+
+def test_bench_patch_writes_its_figures(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from run_scenario import QUIESCE
+    out = tmp_path / "patch.json"
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "patch"), "--quiesce", QUIESCE, "--seeds", "2",
+                        "--jobs", "2", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=600)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(out.read_text())
+    assert doc["provenance"]["script"] == "bench/patch" and doc["seeds"] == 2
+    assert set(doc["figures"]) == {"plain/patch", "plain/separate", "slow/patch", "slow/separate"}
+    for name, row in doc["figures"].items():
+        assert row["violations"] == 0 and row["not_reached"] == 0, name
+        assert row["safe_us"]["n"] == 2 and row["safe_us"]["mean"] > 0, name
+        assert 0 <= row["dip_pct"]["mean"] <= 100, name
+    assert "plain    patch" in p.stdout and "provenance" not in p.stderr

@@ -145,3 +145,20 @@ def test_the_headline_splits_the_first_swap_and_counts_preemptions(tmp_path):
     p = quiesce.run(K42_SWAP, set={"machine.cpus": 4, "run.duration_us": 200, "os.scheduler.policy": "preemptive",
                                    "os.scheduler.tick_us": 2, "os.scheduler.system_priority": 5}, out=tmp_path / "pre")
     assert p.metrics["preemptions"] > 0 and p.metrics["swap_completed"]
+
+
+def test_patches_one_row_per_member(tmp_path):
+    """A patch of the counter group and the widget update: Result.patches has a row per member swap (8 + 4),
+    all committed at one joint point; a run without patches has an empty table."""
+    patch = {"type": "patch", "at_us": 20, "parts": [{k: v for k, v in GROUP_SWAP.items() if k != "at_us"},
+                                                      {k: v for k, v in UPDATE.items() if k not in ("at_us", "cpu")}]}
+    r = quiesce.run(scenario([patch]), out=tmp_path / "out", timeout=120)
+    p = r.patches
+    assert len(p) == 12 and set(p["outcome"]) == {"committed"}
+    assert p["joint_cycle"].nunique() == 1 and (p["ready_cycle"] <= p["joint_cycle"]).all()
+    assert p["ready_cycle"].max() == p["joint_cycle"].iloc[0] and p["completed"].all()
+    assert sorted(p["object"].str.split("[").str[0].unique()) == ["counters", "widgets"]
+
+
+def test_no_patches_is_an_empty_table(res):
+    assert res.patches.empty and "joint_cycle" in res.patches.columns
