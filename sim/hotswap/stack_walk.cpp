@@ -274,7 +274,8 @@ std::optional<Holder> find_holder(const WalkRules& r, unsigned tid) {
   }
   // Stopped mid-code (a preemptive kernel), a thread may be half-way into a call: the old rep loaded, or
   // the old method's address in a register or CTR, the branch still to come.
-  const bool mid_code = t.in_interrupt || t.preempted;
+  // (desc_interrupted: the stop handler found it part-way through its code, e.g. at preempt_enable's entry.)
+  const bool mid_code = t.in_interrupt || t.preempted || t.desc_interrupted;
   if (mid_code) {
     if (range(s.ctr)) return Holder{"ctr", s.ctr, 0};
     for (const auto& [from, to] : r.sites)

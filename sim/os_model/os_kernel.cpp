@@ -533,7 +533,10 @@ void OsKernel::switch_to(ppc::Hart& h, uint64_t incoming, bool from_interrupt) {
 void OsKernel::save_registers(ppc::Hart& h, unsigned tid) {
   Thread& t = threads_[tid];
   store_registers(h, t.descriptor, registers(tid));
-  const bool mid_code = t.in_interrupt || t.preempted;
+  // Stopped at preempt_enable's kernel entry (a deferred stop taken there), it is part-way through a method
+  // too: a leaf keeps its return address in r11 across that call.
+  const bool at_preempt_check = t.state == ThreadState::Running && !t.in_interrupt && h.state().pc == kPreemptCheck;
+  const bool mid_code = t.in_interrupt || t.preempted || at_preempt_check;
   if (mid_code != t.desc_interrupted) host_store(h, t.descriptor + kDescInterrupted, mid_code ? 1 : 0);
   t.desc_interrupted = mid_code;
 }
