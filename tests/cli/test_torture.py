@@ -182,3 +182,11 @@ def test_an_update_whose_swap_gives_up_reports_it(tmp_path):
     last = s["swaps"][-1]
     assert last["strategy"] == "stack_trace" and not last["completed"] and "gave up after" in last["waiting"]
     assert "threads_at_end" in s and not s["events"][-1]["completed"]
+
+
+def test_a_thread_stopped_at_preempt_check_is_mid_code(tmp_path):
+    s = run(os.path.join(ROOT, "tests", "torture", "stopped-at-preempt-check.yaml"), tmp_path)
+    walker = next(w for w in s["swaps"] if w["strategy"] == "stack_trace")
+    assert walker["object"] == "svca[0]" and walker["completed"]
+    assert all(w["violations"] == 0 for w in s["swaps"] if w["strategy"] != "counter_threshold")
+    assert s["safety"]["violations"] == sum(w["violations"] for w in s["swaps"] if w["object"] == "ctr")
