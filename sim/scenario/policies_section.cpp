@@ -83,7 +83,7 @@ void read_when(MapReader m, hotswap::PolicySpec& p) {
   p.rearm = m.real("rearm", p.threshold, 0, inf);
   if (p.above ? p.rearm > p.threshold : p.rearm < p.threshold)
     m.fail("rearm", fmt::format("the policy acts {} {} and is re-armed once the value is {} {}: rearm must be {} "
-                                "the threshold (hysteresis), or equal to it",
+                                "the threshold (the hysteresis band)",
                                 key, p.threshold, p.above ? "below" : "above", p.rearm, p.above ? "at or below"
                                                                                                   : "at or above"));
   p.min_interval_us = m.real("min_interval_us", p.min_interval_us, 0, kMaxUs);
