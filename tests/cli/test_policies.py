@@ -95,7 +95,7 @@ def test_the_example_swaps_out_under_load_and_back_when_it_falls(tmp_path):
         ("scale_out", "FileCache", "FileCachePerCpu"), ("scale_in", "FileCachePerCpu", "FileCache")]
     assert all(d["completed"] == "true" for d in decisions)
     out_us, in_us = float(decisions[0]["us"]), float(decisions[1]["us"])
-    assert 300 < out_us < 700 and 1300 < in_us < 1700  # after the ramp began; after the load fell
+    assert 800 < out_us < 1000 and 1600 < in_us < 2000  # after the peak began; after the load fell
     # Each decision's swaps: the decision says them, the swap says its decision and belongs to no event.
     swaps = summary["swaps"]
     assert [s["decision"] for s in swaps] == [0, 1] and all(s["event"] == -1 for s in swaps)
@@ -111,7 +111,7 @@ def test_the_example_swaps_out_under_load_and_back_when_it_falls(tmp_path):
         assert streak == [float(v) for v in d["values"].split(";")]
     # Why: the per-CPU cache serves the same peak load with more calls per us than the contended shared one.
     swap_end_us = swaps[0]["end_cycle"] / 2000
-    assert calls_per_us(out, swap_end_us + 25, 1250) > 1.5 * calls_per_us(out, 450, out_us)
+    assert calls_per_us(out, swap_end_us + 25, 1550) > 3 * calls_per_us(out, 800, out_us)
 
 
 @pytest.mark.parametrize("scenario", ["autonomic", "flap"])
@@ -226,13 +226,12 @@ def test_the_monitor_pays_for_its_work(tmp_path):
     # A percentile reads 17 words per CPU, a rate one: the latency monitor costs more per window.
     cost = {p["policy"]: p["monitor"]["cycles_per_window"] for p in summary["policies"]}
     assert cost["scale_out"] > cost["scale_in"]
-    # eval_cycles is paid in every window, on top of the loads.
-    more, _, windows_more, _ = run(tmp_path, "more", sets=["policies.scale_in.monitor.eval_cycles=2200",
-                                                           "policies.scale_in.monitor.window_us=100"])
+    # eval_cycles is paid in every window, on top of the loads (the cheapest window: every load a hit).
+    more, _, windows_more, _ = run(tmp_path, "more", sets=["policies.scale_in.monitor.eval_cycles=2200"])
     assert more["scenario"]["policies"]["scale_in"]["monitor"]["eval_cycles"] == 2200
-    first = [int(w["monitor_cycles"]) for w in windows_more if w["policy"] == "scale_in"][:3]
-    base = [int(w["monitor_cycles"]) for w in windows if w["policy"] == "scale_in"][:3]
-    assert all(m >= b + 2000 for m, b in zip(first, base)), (first, base)
+    cheapest = min(int(w["monitor_cycles"]) for w in windows_more if w["policy"] == "scale_in")
+    base = min(int(w["monitor_cycles"]) for w in windows if w["policy"] == "scale_in")
+    assert cheapest - base >= 2000, (cheapest, base)
 
 
 @pytest.mark.parametrize("sets,where,message", [
