@@ -428,7 +428,7 @@ Each point is one setting (mean over the seeds): how long the peak ran on the co
 cache against how many swaps were for nothing. Settings towards the lower left are better; the
 labels are threshold / window µs / windows."""),
         new_code_cell('''\
-from matplotlib.figure import Figure
+from quiesce.plot import Figure  # shows itself as a PNG in Jupyter
 fig = Figure(figsize=(8, 5.5), layout="constrained")
 ax = fig.subplots()
 t = table.reset_index()
