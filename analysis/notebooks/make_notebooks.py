@@ -363,19 +363,28 @@ plot.autonomic(r)'''),
         new_markdown_cell("""\
 ## Throughput before and after each decision
 
-Calls per ms in the 100 µs before each decision and in the 100 µs after its swap ended (the
-`calls.csv` windows that lie inside)."""),
+Calls per ms and the mean call latency (cycles) in the 100 µs before each decision and in the
+100 µs after its swap ended (the `calls.csv` windows that lie inside). Under the peak the per-CPU
+cache serves several times the calls; once the load has fallen, both serve what comes, and the
+shared one does it in fewer cycles (a per-CPU lookup that misses its CPU's table costs more)."""),
         new_code_cell('''\
 def rate(calls, t0, t1):
     inside = calls[(calls.start_us >= t0) & (calls.end_us <= t1)]
     return inside.calls.sum() / ((inside.end_us - inside.start_us).sum() / 1000) if len(inside) else float("nan")
+
+
+def latency(calls, t0, t1):
+    inside = calls[(calls.start_us >= t0) & (calls.end_us <= t1)]
+    return (inside.calls * inside.latency_mean_cycles).sum() / inside.calls.sum() if inside.calls.sum() else float("nan")
 
 rows = []
 for d in r.decisions.itertuples():
     end_us = r.cycles_to_us(d.end_cycle)
     rows.append(dict(decision=d.decision, policy=d.policy, to=d.to, at_us=round(d.us, 1),
                      swap_end_us=round(end_us, 1), before_calls_per_ms=round(rate(r.calls, d.us - 100, d.us)),
-                     after_calls_per_ms=round(rate(r.calls, end_us, end_us + 100))))
+                     after_calls_per_ms=round(rate(r.calls, end_us, end_us + 100)),
+                     before_cycles_per_call=round(latency(r.calls, d.us - 100, d.us)),
+                     after_cycles_per_call=round(latency(r.calls, end_us, end_us + 100))))
 pd.DataFrame(rows)'''),
         new_markdown_cell("""\
 ## The sweep
@@ -454,19 +463,19 @@ above holds the figures of the run you are looking at.
   so even two consecutive windows over the threshold swap the cache to per-CPU for it, and the
   scale-in policy swaps it back once the burst is over: two needless swaps per run (up to three
   with single 10 µs windows, when a swap's own held calls push the tail latency over the
-  threshold). They react to the peak within about 40-75 µs, or are already per-CPU when it comes
+  threshold). They catch the peak within about 30-80 µs, or are already per-CPU when it comes
   (a single window over the threshold during the ramp from 600 µs is enough).
 * **A single window of any length is eager too**: one 50 or 100 µs window holding the burst is
   over the threshold, and the pair of needless swaps follows.
 * **Two windows of 50 or 100 µs** let the burst pass with no swap, and catch the peak about
-  95 µs (50 µs windows) to 140 µs (100 µs windows, or threshold 3,000) after it begins: that long
-  the peak runs on the shared cache, at about a fifth of the throughput the per-CPU cache reaches
-  (the table after the first plot). The threshold matters less than the window here, as the
-  shared cache's p90 jumps by a factor of ten under the peak.
-* **The monitor's cost** for the p90 is about 1,500-2,200 cycles per window on CPU 0 (it loads 17
+  90-120 µs (50 µs windows) or 140-180 µs (100 µs windows) after it begins: that long the peak
+  runs on the shared cache, at about a fifth of the throughput the per-CPU cache reaches and
+  eight times its latency (the table after the first plot). The threshold matters less than the
+  window here, as the shared cache's p90 jumps by a factor of ten under the peak.
+* **The monitor's cost** for the p90 is about 1,550-2,100 cycles per window on CPU 0 (it loads 17
   words per CPU, most on lines another CPU wrote since its last read, and pays 200 cycles of
-  evaluation), the rate monitor's about 700: at 10 µs windows the p90 monitor takes about a tenth of
-  CPU 0."""),
+  evaluation), the rate monitor's about 660: at 10 µs windows the p90 monitor takes about a
+  tenth of CPU 0."""),
     ]
     return cells
 
