@@ -61,6 +61,7 @@ class HotSwapManager {
   // Their event_of is kPolicyEvent + decision.
   static constexpr unsigned kPolicyEvent = 1u << 31;
   const PolicyEngine* policies() const { return policies_.get(); }
+  PolicyEngine* policies() { return policies_.get(); }
   void start_policy_swaps(ppc::Hart& h, unsigned decision, const std::vector<unsigned>& coids, unsigned to,
                           const std::string& strategy, std::function<void(ppc::Hart&, uint64_t)> done);
   bool swapping_any(const std::vector<unsigned>& coids) const;

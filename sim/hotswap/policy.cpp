@@ -12,7 +12,7 @@
 namespace quiesce::hotswap {
 
 namespace {
-constexpr uint64_t kCalls = 0, kLatencySum = 8;  // words of a CPU's counts line
+constexpr uint64_t kCalls = 0, kLatencySum = 8, kEvents = 16;  // words of a CPU's counts line
 }  // namespace
 
 unsigned Policy::bucket(uint64_t latency) {
@@ -38,6 +38,7 @@ Policy::Policy(os::SwapInterface k, HotSwapManager& manager, const PolicySpec& s
   base_ = k_.objects.heap().allocate(fmt::format("policy.{}", spec_.name), stride_ * cpus, line_bytes_);
   window_cycles_ = std::max<uint64_t>(1, k_.us_to_cycles(spec_.window_us));
   prev_calls_.assign(cpus, 0), prev_sum_.assign(cpus, 0), prev_buckets_.assign(uint64_t{cpus} * kBuckets, 0);
+  prev_events_.assign(cpus, 0);
   // The monitor thread starts at start_us on its CPU: its first step reads the baseline.
   k_.hooks.at(spec_.cpu, k_.us_to_cycles(spec_.start_us), [this](ppc::Hart& h) {
     k_.threads.spawn_system_thread(h, spec_.cpu, fmt::format("policy {}", spec_.name),
@@ -55,6 +56,8 @@ void Policy::count(ppc::Hart& h, const os::Thread& t, uint64_t latency) {
     const uint64_t b = buckets(h.id()) + 8 * uint64_t{bucket(latency)};
     os::host_store(h, b, os::host_load(h, b) + 1);
   }
+  if ((spec_.metric == PolicyMetric::MissesPerMs || spec_.metric == PolicyMetric::QueueCyclesPerMs) && pmu_)
+    os::host_store(h, at + kEvents, pmu_(h.id(), spec_.object, spec_.metric == PolicyMetric::QueueCyclesPerMs));
 }
 
 os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
@@ -62,7 +65,7 @@ os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
   const unsigned cpus = k_.facts.cpus();
   h.charge(spec_.eval_cycles);
   // Every CPU's counters, through this CPU's caches; the window's part is the difference from the last read.
-  uint64_t calls = 0, sum = 0;
+  uint64_t calls = 0, sum = 0, events = 0;
   std::vector<uint64_t> hist(kBuckets, 0);
   for (unsigned c = 0; c < cpus; ++c) {
     const uint64_t n = os::host_load(h, line(c) + kCalls);
@@ -70,6 +73,10 @@ os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
     if (spec_.metric == PolicyMetric::LatencyMean) {
       const uint64_t s = os::host_load(h, line(c) + kLatencySum);
       sum += s - prev_sum_[c], prev_sum_[c] = s;
+    }
+    if (spec_.metric == PolicyMetric::MissesPerMs || spec_.metric == PolicyMetric::QueueCyclesPerMs) {
+      const uint64_t e = os::host_load(h, line(c) + kEvents);
+      events += e - prev_events_[c], prev_events_[c] = e;
     }
     if (spec_.metric == PolicyMetric::LatencyPercentile)
       for (unsigned b = 0; b < kBuckets; ++b) {
@@ -89,6 +96,12 @@ os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
         w.has_value = true;
         w.value = static_cast<double>(calls) / (static_cast<double>(std::max<uint64_t>(1, now - last_read_)) /
                                                 cycles_per_ms_);
+        break;
+      case PolicyMetric::MissesPerMs:
+      case PolicyMetric::QueueCyclesPerMs:
+        w.has_value = true;
+        w.value = static_cast<double>(events) / (static_cast<double>(std::max<uint64_t>(1, now - last_read_)) /
+                                                 cycles_per_ms_);
         break;
       case PolicyMetric::LatencyMean:
         w.has_value = calls > 0;

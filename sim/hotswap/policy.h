@@ -13,6 +13,7 @@
 // decision, with the values that triggered it, is recorded for the results.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,10 @@ class Policy {
   uint64_t counters() const { return base_; }  // the per-CPU counters' guest address
   // The kernel's call observer: a call completed on h's CPU.
   void count(ppc::Hart& h, const os::Thread& t, uint64_t latency);
+  // misses_per_ms, queue_cycles_per_ms: the CPU's performance counter of coherence misses (or queue cycles) on
+  // the object's regions, as the kernel reads it (an SPR) at a call's completion and keeps it in the CPU's line.
+  using CoherenceCounter = std::function<uint64_t(unsigned cpu, const std::string& object, bool queue_cycles)>;
+  void set_coherence_counter(CoherenceCounter c) { pmu_ = std::move(c); }
 
   static constexpr unsigned kBuckets = 16;  // latency buckets: [0,128), [128,256), ... [2^21, inf)
   static unsigned bucket(uint64_t latency);
@@ -84,7 +89,8 @@ class Policy {
   // The monitor's previous read (its own memory: a snapshot per CPU).
   bool baseline_ = false;
   uint64_t last_read_ = 0, next_wake_ = 0;
-  std::vector<uint64_t> prev_calls_, prev_sum_, prev_buckets_;
+  std::vector<uint64_t> prev_calls_, prev_sum_, prev_buckets_, prev_events_;
+  CoherenceCounter pmu_;
   bool armed_ = true;
   unsigned streak_ = 0;
   std::vector<double> recent_;  // the current streak's values
@@ -101,6 +107,10 @@ class PolicyEngine {
   PolicyEngine(os::SwapInterface k, HotSwapManager& manager, const std::vector<os::ImplementationSpec>& impls,
                const std::vector<PolicySpec>& specs);
   const std::vector<std::unique_ptr<Policy>>& policies() const { return policies_; }
+  // Where misses_per_ms and queue_cycles_per_ms read the CPUs' counters (the run gives the memory system's).
+  void set_coherence_counter(const Policy::CoherenceCounter& c) {
+    for (auto& p : policies_) p->set_coherence_counter(c);
+  }
 
  private:
   unsigned next_decision_ = 0;

@@ -15,6 +15,8 @@ enum class PolicyMetric : uint8_t {
   CallsPerMs,         // the object's top-level calls completed per ms of the window
   LatencyMean,        // their mean latency, cycles
   LatencyPercentile,  // a percentile of their latency, cycles (from log2 buckets, interpolated within one)
+  MissesPerMs,        // coherence misses on the object's regions (reps, shared state) per ms, all CPUs
+  QueueCyclesPerMs,   // cycles those accesses queued (interconnect, directory, banks) per ms, all CPUs
 };
 
 struct PolicySpec {
@@ -23,7 +25,7 @@ struct PolicySpec {
   // (its vtable slot; -1: every method), each window of `window_us`, read by a system thread on `cpu`
   // from `start_us` on. Its work beyond the loads: `eval_cycles` per window (assumed).
   PolicyMetric metric = PolicyMetric::CallsPerMs;
-  std::string metric_name = "calls_per_ms";  // as written: calls_per_ms, latency_mean, latency_p90...
+  std::string metric_name = "calls_per_ms";  // as written: calls_per_ms, latency_mean, latency_p90, misses_per_ms...
   double percentile = 0;                     // latency_pNN: NN
   std::string object;
   int method = -1;

@@ -16,8 +16,10 @@ constexpr double kMaxUs = 1e9;
 
 // calls_per_ms, latency_mean or latency_pNN (NN 1..99).
 void read_metric(MapReader& m, hotswap::PolicySpec& p) {
-  const std::vector<std::string> known = {"calls_per_ms", "latency_mean", "latency_p50", "latency_p90", "latency_p99"};
-  if (!m.has("metric")) m.fail("missing key 'metric' (calls_per_ms, latency_mean or latency_pNN)");
+  const std::vector<std::string> known = {"calls_per_ms", "latency_mean", "latency_p50", "latency_p90", "latency_p99",
+                                          "misses_per_ms", "queue_cycles_per_ms"};
+  if (!m.has("metric"))
+    m.fail("missing key 'metric' (calls_per_ms, latency_mean, latency_pNN, misses_per_ms or queue_cycles_per_ms)");
   p.metric_name = m.string("metric", "");
   if (p.metric_name == "calls_per_ms") {
     p.metric = hotswap::PolicyMetric::CallsPerMs;
@@ -25,6 +27,11 @@ void read_metric(MapReader& m, hotswap::PolicySpec& p) {
   }
   if (p.metric_name == "latency_mean") {
     p.metric = hotswap::PolicyMetric::LatencyMean;
+    return;
+  }
+  if (p.metric_name == "misses_per_ms" || p.metric_name == "queue_cycles_per_ms") {
+    p.metric = p.metric_name == "misses_per_ms" ? hotswap::PolicyMetric::MissesPerMs
+                                                : hotswap::PolicyMetric::QueueCyclesPerMs;
     return;
   }
   const std::string prefix = "latency_p";
@@ -40,8 +47,8 @@ void read_metric(MapReader& m, hotswap::PolicySpec& p) {
       return;
     }
   }
-  m.fail("metric", fmt::format("unknown metric '{}': expected calls_per_ms, latency_mean or latency_pNN with NN "
-                               "1..99{}",
+  m.fail("metric", fmt::format("unknown metric '{}': expected calls_per_ms, latency_mean, latency_pNN with NN "
+                               "1..99, misses_per_ms or queue_cycles_per_ms{}",
                                shown(p.metric_name), hint(p.metric_name, known)));
 }
 

@@ -234,6 +234,32 @@ def test_the_monitor_pays_for_its_work(tmp_path):
     assert cheapest - base >= 2000, (cheapest, base)
 
 
+@pytest.mark.parametrize("metric,above", [("misses_per_ms", 10_000), ("queue_cycles_per_ms", 5_000_000)])
+def test_coherence_monitors(tmp_path, metric, above):
+    """misses_per_ms and queue_cycles_per_ms of the cache's regions: the kernel's per-CPU copies of each CPU's
+    counter, read by the monitor. Low before the peak, high under it on the shared cache, low again on the
+    per-CPU one: the policy swaps out once, re-arms, and the scale-in policy swaps back."""
+    sets = [f"policies.scale_out.monitor.metric={metric}", f"policies.scale_out.when.above={above}",
+            f"policies.scale_out.when.rearm={above / 4}"]
+    summary, decisions, windows, out = run(tmp_path, metric, sets=sets)
+    assert [(d["policy"], d["to"]) for d in decisions] == [("scale_out", "FileCachePerCpu"),
+                                                           ("scale_in", "FileCache")], decisions
+    assert 800 < float(decisions[0]["us"]) < 1000 and summary["safety"]["violations"] == 0
+    mine = [w for w in windows if w["policy"] == "scale_out"]
+    fired = int(decisions[0]["window"])
+    # Before the ramp: far below the threshold; the firing windows above it; after the swap, below rearm.
+    assert all(float(w["value"]) < above / 4 for w in mine[5:10]), [w["value"] for w in mine[5:10]]
+    assert float(mine[fired]["value"]) > above and float(mine[fired - 1]["value"]) > above
+    assert any(w["state"] == "rearmed" for w in mine[fired + 1:])
+    # The values are the regions' counters: over the run they add up to at most regions.csv's total.
+    with open(out / "regions.csv") as f:
+        regions = [r for r in csv.DictReader(f) if r["region"].startswith("cache.")]
+    column = "misses" if metric == "misses_per_ms" else "queue_cycles"
+    total = sum(int(r[column]) for r in regions)
+    seen = sum(float(w["value"]) * (int(w["end_cycle"]) - int(w["start_cycle"])) / 2e6 for w in mine)
+    assert 0.5 * total < seen <= total * 1.0001, (seen, total)
+
+
 @pytest.mark.parametrize("sets,where,message", [
     (["policies.scale_out.action.strategy=rcu"], "policies.scale_out.action.strategy",
      "rcu runs the old and the new implementation on one state (constraint by_reference"),
