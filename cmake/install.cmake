@@ -48,6 +48,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/scenarios/ DESTINATION ${QUIESCE_INSTALL
 install(FILES ${PROJECT_SOURCE_DIR}/analysis/notebooks/compare-strategies.ipynb
               ${PROJECT_SOURCE_DIR}/analysis/notebooks/swap-anatomy.ipynb
               ${PROJECT_SOURCE_DIR}/analysis/notebooks/strategy-intervals.ipynb
+              ${PROJECT_SOURCE_DIR}/analysis/notebooks/autonomic-policies.ipynb
         DESTINATION ${QUIESCE_INSTALL_DATADIR}/notebooks)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/guest/include ${PROJECT_SOURCE_DIR}/guest/lib ${PROJECT_SOURCE_DIR}/guest/bare
                   ${PROJECT_SOURCE_DIR}/guest/linux ${PROJECT_SOURCE_DIR}/guest/examples

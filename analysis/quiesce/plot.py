@@ -5,6 +5,8 @@ display it in Jupyter by leaving it as a cell's value, save it with fig.savefig)
   around_swap(result)                       throughput and call latency around the swaps, a phase
                                             lane per CPU
   contention(result)                        which regions took the misses, invalidations, queueing
+  autonomic(result)                         throughput with the autonomic policies' decisions marked,
+                                            each policy's monitored value against its thresholds
   strategy_comparison(df)                   a sweep over strategies x CPUs (or another key), with
                                             seeds: swap time, fast path, throughput, their
                                             confidence intervals, incomplete swaps, violations
@@ -16,7 +18,8 @@ display it in Jupyter by leaving it as a cell's value, save it with fig.savefig)
   python3 -m quiesce.plot RESULTS_DIR [-o DIR]
 
 writes swap_timeline.png (one per swap: swap_timeline.png, swap_timeline_1.png, ...; none without
-swaps), around_swap.png and contention.png into RESULTS_DIR (or DIR) and prints their paths.
+swaps), around_swap.png, contention.png and, for a scenario with policies, autonomic.png into
+RESULTS_DIR (or DIR) and prints their paths.
 """
 import math
 import os
@@ -360,6 +363,65 @@ def around_swap(result, percentiles=("p50", "p90", "p99"), window_us=None, whole
     ax1.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     ax2.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     ax1.set_ylim(bottom=0)
+    return fig
+
+
+# --- autonomic policies ------------------------------------------------------------------------------
+
+def autonomic(result):
+    """Throughput over the run (calls.csv, calls per ms) with every decision of the autonomic policies
+    marked (a line at its time, labelled with the policy and the implementation it swapped to) and
+    its swaps shaded; under it, one axis per policy: the value its monitor read each window
+    (policy_windows.csv) against its threshold and rearm level, the windows where it fired as dots."""
+    r = _result(result)
+    if r.decisions is None:
+        raise ValueError(f"{r.out}: the scenario has no policies")
+    c, win, dec = r.calls, r.policy_windows, r.decisions
+    policies = r.scenario.get("policies", {})
+    fig = Figure(figsize=(11, 3.2 + 2.0 * len(policies)), layout="constrained")
+    axes = fig.subplots(1 + len(policies), 1, sharex=True,
+                        gridspec_kw=dict(height_ratios=[2.5] + [1.6] * len(policies)))
+    ax = axes[0]
+    mid = (c["start_us"] + c["end_us"]) / 2
+    ax.plot(mid, c["calls_per_ms"], drawstyle="steps-mid", color="k", label="calls/ms")
+    end_run = r.cycles_to_us(r.summary["simulated"]["cycles"])
+    swaps = {s["id"]: s for s in r.summary.get("swaps", [])}
+    colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"]
+    names = list(policies)
+    for d in dec.itertuples(index=False):
+        col = colors[names.index(d.policy) % len(colors)] if d.policy in names else "grey"
+        for a in axes:
+            a.axvline(d.us, color=col, linestyle="--", linewidth=1.0)
+        ax.annotate(f"{d.policy} -> {d.to}\n{d.us:.0f} µs", (d.us, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", va="top", fontsize="small", color=col)
+        for sid in str(d.swaps).split(";"):
+            if sid.strip().isdigit() and int(sid) in swaps:
+                sw = swaps[int(sid)]
+                t1 = r.cycles_to_us(sw["end_cycle"]) if sw.get("end_cycle") else end_run
+                ax.axvspan(r.cycles_to_us(sw["start_cycle"]), max(t1, d.us + 1e-3), color=col, alpha=0.15)
+    ax.set_ylabel("throughput (calls/ms)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{r.scenario.get('name', '')}: throughput and the policies' decisions ({len(dec)})",
+                 loc="left", fontsize="medium")
+    for i, name in enumerate(names):
+        a, spec = axes[1 + i], policies[name]
+        w = win[win["policy"] == name]
+        t = r.cycles_to_us(w["end_cycle"])
+        a.plot(t, w["value"], drawstyle="steps-pre", color=colors[i % len(colors)],
+               label=f"{spec['monitor']['metric']} of {spec['monitor']['object']}")
+        when = spec["when"]
+        key = "above" if "above" in when else "below"
+        a.axhline(when[key], color="k", linewidth=0.8, label=f"{key} {_fmt(when[key])} ({when['windows']} windows)")
+        if when.get("rearm") != when[key]:
+            a.axhline(when["rearm"], color="k", linestyle=":", linewidth=0.8, label=f"rearm {_fmt(when['rearm'])}")
+        f = w[w["state"] == "fired"]
+        a.plot(r.cycles_to_us(f["end_cycle"]), f["value"], "o", color=colors[i % len(colors)], label="fired")
+        a.set_ylabel(name)
+        a.grid(alpha=0.3)
+        a.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    axes[-1].set_xlabel("time (µs)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     return fig
 
 
@@ -876,6 +938,8 @@ def write_pngs(results_dir, out_dir=None, dpi=110):
         warnings.simplefilter("ignore", UserWarning)
         figs.append(("around_swap.png", around_swap(r)))
     figs.append(("contention.png", contention(r)))
+    if r.decisions is not None:
+        figs.append(("autonomic.png", autonomic(r)))
     paths = []
     for name, fig in figs:
         p = os.path.join(out, name)
@@ -890,7 +954,7 @@ def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(prog="python3 -m quiesce.plot",
                                  description="Write the plots of a quiesce results directory as PNGs "
-                                             "(swap_timeline.png per swap, around_swap.png, contention.png) "
+                                             "(swap_timeline.png per swap, around_swap.png, contention.png, autonomic.png with policies) "
                                              "and print their paths.")
     ap.add_argument("results_dir")
     ap.add_argument("-o", "--out", help="where to write the PNGs (default: the results directory)")

@@ -63,6 +63,14 @@ class Result:
               pending), start_cycle, joint_cycle (0: not reached), swap, object, strategy,
               ready_cycle (its last arrival at its safe point; 0: none), held_at_safe_point_cycles,
               blocked, completed; empty for a run without patches
+    .decisions
+              decisions.csv: one row per decision of the scenario's autonomic policies (policy, window,
+              cycle, us, metric, value, the values that met the condition, from, to, swaps, ...);
+              None for a scenario without policies
+    .policy_windows
+              policy_windows.csv: per policy and window, what its monitor read (calls, value), its
+              streak, its state (idle, streak, fired, busy, disarmed, rearmed, interval, at_target,
+              no_data) and the monitor's cycles; None without policies
     .scenario the resolved scenario (summary["scenario"]), .clock_ghz its clock
     .metrics  the headline metrics (see quiesce.results.headline)
     .trace    the timeline written by quiesce.run(..., trace_out=PATH) (a Path), else None
@@ -161,6 +169,19 @@ class Result:
                  m["ready_cycle"], m["held_at_safe_point_cycles"], m["blocked"], m["completed"]]
                 for p in self.summary.get("patches", []) for m in p["members"]]
         return pd.DataFrame(rows, columns=cols)
+
+    @cached_property
+    def decisions(self):
+        if not (self.out / "decisions.csv").is_file():
+            return None
+        import pandas as pd
+        return pd.read_csv(self.out / "decisions.csv", dtype={"values": str, "swaps": str, "from": str})
+
+    @cached_property
+    def policy_windows(self):
+        if not (self.out / "policy_windows.csv").is_file():
+            return None
+        return self._csv("policy_windows")
 
     @cached_property
     def region_cpus(self):
@@ -326,6 +347,10 @@ def headline(out):
       event{i}_violations          the oracle's violations over its swaps
       event{i}_held                the calls its swaps held (blocked)
       event{i}_blocked_cycles_max  the longest a call was held by one of its swaps
+    decisions, decision{i}_*       with autonomic policies (summary.json's policies), after the events:
+                                   how many decisions they took, and for each decision i (in the
+                                   order taken) its policy, its time (_us), the implementation it
+                                   swapped to (_to) and whether its swaps completed (_completed)
     """
     import csv
     out = str(out)
@@ -396,4 +421,11 @@ def headline(out):
                       f"event{i}_violations": ev["violations"],
                       f"event{i}_held": ev["blocked"],
                       f"event{i}_blocked_cycles_max": ev["blocked_cycles_max"]})
+    if "policies" in s:
+        taken = sorted((d for p in s["policies"] for d in p["decisions"]), key=lambda d: d["decision"])
+        by_id = {d["decision"]: p["policy"] for p in s["policies"] for d in p["decisions"]}
+        out_m["decisions"] = len(taken)
+        for i, d in enumerate(taken):
+            out_m.update({f"decision{i}_policy": by_id[d["decision"]], f"decision{i}_us": d["us"],
+                          f"decision{i}_to": d["to"], f"decision{i}_completed": bool(d["completed"])})
     return out_m

@@ -15,8 +15,8 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
     : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_}, strategies_(strategies) {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
   strategies_.attach(ctx_);
-  if (spec_.swaps.empty() && spec_.updates.empty()) return;
-  for (unsigned p = 0; p < spec_.patches.size(); ++p) patches_.push_back(std::make_unique<Patch>(p, spec_.patches[p], k_));  // no entries, no hooks: a run without swaps pays nothing
+  if (spec_.swaps.empty() && spec_.updates.empty() && spec_.policies.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
+  for (unsigned p = 0; p < spec_.patches.size(); ++p) patches_.push_back(std::make_unique<Patch>(p, spec_.patches[p], k_));
   fired_.assign(spec_.swaps.size() + spec_.updates.size(), false);
   // Event targets: a group (all its instances) or one instance "name[i]".
   for (unsigned e = 0; e < spec_.swaps.size(); ++e) {
@@ -106,6 +106,23 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
         }
     });
   }
+  if (!spec_.policies.empty()) policies_ = std::make_unique<PolicyEngine>(k_, *this, impls_, spec_.policies);
+}
+
+void HotSwapManager::start_policy_swaps(ppc::Hart& h, unsigned decision, const std::vector<unsigned>& coids,
+                                        unsigned to, const std::string& strategy,
+                                        std::function<void(ppc::Hart&, uint64_t)> done) {
+  auto left = std::make_shared<size_t>(coids.size());
+  auto last = std::make_shared<uint64_t>(h.cycle());
+  for (const unsigned coid : coids)
+    start_swap(h, kPolicyEvent + decision, coid, to, strategy, [left, last, done](ppc::Hart& hh, uint64_t end) {
+      *last = std::max(*last, end);
+      if (--*left == 0 && done) done(hh, *last);
+    });
+}
+
+bool HotSwapManager::swapping_any(const std::vector<unsigned>& coids) const {
+  return std::any_of(coids.begin(), coids.end(), [this](unsigned c) { return swapping(c); });
 }
 
 void HotSwapManager::when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire) {

@@ -12,6 +12,7 @@
 #include "hotswap/dynamic_update.h"
 #include "hotswap/hotswap_spec.h"
 #include "hotswap/patch.h"
+#include "hotswap/policy.h"
 #include "hotswap/quiescence_strategy.h"
 #include "hotswap/safety_oracle.h"
 #include "os_model/swap_interface.h"
@@ -56,6 +57,18 @@ class HotSwapManager {
   void audit_calls();
   const std::vector<Audit>& audits() const { return audits_; }
 
+  // Autonomic swaps (policy.h): the run's policies (null without any), and the entry point their decisions
+  // use. start_policy_swaps swaps each of `coids` to `to` by `strategy`, started from h's CPU as an event's
+  // swaps are (one waiting behind another swap of its object starts after it); `done` once every one ended.
+  // Their event_of is kPolicyEvent + decision.
+  static constexpr unsigned kPolicyEvent = 1u << 31;
+  const PolicyEngine* policies() const { return policies_.get(); }
+  PolicyEngine* policies() { return policies_.get(); }
+  void start_policy_swaps(ppc::Hart& h, unsigned decision, const std::vector<unsigned>& coids, unsigned to,
+                          const std::string& strategy, std::function<void(ppc::Hart&, uint64_t)> done);
+  bool swapping_any(const std::vector<unsigned>& coids) const;
+  const std::string& implementation_name(unsigned impl) const { return impls_[impl].name; }
+
  private:
   // Runs `fire` on `cpu` at at_us, or once after_calls calls completed.
   void when(unsigned cpu, double at_us, uint64_t after_calls, std::function<void(ppc::Hart&)> fire);
@@ -93,6 +106,7 @@ class HotSwapManager {
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
   std::vector<std::unique_ptr<Patch>> patches_;
   std::vector<Audit> audits_;
+  std::unique_ptr<PolicyEngine> policies_;
 };
 
 }  // namespace quiesce::hotswap

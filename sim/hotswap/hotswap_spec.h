@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hotswap/policy_spec.h"
 #include "hotswap/strategy_registry.h"
 
 namespace quiesce::hotswap {
@@ -72,6 +73,7 @@ struct HotSwapSpec {
   std::vector<SwapEvent> swaps;
   std::vector<UpdateEvent> updates;
   std::vector<PatchEvent> patches;
+  std::vector<PolicySpec> policies;  // autonomic swaps (policy_spec.h)
   // Per strategy used by the events (and any named under hotswap.strategies): its parameter values.
   std::map<std::string, StrategyParams> params;
   double timeout_us = 0;            // the watchdog: a swap not done this long after it began ends the run (0: off)

@@ -133,6 +133,9 @@ StrategySet::StrategySet(const std::vector<os::ImplementationSpec>& impls, const
     for (unsigned g = 0; g < objects.size(); ++g)
       if (objects[g].name == name) use(g, e.strategy);
   }
+  for (const PolicySpec& p : spec.policies)  // autonomic swaps (policy.h): the objects they swap, as events'
+    for (unsigned g = 0; g < objects.size(); ++g)
+      if (objects[g].name == p.target.substr(0, p.target.find('['))) use(g, p.strategy);
   auto class_of = [&](const os::ImplementationSpec& i) { return i.class_name.empty() ? i.name : i.class_name; };
   for (const UpdateEvent& u : spec.updates)
     for (unsigned g = 0; g < objects.size(); ++g)

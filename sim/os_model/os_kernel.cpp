@@ -744,6 +744,7 @@ void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
   WindowStats& w = stats_.windows[now / stats_.window_cycles];
   ++w.calls;
   w.latency.add(latency);
+  for (const auto& f : call_observers_) f(h, t, latency);
   if (now < warmup_cycles_) return;
   MethodStats& m = stats_.methods[t.call_group][t.call_method];
   ++m.calls;

@@ -293,6 +293,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<uint64_t> vtables_;                       // per implementation
   uint64_t missing_method_ = 0;                         // host-call entry of vtable slot 0 past the methods
   std::vector<SwapHooks_if::MissingMethodFn> missing_reporters_;
+  std::vector<SwapHooks_if::CallObserver> call_observers_;  // told of every top-level call completed
   // What one top-level call executes through nested calls: (group, method), and the entry whose
   // instance picks this one's (instance i of a caller's group calls instance i % count; -1: the top call).
   struct NestedExec {

@@ -69,6 +69,7 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   void remove_entry_hook(HookId id) override { k_.remove_entry_hook(id); }
   void add_waits_reporter(std::function<std::string()> f) override { k_.reporters_.push_back(std::move(f)); }
   void add_missing_method_reporter(MissingMethodFn f) override { k_.missing_reporters_.push_back(std::move(f)); }
+  void add_call_observer(CallObserver f) override { k_.call_observers_.push_back(std::move(f)); }
   void add_thread_describer(std::function<std::string(const Thread&)> f) override {
     k_.describers_.push_back(std::move(f));
   }

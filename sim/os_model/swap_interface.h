@@ -132,6 +132,11 @@ class SwapHooks_if {
   // slot and the rep (r3). The call then returns 0 having run no method body (and is not served).
   using MissingMethodFn = std::function<void(ppc::Hart&, const Thread&, unsigned impl, unsigned method, uint64_t rep)>;
   virtual void add_missing_method_reporter(MissingMethodFn f) = 0;
+  // A top-level call completed on h's CPU before the run's end (the thread's call_* fields name it), with its
+  // latency in cycles: the kernel's own work at that kernel entry, so what `f` touches through h is paid on that
+  // CPU (an autonomic monitor's per-CPU counters, sim/hotswap/policy.h). None registered: nothing per call.
+  using CallObserver = std::function<void(ppc::Hart&, const Thread&, uint64_t latency)>;
+  virtual void add_call_observer(CallObserver f) = 0;
   // A layer's part of a deadlock report, and of each thread's line in it.
   virtual void add_waits_reporter(std::function<std::string()> f) = 0;
   virtual void add_thread_describer(std::function<std::string(const Thread&)> f) = 0;

@@ -175,6 +175,11 @@ std::vector<DefaultEntry> defaults_table() {
   row("implementations.NAME.transfer.transform_cycles_per_byte", text(tr.transform_cycles_per_byte), "cycles",
       kAssumed);
   row("hotswap.update_step_cycles", text(uint64_t{hs.update_step_cycles}), "cycles", kAssumed);
+  const hotswap::PolicySpec policy;
+  row("policies.NAME.monitor.window_us", text(policy.window_us), "us", kAssumed, "",
+      "an autonomic policy's monitor reads the per-CPU counters this often (scenarios/README.md, policies:)");
+  row("policies.NAME.monitor.eval_cycles", text(uint64_t{policy.eval_cycles}), "cycles", kAssumed, "",
+      "the monitor's work per window beyond its loads of every CPU's counters: sums, the percentile, the decision");
   for (const auto& e : hotswap::strategy_registry()) {
     if (e.info.test_only) continue;
     for (const auto& p : e.info.params)

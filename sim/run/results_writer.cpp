@@ -1,4 +1,5 @@
 #include "run/results_writer.h"
+#include "run/policies_results.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -452,8 +453,12 @@ json summary(const ScenarioRun& r) {
     if (rec.given_up) updates.back()["swaps_given_up"] = rec.given_up;  // why it did not complete
   }
   j["updates"] = updates;
+  for (auto& sw : j["swaps"])  // a swap a policy's decision started belongs to no event
+    if (const unsigned ev = r.hotswap().event_of(sw["id"].get<unsigned>()); ev >= hotswap::HotSwapManager::kPolicyEvent)
+      sw["event"] = -1, sw["decision"] = ev - hotswap::HotSwapManager::kPolicyEvent;
   j["events"] = events_json(r, j["swaps"]);
   j["patches"] = patches_json(r);
+  if (!r.scenario().hotswap.policies.empty()) j["policies"] = policies_json(r);
   const auto& violations = r.hotswap().oracle().violations();
   json details = json::array();
   for (const auto& v : violations)
@@ -556,7 +561,8 @@ std::string region_cpus_csv(const ScenarioRun& r) {
 const std::vector<std::string>& result_file_names() {
   static const std::vector<std::string> names = {"summary.json", "calls.csv",       "cpus.csv",   "regions.csv",
                                                  "swaps.csv",    "phases.csv",      "region_cpus.csv",
-                                                 "events.csv",   "activity.csv",    "host.json"};
+                                                 "events.csv",   "activity.csv",    "host.json",
+                                                 "decisions.csv", "policy_windows.csv"};  // the last two: with policies
   return names;
 }
 
@@ -567,6 +573,9 @@ std::string write_results(const ScenarioRun& r, ResultsDir& out) {
       {"region_cpus.csv", region_cpus_csv(r)},    {"events.csv", events_csv(r)}, {"activity.csv", activity_csv(r)}};
   for (const auto& [name, text] : files)
     if (std::string err = out.write(name, text); !err.empty()) return err;
+  if (!r.scenario().hotswap.policies.empty())
+    for (const auto& [name, text] : {std::pair{"decisions.csv", decisions_csv(r)}, std::pair{"policy_windows.csv", policy_windows_csv(r)}})
+      if (std::string err = out.write(name, text); !err.empty()) return err;
   const auto& res = r.result();
   const double cpu_cycles = static_cast<double>(r.reached_cycles()) * r.scenario().machine.cpus;
   const json host = {{"host_seconds", res.host_seconds},

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "run/policies_results.h"
 #include "run/results_writer.h"
 
 namespace quiesce::run {
@@ -166,6 +167,7 @@ json scenario_json(const scenario::Scenario& s) {
   j["hotswap"] = {{"timeout_us", s.hotswap.timeout_us},
                   {"update_step_cycles", s.hotswap.update_step_cycles},
                   {"strategies", strategies}};
+  if (!s.hotswap.policies.empty()) j["policies"] = policies_scenario_json(s.hotswap.policies);
   j["run"] = {{"duration_us", s.run.duration_us}, {"warmup_us", s.run.warmup_us}, {"seed", s.run.seed}};
   j["outputs"] = {{"dir", s.outputs.dir}, {"window_us", s.outputs.window_us}};
   return j;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -40,6 +41,27 @@ ScenarioRun::ScenarioRun(const scenario::Scenario& s) : s_(s) {
                                            s.implementations, s.objects, s.workloads, s.run, s.outputs, s.devices);
   hotswap_ = std::make_unique<hotswap::HotSwapManager>(kernel_->swap_interface(), s_.implementations, s_.objects, s_.hotswap,
                                                        *strategies_);
+  if (hotswap::PolicyEngine* policies = hotswap_->policies()) {  // misses_per_ms, queue_cycles_per_ms: a CPU's
+    // performance counter of the coherence misses (queue cycles) its accesses to an object's regions took
+    mem::CoherentMemory& mem = machine_->memory_system();
+    policies->set_coherence_counter([&mem, ids = std::map<std::string, std::pair<uint64_t, std::vector<uint32_t>>>()](
+                                        unsigned cpu, const std::string& object, bool queue) mutable {
+      auto& [generation, regions] = ids[object];
+      if (generation != mem.regions().generation() + 1) {  // the object's regions: NAME.* and NAME[].*
+        generation = mem.regions().generation() + 1, regions.clear();
+        for (uint32_t id = 0; id < mem.regions().size(); ++id) {
+          const std::string& n = mem.regions().name(id);
+          if (n.rfind(object + ".", 0) == 0 || n.rfind(object + "[].", 0) == 0) regions.push_back(id);
+        }
+      }
+      uint64_t sum = 0;
+      for (const uint32_t id : regions) {
+        const mem::CoherenceCounters c = mem.region_cpu_counters(id, cpu);
+        sum += queue ? c.queue_cycles : c.misses;
+      }
+      return sum;
+    });
+  }
   machine_->attach_host(*kernel_);
   for (unsigned c = 0; c < s.machine.cpus; ++c) kernel_->boot(machine_->hart(c));
   if (diag::enabled(diag::Sub::Scheduler, diag::Level::Debug)) {  // its lines are debug and trace

@@ -126,6 +126,19 @@ std::string TraceWriter::to_json(const ScenarioRun& r) const {
     for (const auto& [c, v] : counter(in_flight, from, to)) count(swaps_pid, c, prefix + "calls in flight", v);
     for (const auto& [c, v] : counter(held, from, to)) count(swaps_pid, c, prefix + "calls held", v);
   }
+  // Autonomic policies: each one's metric as a counter and its decisions as instants, in the swaps process.
+  if (const auto* engine = r.hotswap().policies())
+    for (const auto& p : engine->policies()) {
+      const auto& sp = p->spec();
+      const std::string name = fmt::format("policy {}: {}", sp.name, sp.metric_name);
+      for (const auto& w : p->windows())
+        if (w.has_value) count(swaps_pid, w.end_cycle, name, static_cast<int64_t>(w.value));
+      for (const auto& d : p->decisions())
+        add(swaps_pid, kCounterTrack, d.cycle,
+            json{{"ph", "i"}, {"name", fmt::format("policy {}: decision {}, {} to {}", sp.name, d.id, sp.target, sp.to)},
+                 {"cat", "policy"}, {"s", "p"},
+                 {"args", {{"value", d.value}, {"values", d.values}, {"strategy", sp.strategy}}}});
+    }
   std::stable_sort(ev.begin(), ev.end(), [](const auto& a, const auto& b) {
     return std::tie(std::get<0>(a), std::get<1>(a), std::get<2>(a), std::get<3>(a)) <
            std::tie(std::get<0>(b), std::get<1>(b), std::get<2>(b), std::get<3>(b));

@@ -599,6 +599,40 @@ void check_added_calls(const std::vector<AddedCall>& added, const std::vector<Ob
   }
 }
 
+std::string check_swap_action(const MapReader& e, const std::string& object, const std::string& to,
+                              const std::string& strategy, const std::vector<os::ImplementationSpec>& impls,
+                              const std::vector<os::ObjectSpec>& objects, const hotswap::HotSwapSpec& spec,
+                              const SwappedTo& swapped_to, const std::vector<std::string>& used) {
+  const Target target = resolve_object(e, object, objects);
+  const std::vector<std::string> impl_names = names_of(impls);
+  const auto it = std::find(impl_names.begin(), impl_names.end(), to);
+  if (it == impl_names.end()) e.fail("to", fmt::format("unknown implementation '{}'{}", shown(to), hint(to, impl_names)));
+  const auto to_impl = static_cast<size_t>(it - impl_names.begin());
+  const std::string& name = objects[target.object].name;
+  std::vector<size_t> possible{static_cast<size_t>(std::find(impl_names.begin(), impl_names.end(),
+                                                             objects[target.object].implementation) -
+                                                   impl_names.begin())};
+  if (const auto s = swapped_to.find(name); s != swapped_to.end())
+    for (const size_t i : s->second) add_once(possible, i);
+  if (possible == std::vector<size_t>{to_impl})
+    e.fail("to", fmt::format("{} is the implementation of {} and nothing gives it another: this swap can never "
+                             "happen", to, target.name));
+  std::vector<std::string> others = used;
+  for (const auto& ev : spec.swaps)
+    if (ev.object.substr(0, ev.object.find('[')) == name) others.push_back(ev.strategy);
+  std::vector<size_t> involved = possible;
+  add_once(involved, to_impl);
+  check_constraints(e, strategy, name, involved, impls, others);
+  for (const size_t from : possible)
+    if (from != to_impl) {
+      check_replacement(e, "to", impls[from], spec.transfer[from], impls[to_impl], spec.transfer[to_impl],
+                        fmt::format("an implementation {} may have then", target.name));
+      check_by_reference(e, strategy, impls[from], spec.transfer[from], impls[to_impl], spec.transfer[to_impl]);
+      check_same_interface(e, strategy, impls[from], impls[to_impl]);
+    }
+  return target.name;
+}
+
 namespace {
 double read_param(MapReader& m, const hotswap::StrategyParam& p, double def) {
   if (p.pow2) return static_cast<double>(m.pow2<uint64_t>(p.key, static_cast<uint64_t>(def), static_cast<uint64_t>(p.min),
@@ -622,6 +656,7 @@ void read_hotswap(MapReader& m, hotswap::HotSwapSpec& out) {
   std::vector<std::string> named;
   for (const auto& e : out.swaps) named.push_back(e.strategy);
   for (const auto& u : out.updates) named.push_back(u.strategy);
+  for (const auto& p : out.policies) named.push_back(p.strategy);
   MapReader blocks = m.map("strategies");
   std::map<std::string, MapReader> given;
   for (const std::string& name : blocks.keys()) {

@@ -45,6 +45,16 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
 void check_added_calls(const std::vector<AddedCall>& added, const std::vector<ObjectSwitch>& switches,
                        const std::vector<os::ImplementationSpec>& implementations, const Catalog& catalog);
 
+// A swap asked for by something other than an event (a policy's action, the map `e` with keys `object`, `to`
+// and `strategy`): `object` (a group or NAME[I]) and implementation `to` exist, and `to` can replace every
+// implementation the instances may have when it happens (their own and each one `swapped_to` gives the object)
+// by `strategy` within its constraints, `used` being the other strategies that swap the object. Fails at the key
+// at fault; returns the target's name ("cache" or "cache[3]").
+std::string check_swap_action(const MapReader& e, const std::string& object, const std::string& to,
+                              const std::string& strategy, const std::vector<os::ImplementationSpec>& implementations,
+                              const std::vector<os::ObjectSpec>& objects, const hotswap::HotSwapSpec& spec,
+                              const SwappedTo& swapped_to, const std::vector<std::string>& used);
+
 // The `hotswap` section, after the events (out.swaps, out.updates): `timeout_us`,
 // `update_step_cycles`, and the parameters of every strategy the events use or
 // `strategies` names — `strategies.NAME.KEY` for one strategy, `KEY` for every

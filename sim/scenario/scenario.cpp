@@ -9,6 +9,7 @@
 #include "scenario/hotswap_section.h"
 #include "scenario/machine_section.h"
 #include "scenario/os_sections.h"
+#include "scenario/policies_section.h"
 
 namespace quiesce::scenario {
 namespace {
@@ -43,6 +44,7 @@ Scenario read_scenario(const Document& doc) {
             objects = top.map("objects"), workloads = top.map("workloads"), devices = top.map("devices");
   ListReader events = top.list("events");
   MapReader hotswap = top.map("hotswap"), run = top.map("run"), outputs = top.map("outputs");
+  MapReader policies = top.map("policies");
   top.finish();
 
   s.machine = read_machine(machine);
@@ -60,6 +62,7 @@ Scenario read_scenario(const Document& doc) {
   std::vector<ObjectSwitch> switches;
   read_events(events, s.implementations, s.objects, s.machine.cpus, s.run, s.hotswap, swapped_to, switches);
   check_added_calls(added, switches, s.implementations, catalog);
+  read_policies(policies, s.implementations, s.objects, catalog, s.machine.cpus, s.run, s.hotswap, swapped_to);
   // An object switched to a version that adds methods: its vtable slots are named by the widest it gets.
   for (os::ObjectSpec& o : s.objects) {
     const size_t own = catalog.implementation_of(o.name);
@@ -76,6 +79,7 @@ Scenario read_scenario(const Document& doc) {
   };
   for (const auto& e : s.hotswap.swaps) s.os.interrupts |= stops_world(e.strategy);
   for (const auto& e : s.hotswap.updates) s.os.interrupts |= stops_world(e.strategy);
+  for (const auto& p : s.hotswap.policies) s.os.interrupts |= stops_world(p.strategy);
   s.outputs = read_outputs(outputs, s.run);
   check_nested_calls(calls, catalog, swapped_to);
   check_atomic_calls(calls, catalog, swapped_to);

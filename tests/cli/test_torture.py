@@ -34,6 +34,25 @@ def run(path, tmp_path, *args):
         return json.load(f)
 
 
+def test_torture_with_policies(tmp_path, listed):
+    """--policies: autonomic policies in about half the runs (their own draw: the rest of each scenario is the
+    one drawn without), their swaps within every constraint the reader enforces (no run refused), some of them
+    acting, and every check still passes: no violation of a safe strategy, every call exactly once."""
+    report = tmp_path / "report.json"
+    p = subprocess.run([TORTURE, "--runs", str(RUNS), "--jobs", "2", "--seed", "9", "--quiesce", QUIESCE, "--policies",
+                        "--scheduler", "mixed", "--out", str(report), "--keep", str(tmp_path / "failed")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=1800)
+    assert p.returncode == 0, p.stderr[-3000:]
+    r = json.loads(report.read_text())
+    assert r["failed_runs"] == 0 and r["policies"] > 0 and r["decisions"] > 0, r
+    for seed in (9_000_000, 9_000_001, 9_000_002, 9_000_003):
+        with_policies = torture.scenario(seed, listed, policies=True)
+        without = torture.scenario(seed, listed)
+        with_policies.pop("policies", None)
+        assert with_policies == without, seed
+    assert any("policies" in torture.scenario(s, listed, policies=True) for s in range(9_000_000, 9_000_010))
+
+
 @pytest.mark.parametrize("scheduler", ["run_to_completion", "preemptive"])
 def test_short_torture(tmp_path, listed, scheduler):
     """The same batch under each scheduling policy (preemptive: 2-50 us slices, random priorities)."""

@@ -14,7 +14,8 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOKS = os.path.join(ROOT, "analysis", "notebooks")
 
 
-@pytest.mark.parametrize("name", ["compare-strategies.ipynb", "swap-anatomy.ipynb", "strategy-intervals.ipynb"])
+@pytest.mark.parametrize("name", ["compare-strategies.ipynb", "swap-anatomy.ipynb", "strategy-intervals.ipynb",
+                                  "autonomic-policies.ipynb"])
 def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
     path = os.path.join(NOTEBOOKS, name)
     nb = nbformat.read(path, as_version=4)
@@ -42,7 +43,12 @@ def test_notebook_runs_without_errors(name, tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert "quick" in "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     images = [o for o in outputs if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
-    assert len(images) >= {"compare-strategies.ipynb": 1, "swap-anatomy.ipynb": 3, "strategy-intervals.ipynb": 3}[name]
+    assert len(images) >= {"compare-strategies.ipynb": 1, "swap-anatomy.ipynb": 3, "strategy-intervals.ipynb": 3,
+                           "autonomic-policies.ipynb": 2}[name]
+    if name == "autonomic-policies.ipynb":
+        # The example's two decisions, and the quick sweep: 2 thresholds x 2 windows x 1, 2 windows, one seed.
+        text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+        assert "8 runs in" in text and "monitor cycles per window" in text
     if name == "strategy-intervals.ipynb":
         # 4 strategies x 3 CPU counts x 5 seeds, and the comparison drawn with its intervals.
         text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")

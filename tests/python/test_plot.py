@@ -483,3 +483,32 @@ def test_python_m_quiesce_plot_without_swaps(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "quiesce.plot", str(tmp_path)], capture_output=True, text=True,
                          timeout=300)
     assert bad.returncode == 2 and "no summary.json" in bad.stderr
+
+
+def test_autonomic_marks_every_decision(tmp_path):
+    """scenarios/autonomic.yaml: Result.decisions and .policy_windows, the headline's decision columns, and
+    plot.autonomic: throughput, one dashed line per decision on every axis, one axis per policy with its
+    monitored value against its threshold; `python3 -m quiesce.plot` adds autonomic.png."""
+    r = quiesce.run(os.path.join(os.path.dirname(K42_SWAP), "autonomic.yaml"), out=tmp_path / "auto")
+    d, w = r.decisions, r.policy_windows
+    assert list(d["policy"]) == ["scale_out", "scale_in"] and list(d["to"]) == ["FileCachePerCpu", "FileCache"]
+    assert set(w["policy"]) == {"scale_out", "scale_in"} and (w["state"] == "fired").sum() == 2
+    m = r.metrics
+    assert m["decisions"] == 2 and m["decision0_policy"] == "scale_out" and m["decision1_to"] == "FileCache"
+    assert m["decision0_us"] == pytest.approx(d["us"][0]) and m["decision1_completed"]
+    fig = plot.autonomic(r)
+    axes = fig.axes
+    assert len(axes) == 3 and axes[0].get_ylabel() == "throughput (calls/ms)"
+    assert [a.get_ylabel() for a in axes[1:]] == ["scale_out", "scale_in"]
+    for a in axes:
+        lines = [l for l in a.get_lines() if l.get_linestyle() == "--"]
+        assert sorted(l.get_xdata()[0] for l in lines) == pytest.approx(sorted(d["us"]))
+    assert "policies' decisions (2)" in axes[0].get_title(loc="left")
+    assert any(t.get_text().startswith("scale_out -> FileCachePerCpu") for t in axes[0].texts)
+    p = subprocess.run([sys.executable, "-m", "quiesce.plot", str(r.out)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[-1] == str(r.out / "autonomic.png")
+    plain = quiesce.run(K42_SWAP, set=K42_SMALL, out=tmp_path / "k42")
+    assert plain.decisions is None and "decisions" not in plain.metrics
+    with pytest.raises(ValueError, match="no policies"):
+        plot.autonomic(plain)

@@ -1,0 +1,304 @@
+"""Autonomic swaps (sim/hotswap/policy.h, scenarios/README.md "policies:"): the example swaps its file cache
+to the per-CPU implementation when the load ramps up and back when it falls, with no violation; the same
+seed gives byte-identical decisions; hysteresis holds window by window; no decision storm (never while the
+policy's last action is under way, never within min_interval_us); the monitor pays for its work in
+simulated time and coherence traffic; the reader refuses a policy whose swap a strategy's constraints
+forbid; the timeline shows the decisions."""
+import csv
+import io
+import json
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
+AUTONOMIC = os.path.join(ROOT, "scenarios", "autonomic.yaml")
+TIMEOUT = 600
+
+# Bursts of load on every CPU with quiet between: a policy that follows the load swaps at each burst.
+FLAP = """
+machine: {cpus: 4}
+implementations:
+  Shared:
+    state_bytes: 256
+    shared_state_bytes: 128
+    methods: {put: {instructions: 20, state_writes: 1, shared_atomics: 1}}
+  PerCpu:
+    root: per_cpu
+    state_bytes: 256
+    shared_state_bytes: 128
+    methods: {put: {instructions: 20, state_writes: 1}}
+objects:
+  cache: {implementation: Shared}
+workloads:
+  base: {kind: closed, cpus: [0], think_us: 10, mix: [{object: cache, method: put}]}
+  b1: {kind: closed, cpus: all, threads: 2, think_us: 1, start_us: 100, stop_us: 250, mix: [{object: cache, method: put}]}
+  b2: {kind: closed, cpus: all, threads: 2, think_us: 1, start_us: 400, stop_us: 550, mix: [{object: cache, method: put}]}
+  b3: {kind: closed, cpus: all, threads: 2, think_us: 1, start_us: 700, stop_us: 850, mix: [{object: cache, method: put}]}
+  b4: {kind: closed, cpus: all, threads: 2, think_us: 1, start_us: 1000, stop_us: 1150, mix: [{object: cache, method: put}]}
+policies:
+  out:
+    monitor: {object: cache, metric: latency_p90, window_us: 20}
+    when: {above: 600}
+    action: {to: PerCpu}
+  in:
+    monitor: {object: cache, metric: calls_per_ms, window_us: 20, cpu: 1}
+    when: {below: 2000}
+    action: {to: Shared}
+run: {duration_us: 1300, seed: 3}
+"""
+
+
+def quiesce(*args):
+    return subprocess.run([QUIESCE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=TIMEOUT)
+
+
+def run(tmp_path, name, scenario=AUTONOMIC, sets=(), trace=False):
+    """`quiesce run`: (summary, decisions rows, windows rows, out dir)."""
+    if not os.path.exists(scenario):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(scenario)
+        scenario = str(path)
+    out = tmp_path / name
+    args = ["run", scenario, "-q", "-o", str(out)]
+    for s in sets:
+        args += ["--set", s]
+    if trace:
+        args += ["--trace-out", str(tmp_path / f"{name}.trace.json")]
+    p = quiesce(*args)
+    assert p.returncode == 0, p.stderr
+    with open(out / "summary.json") as f:
+        summary = json.load(f)
+    with open(out / "decisions.csv") as f:
+        decisions = list(csv.DictReader(f))
+    with open(out / "policy_windows.csv") as f:
+        windows = list(csv.DictReader(f))
+    return summary, decisions, windows, out
+
+
+def calls_per_us(out, start_us, end_us):
+    """Calls completed per us over the calls.csv windows inside [start_us, end_us)."""
+    with open(out / "calls.csv") as f:
+        rows = list(csv.DictReader(f))
+    width = float(rows[1]["start_us"]) - float(rows[0]["start_us"])
+    inside = [r for r in rows if float(r["start_us"]) >= start_us and float(r["start_us"]) + width <= end_us]
+    assert inside
+    return sum(int(r["calls"]) for r in inside) / (len(inside) * width)
+
+
+def test_the_example_swaps_out_under_load_and_back_when_it_falls(tmp_path):
+    summary, decisions, windows, out = run(tmp_path, "auto")
+    assert [(d["policy"], d["from"], d["to"]) for d in decisions] == [
+        ("scale_out", "FileCache", "FileCachePerCpu"), ("scale_in", "FileCachePerCpu", "FileCache")]
+    assert all(d["completed"] == "true" for d in decisions)
+    out_us, in_us = float(decisions[0]["us"]), float(decisions[1]["us"])
+    assert 800 < out_us < 1000 and 1600 < in_us < 2000  # after the peak began; after the load fell
+    # Each decision's swaps: the decision says them, the swap says its decision and belongs to no event.
+    swaps = summary["swaps"]
+    assert [s["decision"] for s in swaps] == [0, 1] and all(s["event"] == -1 for s in swaps)
+    assert [d["swaps"] for d in decisions] == ["0", "1"]
+    assert all(s["completed"] and s["violations"] == 0 for s in swaps)
+    assert summary["safety"]["violations"] == 0 and summary["events"] == []
+    # The triggering values are the windows' values.
+    for d in decisions:
+        mine = [w for w in windows if w["policy"] == d["policy"]]
+        fired = mine[int(d["window"])]
+        assert fired["state"] == "fired" and float(fired["value"]) == float(d["value"])
+        streak = [float(w["value"]) for w in mine[int(d["window"]) - len(d["values"].split(";")) + 1:int(d["window"]) + 1]]
+        assert streak == [float(v) for v in d["values"].split(";")]
+    # Why: the per-CPU cache serves the same peak load with more calls per us than the contended shared one.
+    swap_end_us = swaps[0]["end_cycle"] / 2000
+    assert calls_per_us(out, swap_end_us + 25, 1550) > 3 * calls_per_us(out, 800, out_us)
+
+
+@pytest.mark.parametrize("scenario", ["autonomic", "flap"])
+def test_same_seed_same_decisions(tmp_path, scenario):
+    source = AUTONOMIC if scenario == "autonomic" else FLAP
+    a = run(tmp_path, "a", source)
+    b = run(tmp_path, "b", source)
+    for name in ("decisions.csv", "policy_windows.csv", "calls.csv", "regions.csv", "swaps.csv"):
+        assert (a[3] / name).read_bytes() == (b[3] / name).read_bytes(), name
+    for summary in (a[0], b[0]):
+        del summary["scenario"]["outputs"]["dir"], summary["scenario"]["name"]  # -o and the file's name differ
+    assert a[0] == b[0]
+    assert a[1], "no decision: nothing compared"
+    c = run(tmp_path, "c", source, sets=["run.seed=99"])
+    assert (c[3] / "policy_windows.csv").read_bytes() != (a[3] / "policy_windows.csv").read_bytes()
+
+
+def check_hysteresis(summary, windows):
+    """Window by window, each policy's state follows from its condition, its streak and its arming."""
+    policies = summary["scenario"]["policies"]
+    for name, spec in policies.items():
+        when = spec["when"]
+        above = "above" in when
+        threshold = when["above" if above else "below"]
+        meets = (lambda v: v > threshold) if above else (lambda v: v < threshold)
+        past_rearm = (lambda v: v < when["rearm"]) if above else (lambda v: v > when["rearm"])
+        armed, streak = True, 0
+        mine = [w for w in windows if w["policy"] == name]
+        assert mine
+        for w in mine:
+            state, value = w["state"], (float(w["value"]) if w["value"] else None)
+            if state == "busy":
+                streak = 0
+                continue
+            if not armed:
+                assert state in ("disarmed", "rearmed"), (name, w)
+                assert (state == "rearmed") == (value is not None and past_rearm(value)), (name, w)
+                armed = state == "rearmed"
+                streak = 0
+                continue
+            assert state not in ("disarmed", "rearmed"), (name, w)
+            if value is None or not meets(value):
+                assert state in ("idle", "no_data"), (name, w)
+                streak = 0
+                continue
+            streak += 1
+            assert int(w["streak"]) == streak or state == "at_target", (name, w)
+            if streak < when["windows"]:
+                assert state == "streak", (name, w)
+            elif state == "fired":
+                armed, streak = False, 0
+            else:
+                assert state in ("at_target", "interval"), (name, w)
+                if state == "at_target":
+                    streak = 0
+
+
+def test_hysteresis_holds(tmp_path):
+    """With a band (rearm below the threshold) and two windows, and without: the states obey the rules, and
+    a policy never acts twice without a window past its rearm level between."""
+    for name, sets in [("plain", []),
+                       ("band", ["policies.out.when.rearm=300", "policies.out.when.windows=2",
+                                 "policies.in.when.rearm=6000"])]:
+        summary, decisions, windows, _ = run(tmp_path, name, FLAP, sets)
+        check_hysteresis(summary, windows)
+        assert len(decisions) >= 4, (name, decisions)
+        for policy in ("out", "in"):
+            states = [w["state"] for w in windows if w["policy"] == policy]
+            fired = [i for i, s in enumerate(states) if s == "fired"]
+            for i, j in zip(fired, fired[1:]):
+                assert "rearmed" in states[i:j], (name, policy, i, j)
+    summary, _, windows, _ = run(tmp_path, "auto", AUTONOMIC)
+    check_hysteresis(summary, windows)
+
+
+def test_no_decision_storm(tmp_path):
+    """A policy never acts while its last action is under way (the windows meanwhile are `busy`), and
+    min_interval_us spaces its actions: fewer decisions, each at least that far from the one before."""
+    summary, free, windows, _ = run(tmp_path, "free", FLAP)
+    for policy in ("out", "in"):
+        mine = [d for d in free if d["policy"] == policy]
+        for a, b in zip(mine, mine[1:]):
+            assert int(b["cycle"]) >= int(a["end_cycle"]) > int(a["cycle"])
+    busy = [w for w in windows if w["state"] == "busy"]
+    assert busy  # the swaps took longer than a window: the monitor saw them under way and did not act
+    for w in busy:
+        assert any(int(d["cycle"]) <= int(w["end_cycle"]) <= int(d["end_cycle"]) + 2 * 40_000 for d in free), w
+    _, spaced, windows, _ = run(tmp_path, "spaced", FLAP,
+                                ["policies.out.when.min_interval_us=450", "policies.in.when.min_interval_us=450"])
+    assert len(spaced) < len(free), (len(spaced), len(free))
+    assert any(w["state"] == "interval" for w in windows)
+    for policy in ("out", "in"):
+        mine = [float(d["us"]) for d in spaced if d["policy"] == policy]
+        assert all(b - a >= 450 for a, b in zip(mine, mine[1:])), mine
+    # Two policies acting on one object alternate: each one's swap finds the other's target in place.
+    for a, b in zip(free, free[1:]):
+        assert a["to"] != b["to"], (a, b)
+
+
+def test_the_monitor_pays_for_its_work(tmp_path):
+    summary, _, windows, out = run(tmp_path, "cost")
+    for p in summary["policies"]:
+        mine = [int(w["monitor_cycles"]) for w in windows if w["policy"] == p["policy"]]
+        assert min(mine) > summary["scenario"]["policies"][p["policy"]]["monitor"]["eval_cycles"]
+        assert p["monitor"]["cycles"] == sum(mine) and p["monitor"]["windows"] == len(mine)
+        assert p["monitor"]["cycles_per_window"] == pytest.approx(sum(mine) / len(mine))
+    # Its counters are lines in guest memory: each CPU's calls write its own, the monitor's CPU reads them all.
+    with open(out / "regions.csv") as f:
+        regions = {r["region"]: r for r in csv.DictReader(f)}
+    for name in ("policy.scale_out", "policy.scale_in"):
+        assert int(regions[name]["c2c_transfers"]) > 100 and int(regions[name]["miss_cycles"]) > 0, regions[name]
+    # A percentile reads 17 words per CPU, a rate one: the latency monitor costs more per window.
+    cost = {p["policy"]: p["monitor"]["cycles_per_window"] for p in summary["policies"]}
+    assert cost["scale_out"] > cost["scale_in"]
+    # eval_cycles is paid in every window, on top of the loads (the cheapest window: every load a hit).
+    more, _, windows_more, _ = run(tmp_path, "more", sets=["policies.scale_in.monitor.eval_cycles=2200"])
+    assert more["scenario"]["policies"]["scale_in"]["monitor"]["eval_cycles"] == 2200
+    cheapest = min(int(w["monitor_cycles"]) for w in windows_more if w["policy"] == "scale_in")
+    base = min(int(w["monitor_cycles"]) for w in windows if w["policy"] == "scale_in")
+    assert cheapest - base >= 2000, (cheapest, base)
+
+
+@pytest.mark.parametrize("metric,above", [("misses_per_ms", 10_000), ("queue_cycles_per_ms", 5_000_000)])
+def test_coherence_monitors(tmp_path, metric, above):
+    """misses_per_ms and queue_cycles_per_ms of the cache's regions: the kernel's per-CPU copies of each CPU's
+    counter, read by the monitor. Low before the peak, high under it on the shared cache, low again on the
+    per-CPU one: the policy swaps out once, re-arms, and the scale-in policy swaps back."""
+    sets = [f"policies.scale_out.monitor.metric={metric}", f"policies.scale_out.when.above={above}",
+            f"policies.scale_out.when.rearm={above / 4}"]
+    summary, decisions, windows, out = run(tmp_path, metric, sets=sets)
+    assert [(d["policy"], d["to"]) for d in decisions] == [("scale_out", "FileCachePerCpu"),
+                                                           ("scale_in", "FileCache")], decisions
+    assert 800 < float(decisions[0]["us"]) < 1000 and summary["safety"]["violations"] == 0
+    mine = [w for w in windows if w["policy"] == "scale_out"]
+    fired = int(decisions[0]["window"])
+    # Before the ramp: far below the threshold; the firing windows above it; after the swap, below rearm.
+    assert all(float(w["value"]) < above / 4 for w in mine[5:10]), [w["value"] for w in mine[5:10]]
+    assert float(mine[fired]["value"]) > above and float(mine[fired - 1]["value"]) > above
+    assert any(w["state"] == "rearmed" for w in mine[fired + 1:])
+    # The values are the regions' counters: over the run they add up to at most regions.csv's total.
+    with open(out / "regions.csv") as f:
+        regions = [r for r in csv.DictReader(f) if r["region"].startswith("cache.")]
+    column = "misses" if metric == "misses_per_ms" else "queue_cycles"
+    total = sum(int(r[column]) for r in regions)
+    seen = sum(float(w["value"]) * (int(w["end_cycle"]) - int(w["start_cycle"])) / 2e6 for w in mine)
+    assert 0.5 * total < seen <= total * 1.0001, (seen, total)
+
+
+@pytest.mark.parametrize("sets,where,message", [
+    (["policies.scale_out.action.strategy=rcu"], "policies.scale_out.action.strategy",
+     "rcu runs the old and the new implementation on one state (constraint by_reference"),
+    (["policies.scale_in.action.to=FileCacheV3"], "policies.scale_in.action.to",
+     "unknown implementation 'FileCacheV3'; did you mean 'FileCache'?"),
+    (["policies.scale_out.monitor.metric=latency_p100"], "policies.scale_out.monitor.metric",
+     "unknown metric 'latency_p100'"),
+    (["policies.scale_out.monitor.cpu=8"], "policies.scale_out.monitor.cpu", "CPU 8 does not exist"),
+    (["policies.scale_in.when.rearm=500"], "policies.scale_in.when.rearm", "rearm must be at or above"),
+])
+def test_impossible_policies_are_refused(tmp_path, sets, where, message):
+    for verb in ("validate", "run"):
+        args = [verb, AUTONOMIC] + (["-q", "-o", str(tmp_path / "out")] if verb == "run" else [])
+        for s in sets:
+            args += ["--set", s]
+        p = quiesce(*args)
+        assert p.returncode == 2, p.stderr
+        # One line naming the place: the override that made the policy impossible, and the key.
+        assert p.stderr.startswith(f"quiesce: --set {sets[-1]}: {where}: ") and p.stderr.count("\n") == 1, p.stderr
+        assert message in p.stderr, p.stderr
+        assert not (tmp_path / "out").exists()
+
+
+def test_the_timeline_shows_the_decisions(tmp_path):
+    summary, decisions, windows, _ = run(tmp_path, "traced", trace=True)
+    with open(tmp_path / "traced.trace.json") as f:
+        events = json.load(f)["traceEvents"]
+    marks = [e for e in events if e.get("cat") == "policy"]
+    assert [m["name"] for m in marks] == [f"policy {d['policy']}: decision {d['decision']}, cache to {d['to']}"
+                                          for d in decisions]
+    assert [m["ts"] for m in marks] == [pytest.approx(float(d["us"])) for d in decisions]
+    counters = [e for e in events if e.get("ph") == "C" and e["name"].startswith("policy scale_out")]
+    assert len(counters) == sum(1 for w in windows if w["policy"] == "scale_out" and w["value"])
+
+
+def test_no_policies_no_policy_files(tmp_path):
+    p = quiesce("run", os.path.join(ROOT, "scenarios", "k42-swap.yaml"), "-q", "-o", str(tmp_path / "k"))
+    assert p.returncode == 0, p.stderr
+    assert not (tmp_path / "k" / "decisions.csv").exists()
+    summary = json.loads((tmp_path / "k" / "summary.json").read_text())
+    assert "policies" not in summary and "policies" not in summary["scenario"]
+    assert all("decision" not in s and s["event"] == 0 for s in summary["swaps"])
