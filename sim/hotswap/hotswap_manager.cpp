@@ -148,6 +148,7 @@ void HotSwapManager::begin(ppc::Hart& h, unsigned e) {
 }
 
 Patch* HotSwapManager::patch_of(unsigned event) const {
+  if (event >= spec_.swaps.size() + spec_.updates.size()) return nullptr;  // a policy's decision
   const int p = event < spec_.swaps.size() ? spec_.swaps[event].patch : spec_.updates[event - spec_.swaps.size()].patch;
   return p < 0 ? nullptr : patches_[static_cast<unsigned>(p)].get();
 }
