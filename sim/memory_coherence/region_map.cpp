@@ -22,6 +22,13 @@ uint32_t RegionMap::add(std::string name, uint64_t start, uint64_t size) {
   return id;
 }
 
+void RegionMap::remove(uint32_t id) {
+  if (id == kOther || id >= sizes_.size() || !sizes_[id]) return;
+  sizes_[id] = 0;
+  dirty_ = true;
+  ++generation_;
+}
+
 // Flattens the (possibly nested) ranges into disjoint intervals, each owned by
 // the smallest region covering it: a sweep over the range ends with the active
 // regions ordered by size. Runs lazily after changes, O(n log n).

@@ -18,6 +18,8 @@ class RegionMap {
   // region owns no addresses.
   uint32_t add(std::string name, uint64_t start, uint64_t size);
   uint32_t lookup(uint64_t addr) const;
+  // The region owns no addresses any more (memory freed by the OS allocator); its id and name stay.
+  void remove(uint32_t id);
   // Also gives the largest range [lo, hi) around addr with the same owner,
   // so callers can cache it.
   uint32_t lookup(uint64_t addr, uint64_t& lo, uint64_t& hi) const;
