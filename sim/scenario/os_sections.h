@@ -43,6 +43,10 @@ class Catalog {
   // Fails at `at.object` unless it names an object, at `at.method` unless that
   // object's implementation has the method; returns the method's index.
   size_t check_target(const MapReader& at, const std::string& object, const std::string& method) const;
+  // Object lifetimes (issue 24): whether `object` has a capacity; whether a mix entry's `method` is `create`
+  // or `destroy` (failing at `at.method` unless the object has a capacity).
+  bool has_lifetimes(const std::string& object) const;
+  bool check_lifetime_call(const MapReader& at, const std::string& object, const std::string& method) const;
   // Whether `object` exists, its implementation lacks `method` and another implementation has it.
   bool added_method(const std::string& object, const std::string& method) const;
   const std::vector<os::ImplementationSpec>& implementations() const { return implementations_; }
