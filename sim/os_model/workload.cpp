@@ -40,9 +40,10 @@ Workload::Workload(const WorkloadSpec& spec, const std::vector<ObjectGroup>& gro
     while (g < groups.size() && groups[g].name != e.object) ++g;
     if (g == groups.size()) throw std::invalid_argument("workload " + spec.name + ": no object " + e.object);
     total += e.weight;
-    const unsigned method = e.method == kCreateName    ? kCreateMethod
-                            : e.method == kDestroyName ? kDestroyMethod
-                                                       : find_method(impls[groups[g].interface], e.method);
+    const bool lifetimes = groups[g].initial < groups[g].count;  // a group with a capacity
+    const unsigned method = lifetimes && e.method == kCreateName    ? kCreateMethod
+                            : lifetimes && e.method == kDestroyName ? kDestroyMethod
+                                                                    : find_method(impls[groups[g].interface], e.method);
     mix_.push_back({g, method, total});
     if (zipf_[g].empty()) {
       double c = 0;

@@ -148,10 +148,14 @@ bool Catalog::check_lifetime_call(const MapReader& at, const std::string& object
   if (method != os::kCreateName && method != os::kDestroyName) return false;
   if (!object_impl_.contains(object))
     at.fail("object", fmt::format("unknown object '{}'{}", shown(object), hint(object, names_of(objects_))));
-  if (!has_lifetimes(object))
+  if (!has_lifetimes(object)) {
+    const os::ImplementationSpec& impl = implementations_[implementation_of(object)];
+    if (std::any_of(impl.methods.begin(), impl.methods.end(), [&](const os::MethodSpec& m) { return m.name == method; }))
+      return false;  // a method of that name, on an object without a capacity: an ordinary call
     at.fail("method", fmt::format("{} makes or ends an instance of a group with a capacity, and objects.{} has none "
                                   "(give it `capacity: N`, the instances it may have at once)",
                                   method, object));
+  }
   return true;
 }
 
