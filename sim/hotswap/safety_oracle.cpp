@@ -133,22 +133,6 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
     }
   }
   if (!self) return;
-  if (const auto f = freed_.find(self); f != freed_.end() && f->second.impl == impl && h.cycle() >= f->second.cycle &&
-                                         (k_->objects.heap().is_free(self) ||
-                                          (t->call_coid == f->second.coid && t->call_incarnation == f->second.incarnation &&
-                                           t->call_start < f->second.cycle))) {
-    const Freed& x = f->second;
-    const bool swap = x.swap != kNoSwap;
-    if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;
-    report({h.cycle(), h.id(), static_cast<int>(t->id), x.object,
-            fmt::format("use after free: thread {} (cpu {}) executed {}::{} at 0x{:x} for {} on rep 0x{:x}, freed at "
-                        "cycle {} {}",
-                        t->id, h.id(), x.spec->name, method < x.spec->methods.size() ? x.spec->methods[method].name : "?",
-                        pc, x.object, self, x.cycle,
-                        swap ? fmt::format("after swap {}", x.swap) : std::string("after its destruction")),
-            swap ? static_cast<int>(x.swap) : -1});
-    return;
-  }
   for (const HandOver& x : handed_) {
     if (x.impl != impl || std::find(x.reps.begin(), x.reps.end(), self) == x.reps.end()) continue;
     if (h.cycle() < x.cycle) continue;  // a CPU behind in time (within its quantum): before the hand-over
@@ -163,6 +147,23 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
                         method < x.spec->methods.size() ? x.spec->methods[method].name : "?", pc, x.object, self,
                         x.cycle),
             static_cast<int>(x.swap)});
+    return;
+  }
+  // Not a hand-over's: a use after free, if the rep was freed (and not legitimately in use again).
+  if (const auto f = freed_.find(self); f != freed_.end() && f->second.impl == impl && h.cycle() >= f->second.cycle &&
+                                         (k_->objects.heap().is_free(self) ||
+                                          (t->call_coid == f->second.coid && t->call_incarnation == f->second.incarnation &&
+                                           t->call_start < f->second.cycle))) {
+    const Freed& x = f->second;
+    const bool swap = x.swap != kNoSwap;
+    if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;
+    report({h.cycle(), h.id(), static_cast<int>(t->id), x.object,
+            fmt::format("use after free: thread {} (cpu {}) executed {}::{} at 0x{:x} for {} on rep 0x{:x}, freed at "
+                        "cycle {} {}",
+                        t->id, h.id(), x.spec->name, method < x.spec->methods.size() ? x.spec->methods[method].name : "?",
+                        pc, x.object, self, x.cycle,
+                        swap ? fmt::format("after swap {}", x.swap) : std::string("after its destruction")),
+            swap ? static_cast<int>(x.swap) : -1});
     return;
   }
 }

@@ -272,21 +272,22 @@ void Swap::retire(ppc::Hart& h) {
   for (uint64_t r : old)
     if (usable(r) && !has(live, r) && !has(g.reps, r)) g.reps.push_back(r), mem_.old_bytes += heap.block_bytes(r);
   const uint64_t new_shared = now.rep_template().shared;
-  if (old_root_ && protocol_ != Protocol::ByReference)
-    if (const uint64_t s = old_root_->rep_template().shared; usable(s) && s != new_shared)
-      g.blocks.push_back(s), mem_.old_bytes += heap.block_bytes(s);
+  // The old object's shared state: what its freed reps point to (word 1; a rep adopted by reference in an
+  // earlier swap points to the state it came with), or its root's own if it made no rep; never one a rep
+  // of the object still points to.
+  auto& mem = ctx_.k.facts.memory();
+  std::vector<uint64_t> shared_old;
+  for (uint64_t r : g.reps)
+    if (const uint64_t s = mem.load<uint64_t>(r + 8); s && !has(shared_old, s)) shared_old.push_back(s);
+  if (old_root_ && old.empty()) shared_old.push_back(old_root_->rep_template().shared);
+  for (uint64_t s : shared_old) {
+    bool used = s == new_shared;
+    for (uint64_t r : live) used = used || mem.load<uint64_t>(r + 8) == s;
+    if (!used && usable(s) && !has(g.blocks, s)) g.blocks.push_back(s), mem_.old_bytes += heap.block_bytes(s);
+  }
   for (uint64_t r : live)
     if (!has(old, r)) mem_.new_bytes += heap.block_bytes(r);
-  // By reference, a shared root's one rep was adopted with its pointer to the old shared state: the new
-  // object's own shared state, made when the swap began, is used by no rep and never will be. Freed too.
-  bool unused_shared = false;
-  if (old_root_ && protocol_ == Protocol::ByReference && now.kind() == os::RootKind::Shared && usable(new_shared) &&
-      new_shared != old_root_->rep_template().shared) {
-    unused_shared = true;
-    for (uint64_t r : live) unused_shared = unused_shared && ctx_.k.facts.memory().load<uint64_t>(r + 8) != new_shared;
-  }
-  if (unused_shared) g.blocks.push_back(new_shared), mem_.scaffold_bytes += heap.block_bytes(new_shared);
-  else if (old_root_ && new_shared != old_root_->rep_template().shared) mem_.new_bytes += heap.block_bytes(new_shared);
+  if (old_root_ && new_shared != old_root_->rep_template().shared) mem_.new_bytes += heap.block_bytes(new_shared);
   for (uint64_t b : scaffolding())
     if (usable(b) && !has(g.blocks, b) && !has(live, b)) g.blocks.push_back(b), mem_.scaffold_bytes += heap.block_bytes(b);
   mem_.retired_cycle = h.cycle();

@@ -126,14 +126,22 @@ void OsKernel::reap(ppc::Hart& h) {
     std::vector<uint64_t> reps;
     for (unsigned c = 0; c < p_.cpus; ++c)
       if (const uint64_t r = root.rep_if_any(c); r && std::find(reps.begin(), reps.end(), r) == reps.end()) reps.push_back(r);
-    const uint64_t shared = root.rep_template().shared;
+    // Its shared states: the one its reps point to (word 1: a rep adopted by reference kept its own) and its
+    // root's, each once.
+    std::vector<uint64_t> shared;
+    for (uint64_t r : reps)
+      if (const uint64_t s = heap_.memory().load<uint64_t>(r + 8); s && std::find(shared.begin(), shared.end(), s) == shared.end())
+        shared.push_back(s);
+    if (const uint64_t s = root.rep_template().shared; s && std::find(shared.begin(), shared.end(), s) == shared.end())
+      shared.push_back(s);
     const unsigned impl = instance_impl_[coid];
     // A call that picked it before its destruction may have missed since and installed a rep: every entry
     // back to the Default Object before the reps go, or the slot's next life would find them.
     for (unsigned c = 0; c < p_.cpus; ++c)
       if (com_->installed(coid, c)) com_->uninstall(h, coid, c);
     for (uint64_t r : reps) heap_.free_block(&h, h.id(), r);
-    if (shared && !heap_.is_free(shared)) heap_.free_block(&h, h.id(), shared);
+    for (uint64_t s : shared)
+      if (heap_.block_bytes(s) && !heap_.is_free(s)) heap_.free_block(&h, h.id(), s);
     host_store(h, com_->tables().gtt_entry(coid), 0);  // the GTT entry is free
     for (const auto& f : freed_reporters_) f(h, coid, impl, reps);
     QLOG(Scheduler, Debug, h.cycle(), h.id(), "{}[{}] reclaimed: {} reps freed", groups_[group].name,
