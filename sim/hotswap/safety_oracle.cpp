@@ -151,9 +151,7 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
   }
   // Not a hand-over's: a use after free, if the rep was freed (and not legitimately in use again).
   if (const auto f = freed_.find(self); f != freed_.end() && f->second.impl == impl && h.cycle() >= f->second.cycle &&
-                                         (k_->objects.heap().is_free(self) ||
-                                          (t->call_coid == f->second.coid && t->call_incarnation == f->second.incarnation &&
-                                           t->call_start < f->second.cycle))) {
+                                         k_->objects.heap().is_free(self)) {
     const Freed& x = f->second;
     const bool swap = x.swap != kNoSwap;
     if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;

@@ -67,9 +67,8 @@ class SafetyOracle {
   void reclaim(unsigned impl, const std::vector<uint64_t>& reps);
   // Instance `coid`'s `reps` of implementation `impl` went back to the OS allocator (issue 24, reclaimer.h):
   // from now on an instruction of `impl` executed on one of them is a use after free, attributed to swap
-  // `swap` (kNoSwap: a destroyed instance's): while the block is free, by any call; once the allocator
-  // has handed it out again (a new rep, maybe of `impl` again), by a call to that life of that instance
-  // that began before the free.
+  // `swap` (kNoSwap: a destroyed instance's), while the block is free. Once the allocator has handed it out
+  // again it is a new object's (a call held across a swap may rightly run there): no longer judged.
   void freed(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned impl, const os::ImplementationSpec& spec,
              const std::vector<uint64_t>& reps, const std::string& object, uint64_t cycle);
   static constexpr unsigned kNoSwap = ~0u;  // freed() of a destroyed instance's reps: no swap's doing
