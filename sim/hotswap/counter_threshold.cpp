@@ -109,6 +109,9 @@ StrategyEntry counter_threshold_strategy() {
              "the safety oracle must flag a swap with calls in flight";
   i.fast_path = "plain increment of a call counter (the switcher)";
   i.waits_for = "a number of calls (no quiescence)";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at its end, with no check at all: unsafe, as its swaps are";
   i.phases = {"count", "transfer", "complete"};
   i.params = {
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "the switcher's bookkeeping each time it runs a step"},

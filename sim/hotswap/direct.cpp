@@ -33,7 +33,7 @@ class DirectSwap final : public StackTraceSwap {
     auto& k = ctx_.k;
     const uint32_t line = k.facts.line_bytes();
     const ppc::CoreTiming timing;
-    const uint64_t rep = new_rep(0);
+    const uint64_t rep = new_rep(0, &h);
     std::set<uint64_t> lines;
     for (const auto& site : k.facts.direct_sites(coid_)) {
       const uint64_t entry = h.memory().load<uint64_t>(k.objects.vtable(new_impl_) + 8 * uint64_t{site.method});
@@ -100,12 +100,16 @@ StrategyEntry direct_strategy() {
              "is stopped";
   i.fast_path = "no translation: the call site loads `this` as an immediate and branches to the method";
   i.waits_for = "stack walks finding no thread inside";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at the swap's end: the last stack walk found no thread whose stack, registers or saved LR holds the old object, and the call sites now bind the new one";
   i.phases = stack_trace_phases();
   i.params = stack_trace_params();
   i.stops_world = true;
   i.params.push_back({"call_sites", 1, 1, 4096, "sites", "call sites per instance and method: the references a swap rewrites"});
   // Each call site is bound to one rep of one implementation, for good; instances an update makes have none.
-  i.constraints = {kConstraintSharedRoot, kConstraintExclusive, kConstraintNoUpdates, kConstraintSameInterface};
+  i.constraints = {kConstraintSharedRoot, kConstraintExclusive, kConstraintNoUpdates, kConstraintSameInterface,
+                   kConstraintStaticInstances};
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<Direct>(info, p); }};
 }
 

@@ -21,9 +21,9 @@ class LazyRoot final : public os::Root {
       : os::Root(inner->name(), inner->kind(), inner->rep_template(), cpus),
         inner_(std::move(inner)),
         trigger_(std::move(trigger)) {}
-  uint64_t rep_for(unsigned cpu, os::GuestHeap& heap) override {
+  uint64_t rep_for(unsigned cpu, os::GuestHeap& heap, ppc::Hart* h = nullptr) override {
     if (!fired_) fired_ = true, trigger_(cpu);
-    return inner_->rep_for(cpu, heap);
+    return inner_->rep_for(cpu, heap, h);
   }
   // The reps are the wrapped root's: a swap or an audit reading them must see the real ones.
   uint64_t rep_if_any(unsigned cpu) const override { return inner_ ? inner_->rep_if_any(cpu) : 0; }
@@ -125,6 +125,10 @@ Step DynamicUpdate::marker(ppc::Hart& h) {
     return Step::Exit;
   }
   const unsigned coid = instances_[marked_];
+  if (!k_.facts.live(coid)) {  // destroyed since the update began (object lifetimes): nothing to mark
+    ++marked_;
+    return Step::Again;
+  }
   if (!locked_) {
     if (!objects.lock_root(h, coid)) return Step::Again;
     locked_ = true;
@@ -165,12 +169,27 @@ void DynamicUpdate::unmark(unsigned coid) {
 // An instance's swap is over: completed, or given up (the instance still runs the old implementation,
 // and the update cannot complete; its worker goes on with the next instance).
 void DynamicUpdate::swapped(unsigned coid, uint64_t end_cycle) {
+  if (!k_.facts.live(coid)) return;  // destroyed before its swap: settled when it is reclaimed (gone)
+  if (!settled_.insert(coid).second) return;
   if (k_.objects.impl_of(coid) != new_impl_) {
     ++rec_.given_up;
     return;
   }
   last_end_ = std::max(last_end_, end_cycle);  // swaps end out of order (each with its last CPU's Complete)
-  if (++rec_.swapped == rec_.instances) rec_.completed = true, rec_.end_cycle = last_end_;
+  ++rec_.swapped;
+  check_complete();
+}
+
+void DynamicUpdate::gone(unsigned coid) {
+  marked_roots_.erase(coid);  // its root, wrapped or not, is the kernel's to replace
+  if (std::find(instances_.begin(), instances_.end(), coid) == instances_.end() || !settled_.insert(coid).second) return;
+  ++rec_.destroyed;
+  check_complete();
+}
+
+void DynamicUpdate::check_complete() {
+  if (!rec_.completed && rec_.swapped + rec_.destroyed == rec_.instances)
+    rec_.completed = true, rec_.end_cycle = std::max(last_end_, rec_.factory_done_cycle);
 }
 
 }  // namespace quiesce::hotswap

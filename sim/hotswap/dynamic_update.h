@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct UpdateRecord {
   uint64_t start_cycle = 0, factory_done_cycle = 0, marked_cycle = 0, end_cycle = 0;
   unsigned instances = 0, swapped = 0;
   unsigned given_up = 0;  // instances whose swap gave up (still the old implementation)
+  unsigned destroyed = 0;  // instances destroyed (object lifetimes) before their swap: nothing left to update
   bool completed = false;
 };
 
@@ -48,6 +50,9 @@ class DynamicUpdate {
   void start_in_patch(ppc::Hart& h, Patch& patch);
   // Before any swap of `coid` begins: a lazily marked instance gets its own root back.
   void unmark(unsigned coid);
+  // Object lifetimes: instance `coid` was destroyed and reclaimed; if the update had yet to swap it, it
+  // needs no swap any more (its slot may come back as a new instance, in the factory's current version).
+  void gone(unsigned coid);
   const UpdateRecord& record() const { return rec_; }
 
  private:
@@ -55,6 +60,7 @@ class DynamicUpdate {
                                   int& tid);
   os::SystemStep marker(ppc::Hart& h);
   void swapped(unsigned coid, uint64_t end_cycle);
+  void check_complete();
 
   os::SwapInterface k_;
   UpdateEvent ev_;
@@ -64,6 +70,7 @@ class DynamicUpdate {
   std::function<bool(unsigned)> swapping_;
   os::Factory* factory_ = nullptr;
   std::vector<unsigned> instances_;  // to swap, factory order
+  std::set<unsigned> settled_;       // of those, the ones swapped, given up or destroyed
   size_t marked_ = 0;
   std::map<unsigned, os::Root*> marked_roots_;  // marked instances: the wrapper now in the COM
   bool locked_ = false;

@@ -48,6 +48,9 @@ StrategyEntry global_refcount_strategy() {
   i.safety = "the gate is closed before the count is read (sync between a call counting itself in and reading the pending word), so a zero count means no call is inside";
   i.fast_path = "atomic increment of one counter per object, sync, check a swap-pending word in the same line; atomic decrement after";
   i.waits_for = "the object's global call count to reach zero";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at the swap's end: the count drained with the gate closed, and every caller counts itself in before its DREF";
   i.phases = counting_phases();
   i.params = counting_params();
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<GlobalRefcount>(info, p); }};

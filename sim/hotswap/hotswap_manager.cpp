@@ -12,8 +12,21 @@ namespace quiesce::hotswap {
 HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::ImplementationSpec>& impls,
                                const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec,
                                StrategySet& strategies)
-    : k_(kernel), impls_(impls), spec_(spec), ctx_{kernel, impls_, spec_, oracle_}, strategies_(strategies) {
+    : k_(kernel), impls_(impls), spec_(spec), reclaimer_(kernel, oracle_, impls_), ctx_{kernel, impls_, spec_, oracle_},
+      strategies_(strategies) {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
+  if (spec_.reclaim) {  // what swaps leave behind goes back to the OS allocator (issue 24)
+    ctx_.reclaimer = &reclaimer_;
+  }
+  // Freed memory handed out again: what the oracle said of it no longer holds. A destroyed instance's reps,
+  // freed by the kernel: an instruction of its implementation on one of them is a use after free.
+  k_.objects.heap().on_reuse([this](uint64_t addr, uint64_t) { oracle_.forget(addr); });
+  k_.hooks.add_freed_reporter([this](ppc::Hart& h, unsigned coid, unsigned impl, const std::vector<uint64_t>& reps) {
+    const os::ObjectGroup& g = k_.facts.groups()[k_.facts.group_of(coid)];
+    oracle_.freed(k_, SafetyOracle::kNoSwap, coid, impl, impls_[impl], reps, fmt::format("{}[{}]", g.name, coid - g.first),
+                  h.cycle());
+    for (auto& u : updates_) u->gone(coid);
+  });
   strategies_.attach(ctx_);
   if (spec_.swaps.empty() && spec_.updates.empty() && spec_.policies.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
   for (unsigned p = 0; p < spec_.patches.size(); ++p) patches_.push_back(std::make_unique<Patch>(p, spec_.patches[p], k_));
@@ -182,7 +195,8 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, uns
     return;
   }
   Patch* patch = patch_of(event);
-  if (k_.objects.impl_of(coid) == to || (patch && patch->aborted())) {  // already there, or its patch gave up
+  // Already there (an earlier swap), destroyed, or its patch gave up.
+  if (k_.objects.impl_of(coid) == to || !k_.facts.live(coid) || (patch && patch->aborted())) {
     if (patch && !patch->aborted()) patch->skip(h);
     if (done) done(h, h.cycle());
     return;
@@ -197,8 +211,11 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, uns
   if (patch) patch->join(*m, h.cycle());
   active_.push_back(m);
   by_coid_[coid].push_back(m);
+  const bool early = find_strategy(strategy) && find_strategy(strategy)->info.reclaim == Reclaim::AtStart;
+  k_.objects.pin(coid, true);  // not destroyed while swapped
   m->start(h, [this, m, coid, done = std::move(done)](ppc::Hart& hh) {
     active_.erase(std::find(active_.begin(), active_.end(), m));
+    k_.objects.pin(coid, false);
     if (done) done(hh, m->end_cycle());
     // The next waiting swap starts here, on the CPU that completed the last one, so the order holds;
     // one that finds the object already at its target is done at once, and the next one is tried.
@@ -209,6 +226,7 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, uns
       start_swap(hh, next.event, coid, next.to, next.strategy, std::move(next.done));
     }
   });
+  if (early) m->free_early(h);  // an unsafe at_start rule: the old object goes back as the swap begins
 }
 
 unsigned HotSwapManager::queued(unsigned event) const {
@@ -245,6 +263,11 @@ void HotSwapManager::audit_calls() {
       if (const auto it = by_coid_.find(coid); it != by_coid_.end())
         for (const Swap* m : it->second) countable = countable && counts_calls(impls_[m->new_impl()]), last = m;
       if (!countable) continue;
+      if (!k_.facts.live(coid)) {  // a slot of a group with lifetimes: destroyed, or never made
+        const auto& grp = k_.facts.groups()[k_.facts.group_of(coid)];
+        audits_.push_back({fmt::format("{}[{}]", grp.name, coid - grp.first), 0, 0, 0, "not live at the end of the run"});
+        continue;
+      }
       if (swapping(coid)) {
         const auto& grp = k_.facts.groups()[k_.facts.group_of(coid)];
         audits_.push_back({grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first), 0, 0, 0,

@@ -14,6 +14,7 @@
 #include "hotswap/patch.h"
 #include "hotswap/policy.h"
 #include "hotswap/quiescence_strategy.h"
+#include "hotswap/reclaimer.h"
 #include "hotswap/safety_oracle.h"
 #include "os_model/swap_interface.h"
 
@@ -85,6 +86,7 @@ class HotSwapManager {
   const std::vector<os::ImplementationSpec>& impls_;
   HotSwapSpec spec_;
   SafetyOracle oracle_;
+  Reclaimer reclaimer_;
   SwapContext ctx_;
   StrategySet& strategies_;
   std::vector<std::vector<unsigned>> targets_;  // per swap event: COIDs

@@ -89,6 +89,9 @@ StrategyEntry k42_generation_strategy() {
              "generation swaps per CPU); forwarded calls drain before the transfer; new calls are blocked meanwhile";
   i.fast_path = "nothing beyond the translation (DREF)";
   i.waits_for = "generations";
+  i.reclaim = Reclaim::Generations;
+  i.reclaim_rule =
+      "two generation swaps on every CPU after the swap's end (K42's deferred destruction): every thread that could have loaded the mediator's or the old object's rep from a translation entry before Complete has ended";
   i.phases = {"interpose", "forward", "block", "transfer", "complete"};
   i.params = {
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "a worker thread's bookkeeping each time it runs a step"},

@@ -660,6 +660,9 @@ StrategyEntry livepatch_strategy() {
   i.safety = "a thread switches only when its stack (interrupted mid-code: also its registers) holds nothing of the old implementation, checked while it cannot run, or at a kernel boundary between calls, where it holds no frame of the object; the old implementation is retired only once every thread has switched. force: 1 gives this up on purpose";
   i.fast_path = "nothing outside a transition; during one, a trampoline per call of the object (the caller's patch word through SPRG3, a compare, an indirect branch; under preemptive with MSR[EE] off) and a patch-word check at each request-loop kernel entry";
   i.waits_for = "every thread to switch: stack checks of sleeping threads every retry_us, running ones at their next kernel boundary";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at the transition's end: every thread switched where its stack held nothing of the old code (by reference: no old rep to free)";
   i.phases = {"transition", "complete"};
   i.params = {
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "the workers' bookkeeping each time one runs a step"},

@@ -40,9 +40,9 @@ class Mediator::MediatorRoot final : public os::Root {
  public:
   MediatorRoot(Mediator& m, os::RepTemplate t, unsigned cpus)
       : os::Root(m.label_ + ".mediator", os::RootKind::PerCpu, std::move(t), cpus), m_(m) {}
-  uint64_t rep_for(unsigned cpu, os::GuestHeap& heap) override {
+  uint64_t rep_for(unsigned cpu, os::GuestHeap& heap, ppc::Hart* h = nullptr) override {
     const bool fresh = rep_if_any(cpu) == 0;
-    const uint64_t rep = os::Root::rep_for(cpu, heap);
+    const uint64_t rep = os::Root::rep_for(cpu, heap, h);
     if (fresh) m_.new_mediator_rep(cpu);
     return rep;
   }
@@ -50,6 +50,13 @@ class Mediator::MediatorRoot final : public os::Root {
  private:
   Mediator& m_;
 };
+
+std::vector<uint64_t> Mediator::scaffolding() const {
+  std::vector<uint64_t> out{line_};
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (const uint64_t r = root_ ? root_->rep_if_any(c) : 0) out.push_back(r);
+  return out;
+}
 
 uint64_t Mediator::rep_word(unsigned cpu, unsigned word) const { return root_->rep_if_any(cpu) + 8 * word; }
 
@@ -65,14 +72,14 @@ void Mediator::start(ppc::Hart& h, std::function<void(ppc::Hart&)> done) {
   started_ = true;
   done_cb_ = std::move(done);
   start_cycle_ = h.cycle();
-  line_ = k.objects.heap().allocate(fmt::format("mediator.{}", label_), 32);
+  line_ = k.objects.heap().allocate_block(&h, h.id(), fmt::format("mediator.{}", label_), 32);
   os::RepTemplate t;
   t.vtable = routine_.vtable;
   t.bytes = 8 * (kHashWord + 2 * uint64_t{hash_slots_});
   t.region = fmt::format("mediator.{}.rep", label_);
   root_keep_ = std::make_unique<MediatorRoot>(*this, std::move(t), cpus_);
   root_ = root_keep_.get();
-  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_), cpus_);
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_, &h), cpus_);
   spawn(h, h.id(), fmt::format("swap {} initiator", id_), [this](ppc::Hart& hh, const os::Thread&) { return initiate(hh); });
 }
 
@@ -84,6 +91,7 @@ Step Mediator::initiate(ppc::Hart& h) {
   if (joint_ == Joint::Aborted) {  // its patch gave up before it interposed: nothing to undo
     if (locked_) objects.unlock_root(h, coid_);
     for (unsigned c = 0; c < cpus_; ++c) record_phase(h.cycle(), c, kPhaseDone);
+    retire(h);  // the mediator's line, by the strategy's rule
     give_up(h);
     return Step::Exit;
   }
@@ -133,7 +141,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
   }
   switch (w.at) {
     case Work::Start: {
-      root_->rep_for(cpu, k.objects.heap());  // this CPU's mediator rep
+      root_->rep_for(cpu, k.objects.heap(), &h);  // this CPU's mediator rep
       set_phase(h, cpu, kInterpose);
       // Reset this CPU's LTT entry: its next call misses into the mediator.
       k.objects.reset_entry(h, cpu, coid_);
@@ -191,7 +199,7 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       set_phase(h, cpu, kComplete);
       // Cease interception here: this CPU's LTT entry to the new rep, then the blocked calls go to it.
       // (Installed: a later swap must visit this CPU even if its entry never missed.)
-      k.objects.install_entry(h, cpu, coid_, new_rep(cpu));
+      k.objects.install_entry(h, cpu, coid_, new_rep(cpu, &h));
       release_blocked(h, cpu);
       set_phase(h, cpu, kPhaseDone);
       ++done_;
@@ -280,7 +288,7 @@ void Mediator::swing_to_new(ppc::Hart& h) {
 void Mediator::release_blocked(ppc::Hart& h, unsigned cpu, bool to_old) {
   auto& threads = ctx_.k.threads;
   for (const Blocked& b : blocked_[cpu]) {
-    const uint64_t rep = to_old ? ctx_.k.objects.root(coid_).rep_for(cpu, ctx_.k.objects.heap()) : new_rep(cpu);
+    const uint64_t rep = to_old ? ctx_.k.objects.root(coid_).rep_for(cpu, ctx_.k.objects.heap()) : new_rep(cpu, &h);
     const uint64_t vt = os::host_load(h, rep);
     threads.redirect(b.tid, os::host_load(h, vt + 8 * b.method), rep);
     const uint64_t waited = h.cycle() - b.since;
@@ -328,7 +336,7 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
                          (patch_ && !k.facts.in_request_loop(s.lr) && patch_->in_other_member(t->id, *this))));
   if (joint_ == Joint::Aborted || p == kPhaseDone) {  // interception over: straight to the new object (or back to the old)
     os::Root& old = old_root_ ? *old_root_ : k.objects.root(coid_);
-    const uint64_t rep = joint_ == Joint::Aborted ? old.rep_for(cpu, k.objects.heap()) : new_rep(cpu);
+    const uint64_t rep = joint_ == Joint::Aborted ? old.rep_for(cpu, k.objects.heap()) : new_rep(cpu, &h);
     s.gpr[3] = rep;
     s.pc = os::host_load(h, os::host_load(h, rep) + 8 * method);
     return ppc::HartAction::Continue;
@@ -340,7 +348,7 @@ ppc::HartAction Mediator::intercept(ppc::Hart& h, unsigned method) {
     ++routine_.forwarded[t->id];
     ++rec_[cpu].forwarded;
     if (p == kBlock) call_after_count(h, cpu);
-    const uint64_t rep = old_root_ ? old_root_->rep_for(cpu, k.objects.heap()) : 0;
+    const uint64_t rep = old_root_ ? old_root_->rep_for(cpu, k.objects.heap(), &h) : 0;
     if (!rep) {
       h.raise_trap("a forwarded call found no old object");
       return ppc::HartAction::Fault;
@@ -458,6 +466,7 @@ Step Mediator::go_back(ppc::Hart& h) {
                           fmt::format("{} calls blocked on cpu {} but {} released", rec_[c].blocked, c, rec_[c].released),
                           static_cast<int>(id_)});
   }
+  retire(h);  // the mediator's reps and line (the old object is the object again), by the strategy's rule
   give_up(h);
   return Step::Exit;
 }

@@ -67,6 +67,9 @@ class Mediator final : public Swap {
   unsigned workers() const override { return workers_; }
   std::string describe() const override;
 
+ protected:
+  std::vector<uint64_t> scaffolding() const override;  // the mediator reps and the mediator's line
+
  private:
   enum class Work : uint8_t { Start, GenWait, BlockStart, InFlight, Meet1, Transfer, Meet2, Complete };
   struct Worker {

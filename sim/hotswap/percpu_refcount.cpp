@@ -83,6 +83,9 @@ StrategyEntry percpu_refcount_strategy() {
   i.safety = "after a grace period (every CPU passed a kernel entry since the gate closed) no call is between counting itself in and checking the gate, so a zero sum means no call is inside";
   i.fast_path = "plain increment of this CPU's counter for the object, check the swap-pending word; plain decrement after";
   i.waits_for = "a grace period, then the sum of the per-CPU counts to reach zero";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at the swap's end: after its grace period the per-CPU counts summed to zero, and every caller counts itself in before its DREF";
   i.phases = counting_phases();
   i.params = counting_params();
   i.params.push_back({"grace_period", 1, 0, 1, "", "1: before summing, wait until every CPU passed a kernel entry "

@@ -308,6 +308,9 @@ StrategyEntry rcu_strategy() {
              "code runs on the state the new one uses (by reference) until the retire, when the oracle starts judging";
   i.fast_path = "nothing beyond the translation (DREF)";
   i.waits_for = "a grace period: every CPU's quiescent state, then every holdout's call boundary";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at the end of its grace period (call_rcu): every CPU passed a quiescent state and every holdout a call boundary since the old object was unpublished (by reference: no old rep to free)";
   i.phases = {"publish", "grace", "retire"};
   i.params = {
       {"worker_step_cycles", 60, 0, 1e6, "cycles", "the swap thread's bookkeeping each time it runs a step"},

@@ -55,6 +55,9 @@ StrategyEntry rwlock_strategy() {
   i.safety = "the swap holds the write lock: no reader is inside and none can enter until the new object is in place";
   i.fast_path = "take the object's reader-writer lock for reading (larx/stcx., isync); release it (lwsync, larx/stcx.)";
   i.waits_for = "the readers of the object's lock to leave (write lock)";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at the swap's end: the write lock was granted once every reader had left, and readers take the lock before their DREF";
   i.phases = counting_phases();
   i.params = counting_params();
   return {std::move(i), [](const StrategyInfo& info, const StrategyParams& p) { return std::make_unique<RwLock>(info, p); }};

@@ -18,13 +18,34 @@ void SafetyOracle::hand_over(const os::SwapInterface& k, unsigned swap, unsigned
   if (!k_) k_.emplace(k);
   reclaim(new_impl, reps);
   handed_.push_back({swap, coid, old_impl, new_impl, by_reference, &old_spec, reps, object, cycle});
-  if (watches_.count(old_impl)) return;
-  auto& ids = watches_[old_impl];
-  for (const auto& r : k.facts.code_ranges(old_impl))
+  watch(k, old_impl);
+}
+
+void SafetyOracle::watch(const os::SwapInterface& k, unsigned impl) {
+  if (watches_.count(impl)) return;
+  auto& ids = watches_[impl];
+  for (const auto& r : k.facts.code_ranges(impl))
     if (r.end > r.start)
-      ids.push_back(k.hooks.watch_code(r.start, r.end, [this, old_impl](ppc::Hart& h, const os::Thread* t, uint64_t pc) {
-        judge(h, t, pc, old_impl);
+      ids.push_back(k.hooks.watch_code(r.start, r.end, [this, impl](ppc::Hart& h, const os::Thread* t, uint64_t pc) {
+        judge(h, t, pc, impl);
       }));
+}
+
+void SafetyOracle::freed(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned impl,
+                         const os::ImplementationSpec& spec, const std::vector<uint64_t>& reps, const std::string& object,
+                         uint64_t cycle) {
+  if (!k_) k_.emplace(k);
+  for (uint64_t r : reps) freed_[r] = Freed{swap, impl, coid, k.facts.incarnation(coid), &spec, object, cycle};
+  watch(k, impl);
+}
+
+void SafetyOracle::forget(uint64_t addr) {
+  std::vector<unsigned> impls;
+  for (HandOver& x : handed_)
+    if (std::erase(x.reps, addr)) impls.push_back(x.impl);
+  std::erase_if(handed_, [](const HandOver& x) { return x.reps.empty(); });
+  if (k_)
+    for (unsigned impl : impls) unwatch_if_unused(impl);
 }
 
 void SafetyOracle::reclaim(unsigned impl, const std::vector<uint64_t>& reps) {
@@ -37,7 +58,8 @@ void SafetyOracle::reclaim(unsigned impl, const std::vector<uint64_t>& reps) {
 
 void SafetyOracle::unwatch_if_unused(unsigned impl) {
   const auto it = watches_.find(impl);
-  if (it == watches_.end() || std::any_of(handed_.begin(), handed_.end(), [&](const HandOver& x) { return x.impl == impl; }))
+  if (it == watches_.end() || std::any_of(handed_.begin(), handed_.end(), [&](const HandOver& x) { return x.impl == impl; }) ||
+      std::any_of(freed_.begin(), freed_.end(), [&](const auto& f) { return f.second.impl == impl; }))
     return;
   for (const auto id : it->second) k_->hooks.unwatch_code(id);
   watches_.erase(it);
@@ -125,6 +147,21 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
                         method < x.spec->methods.size() ? x.spec->methods[method].name : "?", pc, x.object, self,
                         x.cycle),
             static_cast<int>(x.swap)});
+    return;
+  }
+  // Not a hand-over's: a use after free, if the rep was freed (and not legitimately in use again).
+  if (const auto f = freed_.find(self); f != freed_.end() && f->second.impl == impl && h.cycle() >= f->second.cycle &&
+                                         k_->objects.heap().is_free(self)) {
+    const Freed& x = f->second;
+    const bool swap = x.swap != kNoSwap;
+    if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;
+    report({h.cycle(), h.id(), static_cast<int>(t->id), x.object,
+            fmt::format("use after free: thread {} (cpu {}) executed {}::{} at 0x{:x} for {} on rep 0x{:x}, freed at "
+                        "cycle {} {}",
+                        t->id, h.id(), x.spec->name, method < x.spec->methods.size() ? x.spec->methods[method].name : "?",
+                        pc, x.object, self, x.cycle,
+                        swap ? fmt::format("after swap {}", x.swap) : std::string("after its destruction")),
+            swap ? static_cast<int>(x.swap) : -1});
     return;
   }
 }

@@ -65,6 +65,15 @@ class SafetyOracle {
   // it ends. hand_over does this for its new implementation; a strategy that runs the new implementation
   // before its hand-over says so when it begins (livepatch during its transition, rcu once it published).
   void reclaim(unsigned impl, const std::vector<uint64_t>& reps);
+  // Instance `coid`'s `reps` of implementation `impl` went back to the OS allocator (issue 24, reclaimer.h):
+  // from now on an instruction of `impl` executed on one of them is a use after free, attributed to swap
+  // `swap` (kNoSwap: a destroyed instance's), while the block is free. Once the allocator has handed it out
+  // again it is a new object's (a call held across a swap may rightly run there): no longer judged.
+  void freed(const os::SwapInterface& k, unsigned swap, unsigned coid, unsigned impl, const os::ImplementationSpec& spec,
+             const std::vector<uint64_t>& reps, const std::string& object, uint64_t cycle);
+  static constexpr unsigned kNoSwap = ~0u;  // freed() of a destroyed instance's reps: no swap's doing
+  // The allocator handed out the block at `addr` again: a hand-over of it no longer holds.
+  void forget(uint64_t addr);
   // Old-implementation instructions judged so far (host work, for the record).
   uint64_t judged() const { return judged_; }
   // Threads that seem to be inside an activation of `impl` on one of `reps` now, read from their pc and
@@ -87,6 +96,7 @@ class SafetyOracle {
   };
   void judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigned impl);
   void unwatch_if_unused(unsigned impl);
+  void watch(const os::SwapInterface& k, unsigned impl);
 
   std::optional<os::SwapInterface> k_;
   std::vector<Violation> violations_;
@@ -94,6 +104,14 @@ class SafetyOracle {
   std::map<unsigned, std::vector<os::SwapHooks_if::WatchId>> watches_;  // impl -> its methods' watches
   std::vector<std::vector<Activation>> activations_;                   // per thread
   std::set<std::tuple<unsigned, unsigned, uint64_t>> reported_;         // (swap, thread, call start)
+  struct Freed {
+    unsigned swap, impl, coid;
+    uint32_t incarnation;
+    const os::ImplementationSpec* spec;
+    std::string object;
+    uint64_t cycle;
+  };
+  std::map<uint64_t, Freed> freed_;  // rep -> its last free
   uint64_t judged_ = 0;
 };
 

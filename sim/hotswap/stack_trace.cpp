@@ -287,6 +287,9 @@ StrategyEntry stack_trace_strategy() {
   i.safety = "with every CPU stopped, no thread's pc, link register or saved return address lies in the old code (and, for a thread interrupted mid-code by a preemptive kernel, no register holds an old code address or an old rep: a call half made)";
   i.fast_path = "nothing";
   i.waits_for = "stack walks finding no thread inside";
+  i.reclaim = Reclaim::AtEnd;
+  i.reclaim_rule =
+      "at the swap's end: the last stack walk found no thread whose stack, registers or saved LR holds the old object";
   i.phases = stack_trace_phases();
   i.params = stack_trace_params();
   i.stops_world = true;

@@ -19,6 +19,15 @@ StrategyEntry direct_strategy();
 StrategyEntry livepatch_strategy();
 StrategyEntry rcu_strategy();
 
+const char* reclaim_name(Reclaim r) {
+  switch (r) {
+    case Reclaim::AtEnd: return "at_end";
+    case Reclaim::Generations: return "generations";
+    case Reclaim::AtStart: return "at_start";
+  }
+  return "?";
+}
+
 namespace {
 // A strategy's declaration must be usable as a scenario writes it: a name YAML reads as a string,
 // at least one phase, known constraints, every default within its range. A mistake here is a bug.
@@ -60,7 +69,7 @@ const std::vector<StrategyEntry>& strategy_registry() { return registry(); }
 
 bool known_constraint(const std::string& c) {
   return c == kConstraintSharedRoot || c == kConstraintExclusive || c == kConstraintNoUpdates ||
-         c == kConstraintByReference || c == kConstraintSameInterface;
+         c == kConstraintByReference || c == kConstraintSameInterface || c == kConstraintStaticInstances;
 }
 
 StrategyRegistrar::StrategyRegistrar(StrategyEntry e) {

@@ -57,7 +57,17 @@ inline constexpr const char* kConstraintExclusive = "exclusive";     // no other
 inline constexpr const char* kConstraintNoUpdates = "no_updates";    // swap events only, not class updates
 inline constexpr const char* kConstraintSameInterface = "same_interface";  // no event of it adds methods
 inline constexpr const char* kConstraintByReference = "by_reference";  // the state moves by reference (same layout, both sides speak it)
+inline constexpr const char* kConstraintStaticInstances = "static_instances";  // no object with a capacity (lifetimes)
 bool known_constraint(const std::string& c);
+
+// When what a swap leaves behind (the old object's reps and shared state, the swap's own structures)
+// may go back to the OS allocator (issue 24; sim/hotswap/reclaimer.h): its strategy's rule.
+enum class Reclaim : uint8_t {
+  AtEnd,        // at the swap's end: its own wait proved that no thread holds the old object
+  Generations,  // two generation swaps on every CPU after the swap's end (K42's deferred destruction)
+  AtStart,      // when the swap begins, waiting for nothing: unsafe (test-only twins)
+};
+const char* reclaim_name(Reclaim r);  // "at_end", "generations", "at_start"
 
 struct StrategyInfo {
   std::string name;
@@ -79,6 +89,8 @@ struct StrategyInfo {
   // arrival back). Without this, no other part may call into its object (directly or through others):
   // the call would be held while that part waits for it to return. The scenario reader checks.
   bool patch_lets_callers_through = false;
+  Reclaim reclaim = Reclaim::AtEnd;  // when the old object and the swap's structures are freed
+  std::string reclaim_rule;          // why that is safe, in words (`quiesce strategies` lists it)
 };
 
 struct StrategyEntry {

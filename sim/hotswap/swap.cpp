@@ -38,7 +38,7 @@ void Swap::launch(ppc::Hart& h, std::function<void(ppc::Hart&)> done, os::SwapTh
   started_ = true;
   done_cb_ = std::move(done);
   start_cycle_ = h.cycle();
-  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_), cpus_);
+  new_root_ = std::make_unique<os::Root>(label_, ctx_.impls[new_impl_].root, k.objects.rep_template(coid_, new_impl_, &h), cpus_);
   rec_[h.id()].worker = true;
   spawn(h, h.id(), fmt::format("swap {} {}", id_, info_.name), std::move(body));
 }
@@ -164,9 +164,9 @@ void Swap::hand_over(ppc::Hart& h) {
                         ctx_.impls[old_impl_], old_reps_, label_, h.cycle());
 }
 
-uint64_t Swap::new_rep(unsigned cpu) {
+uint64_t Swap::new_rep(unsigned cpu, ppc::Hart* h) {
   os::Root& r = new_root_ ? *new_root_ : ctx_.k.objects.root(coid_);
-  return r.rep_for(cpu, ctx_.k.objects.heap());
+  return r.rep_for(cpu, ctx_.k.objects.heap(), h);
 }
 
 void Swap::transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned parts) {
@@ -192,7 +192,7 @@ void Swap::transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned par
     if (old_shared) {
       // The one old rep, split by lines among the parts; a per-CPU new root gets it on the first part's CPU.
       if (const uint64_t src = old_root.rep_if_any(0)) {
-        const uint64_t dst = new_shared ? new_rep(0) : (rank == 0 ? new_rep(cpu) : 0);
+        const uint64_t dst = new_shared ? new_rep(0, &h) : (rank == 0 ? new_rep(cpu, &h) : 0);
         const uint64_t lines = (bytes + line - 1) / line;
         for (uint64_t l = new_shared ? rank : 0; dst && l < lines; l += new_shared ? parts : 1)
           add(transfer_state(h, p, cost, src + state + l * line, dst + state + l * line,
@@ -200,7 +200,7 @@ void Swap::transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned par
       }
     } else if (const uint64_t src = old_root.rep_if_any(cpu)) {
       // This CPU's rep: to its new rep, or added into the one new shared rep (per-CPU counts merge).
-      add(transfer_state(h, p, cost, src + state, new_rep(new_shared ? 0 : cpu) + state, bytes, line, new_shared));
+      add(transfer_state(h, p, cost, src + state, new_rep(new_shared ? 0 : cpu, &h) + state, bytes, line, new_shared));
     }
     if (rank == 0) {
       const uint64_t shared = std::min(from.shared_state_bytes, to.shared_state_bytes);
@@ -228,7 +228,7 @@ void Swap::swing(ppc::Hart& h, bool hand_over_by_reference) {
   old_root_ = objects.swing_root(h, coid_, std::move(new_root_), objects.own_root_word(coid_));
   objects.set_impl_of(coid_, new_impl_);
   if (protocol_ == Protocol::ByReference && hand_over_by_reference) hand_over(h);  // the new one may run on them now
-  for (unsigned c : had) objects.install_entry(h, c, coid_, new_rep(c));
+  for (unsigned c : had) objects.install_entry(h, c, coid_, new_rep(c, &h));
 }
 
 void Swap::finish(ppc::Hart& h) {
@@ -237,6 +237,7 @@ void Swap::finish(ppc::Hart& h) {
   for (const auto& r : rec_)  // the last phase (complete) ends last
     if (!r.end.empty()) end_cycle_ = std::max(end_cycle_, r.end.back());
   QLOG(Swap, Info, h.cycle(), h.id(), "swap {} of {} ({}): completed", id_, label_, info_.name);
+  retire(h);
   if (done_cb_) done_cb_(h);
 }
 
@@ -270,6 +271,61 @@ void Swap::abort_joint(ppc::Hart& h) {
   joint_ = Joint::Aborted;
   QLOG(Swap, Info, h.cycle(), h.id(), "swap {} of {} ({}): its patch gave up, it goes back", id_, label_, info_.name);
   resume_joint(h);
+}
+
+void Swap::free_early(ppc::Hart& h) {
+  if (!ctx_.reclaimer) return;
+  auto& heap = ctx_.k.objects.heap();
+  const os::Root& root = ctx_.k.objects.root(coid_);
+  Garbage g{id_, coid_, label_, static_cast<int>(old_impl_), {}, {}};
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (const uint64_t r = root.rep_if_any(c); r && !heap.is_free(r) && heap.block_bytes(r) &&
+                                               std::find(g.reps.begin(), g.reps.end(), r) == g.reps.end())
+      g.reps.push_back(r), mem_.old_bytes += heap.block_bytes(r);
+  freed_early_ = g.reps;
+  mem_.retired_cycle = h.cycle();
+  ctx_.reclaimer->retire(h, Reclaim::AtStart, std::move(g), [this](uint64_t at) { mem_.freed_cycle = at, mem_.freed = true; });
+}
+
+void Swap::retire(ppc::Hart& h) {
+  if (!ctx_.reclaimer) return;
+  auto& heap = ctx_.k.objects.heap();
+  const os::Root& now = ctx_.k.objects.root(coid_);
+  auto has = [](const std::vector<uint64_t>& v, uint64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  std::vector<uint64_t> live;  // the object's reps now
+  for (unsigned c = 0; c < cpus_; ++c)
+    if (const uint64_t r = now.rep_if_any(c); r && !has(live, r)) live.push_back(r);
+  std::vector<uint64_t> old = old_reps_;
+  if (old_root_)
+    for (unsigned c = 0; c < cpus_; ++c)
+      if (const uint64_t r = old_root_->rep_if_any(c); r && !has(old, r)) old.push_back(r);
+  Garbage g{id_, coid_, label_, static_cast<int>(old_impl_), {}, {}};
+  auto usable = [&](uint64_t b) { return b && !heap.is_free(b) && heap.block_bytes(b) && !has(freed_early_, b); };
+  for (uint64_t r : old)
+    if (usable(r) && !has(live, r) && !has(g.reps, r)) g.reps.push_back(r), mem_.old_bytes += heap.block_bytes(r);
+  const uint64_t new_shared = now.rep_template().shared;
+  // The old object's shared state: what its freed reps point to (word 1; a rep adopted by reference in an
+  // earlier swap points to the state it came with), or its root's own if it made no rep; never one a rep
+  // of the object still points to.
+  auto& mem = ctx_.k.facts.memory();
+  std::vector<uint64_t> shared_old;
+  for (uint64_t r : g.reps)
+    if (const uint64_t s = mem.load<uint64_t>(r + 8); s && !has(shared_old, s)) shared_old.push_back(s);
+  if (old_root_ && old.empty()) shared_old.push_back(old_root_->rep_template().shared);
+  for (uint64_t s : shared_old) {
+    bool used = s == new_shared;
+    for (uint64_t r : live) used = used || mem.load<uint64_t>(r + 8) == s;
+    if (!used && usable(s) && !has(g.blocks, s)) g.blocks.push_back(s), mem_.old_bytes += heap.block_bytes(s);
+  }
+  for (uint64_t r : live)
+    if (!has(old, r)) mem_.new_bytes += heap.block_bytes(r);
+  if (old_root_ && new_shared != old_root_->rep_template().shared) mem_.new_bytes += heap.block_bytes(new_shared);
+  for (uint64_t b : scaffolding())
+    if (usable(b) && !has(g.blocks, b) && !has(live, b)) g.blocks.push_back(b), mem_.scaffold_bytes += heap.block_bytes(b);
+  mem_.retired_cycle = h.cycle();
+  // An at_start rule already gave the old reps back; what is left (the scaffolding, reps made since) goes now.
+  const Reclaim rule = info_.reclaim == Reclaim::AtStart ? Reclaim::AtEnd : info_.reclaim;
+  ctx_.reclaimer->retire(h, rule, std::move(g), [this](uint64_t at) { mem_.freed_cycle = at, mem_.freed = true; });
 }
 
 void Swap::give_up(ppc::Hart& h) {

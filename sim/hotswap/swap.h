@@ -17,6 +17,7 @@
 
 #include "hotswap/hotswap_spec.h"
 #include "hotswap/patch.h"
+#include "hotswap/reclaimer.h"
 #include "hotswap/safety_oracle.h"
 #include "hotswap/strategy_registry.h"
 #include "hotswap/transfer_protocol.h"
@@ -83,6 +84,17 @@ struct SwapContext {
   const std::vector<os::ImplementationSpec>& impls;
   const HotSwapSpec& spec;
   SafetyOracle& oracle;
+  Reclaimer* reclaimer = nullptr;  // frees what swaps leave behind (none: nothing is freed)
+};
+
+// What one swap's memory came to (issue 24), bytes of OS heap blocks: the old object's (reps and shared
+// state not kept by the new one), the new object's (reps it made and its shared state), the swap's own
+// structures (the Mediator's reps and line); when they were retired (the swap's end, or its start for an
+// at_start rule) and freed (0: not yet). `peak` is for the results writer (from the heap's history).
+struct SwapMemory {
+  uint64_t old_bytes = 0, new_bytes = 0, scaffold_bytes = 0;
+  uint64_t retired_cycle = 0, freed_cycle = 0;
+  bool freed = false;
 };
 
 class Swap {
@@ -126,6 +138,9 @@ class Swap {
   const std::vector<HeldCall>& held_calls() const { return held_log_; }
   // Strategy-specific tables (rows of named fields), in a fixed order.
   const std::vector<std::pair<std::string, std::vector<DetailRow>>>& detail_tables() const { return tables_; }
+  const SwapMemory& memory() const { return mem_; }
+  // An at_start strategy (unsafe): the old object's reps go back to the allocator as the swap begins.
+  void free_early(ppc::Hart& h);
 
   // Patches (patch.h): a member holds at its safe point until its patch decides.
   void join_patch(Patch& p) { patch_ = &p; }
@@ -183,7 +198,7 @@ class Swap {
   // By reference, the old reps are handed over here (`hand_over_by_reference`), unless the strategy
   // lets old calls run on and hands them over itself later (rcu).
   void swing(ppc::Hart& h, bool hand_over_by_reference = true);
-  uint64_t new_rep(unsigned cpu);
+  uint64_t new_rep(unsigned cpu, ppc::Hart* h = nullptr);  // made by h, from its CPU's pool
   void finish(ppc::Hart& h);
   // The swap ends without completing (stack tracing after max_retries): the old object stays in place,
   // `done` runs so that whoever waits on the swap (an update, the next swap of the object) goes on.
@@ -193,6 +208,10 @@ class Swap {
   // A system thread's sleep, waiting on `why`: it runs again `cycles` from now.
   os::SystemStep sleep(ppc::Hart& h, unsigned tid, uint64_t cycles, Activity why);
   uint64_t us_to_cycles(double us) const;
+  // The swap's own structures, freed with the old object after it (the Mediator's reps and line).
+  virtual std::vector<uint64_t> scaffolding() const { return {}; }
+  // At the end: the old object and the scaffolding to the reclaimer, by the strategy's rule.
+  void retire(ppc::Hart& h);
 
   SwapContext& ctx_;
   unsigned id_, coid_, old_impl_, new_impl_;
@@ -211,6 +230,8 @@ class Swap {
   std::vector<std::pair<std::string, uint64_t>> details_;
   std::vector<HeldCall> held_log_;
   std::vector<std::pair<std::string, std::vector<DetailRow>>> tables_;
+  SwapMemory mem_;
+  std::vector<uint64_t> freed_early_;  // reps free_early gave back
 
  private:
   struct Ledger {

@@ -22,6 +22,13 @@ uint32_t RegionMap::add(std::string name, uint64_t start, uint64_t size) {
   return id;
 }
 
+void RegionMap::remove(uint32_t id) {
+  if (id == kOther || id >= sizes_.size() || !sizes_[id] || removed_.count(id)) return;
+  removed_.insert(id);
+  dirty_ = true;
+  ++generation_;
+}
+
 // Flattens the (possibly nested) ranges into disjoint intervals, each owned by
 // the smallest region covering it: a sweep over the range ends with the active
 // regions ordered by size. Runs lazily after changes, O(n log n).
@@ -33,7 +40,7 @@ void RegionMap::rebuild() const {
   };
   std::vector<Edge> edges;
   for (uint32_t id = 1; id < names_.size(); ++id)
-    if (sizes_[id]) edges.push_back({starts_[id], true, id}), edges.push_back({starts_[id] + sizes_[id], false, id});
+    if (sizes_[id] && !removed_.count(id)) edges.push_back({starts_[id], true, id}), edges.push_back({starts_[id] + sizes_[id], false, id});
   std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.at < b.at; });
   std::set<std::pair<uint64_t, uint32_t>> active;  // (size, id): begin() is the owner
   flat_.clear();

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <set>
 #include <vector>
 
 namespace quiesce::mem {
@@ -18,6 +19,9 @@ class RegionMap {
   // region owns no addresses.
   uint32_t add(std::string name, uint64_t start, uint64_t size);
   uint32_t lookup(uint64_t addr) const;
+  // The region owns no addresses any more (memory freed by the OS allocator); its id, name, start and size
+  // stay (what it was, for the statistics).
+  void remove(uint32_t id);
   // Also gives the largest range [lo, hi) around addr with the same owner,
   // so callers can cache it.
   uint32_t lookup(uint64_t addr, uint64_t& lo, uint64_t& hi) const;
@@ -37,6 +41,7 @@ class RegionMap {
 
   std::vector<std::string> names_;
   std::vector<uint64_t> starts_, sizes_;
+  std::set<uint32_t> removed_;
   mutable std::vector<Interval> flat_;  // sorted, disjoint; rebuilt lazily
   mutable bool dirty_ = false;
   uint64_t generation_ = 0;

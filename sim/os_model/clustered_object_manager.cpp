@@ -13,16 +13,23 @@ Root::Root(std::string name, RootKind kind, RepTemplate rep, unsigned cpus)
   if (rep_.region.empty()) rep_.region = name_ + ".rep";
 }
 
-uint64_t Root::rep_for(unsigned cpu, GuestHeap& heap) {
+uint64_t Root::rep_for(unsigned cpu, GuestHeap& heap, ppc::Hart* h) {
   uint64_t& rep = reps_[kind_ == RootKind::Shared ? 0 : cpu];
   if (!rep) {
     const bool suffix = kind_ == RootKind::PerCpu && rep_.region_per_cpu;
-    rep = heap.allocate(suffix ? fmt::format("{}.cpu{}", rep_.region, cpu) : rep_.region, rep_.bytes);
+    // The rep is this root's before the allocator's accesses are paid: a timed access may let another CPU
+    // miss on the same object meanwhile, and it must find this rep, not make a second one.
+    rep = heap.allocate_block(h, h ? h->id() : cpu, suffix ? fmt::format("{}.cpu{}", rep_.region, cpu) : rep_.region,
+                              rep_.bytes, true);
+    const auto pending = heap.take_deferred();
+    const uint64_t made = rep;
     auto& m = heap.memory();
-    m.store<uint64_t>(rep, rep_.vtable);
-    if (rep_.shared) m.store<uint64_t>(rep + 8, rep_.shared);
-    for (size_t i = 0; i < rep_.refs.size(); ++i) m.store<uint64_t>(rep + rep_.refs_offset + 8 * i, rep_.refs[i]);
+    m.store<uint64_t>(made, rep_.vtable);
+    if (rep_.shared) m.store<uint64_t>(made + 8, rep_.shared);
+    for (size_t i = 0; i < rep_.refs.size(); ++i) m.store<uint64_t>(made + rep_.refs_offset + 8 * i, rep_.refs[i]);
     ++created_;
+    GuestHeap::pay_list(h, pending);
+    return made;
   }
   return rep;
 }
@@ -92,7 +99,7 @@ ppc::HartAction ClusteredObjectManager::handle_miss(ppc::Hart& h, uint64_t pc) {
   h.timed_access(AccessKind::Stcx, lock, 8);
   memory.store<uint64_t>(lock, memory.load<uint64_t>(lock) + 1);
   h.timed_access(AccessKind::Load, tt_.gtt_entry(coid), 8);
-  const uint64_t rep = roots_[coid]->rep_for(cpu, heap_);
+  const uint64_t rep = roots_[coid]->rep_for(cpu, heap_, &h);
   const uint64_t entry = tt_.ltt_entry(cpu, coid);
   h.timed_access(AccessKind::Store, entry, 8);
   memory.store<uint64_t>(entry, rep);
@@ -114,6 +121,11 @@ ppc::HartAction ClusteredObjectManager::handle_miss(ppc::Hart& h, uint64_t pc) {
 void ClusteredObjectManager::install(ppc::Hart& h, unsigned coid, unsigned cpu, uint64_t rep) {
   host_store(h, tt_.ltt_entry(cpu, coid), rep);
   installed_[coid][cpu] = true;
+}
+
+void ClusteredObjectManager::uninstall(ppc::Hart& h, unsigned coid, unsigned cpu) {
+  host_store(h, tt_.ltt_entry(cpu, coid), default_rep_);
+  installed_[coid][cpu] = false;
 }
 
 std::unique_ptr<Root> ClusteredObjectManager::replace_root(unsigned coid, std::unique_ptr<Root> root) {

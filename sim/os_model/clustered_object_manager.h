@@ -38,7 +38,8 @@ class Root {
   virtual ~Root() = default;
   // This CPU's rep, created and initialised on first use. (A hot-swap's
   // mediator root hands out its own reps instead.)
-  virtual uint64_t rep_for(unsigned cpu, GuestHeap& heap);
+  // With a hart (running the creation), the allocator's traffic is paid on its CPU, from its CPU's pool.
+  virtual uint64_t rep_for(unsigned cpu, GuestHeap& heap, ppc::Hart* h = nullptr);
   // The rep this CPU has, or 0 if none was made yet. (A root wrapping another answers for it.)
   virtual uint64_t rep_if_any(unsigned cpu) const { return reps_[kind_ == RootKind::Shared ? 0 : cpu]; }
   // Takes an existing rep as this CPU's (a by-reference state transfer).
@@ -77,6 +78,8 @@ class ClusteredObjectManager {
   bool installed(unsigned coid, unsigned cpu) const { return installed_[coid][cpu]; }
   // Host-modelled code (a hot swap) puts `rep` in CPU `cpu`'s LTT entry: installed, as a miss would.
   void install(ppc::Hart& h, unsigned coid, unsigned cpu, uint64_t rep);
+  // The instance is destroyed: CPU `cpu`'s LTT entry back to the Default Object, not installed.
+  void uninstall(ppc::Hart& h, unsigned coid, unsigned cpu);
   // Replaces an object's root (the GTT entry's root pointer); returns the old one.
   std::unique_ptr<Root> replace_root(unsigned coid, std::unique_ptr<Root> root);
   // The miss-handling lock taken for writing: succeeds (paying an atomic

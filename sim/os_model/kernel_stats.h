@@ -33,11 +33,21 @@ struct DeviceStats {
   LatencyHistogram<4> latency, handler_cycles;
 };
 
+// A group with lifetimes (issue 24): its workloads' `create` and `destroy` calls.
+struct LifeStats {
+  uint64_t created = 0, destroyed = 0;
+  uint64_t create_refused = 0;   // the group was at its capacity
+  uint64_t destroy_refused = 0;  // the group's last instance, or one a swap held
+  uint64_t reclaimed = 0;        // destroyed instances whose memory and COID went back (two generation swaps later)
+  uint64_t peak_live = 0;
+};
+
 struct KernelStats {
   std::vector<CpuOsStats> cpu;                    // per CPU
   std::vector<std::vector<MethodStats>> methods;  // [group][method]
   std::vector<WindowStats> windows;               // calls.csv's rows
   std::vector<DeviceStats> devices;               // per device, in the scenario's order
+  std::vector<LifeStats> lifetimes;               // per group (all zero for a group without lifetimes)
   uint64_t window_cycles = 1;
   uint64_t calls = 0;  // top-level calls completed before the run's end (warm-up included)
 };

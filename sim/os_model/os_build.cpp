@@ -38,6 +38,7 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
       run_(run),
       heap_(memory, regions, params.heap_base, params.heap_limit, params.line_bytes),
       door_(std::make_unique<SwapDoor>(*this)) {
+  heap_.set_cpus(params.cpus);  // the OS allocator's per-processor pools
   if (impls.empty() && !objects.empty()) throw BuildError("objects need implementations");
   // Groups first: nested calls and workloads name them.
   unsigned next = 0;
@@ -48,7 +49,7 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
     unsigned iface = o.interface.empty() ? impl : 0;
     while (iface < impls.size() && impls[iface].name != (o.interface.empty() ? o.implementation : o.interface)) ++iface;
     if (iface == impls.size()) throw BuildError(fmt::format("object {}: no implementation {}", o.name, o.interface));
-    groups_.push_back({o.name, impl, next, o.count, iface});
+    groups_.push_back({o.name, impl, next, o.count, iface, o.initial ? std::min(o.initial, o.count) : o.count});
     next += o.count;
   }
   com_ = std::make_unique<ClusteredObjectManager>(heap_, p_.cpus, next + 1024, kMaxMethods, kHostCallBase,
@@ -61,6 +62,7 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
   token_ = std::make_unique<QuiescenceToken>(heap_, p_.cpus, os.generations, cycles(os.generations.min_round_us));
   for (const WorkloadSpec& w : workloads) workloads_.emplace_back(w, groups_, impls_, p_.clock_hz / 1e6);
   stats_.methods.resize(groups_.size());
+  stats_.lifetimes.resize(groups_.size());
   for (unsigned g = 0; g < groups_.size(); ++g) stats_.methods[g].resize(impls_[groups_[g].interface].methods.size());
   warmup_cycles_ = cycles(run.warmup_us);
   end_cycles_ = cycles(run.duration_us);
@@ -263,11 +265,30 @@ void OsKernel::build_objects() {
     for (unsigned i = 0; i < grp.count; ++i) {
       const std::string name = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, i);
       instance_impl_.push_back(grp.impl);
+      if (i >= grp.initial) {  // a free slot of a group with lifetimes: its COID and entries, no instance yet
+        com_->create(name, impl.root, RepTemplate{vtables_[grp.impl], 0, 16, 16, {}, {}, true});
+        heap_.memory().store<uint64_t>(com_->tables().gtt_entry(grp.first + i), 0);
+        continue;
+      }
       const unsigned coid = com_->create(name, impl.root, rep_template(grp.first + i, grp.impl));
       factory.add(coid);
     }
   }
   served_.assign(com_->tables().capacity(), 0);
+  // Object lifetimes (lifetimes.cpp): which instances live, each group's live list and free COID pool.
+  alive_.assign(com_->tables().capacity(), 0);
+  pinned_.assign(com_->tables().capacity(), 0);
+  incarnation_.assign(com_->tables().capacity(), 0);
+  life_.resize(groups_.size());
+  for (unsigned g = 0; g < groups_.size(); ++g) {
+    const ObjectGroup& grp = groups_[g];
+    lifetimes_ = lifetimes_ || grp.initial < grp.count;
+    for (unsigned i = 0; i < grp.count; ++i) {
+      if (i < grp.initial) life_[g].live.push_back(i), alive_[grp.first + i] = 1;
+      else life_[g].free.insert(i);
+    }
+    live_counts_.push_back(grp.initial);
+  }
 }
 
 // Groups whose gate binds calls directly: each instance's one rep is made now
@@ -308,7 +329,7 @@ void OsKernel::build_direct_sites() {
 
 // The reps instance `coid` gets as implementation `impl`: a fresh shared
 // state, the nested-call references of that instance, the statistics region.
-RepTemplate OsKernel::rep_template(unsigned coid, unsigned impl_index) {
+RepTemplate OsKernel::rep_template(unsigned coid, unsigned impl_index, ppc::Hart* h, bool defer_pay) {
   const unsigned g = group_of(coid);
   const ObjectGroup& grp = groups_[g];
   const ImplementationSpec& impl = impls_[impl_index];
@@ -317,8 +338,8 @@ RepTemplate OsKernel::rep_template(unsigned coid, unsigned impl_index) {
       RepLayout::make(impl.state_bytes, static_cast<unsigned>(call_targets_[impl_index].size()), p_.line_bytes);
   RepTemplate t;
   t.vtable = vtables_[impl_index];
-  t.shared = heap_.allocate(grp.count == 1 ? grp.name + ".shared" : grp.name + "[].shared",
-                            std::max<uint64_t>(8, impl.shared_state_bytes));
+  t.shared = heap_.allocate_block(h, h ? h->id() : 0, grp.count == 1 ? grp.name + ".shared" : grp.name + "[].shared",
+                                  std::max<uint64_t>(8, impl.shared_state_bytes), defer_pay);
   t.bytes = layout.bytes;
   t.refs_offset = layout.refs;
   for (unsigned target : call_targets_[impl_index]) {

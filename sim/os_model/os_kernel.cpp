@@ -273,6 +273,7 @@ void OsKernel::kernel_entry(ppc::Hart& h) {
   CpuState& c = cpus_[h.id()];
   run_due_events(h);
   token_->poll(h, *c.gen);
+  if (!doomed_.empty()) reap(h);
   for (size_t i = 0; i < hooks_.size(); ++i)  // by index: a hook may add or remove hooks
     if (hooks_[i].first) hooks_[i].second(h);
 }
@@ -422,7 +423,7 @@ HartAction OsKernel::on_next_call(ppc::Hart& h) {
     }
     if (const uint64_t think = w.think(c.rng)) {
       h.state().pc = prepare_call(h, t);
-      t.start_on_dispatch = true;
+      t.start_on_dispatch = t.in_call;
       block(h, t, think);
       return next_or_idle(h);
     }
@@ -432,6 +433,7 @@ HartAction OsKernel::on_next_call(ppc::Hart& h) {
     }
   }
   h.state().pc = prepare_call(h, t);
+  if (!t.in_call) return HartAction::Continue;  // a `create` or `destroy` call, done: back to the loop
   t.call_start = h.cycle();
   if (observer_) observer_->call_begin(h.id(), t, h.cycle());
   return HartAction::Continue;
@@ -710,7 +712,14 @@ unsigned OsKernel::runq_pop(ppc::Hart& h) {
 // Loads the next call of the thread's workload into the request loop's registers.
 uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   CpuState& c = cpus_[h.id()];
-  const CallChoice choice = workloads_[t.workload].pick(c.rng);
+  CallChoice choice = workloads_[t.workload].pick(c.rng, lifetimes_ ? &live_counts_ : nullptr);
+  if (choice.method >= kCreateMethod) {  // a `create` or `destroy` call: kernel work; the loop comes back here
+    --t.calls_left;
+    t.in_call = false;
+    lifetime_op(h, choice);
+    return request_loop_;
+  }
+  if (lifetimes_ && dynamic(choice.group)) choice.instance = life_[choice.group].live[choice.instance];
   const ObjectGroup& g = groups_[choice.group];
   auto& r = h.state().gpr;
   r[kCallOffsetRegister] = uint64_t{g.first + choice.instance} * TranslationTable::kLttEntryBytes;
@@ -723,6 +732,7 @@ uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   t.call_method = choice.method;
   t.call_impl = instance_impl_[g.first + choice.instance];
   t.call_coid = g.first + choice.instance;
+  t.call_incarnation = incarnation_[t.call_coid];
   // Where the call starts: the loop's own DREF, the group's gated call, or a direct call site.
   if (gated_call_[choice.group]) return gated_call_[choice.group];
   if (const auto& sites = direct_sites_[g.first + choice.instance]; !sites.empty()) {
@@ -754,7 +764,7 @@ void OsKernel::complete_call(ppc::Hart& h, Thread& t) {
 
 void OsKernel::count_served(const Thread& t) {
   if (t.call_missed) return;  // no method body ran (the reporters were told)
-  ++served_[t.call_coid];
+  if (t.call_incarnation == incarnation_[t.call_coid]) ++served_[t.call_coid];  // (not an earlier life's)
   for_each_nested(t, nested_inst_, [&](unsigned coid) { ++served_[coid]; });
 }
 

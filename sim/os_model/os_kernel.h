@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <queue>
+#include <set>
 #include <string>
 #include <vector>
 #include <tuple>
@@ -97,6 +98,7 @@ class OsKernel final : public ppc::Environment_if {
   QuiescenceToken& token() { return *token_; }
   const ClusteredObjectManager& objects() const { return *com_; }
   const std::vector<Factory>& factories() const { return factories_; }
+  bool live(unsigned coid) const { return alive_[coid] != 0; }  // created and not destroyed
   const Thread& thread(unsigned id) const { return threads_[id]; }
   size_t threads() const { return threads_.size(); }
   unsigned live_threads() const;
@@ -107,6 +109,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<WatchdogThread> watchdog_threads() const;
   std::string symbol(uint64_t pc) const;
   uint64_t heap_used() const { return heap_.used(); }
+  const GuestHeap& heap() const { return heap_; }  // the OS allocator: live bytes and their history
 
  private:
   // Environment_if (the harts call it through that interface): only host calls reach the kernel.
@@ -139,7 +142,9 @@ class OsKernel final : public ppc::Environment_if {
   void at(unsigned cpu, uint64_t cycle, std::function<void(ppc::Hart&)> fn);
   uint64_t add_entry_hook(std::function<void(ppc::Hart&)> fn);
   void remove_entry_hook(uint64_t id);
-  RepTemplate rep_template(unsigned coid, unsigned impl);
+  // The shared state from the OS allocator (h's CPU's pool, paid on h; null: untimed, CPU 0's pool).
+  // defer_pay: the allocator's accesses are paid later, by heap_.pay_deferred (host state first).
+  RepTemplate rep_template(unsigned coid, unsigned impl, ppc::Hart* h = nullptr, bool defer_pay = false);
   uint64_t watch_code(uint64_t start, uint64_t end, SwapHooks_if::Watcher fn);
   void unwatch_code(uint64_t id);
   void watched(ppc::Hart& h, uint64_t pc) override;  // Environment_if: a watched instruction is about to run
@@ -277,6 +282,33 @@ class OsKernel final : public ppc::Environment_if {
     }
   }
   uint64_t cycles(double us) const;
+
+  // Object lifetimes (issue 24, lifetimes.cpp): a group with a capacity has a live list and a free COID
+  // pool; `create` and `destroy` calls of its workloads; destroyed instances reclaimed two generation
+  // swaps later (reap, at kernel entries while any waits).
+  struct GroupLife {
+    std::vector<unsigned> live;  // instance indices, ascending
+    std::set<unsigned> free;     // slots free for a creation, lowest first
+  };
+  struct Doomed {
+    unsigned coid;
+    std::vector<uint64_t> target;  // per CPU: the generation swaps to reach
+  };
+  bool dynamic(unsigned group) const;
+  unsigned class_impl(unsigned group) const;  // the implementation of the factory's current version
+  Factory& factory_of(unsigned impl);
+  void lifetime_op(ppc::Hart& h, const CallChoice& choice);
+  void create_instance(ppc::Hart& h, unsigned group);
+  void destroy_instance(ppc::Hart& h, unsigned group, unsigned pos);
+  void reap(ppc::Hart& h);
+  std::vector<GroupLife> life_;       // per group
+  std::vector<unsigned> live_counts_;  // per group: its live instances (what a workload draws among)
+  std::vector<uint8_t> alive_;        // per COID
+  std::vector<int32_t> pinned_;       // per COID: swaps of it under way
+  std::vector<uint32_t> incarnation_;  // per COID: its lives so far
+  std::vector<Doomed> doomed_;        // in destruction order
+  std::vector<SwapHooks_if::FreedFn> freed_reporters_;
+  bool lifetimes_ = false;            // some group has a capacity
 
   KernelParams p_;
   OsConfig os_;

@@ -28,6 +28,7 @@ struct ObjectGroup {
   unsigned impl = 0;
   unsigned first = 0, count = 1;
   unsigned interface = 0;  // the implementation whose methods name its vtable slots (impl, or a version adding methods)
+  unsigned initial = ~0u;  // instances live at the start (first .. first + initial - 1); < count: a group with lifetimes
 };
 
 // K42's clustered objects: one rep shared by every CPU, or one rep per CPU
@@ -61,6 +62,8 @@ struct OsConfig {
   uint32_t max_threads_per_cpu = 64;    // descriptors and stacks preallocated per CPU
   uint32_t miss_handler_cycles = 150;   // the Default Object's miss handling, beyond its memory accesses
   uint32_t io_check_cycles = 20;        // deciding whether an I/O point blocks
+  uint32_t create_cycles = 300;         // a `create` call's kernel work beyond its memory accesses (assumed)
+  uint32_t destroy_cycles = 200;        // a `destroy` call's, likewise (assumed)
   uint32_t idle_poll_cycles = 1000;     // how often an idle CPU's loop looks at the token and the hooks' work
   std::string guest_elf;                // guest program holding method bodies given by `symbol` ("" = none)
   GenerationConfig generations;
@@ -135,7 +138,15 @@ struct ObjectSpec {
   // The implementation whose methods name its vtable slots: the widest it has during the run, when an
   // event moves it to a version that adds methods (the scenario reader sets it); empty: `implementation`.
   std::string interface = {};
+  // Object lifetimes (issue 24): with a `capacity`, `count` is the capacity (COIDs reserved) and `initial`
+  // the instances live at the start; workloads' `create` and `destroy` calls make and end the others.
+  uint32_t initial = 0;  // 0: all `count` (no lifetimes)
 };
+
+// A mix entry's method that is no method: a workload's call creating or destroying an instance of a group
+// with a capacity (through its class's factory).
+inline const char* const kCreateName = "create";
+inline const char* const kDestroyName = "destroy";
 
 struct MixEntry {
   std::string object, method;

@@ -25,13 +25,16 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   bool installed(unsigned coid, unsigned cpu) const override { return k_.com_->installed(coid, cpu); }
   unsigned impl_of(unsigned coid) const override { return k_.instance_impl_[coid]; }
   void set_impl_of(unsigned coid, unsigned impl) override { k_.instance_impl_[coid] = impl; }
-  RepTemplate rep_template(unsigned coid, unsigned impl) override { return k_.rep_template(coid, impl); }
+  RepTemplate rep_template(unsigned coid, unsigned impl, ppc::Hart* h = nullptr) override {
+    return k_.rep_template(coid, impl, h);
+  }
   uint64_t vtable(unsigned impl) const override { return k_.vtables_[impl]; }
   GuestHeap& heap() override { return k_.heap_; }
   uint64_t ltt_entry(unsigned cpu, unsigned coid) const override { return k_.com_->tables().ltt_entry(cpu, coid); }
   uint64_t local_word(unsigned cpu, unsigned coid) const override { return k_.com_->tables().local_word(cpu, coid); }
   uint64_t local_offset() const override { return k_.com_->tables().local_offset(); }
   unsigned capacity() const override { return k_.com_->tables().capacity(); }
+  void pin(unsigned coid, bool pinned) override { k_.pinned_[coid] += pinned ? 1 : -1; }
   std::vector<Factory>& factories() override { return k_.factories_; }
 
   // SwapThreads_if
@@ -70,6 +73,7 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   void add_waits_reporter(std::function<std::string()> f) override { k_.reporters_.push_back(std::move(f)); }
   void add_missing_method_reporter(MissingMethodFn f) override { k_.missing_reporters_.push_back(std::move(f)); }
   void add_call_observer(CallObserver f) override { k_.call_observers_.push_back(std::move(f)); }
+  void add_freed_reporter(FreedFn f) override { k_.freed_reporters_.push_back(std::move(f)); }
   void add_thread_describer(std::function<std::string(const Thread&)> f) override {
     k_.describers_.push_back(std::move(f));
   }
@@ -97,6 +101,8 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   unsigned group_of(unsigned coid) const override { return k_.group_of(coid); }
   uint64_t calls_completed() const override { return k_.stats_.calls; }
   uint64_t served(unsigned coid) const override { return k_.served_[coid]; }
+  bool live(unsigned coid) const override { return k_.alive_[coid] != 0; }
+  uint32_t incarnation(unsigned coid) const override { return k_.incarnation_[coid]; }
   std::string thread_name(unsigned tid) const override { return k_.thread_label(k_.threads_[tid]); }
   std::vector<unsigned> executions(unsigned tid) const override { return k_.executions(k_.threads_[tid]); }
 

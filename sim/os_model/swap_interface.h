@@ -53,7 +53,8 @@ class ObjectSwap_if {
   // The implementation an instance runs (a swap's Complete changes it); its rep template and vtable as `impl`.
   virtual unsigned impl_of(unsigned coid) const = 0;
   virtual void set_impl_of(unsigned coid, unsigned impl) = 0;
-  virtual RepTemplate rep_template(unsigned coid, unsigned impl) = 0;
+  // (Its shared state is allocated now, by h if given: from h's CPU's pool, paid on h.)
+  virtual RepTemplate rep_template(unsigned coid, unsigned impl, ppc::Hart* h = nullptr) = 0;
   virtual uint64_t vtable(unsigned impl) const = 0;
   // Guest memory for a swap's structures (every allocation a named statistics region).
   virtual GuestHeap& heap() = 0;
@@ -62,6 +63,8 @@ class ObjectSwap_if {
   virtual uint64_t local_word(unsigned cpu, unsigned coid) const = 0;
   virtual uint64_t local_offset() const = 0;
   virtual unsigned capacity() const = 0;  // COIDs the tables hold
+  // Object lifetimes (issue 24): while pinned (a swap of it under way) an instance is not destroyed.
+  virtual void pin(unsigned coid, bool pinned) = 0;
   virtual std::vector<Factory>& factories() = 0;
 };
 
@@ -137,6 +140,10 @@ class SwapHooks_if {
   // CPU (an autonomic monitor's per-CPU counters, sim/hotswap/policy.h). None registered: nothing per call.
   using CallObserver = std::function<void(ppc::Hart&, const Thread&, uint64_t latency)>;
   virtual void add_call_observer(CallObserver f) = 0;
+  // A destroyed instance's reps went back to the OS allocator (two generation swaps after its destruction):
+  // the instance, the implementation it ran and its reps (for the safety oracle's use-after-free check).
+  using FreedFn = std::function<void(ppc::Hart&, unsigned coid, unsigned impl, const std::vector<uint64_t>& reps)>;
+  virtual void add_freed_reporter(FreedFn f) = 0;
   // A layer's part of a deadlock report, and of each thread's line in it.
   virtual void add_waits_reporter(std::function<std::string()> f) = 0;
   virtual void add_thread_describer(std::function<std::string(const Thread&)> f) = 0;
@@ -185,6 +192,10 @@ class KernelFacts_if {
   // Top-level calls completed, and executions of instance `coid`'s methods by completed calls.
   virtual uint64_t calls_completed() const = 0;
   virtual uint64_t served(unsigned coid) const = 0;
+  // Whether instance `coid` is live (created and not destroyed: always, for a group without lifetimes), and
+  // which of its lives it is in (a COID is reused after a destroy; a thread's call records the life it is to).
+  virtual bool live(unsigned coid) const = 0;
+  virtual uint32_t incarnation(unsigned coid) const = 0;
   // A thread's name in reports: its workload's, or its system thread's.
   virtual std::string thread_name(unsigned tid) const = 0;
   // The instances thread `tid`'s current call executes, top-level and nested (one entry per execution).

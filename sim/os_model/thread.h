@@ -39,6 +39,7 @@ struct Thread {
   bool call_missed = false;  // the call reached a vtable slot its implementation lacks: no body ran
   uint64_t call_start = 0;
   unsigned call_group = 0, call_method = 0, call_impl = 0, call_coid = 0;
+  uint32_t call_incarnation = 0;  // which life of call_coid the call is to (a COID is reused after a destroy)
   uint64_t created = 0;
   uint64_t runnable_since = 0;  // when it last became runnable: created, or the due cycle of its wake-up
   // A call under way: begun and not yet complete (a long-lived thread thinking has picked its

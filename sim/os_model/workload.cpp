@@ -19,10 +19,11 @@ uint64_t cycles(double us, double cycles_per_us) {
 }
 
 // Index of the first cumulative weight above u * total.
-size_t draw(const std::vector<double>& cumulative, double u) {
-  const double x = u * cumulative.back();
-  const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), x);
-  return std::min(static_cast<size_t>(it - cumulative.begin()), cumulative.size() - 1);
+size_t draw(const std::vector<double>& cumulative, double u, size_t n) {
+  const double x = u * cumulative[n - 1];
+  const auto end = cumulative.begin() + static_cast<std::ptrdiff_t>(n);
+  const auto it = std::upper_bound(cumulative.begin(), end, x);
+  return std::min(static_cast<size_t>(it - cumulative.begin()), n - 1);
 }
 }  // namespace
 
@@ -39,7 +40,11 @@ Workload::Workload(const WorkloadSpec& spec, const std::vector<ObjectGroup>& gro
     while (g < groups.size() && groups[g].name != e.object) ++g;
     if (g == groups.size()) throw std::invalid_argument("workload " + spec.name + ": no object " + e.object);
     total += e.weight;
-    mix_.push_back({g, find_method(impls[groups[g].interface], e.method), total});
+    const bool lifetimes = groups[g].initial < groups[g].count;  // a group with a capacity
+    const unsigned method = lifetimes && e.method == kCreateName    ? kCreateMethod
+                            : lifetimes && e.method == kDestroyName ? kDestroyMethod
+                                                                    : find_method(impls[groups[g].interface], e.method);
+    mix_.push_back({g, method, total});
     if (zipf_[g].empty()) {
       double c = 0;
       for (unsigned i = 0; i < groups[g].count; ++i) {
@@ -51,13 +56,14 @@ Workload::Workload(const WorkloadSpec& spec, const std::vector<ObjectGroup>& gro
   if (mix_.empty()) throw std::invalid_argument("workload " + spec.name + " has an empty mix");
 }
 
-CallChoice Workload::pick(Rng& rng) const {
+CallChoice Workload::pick(Rng& rng, const std::vector<unsigned>* live) const {
   const double u = rng.uniform() * mix_.back().cumulative;
   size_t i = 0;
   while (i + 1 < mix_.size() && mix_[i].cumulative <= u) ++i;
   const Entry& e = mix_[i];
   const auto& pop = zipf_[e.group];
-  const auto instance = static_cast<unsigned>(pop.size() > 1 ? draw(pop, rng.uniform()) : 0);
+  const size_t n = live ? std::max<size_t>(1, (*live)[e.group]) : pop.size();
+  const auto instance = static_cast<unsigned>(pop.size() > 1 ? draw(pop, rng.uniform(), n) : 0);
   return {e.group, instance, e.method};
 }
 

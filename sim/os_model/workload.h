@@ -12,8 +12,9 @@
 namespace quiesce::os {
 
 struct CallChoice {
-  unsigned group, instance, method;
+  unsigned group, instance, method;  // for a group with lifetimes, `instance` is a position in its live list
 };
+inline constexpr unsigned kCreateMethod = 0xffff'fff0u, kDestroyMethod = 0xffff'fff1u;  // mix entries `create`, `destroy`
 
 class Workload {
  public:
@@ -22,7 +23,9 @@ class Workload {
            const std::vector<ImplementationSpec>& impls, double cycles_per_us);
 
   const WorkloadSpec& spec() const { return spec_; }
-  CallChoice pick(Rng& rng) const;
+  // `live`: per group, how many instances are live (null: every group's count): the instance is drawn
+  // among the first that many positions by the workload's popularity.
+  CallChoice pick(Rng& rng, const std::vector<unsigned>* live = nullptr) const;
   uint64_t think(Rng& rng) const;         // cycles between requests (closed) or iterations (long-lived)
   uint64_t interarrival(Rng& rng) const;  // cycles to the next arrival (open)
   uint64_t start() const { return start_; }

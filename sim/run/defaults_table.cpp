@@ -157,6 +157,11 @@ std::vector<DefaultEntry> defaults_table() {
   row("os.io_check_cycles", text(uint64_t{os.io_check_cycles}), "cycles", kAssumed, "",
       "a stand-in for a driver's check whether an I/O wait point blocks (no code is the point)");
   row("os.idle_poll_cycles", text(uint64_t{os.idle_poll_cycles}), "cycles", kAssumed);
+  row("os.create_cycles", text(uint64_t{os.create_cycles}), "cycles", kAssumed, "",
+      "a `create` call's decisions beyond its memory accesses (the allocator's lists, the GTT entry, the factory's "
+      "table: timed through the caches)");
+  row("os.destroy_cycles", text(uint64_t{os.destroy_cycles}), "cycles", kAssumed, "",
+      "a `destroy` call's decisions beyond its memory accesses (the factory's table, the LTT entries reset)");
   row("os.generations.min_round_us", text(os.generations.min_round_us), "us", kAssumed);
   row("os.generations.swap_cycles", text(uint64_t{os.generations.swap_cycles}), "cycles", kAssumed);
   row("os.generations.token_pass_cycles", text(uint64_t{os.generations.token_pass_cycles}), "cycles", kAssumed);

@@ -70,9 +70,45 @@ std::pair<uint64_t, uint64_t> span_bounds(const hotswap::CpuSwapRecord& rec, uin
 }
 
 // One object per swap: what, how, when, the event it belongs to, and per CPU the phases and the calls it met.
+// The OS heap's live bytes over time (issue 24): its history of changes in cycle order (CPUs run up to a
+// quantum apart, so the history as made is not), and what it was at a cycle.
+using LiveHistory = std::vector<std::pair<uint64_t, uint64_t>>;
+LiveHistory sorted_history(const os::GuestHeap& heap) {
+  LiveHistory h = heap.live_history();
+  std::stable_sort(h.begin(), h.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return h;
+}
+uint64_t live_at(const LiveHistory& h, uint64_t cycle) {  // after every change up to `cycle`
+  const auto it = std::upper_bound(h.begin(), h.end(), cycle, [](uint64_t c, const auto& p) { return c < p.first; });
+  return it == h.begin() ? (h.empty() ? 0 : h.front().second) : std::prev(it)->second;
+}
+
+// A swap's memory: the old object's, the new one's and the swap's own bytes; the heap's live bytes before
+// the swap, their peak from its start until what it left behind was freed (or the run's end), the overhead
+// (peak minus before), when it was retired and freed, and the live bytes just after the free.
+json swap_memory_json(const LiveHistory& h, uint64_t end, const hotswap::Swap& m) {
+  const auto& mem = m.memory();
+  const uint64_t before = m.start_cycle() ? live_at(h, m.start_cycle() - 1) : live_at(h, 0);
+  const uint64_t until = mem.freed ? mem.freed_cycle : end;
+  uint64_t peak = before;
+  for (const auto& [c, v] : h)
+    if (c >= m.start_cycle() && c <= until) peak = std::max(peak, v);
+  return {{"old_bytes", mem.old_bytes},
+          {"new_bytes", mem.new_bytes},
+          {"scaffold_bytes", mem.scaffold_bytes},
+          {"live_before_bytes", before},
+          {"peak_bytes", peak},
+          {"peak_overhead_bytes", peak - before},
+          {"retired_cycle", mem.retired_cycle},
+          {"freed", mem.freed},
+          {"freed_cycle", mem.freed_cycle},
+          {"live_after_free_bytes", mem.freed ? live_at(h, mem.freed_cycle) : 0}};
+}
+
 json swaps_json(const ScenarioRun& r) {
   const auto& k = r.kernel();
   json swaps = json::array();
+  const LiveHistory history = sorted_history(k.heap());
   for (const auto& m : r.hotswap().swaps()) {
     json cpus = json::array();
     uint64_t forwarded = 0, blocked = 0, released = 0, blocked_total = 0, blocked_max = 0, bytes = 0;
@@ -145,6 +181,7 @@ json swaps_json(const ScenarioRun& r) {
                      {"blocked_cycles_total", blocked_total},
                      {"blocked_cycles_max", blocked_max},
                      {"bytes_transferred", bytes},
+                     {"memory", swap_memory_json(history, r.reached_cycles(), *m)},
                      {"split", split_json(total)},  // CPU-cycles, summed over the CPUs that took part
                      {"cpus", cpus}});
   }
@@ -383,6 +420,16 @@ json summary(const ScenarioRun& r) {
       {"idle_fraction", end ? static_cast<double>(idle) / static_cast<double>(end * sc.machine.cpus) : 0.0},
       {"os_memory_bytes", k.heap_used()},
       {"coherence_violations", res.coherence_violations}};
+  // The OS allocator (issue 24): bytes carved from the heap, live (carved minus free), their peak, what
+  // was freed and handed out again, in bytes and blocks; memory.csv has the live bytes over time.
+  j["memory"] = {{"carved_bytes", k.heap().used()},
+                 {"live_bytes", k.heap().live_bytes()},
+                 {"peak_live_bytes", k.heap().peak_bytes()},
+                 {"freed_bytes", k.heap().freed_bytes()},
+                 {"reused_bytes", k.heap().reused_bytes()},
+                 {"pool_bytes", k.heap().pool_bytes()},
+                 {"frees", k.heap().frees()},
+                 {"reuses", k.heap().reuses()}};
   j["generations"] = {{"token_rounds", k.token().rounds()},
                       {"round_cycles", latency_json(k.token().round_cycles())},
                       {"round_us_p50", static_cast<double>(k.token().round_cycles().percentile(0.5)) * us_per_cycle},
@@ -419,6 +466,7 @@ json summary(const ScenarioRun& r) {
     // After swaps and updates, what the instances run now (one name, or each distinct one in order).
     std::vector<std::string> now;
     for (unsigned i = 0; i < groups[g].count; ++i) {
+      if (!k.live(groups[g].first + i)) continue;  // a free slot of a group with lifetimes
       const std::string& name = k.implementations()[k.impl_of(groups[g].first + i)].name;
       if (std::find(now.begin(), now.end(), name) == now.end()) now.push_back(name);
     }
@@ -428,6 +476,16 @@ json summary(const ScenarioRun& r) {
                        {"instances", groups[g].count},
                        {"root", impl.root == os::RootKind::Shared ? "shared" : "per_cpu"},
                        {"methods", methods}});
+    if (groups[g].initial < groups[g].count) {  // object lifetimes (issue 24): its create and destroy calls
+      const auto& l = k.stats().lifetimes[g];
+      unsigned live = 0;
+      for (unsigned i = 0; i < groups[g].count; ++i) live += k.live(groups[g].first + i);
+      objects.back()["lifetimes"] = {{"capacity", groups[g].count},     {"initial", groups[g].initial},
+                                     {"created", l.created},             {"destroyed", l.destroyed},
+                                     {"create_refused", l.create_refused}, {"destroy_refused", l.destroy_refused},
+                                     {"reclaimed", l.reclaimed},         {"live_at_end", live},
+                                     {"peak_live", std::max<uint64_t>(l.peak_live, groups[g].initial)}};
+    }
   }
   j["objects"] = objects;
   json factories = json::array();
@@ -451,6 +509,7 @@ json summary(const ScenarioRun& r) {
                        {"end_cycle", rec.end_cycle},
                        {"cycles", rec.completed ? rec.end_cycle - rec.start_cycle : 0}});
     if (rec.given_up) updates.back()["swaps_given_up"] = rec.given_up;  // why it did not complete
+    if (rec.destroyed) updates.back()["destroyed"] = rec.destroyed;     // object lifetimes: not swapped, gone
   }
   j["updates"] = updates;
   for (auto& sw : j["swaps"])  // a swap a policy's decision started belongs to no event
@@ -495,6 +554,26 @@ std::string calls_csv(const ScenarioRun& r) {
                      ms > 0 ? static_cast<double>(w[i].calls) / ms : 0.0, w[i].latency.mean(),
                      w[i].latency.percentile(0.5), w[i].latency.percentile(0.9), w[i].latency.percentile(0.99),
                      w[i].latency.max(), w[i].threads_created);
+  }
+  return s;
+}
+
+// The OS heap's live bytes per window: at the window's start and end and the most within it (issue 24).
+std::string memory_csv(const ScenarioRun& r) {
+  const auto& k = r.kernel();
+  const double us_per_cycle = 1e6 / r.scenario().machine.clock_hz;
+  const LiveHistory h = sorted_history(k.heap());
+  std::string s = "window,start_us,end_us,live_bytes_start,live_bytes_end,live_bytes_max\n";
+  const uint64_t wc = k.stats().window_cycles;
+  size_t at = 0;
+  for (size_t i = 0; i < windows_reached(r); ++i) {
+    const uint64_t start = i * wc, end = (i + 1) * wc;
+    const uint64_t first = live_at(h, start ? start - 1 : 0);
+    uint64_t most = first, last = first;
+    while (at < h.size() && h[at].first < start) ++at;
+    for (; at < h.size() && h[at].first < end; ++at) most = std::max(most, h[at].second), last = h[at].second;
+    s += fmt::format("{},{:.4f},{:.4f},{},{},{}\n", i, static_cast<double>(start) * us_per_cycle,
+                     static_cast<double>(end) * us_per_cycle, first, last, most);
   }
   return s;
 }
@@ -561,7 +640,7 @@ std::string region_cpus_csv(const ScenarioRun& r) {
 const std::vector<std::string>& result_file_names() {
   static const std::vector<std::string> names = {"summary.json", "calls.csv",       "cpus.csv",   "regions.csv",
                                                  "swaps.csv",    "phases.csv",      "region_cpus.csv",
-                                                 "events.csv",   "activity.csv",    "host.json",
+                                                 "events.csv",   "activity.csv",    "memory.csv",      "host.json",
                                                  "decisions.csv", "policy_windows.csv"};  // the last two: with policies
   return names;
 }
@@ -570,7 +649,8 @@ std::string write_results(const ScenarioRun& r, ResultsDir& out) {
   const std::pair<const char*, std::string> files[] = {
       {"summary.json", summary(r).dump(2) + "\n"}, {"calls.csv", calls_csv(r)},   {"cpus.csv", cpus_csv(r)},
       {"regions.csv", regions_csv(r)},            {"swaps.csv", swaps_csv(r)},   {"phases.csv", phases_csv(r)},
-      {"region_cpus.csv", region_cpus_csv(r)},    {"events.csv", events_csv(r)}, {"activity.csv", activity_csv(r)}};
+      {"region_cpus.csv", region_cpus_csv(r)},    {"events.csv", events_csv(r)}, {"activity.csv", activity_csv(r)},
+      {"memory.csv", memory_csv(r)}};
   for (const auto& [name, text] : files)
     if (std::string err = out.write(name, text); !err.empty()) return err;
   if (!r.scenario().hotswap.policies.empty())

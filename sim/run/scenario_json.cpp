@@ -66,6 +66,8 @@ json scenario_json(const scenario::Scenario& s) {
              {"max_threads_per_cpu", o.max_threads_per_cpu},
              {"miss_handler_cycles", o.miss_handler_cycles},
              {"io_check_cycles", o.io_check_cycles},
+             {"create_cycles", o.create_cycles},
+             {"destroy_cycles", o.destroy_cycles},
              {"guest_elf", o.guest_elf},
              {"generations", {{"token", o.generations.token}, {"min_round_us", o.generations.min_round_us},
                               {"swap_cycles", o.generations.swap_cycles},
@@ -87,7 +89,10 @@ json scenario_json(const scenario::Scenario& s) {
   }
   j["implementations"] = impls;
   json objects = json::object();
-  for (const auto& ob : s.objects) objects[ob.name] = {{"implementation", ob.implementation}, {"count", ob.count}};
+  for (const auto& ob : s.objects) {
+    objects[ob.name] = {{"implementation", ob.implementation}, {"count", ob.initial ? ob.initial : ob.count}};
+    if (ob.initial) objects[ob.name]["capacity"] = ob.count;  // object lifetimes: the slots, `count` live at the start
+  }
   j["objects"] = objects;
   json workloads = json::object();
   for (const auto& w : s.workloads) {
@@ -166,6 +171,7 @@ json scenario_json(const scenario::Scenario& s) {
   }
   j["hotswap"] = {{"timeout_us", s.hotswap.timeout_us},
                   {"update_step_cycles", s.hotswap.update_step_cycles},
+                  {"reclaim", s.hotswap.reclaim},
                   {"strategies", strategies}};
   if (!s.hotswap.policies.empty()) j["policies"] = policies_scenario_json(s.hotswap.policies);
   j["run"] = {{"duration_us", s.run.duration_us}, {"warmup_us", s.run.warmup_us}, {"seed", s.run.seed}};

@@ -73,6 +73,7 @@ std::string strategies_text(const std::vector<hotswap::StrategyInfo>& strategies
     out += fmt::format("  {}\n", s.summary);
     out += fmt::format("  fast path:   {}\n", s.fast_path);
     out += fmt::format("  waits for:   {}\n", s.waits_for);
+    out += fmt::format("  frees:       {} ({})\n", hotswap::reclaim_name(s.reclaim), s.reclaim_rule);
     out += fmt::format("  phases:      {}\n", joined(s.phases));
     if (!s.constraints.empty()) out += fmt::format("  constraints: {}\n", joined(s.constraints));
     if (!s.in_patch.empty()) out += fmt::format("  in patches:  {}\n", s.in_patch);
@@ -112,6 +113,8 @@ std::string strategies_json(const std::vector<hotswap::StrategyInfo>& strategies
                     {"stops_world", s.stops_world},
                     {"joins_patches", s.joins_patches},
                     {"in_patch", s.in_patch},
+                    {"reclaim", hotswap::reclaim_name(s.reclaim)},
+                    {"reclaim_rule", s.reclaim_rule},
                     {"params", std::move(params)}});
   }
   Json doc;
@@ -132,6 +135,10 @@ std::string strategies_markdown(const std::vector<hotswap::StrategyInfo>& strate
       out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} | {} |\n", s.name, s.safe ? "yes" : "**no**",
                          cell(s.summary), cell(s.fast_path), cell(s.waits_for), joined(s.phases),
                          s.constraints.empty() ? "-" : joined(s.constraints), s.in_patch.empty() ? "-" : cell(s.in_patch));
+  out += "\nWhen what a swap leaves behind (the old object's reps and shared state, the mediator's structures) goes "
+         "back to the OS allocator (`reclaim`):\n\n| strategy | reclaim | why no thread holds it then |\n| --- | --- | --- |\n";
+  for (const auto& s : strategies)
+    if (!s.test_only) out += fmt::format("| `{}` | `{}` | {} |\n", s.name, hotswap::reclaim_name(s.reclaim), cell(s.reclaim_rule));
   out += "\nParameters (`hotswap.strategies.NAME.KEY`, or `hotswap.KEY` for every strategy that has KEY):\n";
   for (const auto& s : strategies) {
     if (s.test_only || s.params.empty()) continue;

@@ -402,6 +402,10 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
         involved.push_back(to_impl);
         auto& used = strategy_of[target.object];
         check_constraints(e, w.strategy, objects[target.object].name, involved, impls, used);
+        if (objects[target.object].initial && has_constraint(w.strategy, hotswap::kConstraintStaticInstances))
+          e.fail("strategy", fmt::format("{} binds call sites to each instance when the kernel is built (constraint "
+                                         "static_instances), and objects.{} has a capacity (instances made at run time)",
+                                         w.strategy, objects[target.object].name));
         if (std::find(used.begin(), used.end(), w.strategy) == used.end()) used.push_back(w.strategy);
       }
       if (current == std::vector<size_t>{to_impl})
@@ -646,6 +650,7 @@ double read_param(MapReader& m, const hotswap::StrategyParam& p, double def) {
 void read_hotswap(MapReader& m, hotswap::HotSwapSpec& out) {
   out.timeout_us = m.real("timeout_us", out.timeout_us, 0, 1e9);
   out.update_step_cycles = m.uint<uint32_t>("update_step_cycles", out.update_step_cycles, 0, kMaxCycles);
+  out.reclaim = m.boolean("reclaim", out.reclaim);
   const auto& registry = hotswap::strategy_registry();
   // `hotswap.KEY`: for every strategy that declares KEY (read once per declaration, so each checks its range).
   std::map<std::string, double> flat;

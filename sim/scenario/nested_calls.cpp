@@ -30,6 +30,10 @@ void check_nested_calls(const std::vector<CallPlace>& calls, const Catalog& cata
   for (const CallPlace& p : calls) {  // in file order, so the first bad reference is reported
     const os::CallSite& site = impls[p.implementation].methods[p.method].calls[p.call];
     const size_t method = catalog.check_target(p.at, site.object, site.method);
+    if (catalog.has_lifetimes(site.object))
+      p.at.fail("object", fmt::format("objects.{} has a capacity (its instances come and go): a nested call cannot "
+                                      "name one",
+                                      site.object));
     std::vector<size_t> callees{catalog.implementation_of(site.object)};  // swaps keep the method's vtable slot
     if (const auto it = swapped_to.find(site.object); it != swapped_to.end())
       for (const size_t impl : it->second)

@@ -139,6 +139,26 @@ Catalog::Catalog(const std::vector<os::ImplementationSpec>& implementations, con
 
 size_t Catalog::implementation_of(const std::string& object) const { return object_impl_.at(object); }
 
+bool Catalog::has_lifetimes(const std::string& object) const {
+  const auto it = std::find_if(objects_.begin(), objects_.end(), [&](const os::ObjectSpec& o) { return o.name == object; });
+  return it != objects_.end() && it->initial != 0;
+}
+
+bool Catalog::check_lifetime_call(const MapReader& at, const std::string& object, const std::string& method) const {
+  if (method != os::kCreateName && method != os::kDestroyName) return false;
+  if (!object_impl_.contains(object))
+    at.fail("object", fmt::format("unknown object '{}'{}", shown(object), hint(object, names_of(objects_))));
+  if (!has_lifetimes(object)) {
+    const os::ImplementationSpec& impl = implementations_[implementation_of(object)];
+    if (std::any_of(impl.methods.begin(), impl.methods.end(), [&](const os::MethodSpec& m) { return m.name == method; }))
+      return false;  // a method of that name, on an object without a capacity: an ordinary call
+    at.fail("method", fmt::format("{} makes or ends an instance of a group with a capacity, and objects.{} has none "
+                                  "(give it `capacity: N`, the instances it may have at once)",
+                                  method, object));
+  }
+  return true;
+}
+
 size_t Catalog::check_target(const MapReader& at, const std::string& object, const std::string& method) const {
   if (!object_impl_.contains(object))
     at.fail("object", fmt::format("unknown object '{}'{}", shown(object), hint(object, names_of(objects_))));
@@ -172,6 +192,8 @@ os::OsConfig read_os(MapReader m, const Document& doc, const platform::MachineCo
   c.max_threads_per_cpu = m.uint<uint32_t>("max_threads_per_cpu", c.max_threads_per_cpu, 1, 4096);
   cycles("miss_handler_cycles", c.miss_handler_cycles);
   cycles("io_check_cycles", c.io_check_cycles);
+  cycles("create_cycles", c.create_cycles);
+  cycles("destroy_cycles", c.destroy_cycles);
   c.idle_poll_cycles = m.uint<uint32_t>("idle_poll_cycles", c.idle_poll_cycles, 1, kMaxCycles);
   c.guest_elf = m.string("guest_elf", "");
   MapReader g = m.map("generations");
@@ -275,6 +297,14 @@ std::vector<os::ObjectSpec> read_objects(MapReader m, const std::vector<os::Impl
       r.fail("implementation",
              fmt::format("unknown implementation '{}'{}", shown(o.implementation), hint(o.implementation, impl_names)));
     o.count = r.uint<uint32_t>("count", o.count, 1, kMaxInstances);
+    if (r.has("capacity")) {  // object lifetimes (issue 24): the slots reserved; `count` live at the start
+      const uint32_t capacity = r.uint<uint32_t>("capacity", o.count, 2, kMaxInstances);
+      if (capacity <= o.count)
+        r.fail("capacity", fmt::format("expected more than count ({}): the instances it may have at once, found {}",
+                                       o.count, capacity));
+      o.initial = o.count;
+      o.count = capacity;
+    }
     r.finish();
     if ((instances += o.count) > kMaxInstances)
       r.fail(r.has("count") ? "count" : "implementation",

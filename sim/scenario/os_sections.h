@@ -43,6 +43,11 @@ class Catalog {
   // Fails at `at.object` unless it names an object, at `at.method` unless that
   // object's implementation has the method; returns the method's index.
   size_t check_target(const MapReader& at, const std::string& object, const std::string& method) const;
+  // Object lifetimes (issue 24): whether `object` has a capacity; whether a mix entry's `method` is `create`
+  // or `destroy` call (on an object with a capacity, whatever its methods' names; on one without, an ordinary
+  // call if its implementation has such a method, else failing at `at.method`).
+  bool has_lifetimes(const std::string& object) const;
+  bool check_lifetime_call(const MapReader& at, const std::string& object, const std::string& method) const;
   // Whether `object` exists, its implementation lacks `method` and another implementation has it.
   bool added_method(const std::string& object, const std::string& method) const;
   const std::vector<os::ImplementationSpec>& implementations() const { return implementations_; }

@@ -82,7 +82,9 @@ os::WorkloadSpec read_workload(MapReader r, const platform::MachineConfig& machi
     entry.method = required_string(e, "method");
     entry.weight = e.positive("weight", entry.weight, 1e6);
     e.finish();
-    if (catalog.added_method(entry.object, entry.method))
+    if (catalog.check_lifetime_call(e, entry.object, entry.method))
+      ;  // a `create` or `destroy` call (object lifetimes)
+    else if (catalog.added_method(entry.object, entry.method))
       added.push_back({e, entry.object, entry.method});  // start_us below
     else
       catalog.check_target(e, entry.object, entry.method);
@@ -144,6 +146,9 @@ os::DeviceSpec read_device(MapReader r, const platform::MachineConfig& machine, 
     entry.method = required_string(e, "method");
     e.finish();
     catalog.check_target(e, entry.object, entry.method);
+    if (catalog.has_lifetimes(entry.object))
+      e.fail("object", fmt::format("objects.{} has a capacity (its instances come and go): a handler cannot name one",
+                                   entry.object));
     std::vector<std::pair<size_t, std::string>> seen;
     if (const std::string b = may_block(catalog, swapped_to, entry.object, entry.method, seen); !b.empty())
       e.fail("method", fmt::format("a call in interrupt context may not block, and this call may run {}, which may "

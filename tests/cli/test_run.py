@@ -31,7 +31,7 @@ OBJECTS_ELF = os.path.join(BUILD_DIR, "guest", "objects.elf")
 
 # What a run writes: the files scenarios/README.md lists, the hot-swap layer's three tables included.
 FILES = {"summary.json", "calls.csv", "cpus.csv", "regions.csv", "region_cpus.csv", "host.json", "swaps.csv",
-         "phases.csv", "activity.csv", "events.csv", "manifest.json"}
+         "phases.csv", "activity.csv", "events.csv", "memory.csv", "manifest.json"}
 DETERMINISTIC = sorted(FILES - {"host.json"})  # host.json holds wall-clock facts
 CLOCK_CYCLES_PER_US = 2000  # the default 2 GHz clock
 # Counters regions.csv does not attribute to regions: store-buffer stalls belong to a CPU.

@@ -15,9 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
 
 STRATEGY_KEYS = ["name", "summary", "safe", "safety", "fast_path", "waits_for", "phases", "constraints", "test_only",
-                 "stops_world", "joins_patches", "in_patch", "params"]
+                 "stops_world", "joins_patches", "in_patch", "reclaim", "reclaim_rule", "params"]
 PARAM_KEYS = ["key", "default", "min", "max", "unit", "integer", "pow2", "meaning", "source"]
-CONSTRAINTS = {"shared_root", "exclusive", "no_updates", "by_reference", "same_interface"}
+CONSTRAINTS = {"shared_root", "exclusive", "no_updates", "by_reference", "same_interface", "static_instances"}
 
 
 def quiesce(*args):
