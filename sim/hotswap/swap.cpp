@@ -243,7 +243,7 @@ void Swap::finish(ppc::Hart& h) {
 
 bool Swap::arrive_joint(ppc::Hart& h) {
   if (!patch_) {
-    reach_safe_point(h);
+    at_joint_point(h);  // (the Mediator's: the first meeting happened, calls block from now on)
     return true;
   }
   if (joint_ == Joint::Committed) return true;

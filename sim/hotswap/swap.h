@@ -177,7 +177,7 @@ class Swap {
   bool arrive_joint(ppc::Hart& h);
   // A member that had arrived is not quiescent any more (a call let through): the patch waits for it again.
   void leave_joint();
-  // The joint point, for this member: by default reach_safe_point.
+  // The safe point (without a patch) or the joint point, for this swap: by default reach_safe_point.
   virtual void at_joint_point(ppc::Hart& h) { reach_safe_point(h); }
   // The patch decided (joint_ says how) while this member held or had not arrived: wake what waits.
   virtual void resume_joint(ppc::Hart&) {}
