@@ -52,7 +52,8 @@ def scenario(strategy, *, cons=(), count=1, cpus=4, io=0.1, back=True, update=Fa
             "workloads": {"w": {"kind": "closed", "cpus": "all", "threads": 3, "think_us": 1, "calls_per_request": 3,
                                 "mix": [{"object": "svc", "method": "get", "weight": 3},
                                         {"object": "svc", "method": "put"}]}},
-            "events": events, "run": {"duration_us": duration, "seed": 3}, "outputs": {"window_us": 20}}
+            "events": events, "run": {"duration_us": duration, "seed": 3}, "outputs": {"window_us": 20},
+            "hotswap": {"reclaim": True}}  # (off by default)
 
 
 def run(tmp_path, sc, name, *sets, binary=QUIESCE):

@@ -209,3 +209,16 @@ def test_a_thread_stopped_at_preempt_check_is_mid_code(tmp_path):
     assert walker["object"] == "svca[0]" and walker["completed"]
     assert all(w["violations"] == 0 for w in s["swaps"] if w["strategy"] != "counter_threshold")
     assert s["safety"]["violations"] == sum(w["violations"] for w in s["swaps"] if w["object"] == "ctr")
+
+
+@pytest.mark.parametrize("name", ["reclaim-guest-fault.yaml", "reclaim-calls-miscounted.yaml"])
+def test_runs_reclaim_broke_are_clean_without_it(name, tmp_path):
+    s = run(os.path.join(ROOT, "tests", "torture", name), tmp_path)
+    assert s["scenario"]["hotswap"]["reclaim"] is False and s["safety"]["violations"] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="freeing after k42 swaps under preemption breaks these runs (issue 24, open)")
+@pytest.mark.parametrize("name", ["reclaim-guest-fault.yaml", "reclaim-calls-miscounted.yaml"])
+def test_runs_reclaim_broke(name, tmp_path):
+    s = run(os.path.join(ROOT, "tests", "torture", name), tmp_path, "--set", "hotswap.reclaim=true")
+    assert s["safety"]["violations"] == 0
