@@ -45,16 +45,17 @@ void GuestHeap::pay(ppc::Hart* h) {
   npaid_ = 0;
 }
 
-std::vector<std::pair<mem::AccessKind, uint64_t>> GuestHeap::take_deferred() {
-  std::vector<std::pair<mem::AccessKind, uint64_t>> out;
-  for (unsigned i = 0; i < npaid_; ++i) out.emplace_back(paid_[i].kind, paid_[i].addr);
+GuestHeap::Deferred GuestHeap::take_deferred() {
+  static_assert(std::tuple_size_v<decltype(Deferred::at)> >= std::tuple_size_v<decltype(paid_)>);
+  Deferred out;
+  for (unsigned i = 0; i < npaid_; ++i) out.at[out.n++] = {paid_[i].kind, paid_[i].addr};
   npaid_ = 0;
   return out;
 }
 
-void GuestHeap::pay_list(ppc::Hart* h, const std::vector<std::pair<mem::AccessKind, uint64_t>>& list) {
+void GuestHeap::pay_list(ppc::Hart* h, const Deferred& list) {
   if (h)
-    for (const auto& [kind, addr] : list) h->timed_access(kind, addr, 8);
+    for (unsigned i = 0; i < list.n; ++i) h->timed_access(list.at[i].first, list.at[i].second, 8);
 }
 
 void GuestHeap::later(mem::AccessKind kind, uint64_t addr) {

@@ -61,8 +61,14 @@ class GuestHeap {
   // defer: its accesses are not paid yet; the caller takes them (take_deferred, before any other allocation)
   // and pays them (pay_list) once its own host state is settled.
   uint64_t allocate_block(ppc::Hart* h, unsigned cpu, const std::string& name, uint64_t bytes, bool defer = false);
-  std::vector<std::pair<mem::AccessKind, uint64_t>> take_deferred();
-  static void pay_list(ppc::Hart* h, const std::vector<std::pair<mem::AccessKind, uint64_t>>& list);
+  // (A value with no heap storage: it lives on a CPU's SystemC thread across timed accesses, and a run may end
+  // with that thread suspended, its stack never unwound.)
+  struct Deferred {
+    std::array<std::pair<mem::AccessKind, uint64_t>, 64> at{};
+    unsigned n = 0;
+  };
+  Deferred take_deferred();
+  static void pay_list(ppc::Hart* h, const Deferred& list);
   // Gives a block back (any allocation of this heap), into CPU `cpu`'s pool or the global one.
   void free_block(ppc::Hart* h, unsigned cpu, uint64_t addr);
   // Whether [addr] lies in a block that is free now (host view, for the safety oracle).
