@@ -79,7 +79,7 @@ class Patch {
   os::SwapInterface k_;
   bool fired_ = false;
   Outcome outcome_ = Outcome::Pending;
-  unsigned expected_ = 0, skipped_ = 0;
+  unsigned expected_ = 0;
   uint64_t start_ = 0, joint_ = 0, end_ = 0;
   std::string why_;
   std::vector<PatchMember> members_;
