@@ -68,7 +68,7 @@ def test_compare_csv_gets_a_sidecar_and_stays_a_plain_csv(build, tmp_path):
                           "--out", out)
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
-    assert rows and list(rows[0]) == ["strategy", "metric", "param", "value", "unit"]
+    assert rows and list(rows[0]) == ["strategy", "metric", "param", "value", "unit", "sd", "ci95", "n", "min", "max"]
     side = json.loads((tmp_path / "compare.provenance.json").read_text())
     check(side["provenance"], build / "quiesce", commits, "compare")
     assert side["file"] == "compare.csv" and side["sha256"] == sha256(out)

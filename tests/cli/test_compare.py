@@ -79,3 +79,34 @@ def test_only_unsafe_strategies_have_violations(table, listed):
     for (s, m, _), v in table.items():
         if m == "violations" and s in safe:
             assert not v, s
+
+
+def test_the_spread_over_seeds_is_that_of_the_runs(tmp_path):
+    """With 3 seeds each point carries its spread: value is the mean of the runs' own figures, sd
+    their sample deviation, ci95 Student's t (2 degrees of freedom: 4.303) times sd / sqrt(3)."""
+    out, keep = tmp_path / "c.csv", tmp_path / "runs"
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare"), "--quick", "--seeds", "3",
+                        "--strategies", "global_refcount", "--quiesce", QUIESCE, "--out", str(out),
+                        "--keep", str(keep), "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "± the half-width of their 95% confidence interval" in p.stdout
+    with open(out, newline="") as f:
+        rows = {(r["metric"], r["param"]): r for r in csv.DictReader(f)}
+    # Straight from the runs: the time to the safe point on 4 CPUs, one summary.json per seed.
+    own = []
+    for seed in (1, 2, 3):
+        with open(keep / f"cpus-global_refcount-cpus4-s{seed}" / "summary.json") as f:
+            own.append(json.load(f)["swaps"][0]["cycles_to_safe_point"])
+    r = rows[("cycles_to_safe_point", "cpus=4")]
+    mean = sum(own) / 3
+    sd = (sum((x - mean) ** 2 for x in own) / 2) ** 0.5
+    assert int(r["n"]) == 3
+    assert float(r["value"]) == pytest.approx(mean, rel=1e-5)
+    assert float(r["sd"]) == pytest.approx(sd, rel=1e-5, abs=1e-9)
+    assert float(r["ci95"]) == pytest.approx(4.303 * sd / 3 ** 0.5, rel=1e-4, abs=1e-9)
+    assert float(r["min"]) == min(own) and float(r["max"]) == max(own)
+    assert sd > 0, own  # the seeds draw different workloads, so the point has a spread to show
+    # Violations are a sum over the runs, with no spread.
+    v = rows[("violations", "cpus=4")]
+    assert v["n"] == "3" and v["sd"] == v["ci95"] == "NA"
