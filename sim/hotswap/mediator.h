@@ -63,7 +63,10 @@ class Mediator final : public Swap {
   // Entry-hook poll: wakes workers of h's CPU waiting for a generation to drain.
   void poll(ppc::Hart& h) override;
 
-  bool owns_rep(unsigned cpu, uint64_t rep) const { return root_ && root_->rep_if_any(cpu) == rep; }
+  // Once its reps went back to the allocator they may be another mediator's: a freed mediator owns none.
+  bool owns_rep(unsigned cpu, uint64_t rep) const {
+    return root_ && !memory().freed && root_->rep_if_any(cpu) == rep;
+  }
   unsigned workers() const override { return workers_; }
   std::string describe() const override;
 

@@ -167,7 +167,12 @@ RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& p
   return r;
 }
 
-std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory) {
+std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory,
+                        const std::function<std::string(uint64_t)>& describe) {
+  auto name = [&](uint64_t a) {
+    std::string n = describe ? describe(a) : std::string();
+    return n.empty() ? symbols.describe(a) : n;
+  };
   const auto& t = h.trap();
   const auto& s = h.state();
   std::string out = fmt::format("quiesce: guest fault on cpu {} at cycle {}: {}\n", h.id(), h.cycle(), t.what);
@@ -182,7 +187,7 @@ std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, con
                          ea, stack, stack, bottom + memory->guard_bytes(), top, memory->guard_bytes(), s.gpr[1]);
     }
   }
-  const std::string where = symbols.describe(t.pc);
+  const std::string where = name(t.pc);
   out += fmt::format("  pc    0x{:016x}{}\n", t.pc, where.empty() ? "" : "  <" + where + ">");
   if (t.have_word) {
     const ppc::CapstoneDisasm cs;
@@ -192,6 +197,7 @@ std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, con
     out += fmt::format("  r{:<2} 0x{:016x}  r{:<2} 0x{:016x}  r{:<2} 0x{:016x}  r{:<2} 0x{:016x}\n", i, s.gpr[i],
                        i + 1, s.gpr[i + 1], i + 2, s.gpr[i + 2], i + 3, s.gpr[i + 3]);
   out += fmt::format("  lr  0x{:016x}  ctr 0x{:016x}  cr 0x{:08x}  xer 0x{:08x}\n", s.lr, s.ctr, s.cr, s.xer());
+  if (const std::string lr = name(s.lr); !lr.empty()) out += fmt::format("  lr is <{}>\n", lr);
   return out;
 }
 

@@ -153,6 +153,8 @@ class Machine final : public mem::TimeSync_if {
 
 // Human-readable trap report (cpu, pc, symbol+offset, word, Capstone disassembly, registers).
 // `memory` (the machine's): a fault in a stack guard also names the CPU whose stack overflowed.
-std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory = nullptr);
+// `describe` names a code address where the symbol table does not (the OS layer's generated code).
+std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory = nullptr,
+                        const std::function<std::string(uint64_t)>& describe = {});
 
 }  // namespace quiesce::platform
