@@ -65,7 +65,7 @@ class Mediator final : public Swap {
 
   // Once its reps went back to the allocator they may be another mediator's: a freed mediator owns none.
   bool owns_rep(unsigned cpu, uint64_t rep) const {
-    return root_ && !memory().freed && root_->rep_if_any(cpu) == rep;
+    return root_ && !scaffolding_freed() && root_->rep_if_any(cpu) == rep;
   }
   unsigned workers() const override { return workers_; }
   std::string describe() const override;

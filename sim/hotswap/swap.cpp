@@ -181,6 +181,13 @@ void Swap::transfer_part(ppc::Hart& h, unsigned cpu, unsigned rank, unsigned par
   TransferTally tally;
   auto add = [&](TransferTally t) { tally.bytes += t.bytes, tally.lines += t.lines; };
   if (p == Protocol::ByReference) {  // same layout: the old reps become the new object's
+    // And its shared state: reps the new root makes later (a CPU with no old rep) point to the one the
+    // adopted reps do. The new root's own, never used, goes with the leftovers (retire).
+    if (const uint64_t old_state = old_root.rep_template().shared, fresh = new_root_->rep_template().shared;
+        !unused_shared_ && old_state && fresh != old_state && !new_root_->reps_created()) {
+      unused_shared_ = fresh;
+      new_root_->adopt_shared(old_state);
+    }
     const uint64_t rep = old_shared ? (rank == 0 ? old_root.rep_if_any(0) : 0) : old_root.rep_if_any(cpu);
     if (rep) {
       add(adopt_by_reference(h, cost, rep, k.objects.vtable(new_impl_)));
@@ -317,6 +324,13 @@ void Swap::retire(ppc::Hart& h) {
     for (uint64_t r : live) used = used || mem.load<uint64_t>(r + 8) == s;
     if (!used && usable(s) && !has(g.blocks, s)) g.blocks.push_back(s), mem_.old_bytes += heap.block_bytes(s);
   }
+  // The shared state the new root was made with and never used (a swap by reference kept the old one):
+  // made for the swap and not kept, freed with its scaffolding.
+  if (unused_shared_ && usable(unused_shared_) && unused_shared_ != new_shared && !has(g.blocks, unused_shared_)) {
+    bool used = false;
+    for (uint64_t r : live) used = used || mem.load<uint64_t>(r + 8) == unused_shared_;
+    if (!used) g.blocks.push_back(unused_shared_), mem_.scaffold_bytes += heap.block_bytes(unused_shared_);
+  }
   for (uint64_t r : live)
     if (!has(old, r)) mem_.new_bytes += heap.block_bytes(r);
   if (old_root_ && new_shared != old_root_->rep_template().shared) mem_.new_bytes += heap.block_bytes(new_shared);
@@ -325,7 +339,9 @@ void Swap::retire(ppc::Hart& h) {
   mem_.retired_cycle = h.cycle();
   // An at_start rule already gave the old reps back; what is left (the scaffolding, reps made since) goes now.
   const Reclaim rule = info_.reclaim == Reclaim::AtStart ? Reclaim::AtEnd : info_.reclaim;
-  ctx_.reclaimer->retire(h, rule, std::move(g), [this](uint64_t at) { mem_.freed_cycle = at, mem_.freed = true; });
+  ctx_.reclaimer->retire(h, rule, std::move(g), [this](uint64_t at) {
+    mem_.freed_cycle = at, mem_.freed = true, scaffolding_freed_ = true;
+  });
 }
 
 void Swap::give_up(ppc::Hart& h) {

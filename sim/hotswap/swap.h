@@ -139,6 +139,7 @@ class Swap {
   // Strategy-specific tables (rows of named fields), in a fixed order.
   const std::vector<std::pair<std::string, std::vector<DetailRow>>>& detail_tables() const { return tables_; }
   const SwapMemory& memory() const { return mem_; }
+  bool scaffolding_freed() const { return scaffolding_freed_; }
   // An at_start strategy (unsafe): the old object's reps go back to the allocator as the swap begins.
   void free_early(ppc::Hart& h);
 
@@ -232,6 +233,8 @@ class Swap {
   std::vector<std::pair<std::string, std::vector<DetailRow>>> tables_;
   SwapMemory mem_;
   std::vector<uint64_t> freed_early_;  // reps free_early gave back
+  uint64_t unused_shared_ = 0;         // by reference: the new root's own shared state, replaced by the old one
+  bool scaffolding_freed_ = false;     // scaffolding() went back to the allocator (its blocks may be others' now)
 
  private:
   struct Ledger {

@@ -44,6 +44,8 @@ class Root {
   virtual uint64_t rep_if_any(unsigned cpu) const { return reps_[kind_ == RootKind::Shared ? 0 : cpu]; }
   // Takes an existing rep as this CPU's (a by-reference state transfer).
   void adopt(unsigned cpu, uint64_t rep);
+  // Reps made from now on point to `shared` (a swap by reference: the object keeps its old shared state).
+  void adopt_shared(uint64_t shared) { rep_.shared = shared; }
   const RepTemplate& rep_template() const { return rep_; }
   const std::string& name() const { return name_; }
   RootKind kind() const { return kind_; }

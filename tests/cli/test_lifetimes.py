@@ -53,7 +53,7 @@ def scenario(strategy, *, cons=(), count=1, cpus=4, io=0.1, back=True, update=Fa
                                 "mix": [{"object": "svc", "method": "get", "weight": 3},
                                         {"object": "svc", "method": "put"}]}},
             "events": events, "run": {"duration_us": duration, "seed": 3}, "outputs": {"window_us": 20},
-            "hotswap": {"reclaim": True}}  # (off by default)
+            "hotswap": {"reclaim": True}}  # (the default, said here: these tests are about it)
 
 
 def run(tmp_path, sc, name, *sets, binary=QUIESCE):
@@ -106,15 +106,17 @@ def test_swaps_free_what_they_leave_with_no_use_after_free(tmp_path, strategy):
             assert m["scaffold_bytes"] > 0  # the Mediator's reps and line
         else:  # at once (the frees' own accesses take a few hundred cycles)
             assert m["freed_cycle"] - m["retired_cycle"] < 3000, m
-        # The heap's live bytes come back to their level once the leftovers are freed (by reference, the new
-        # object's own shared state, 128 bytes, is made and stays unused: the adopted rep keeps the old one).
-        assert m["live_after_free_bytes"] == m["live_before_bytes"] + (128 if by_reference else 0), m
+        # The heap's live bytes come back to their level once the leftovers are freed. By reference, the new
+        # root's own shared state (128 bytes) is replaced by the old one the adopted rep keeps, and freed.
+        assert m["live_after_free_bytes"] == m["live_before_bytes"], m
+        if by_reference:
+            assert m["scaffold_bytes"] >= 128, m
         if not by_reference:  # the new object existed while the old one did
             assert m["peak_overhead_bytes"] >= 640, m
     mem = s["memory"]
     assert mem["freed_bytes"] == sum(x["memory"]["old_bytes"] + x["memory"]["scaffold_bytes"] for x in swaps)
     rows = list(csv.DictReader(open(out / "memory.csv")))
-    assert int(rows[-1]["live_bytes_end"]) == swaps[0]["memory"]["live_before_bytes"] + (256 if by_reference else 0)
+    assert int(rows[-1]["live_bytes_end"]) == swaps[0]["memory"]["live_before_bytes"]
     if not by_reference:
         regions = {r["region"]: r for r in csv.DictReader(open(out / "regions.csv"))}
         pools = [r for name, r in regions.items() if name.startswith("pool.cpu")]
