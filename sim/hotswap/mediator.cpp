@@ -193,6 +193,17 @@ Step Mediator::work(ppc::Hart& h, unsigned cpu) {
       [[fallthrough]];
     case Work::Meet2:
       if (!meet(h, cpu, arrived2_)) return block(h, Activity::OtherCpus);
+      w.at = swings_ ? Work::Swing : Work::Complete;
+      return Step::Again;
+    case Work::Swing:
+      // Under the GTT entry's lock for writing, as the interposition: a miss in progress on another CPU
+      // could otherwise still take the mediator root and install a mediator rep nobody would ever reset.
+      if (!lock_root(h)) return Step::Again;
+      swing_to_new(h);
+      ctx_.k.objects.unlock_root(h, coid_);
+      swings_ = false;
+      for (unsigned c = 0; c < cpus_; ++c)
+        if (c != cpu && worker_[c].waiting_meet) ctx_.k.threads.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
       w.at = Work::Complete;
       return Step::Again;
     case Work::Complete: {
@@ -234,7 +245,8 @@ bool Mediator::meet(ppc::Hart& h, unsigned cpu, unsigned& arrived) {
       return false;
     }
   } else {
-    swing_to_new(h);
+    swings_ = true;  // the others wait until it has (Work::Swing)
+    return true;
   }
   for (unsigned c = 0; c < cpus_; ++c)
     if (c != cpu && worker_[c].waiting_meet) ctx_.k.threads.wake(static_cast<unsigned>(worker_[c].tid), h.cycle());
@@ -393,7 +405,7 @@ void Mediator::returned(ppc::Hart& h, uint64_t lr) {
 
 std::string Mediator::describe() const {
   static const char* const kWork[] = {"start", "generation wait", "block", "in-flight wait", "meeting 1",
-                                      "transfer", "meeting 2", "complete"};
+                                      "transfer", "meeting 2", "swing", "complete"};
   std::string out = fmt::format("swap {} of {}: {} workers, met {}/{} then {}/{}", id_, label_, workers_, arrived1_,
                                 workers_, arrived2_, workers_);
   for (unsigned c = 0; c < cpus_; ++c) {

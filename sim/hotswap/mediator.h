@@ -74,7 +74,7 @@ class Mediator final : public Swap {
   std::vector<uint64_t> scaffolding() const override;  // the mediator reps and the mediator's line
 
  private:
-  enum class Work : uint8_t { Start, GenWait, BlockStart, InFlight, Meet1, Transfer, Meet2, Complete };
+  enum class Work : uint8_t { Start, GenWait, BlockStart, InFlight, Meet1, Transfer, Meet2, Swing, Complete };
   struct Worker {
     Work at = Work::Start;
     bool assigned = false;  // this CPU has (or will have) a worker
@@ -108,6 +108,7 @@ class Mediator final : public Swap {
   MediationRoutine& routine_;
   const uint32_t step_cycles_, hash_slots_, generations_;
   bool locked_ = false, quiescent_ = false;  // quiescent_: the first meeting happened
+  bool swings_ = false;  // the last at the second meeting: it swings the root to the new object
   bool back_locked_ = false;                 // going back: the GTT entry's lock is held
   uint64_t line_ = 0;                    // the mediator root's guest line: [phase][meet 1][meet 2][protocol]
   std::vector<uint64_t> old_rep_;        // per CPU: the old rep its mediator rep's word holds

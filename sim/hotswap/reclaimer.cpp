@@ -3,12 +3,26 @@
 #include <algorithm>
 #include <iterator>
 
+#include <fmt/format.h>
+
 #include "diag/log.h"
 
 namespace quiesce::hotswap {
 
 void Reclaimer::free_now(ppc::Hart& h, const Garbage& g) {
   auto& heap = k_.objects.heap();
+  // No translation entry may still lead into what is freed: the next call through it would run on a block
+  // that is free or someone else's (a mediator rep a miss installed after the swing, say).
+  auto& mem = k_.facts.memory();
+  for (unsigned c = 0; c < k_.facts.cpus(); ++c) {
+    const uint64_t e = mem.load<uint64_t>(k_.objects.ltt_entry(c, g.coid));
+    if (std::find(g.reps.begin(), g.reps.end(), e) != g.reps.end() ||
+        std::find(g.blocks.begin(), g.blocks.end(), e) != g.blocks.end())
+      oracle_.report({h.cycle(), c, -1, g.object,
+                      fmt::format("cpu {}'s translation entry still points to 0x{:x}, freed after swap {} (a use after "
+                                  "free at its next call)", c, e, g.swap),
+                      static_cast<int>(g.swap)});
+  }
   for (uint64_t b : g.blocks)
     if (b) heap.free_block(&h, h.id(), b);
   for (uint64_t r : g.reps)

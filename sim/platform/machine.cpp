@@ -170,8 +170,8 @@ RunResult Machine::run(uint64_t stop_cycle, const std::function<void(double)>& p
 std::string trap_report(const ppc::Hart& h, const ppc::SymbolTable& symbols, const mem::GuestMemory* memory,
                         const std::function<std::string(uint64_t)>& describe) {
   auto name = [&](uint64_t a) {
-    std::string n = describe ? describe(a) : std::string();
-    return n.empty() ? symbols.describe(a) : n;
+    std::string n = symbols.describe(a);
+    return n.empty() && describe ? describe(a) : n;
   };
   const auto& t = h.trap();
   const auto& s = h.state();
