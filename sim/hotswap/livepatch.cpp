@@ -320,8 +320,8 @@ void LivepatchSwap::begin(ppc::Hart& h) {
   // The walk's lists: the old and the new code (a reversed transition checks stacks against the new), the rep.
   for (const unsigned impl : {old_impl_, new_impl_}) {
     const auto& rs = k.facts.code_ranges(impl);
-    const uint64_t at = heap.allocate(fmt::format("swap{}.livepatch.ranges{}", id_, impl == old_impl_ ? 0 : 1),
-                                      WalkTable::kRangeBytes * (rs.size() + 1));
+    const uint64_t at = work_block(h, fmt::format("swap{}.livepatch.ranges{}", id_, impl == old_impl_ ? 0 : 1),
+                                   WalkTable::kRangeBytes * (rs.size() + 1));
     for (size_t i = 0; i < rs.size(); ++i) {
       os::host_store(h, at + WalkTable::kRangeBytes * i, rs[i].start);
       os::host_store(h, at + WalkTable::kRangeBytes * i + 8, rs[i].end);
@@ -329,7 +329,7 @@ void LivepatchSwap::begin(ppc::Hart& h) {
     }
     ranges_at_[impl == old_impl_ ? 0 : 1] = at;
   }
-  reps_at_ = heap.allocate(fmt::format("swap{}.livepatch.reps", id_), 8 * old_reps_.size());
+  reps_at_ = work_block(h, fmt::format("swap{}.livepatch.reps", id_), 8 * old_reps_.size());
   for (size_t i = 0; i < old_reps_.size(); ++i) os::host_store(h, reps_at_ + 8 * i, old_reps_[i]);
   ctx_.oracle.reclaim(new_impl_, old_reps_);  // the new code runs on the rep from now on (a swap back, say)
   install_trampolines(h);
@@ -349,7 +349,9 @@ void LivepatchSwap::begin(ppc::Hart& h) {
 }
 
 // The transition vtable: per method a trampoline that reads the calling thread's patch word and branches
-// to the old or the new method; then the rep's vtable word points at it (the patch's one store).
+// to the old or the new method; then the rep's vtable word points at it (the patch's one store). These
+// and the threshold word stay when the swap ends (not work blocks): a thread may have loaded the rep's
+// vtable word before the final store and reach a trampoline after it, as a Linux patch's code stays.
 void LivepatchSwap::install_trampolines(ppc::Hart& h) {
   auto& k = ctx_.k;
   const size_t n = ctx_.impls[old_impl_].methods.size();
@@ -432,7 +434,7 @@ void LivepatchSwap::begin_pass(ppc::Hart& h) {
     if (const os::Thread& t = k.threads.thread(id); live(t) && t.cpu == me) p.todo.push_back(id);
   using T = WalkTable;
   if (!p.table) {
-    p.table = k.objects.heap().allocate(fmt::format("swap{}.livepatch.walk.cpu{}", id_, me), T::kBytes);
+    p.table = work_block(h, fmt::format("swap{}.livepatch.walk.cpu{}", id_, me), T::kBytes);
     const std::pair<unsigned, uint64_t> words[] = {{T::kReps, old_reps_.size()}, {T::kRepsPtr, reps_at_},
                                                    {T::kSites, 0}, {T::kSitesPtr, 0}, {T::kCpus, 0},
                                                    {T::kCpusPtr, 0}, {T::kFlags, T::kWalkFrames}};

@@ -147,16 +147,15 @@ Step StackTraceSwap::step(ppc::Hart& h, const os::Thread& t) {
 // busy thread each walk; written through the walker's caches.
 void StackTraceSwap::prepare_walk(ppc::Hart& h) {
   auto& k = ctx_.k;
-  auto& heap = k.objects.heap();
   using T = WalkTable;
   if (!table_) {
     const auto& ranges = k.facts.code_ranges(old_impl_);
     const auto sites = call_sites();
     const auto lists = k.facts.task_lists();
-    table_ = heap.allocate(fmt::format("swap{}.walk_table", id_), T::kBytes);
-    const uint64_t r = heap.allocate(fmt::format("swap{}.walk_ranges", id_), T::kRangeBytes * (ranges.size() + 1));
-    const uint64_t si = heap.allocate(fmt::format("swap{}.walk_sites", id_), T::kSiteBytes * (sites.size() + 1));
-    const uint64_t cp = heap.allocate(fmt::format("swap{}.walk_cpus", id_), 8 * lists.size());
+    table_ = work_block(h, fmt::format("swap{}.walk_table", id_), T::kBytes);
+    const uint64_t r = work_block(h, fmt::format("swap{}.walk_ranges", id_), T::kRangeBytes * (ranges.size() + 1));
+    const uint64_t si = work_block(h, fmt::format("swap{}.walk_sites", id_), T::kSiteBytes * (sites.size() + 1));
+    const uint64_t cp = work_block(h, fmt::format("swap{}.walk_cpus", id_), 8 * lists.size());
     for (size_t i = 0; i < ranges.size(); ++i) {
       os::host_store(h, r + T::kRangeBytes * i, ranges[i].start);
       os::host_store(h, r + T::kRangeBytes * i + 8, ranges[i].end);
@@ -178,7 +177,7 @@ void StackTraceSwap::prepare_walk(ppc::Hart& h) {
   note_old_reps();
   if (old_reps_.size() > reps_room_) {
     reps_room_ = std::max<size_t>(old_reps_.size(), 2 * reps_room_);
-    reps_at_ = heap.allocate(fmt::format("swap{}.walk_reps", id_), 8 * reps_room_);
+    reps_at_ = work_block(h, fmt::format("swap{}.walk_reps", id_), 8 * reps_room_);
     os::host_store(h, table_ + T::kRepsPtr, reps_at_);
   }
   for (size_t i = 0; i < old_reps_.size(); ++i) os::host_store(h, reps_at_ + 8 * i, old_reps_[i]);

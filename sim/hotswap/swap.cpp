@@ -280,6 +280,12 @@ void Swap::abort_joint(ppc::Hart& h) {
   resume_joint(h);
 }
 
+uint64_t Swap::work_block(ppc::Hart& h, const std::string& name, uint64_t bytes) {
+  const uint64_t b = ctx_.k.objects.heap().allocate_block(&h, h.id(), name, std::max<uint64_t>(8, bytes), false);
+  work_blocks_.push_back(b);
+  return b;
+}
+
 void Swap::free_early(ppc::Hart& h) {
   if (!ctx_.reclaimer) return;
   auto& heap = ctx_.k.objects.heap();

@@ -209,8 +209,12 @@ class Swap {
   // A system thread's sleep, waiting on `why`: it runs again `cycles` from now.
   os::SystemStep sleep(ppc::Hart& h, unsigned tid, uint64_t cycles, Activity why);
   uint64_t us_to_cycles(double us) const;
-  // The swap's own structures, freed with the old object after it (the Mediator's reps and line).
-  virtual std::vector<uint64_t> scaffolding() const { return {}; }
+  // The swap's own structures, freed with the old object after it (the Mediator's reps and line; the
+  // tables a walker reads, from work_block).
+  virtual std::vector<uint64_t> scaffolding() const { return work_blocks_; }
+  // A block for the swap's own guest tables, from the OS allocator (its traffic paid on h's CPU), freed
+  // with the scaffolding when the swap ends.
+  uint64_t work_block(ppc::Hart& h, const std::string& name, uint64_t bytes);
   // At the end: the old object and the scaffolding to the reclaimer, by the strategy's rule.
   void retire(ppc::Hart& h);
 
@@ -234,6 +238,7 @@ class Swap {
   SwapMemory mem_;
   std::vector<uint64_t> freed_early_;  // reps free_early gave back
   uint64_t unused_shared_ = 0;         // by reference: the new root's own shared state, replaced by the old one
+  std::vector<uint64_t> work_blocks_;  // work_block's
   bool scaffolding_freed_ = false;     // scaffolding() went back to the allocator (its blocks may be others' now)
 
  private:
