@@ -290,3 +290,21 @@ def test_reader_refuses_bad_lifetime_keys(tmp_path, case, want):
                        text=True, timeout=60)
     assert p.returncode == 2
     assert p.stderr == f"quiesce: {want}\n"
+
+
+def test_bench_memory_gives_back_what_a_swap_and_an_update_took(tmp_path):
+    """bench/memory (the issue's figure): for one swap and an update of 1,000 instances the heap rises
+    above its level while old, new and the swap's own structures coexist, then comes back to it."""
+    out = tmp_path / "memory.json"
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "memory"), "--quiesce", QUIESCE, "--seeds", "1",
+                        "--strategies", "k42_generation", "--jobs", "2", "--out", str(out)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    figures = json.loads(out.read_text())["figures"]
+    swap, update = figures["k42_generation/swap"], figures["k42_generation/update"]
+    assert swap["level_bytes"]["mean"] == 640 + 128 and update["level_bytes"]["mean"] == 1000 * (640 + 128)
+    for f in (swap, update):
+        assert f["peak_overhead_bytes"]["mean"] >= 640, f  # a new rep at least, besides the mediator's
+        assert f["back_to_level_bytes"]["mean"] == 0, f
+        assert f["freed_after_event_us"]["mean"] >= f["swap_end_after_event_us"]["mean"], f
+        assert f["violations"] == 0
