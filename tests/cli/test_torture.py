@@ -14,6 +14,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QUIESCE = os.path.abspath(os.environ.get("QUIESCE", os.path.join(ROOT, "build", "quiesce")))
+TEST_BIN = os.path.abspath(os.environ.get("QUIESCE_TEST_STRATEGIES",
+                                          os.path.join(ROOT, "build", "quiesce_test_strategies")))
 TORTURE = os.path.join(ROOT, "tools", "torture")
 RUNS = int(os.environ.get("TORTURE_RUNS", "100"))
 _spec = importlib.util.spec_from_loader("torture", SourceFileLoader("torture", TORTURE))
@@ -225,3 +227,17 @@ def test_a_freed_mediator_owns_no_rep(name, tmp_path):
         assert all(w["completed"] for w in s["swaps"])
         # With reclaim on, later swaps' mediators reuse blocks earlier ones freed (what made the bug possible).
         assert (s["memory"]["reuses"] > 0) is (not sets), s["memory"]
+
+
+def test_a_miss_during_the_swing_waits_for_it(tmp_path):
+    """The mutation batch's deadlock (seed 5000133, with object lifetimes): the Mediator swung the root to
+    the new object without the GTT entry's lock, a miss in progress on another CPU installed a mediator rep
+    after it, and a call blocked there for ever (exit 4). Every swap completes now; the violations are
+    the unsafe twin's (direct_broken on ctr)."""
+    p = subprocess.run([TEST_BIN, "run", os.path.join(ROOT, "tests", "torture", "swing-race-deadlock.yaml"), "-q",
+                        "-o", str(tmp_path / "out"), "--timeout", "120"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert all(w["completed"] for w in s["swaps"]) and len(s["swaps"]) == 8
+    assert next(o for o in s["objects"] if o["name"] == "svca")["lifetimes"]["created"] > 0
+    assert all(w["violations"] == 0 for w in s["swaps"] if w["strategy"] != "direct_broken")
