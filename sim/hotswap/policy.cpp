@@ -8,7 +8,6 @@
 
 #include "diag/log.h"
 #include "hotswap/hotswap_manager.h"
-#include "os_model/factory.h"
 
 namespace quiesce::hotswap {
 
