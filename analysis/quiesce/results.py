@@ -65,7 +65,8 @@ class Result:
               blocked, completed; empty for a run without patches
     .decisions
               decisions.csv: one row per decision of the scenario's autonomic policies (policy, window,
-              cycle, us, metric, value, the values that met the condition, from, to, swaps, ...);
+              cycle, us, metric, value, the values that met the condition, from, to, swaps, ...,
+              action: swap or update, and for an update its class, to_version and mode);
               None for a scenario without policies
     .policy_windows
               policy_windows.csv: per policy and window, what its monitor read (calls, value), its
@@ -175,7 +176,8 @@ class Result:
         if not (self.out / "decisions.csv").is_file():
             return None
         import pandas as pd
-        return pd.read_csv(self.out / "decisions.csv", dtype={"values": str, "swaps": str, "from": str})
+        return pd.read_csv(self.out / "decisions.csv", dtype={"values": str, "swaps": str, "from": str, "object": str,
+                                                              "class": str, "mode": str})
 
     @cached_property
     def policy_windows(self):

@@ -134,6 +134,7 @@ void CountingSwap::release_held(ppc::Hart& h) {
     rec_[b.cpu].blocked_cycles_max = std::max(rec_[b.cpu].blocked_cycles_max, waited);
     ++rec_[b.cpu].released;
     held_log_.push_back({b.tid, b.cpu, b.since, h.cycle(), h.id()});
+    ctx_.k.threads.note_held(b.tid, coid_, waited);
     ctx_.k.threads.wake(b.tid, h.cycle());
   }
   held_.clear();

@@ -45,6 +45,7 @@ DynamicUpdate::DynamicUpdate(os::SwapInterface k, const UpdateEvent& e, unsigned
 }
 
 void DynamicUpdate::start(ppc::Hart& h) {
+  started_ = true;
   rec_.start_cycle = h.cycle();
   for (auto& f : k_.objects.factories())
     if (f.class_name() == ev_.class_name) factory_ = &f;
@@ -58,6 +59,7 @@ void DynamicUpdate::start(ppc::Hart& h) {
   rec_.instances = static_cast<unsigned>(instances_.size());
   if (instances_.empty()) {
     rec_.completed = true, rec_.end_cycle = h.cycle();
+    if (on_complete_) on_complete_(rec_.end_cycle);
     return;
   }
   const unsigned cpus = k_.facts.cpus();
@@ -78,6 +80,7 @@ void DynamicUpdate::start(ppc::Hart& h) {
 }
 
 unsigned DynamicUpdate::prepare(ppc::Hart& h) {
+  started_ = true;
   rec_.start_cycle = h.cycle();
   for (auto& f : k_.objects.factories())
     if (f.class_name() == ev_.class_name) factory_ = &f;
@@ -94,7 +97,10 @@ void DynamicUpdate::start_in_patch(ppc::Hart& h, Patch& patch) {
   patch.on_commit([this](ppc::Hart& hh) {
     factory_->hot_swap(hh, k_.objects.heap(), ev_.to_version);
     rec_.factory_done_cycle = hh.cycle();
-    if (instances_.empty()) rec_.completed = true, rec_.end_cycle = hh.cycle();
+    if (instances_.empty()) {
+      rec_.completed = true, rec_.end_cycle = hh.cycle();
+      if (on_complete_) on_complete_(rec_.end_cycle);
+    }
   });
   for (const unsigned coid : instances_) swap_(h, coid, [this, coid](ppc::Hart&, uint64_t end) { swapped(coid, end); });
 }
@@ -188,8 +194,14 @@ void DynamicUpdate::gone(unsigned coid) {
 }
 
 void DynamicUpdate::check_complete() {
-  if (!rec_.completed && rec_.swapped + rec_.destroyed == rec_.instances)
+  if (!rec_.completed && rec_.swapped + rec_.destroyed == rec_.instances) {
     rec_.completed = true, rec_.end_cycle = std::max(last_end_, rec_.factory_done_cycle);
+    if (on_complete_) on_complete_(rec_.end_cycle);
+  }
+}
+
+bool DynamicUpdate::running() const {
+  return started_ && factory_ && !rec_.completed && settled_.size() < instances_.size();
 }
 
 }  // namespace quiesce::hotswap

@@ -54,6 +54,10 @@ class DynamicUpdate {
   // needs no swap any more (its slot may come back as a new instance, in the factory's current version).
   void gone(unsigned coid);
   const UpdateRecord& record() const { return rec_; }
+  // Under way: started, and an instance still to settle (swapped, given up or destroyed); a lazy update runs
+  // until each instance has been called. `on_complete(end)` runs once, when it completes (set before start).
+  bool running() const;
+  void on_complete(std::function<void(uint64_t end_cycle)> f) { on_complete_ = std::move(f); }
 
  private:
   os::SystemStep eager_worker(ppc::Hart& h, unsigned rank, unsigned workers, size_t& next, bool& waiting,
@@ -75,6 +79,8 @@ class DynamicUpdate {
   std::map<unsigned, os::Root*> marked_roots_;  // marked instances: the wrapper now in the COM
   bool locked_ = false;
   uint64_t last_end_ = 0;  // the latest end of its swaps so far
+  bool started_ = false;
+  std::function<void(uint64_t)> on_complete_;
   UpdateRecord rec_;
 };
 

@@ -26,6 +26,7 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
     oracle_.freed(k_, SafetyOracle::kNoSwap, coid, impl, impls_[impl], reps, fmt::format("{}[{}]", g.name, coid - g.first),
                   h.cycle());
     for (auto& u : updates_) u->gone(coid);
+    for (auto& u : policy_updates_) u->gone(coid);
   });
   strategies_.attach(ctx_);
   if (spec_.swaps.empty() && spec_.updates.empty() && spec_.policies.empty()) return;  // no entries, no hooks: a run without swaps pays nothing
@@ -134,6 +135,33 @@ void HotSwapManager::start_policy_swaps(ppc::Hart& h, unsigned decision, const s
     });
 }
 
+DynamicUpdate& HotSwapManager::start_policy_update(ppc::Hart& h, unsigned decision, const UpdateEvent& u,
+                                                   unsigned to, std::function<void(uint64_t)> done) {
+  const unsigned event = kPolicyEvent + decision;
+  policy_updates_.push_back(std::make_unique<DynamicUpdate>(
+      k_, u, to, spec_.update_step_cycles,
+      [this, event, to, strategy = u.strategy](ppc::Hart& hh, unsigned coid, DynamicUpdate::SwapDone d) {
+        start_swap(hh, event, coid, to, strategy, std::move(d));
+      },
+      [this](unsigned coid) { return swapping(coid); }));
+  DynamicUpdate& d = *policy_updates_.back();
+  d.on_complete(std::move(done));
+  d.start(h);
+  return d;
+}
+
+bool HotSwapManager::updating(const std::string& cls) const {
+  const auto running = [&](const std::unique_ptr<DynamicUpdate>& u) {
+    return u->record().class_name == cls && u->running();
+  };
+  if (std::any_of(updates_.begin(), updates_.end(), running) ||
+      std::any_of(policy_updates_.begin(), policy_updates_.end(), running))
+    return true;
+  for (auto& f : k_.objects.factories())
+    if (f.class_name() == cls && swapping_any(f.instances())) return true;
+  return false;
+}
+
 bool HotSwapManager::swapping_any(const std::vector<unsigned>& coids) const {
   return std::any_of(coids.begin(), coids.end(), [this](unsigned c) { return swapping(c); });
 }
@@ -202,6 +230,7 @@ void HotSwapManager::start_swap(ppc::Hart& h, unsigned event, unsigned coid, uns
     return;
   }
   for (auto& u : updates_) u->unmark(coid);
+  for (auto& u : policy_updates_) u->unmark(coid);
   const auto& grp = k_.facts.groups()[k_.facts.group_of(coid)];
   const std::string label = grp.count == 1 ? grp.name : fmt::format("{}[{}]", grp.name, coid - grp.first);
   const auto id = static_cast<unsigned>(swaps_.size());

@@ -68,6 +68,13 @@ class HotSwapManager {
   void start_policy_swaps(ppc::Hart& h, unsigned decision, const std::vector<unsigned>& coids, unsigned to,
                           const std::string& strategy, std::function<void(ppc::Hart&, uint64_t)> done);
   bool swapping_any(const std::vector<unsigned>& coids) const;
+  // A policy's update action: a dynamic update (`u`: class, version, mode, strategy) to implementation `to`,
+  // started from h's CPU as an update event is; its swaps are decision `decision`'s. `done(end)` once it completes.
+  DynamicUpdate& start_policy_update(ppc::Hart& h, unsigned decision, const UpdateEvent& u, unsigned to,
+                                     std::function<void(uint64_t)> done);
+  const std::vector<std::unique_ptr<DynamicUpdate>>& policy_updates() const { return policy_updates_; }
+  // An update of class `cls` (an event's or a policy's) under way, or a swap of one of its factory's instances.
+  bool updating(const std::string& cls) const;
   const std::string& implementation_name(unsigned impl) const { return impls_[impl].name; }
 
  private:
@@ -106,6 +113,7 @@ class HotSwapManager {
   };
   std::map<unsigned, std::vector<Pending>> waiting_;
   std::vector<std::unique_ptr<DynamicUpdate>> updates_;
+  std::vector<std::unique_ptr<DynamicUpdate>> policy_updates_;  // the policies' update actions, in decision order
   std::vector<std::unique_ptr<Patch>> patches_;
   std::vector<Audit> audits_;
   std::unique_ptr<PolicyEngine> policies_;

@@ -308,6 +308,7 @@ void Mediator::release_blocked(ppc::Hart& h, unsigned cpu, bool to_old) {
     rec_[cpu].blocked_cycles_max = std::max(rec_[cpu].blocked_cycles_max, waited);
     ++rec_[cpu].released;
     held_log_.push_back({b.tid, cpu, b.since, h.cycle(), h.id()});
+    threads.note_held(b.tid, coid_, waited);
     if (threads.thread(b.tid).state != os::ThreadState::Blocked)
       ctx_.oracle.report({h.cycle(), cpu, static_cast<int>(b.tid), label_, "a blocked call was released twice",
                           static_cast<int>(id_)});

@@ -12,7 +12,12 @@
 namespace quiesce::hotswap {
 
 namespace {
-constexpr uint64_t kCalls = 0, kLatencySum = 8, kEvents = 16;  // words of a CPU's counts line
+// Words of a CPU's counts line. A policy has one metric: the held-call counters share the words the latency
+// sum and the coherence counter use for theirs.
+constexpr uint64_t kCalls = 0, kLatencySum = 8, kEvents = 16;
+constexpr uint64_t kHeldCycles = 8, kHeldCalls = 16;
+static_assert(kHeldCycles == kLatencySum && kHeldCalls == kEvents, "the monitor reads them where it reads those");
+bool held_metric(PolicyMetric m) { return m == PolicyMetric::HeldCallsPerMs || m == PolicyMetric::HeldCyclesMean; }
 }  // namespace
 
 unsigned Policy::bucket(uint64_t latency) {
@@ -58,6 +63,11 @@ void Policy::count(ppc::Hart& h, const os::Thread& t, uint64_t latency) {
   }
   if ((spec_.metric == PolicyMetric::MissesPerMs || spec_.metric == PolicyMetric::QueueCyclesPerMs) && pmu_)
     os::host_store(h, at + kEvents, pmu_(h.id(), spec_.object, spec_.metric == PolicyMetric::QueueCyclesPerMs));
+  if (held_metric(spec_.metric) && t.call_holds > 0) {  // a swap of the object held this call (the kernel's note)
+    os::host_store(h, at + kHeldCalls, os::host_load(h, at + kHeldCalls) + 1);
+    if (spec_.metric == PolicyMetric::HeldCyclesMean)
+      os::host_store(h, at + kHeldCycles, os::host_load(h, at + kHeldCycles) + t.call_held_cycles);
+  }
 }
 
 os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
@@ -65,16 +75,17 @@ os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
   const unsigned cpus = k_.facts.cpus();
   h.charge(spec_.eval_cycles);
   // Every CPU's counters, through this CPU's caches; the window's part is the difference from the last read.
-  uint64_t calls = 0, sum = 0, events = 0;
+  uint64_t calls = 0, sum = 0, events = 0;  // held metrics: sum is the held cycles, events the held calls
   std::vector<uint64_t> hist(kBuckets, 0);
   for (unsigned c = 0; c < cpus; ++c) {
     const uint64_t n = os::host_load(h, line(c) + kCalls);
     calls += n - prev_calls_[c], prev_calls_[c] = n;
-    if (spec_.metric == PolicyMetric::LatencyMean) {
+    if (spec_.metric == PolicyMetric::LatencyMean || spec_.metric == PolicyMetric::HeldCyclesMean) {
       const uint64_t s = os::host_load(h, line(c) + kLatencySum);
       sum += s - prev_sum_[c], prev_sum_[c] = s;
     }
-    if (spec_.metric == PolicyMetric::MissesPerMs || spec_.metric == PolicyMetric::QueueCyclesPerMs) {
+    if (spec_.metric == PolicyMetric::MissesPerMs || spec_.metric == PolicyMetric::QueueCyclesPerMs ||
+        held_metric(spec_.metric)) {
       const uint64_t e = os::host_load(h, line(c) + kEvents);
       events += e - prev_events_[c], prev_events_[c] = e;
     }
@@ -99,6 +110,7 @@ os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
         break;
       case PolicyMetric::MissesPerMs:
       case PolicyMetric::QueueCyclesPerMs:
+      case PolicyMetric::HeldCallsPerMs:
         w.has_value = true;
         w.value = static_cast<double>(events) / (static_cast<double>(std::max<uint64_t>(1, now - last_read_)) /
                                                  cycles_per_ms_);
@@ -106,6 +118,10 @@ os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
       case PolicyMetric::LatencyMean:
         w.has_value = calls > 0;
         w.value = calls ? static_cast<double>(sum) / static_cast<double>(calls) : 0;
+        break;
+      case PolicyMetric::HeldCyclesMean:  // over the held calls: none held, no value
+        w.has_value = events > 0;
+        w.value = events ? static_cast<double>(sum) / static_cast<double>(events) : 0;
         break;
       case PolicyMetric::LatencyPercentile: {
         w.has_value = calls > 0;
@@ -136,9 +152,26 @@ os::SystemStep Policy::step(ppc::Hart& h, const os::Thread& t) {
   return os::SystemStep::Block;
 }
 
-bool Policy::busy() const { return acting_ || manager_.swapping_any(targets_); }
+const os::Factory* Policy::factory() const {
+  for (const auto& f : k_.objects.factories())
+    if (f.class_name() == spec_.update_class) return &f;
+  return nullptr;
+}
 
+// An update: its last update under way, any other update of the class, or a swap of one of its instances.
+bool Policy::busy() const {
+  if (spec_.update) return (update_ && update_->running()) || manager_.updating(spec_.update_class);
+  return acting_ || manager_.swapping_any(targets_);
+}
+
+// An update: the factory makes the version, and every live instance of the class has it.
 bool Policy::at_target() const {
+  if (spec_.update) {
+    const os::Factory* f = factory();
+    return !f || (f->version() == spec_.to_version &&
+                  std::all_of(f->instances().begin(), f->instances().end(),
+                              [&](unsigned c) { return k_.objects.impl_of(c) == to_; }));
+  }
   return std::all_of(targets_.begin(), targets_.end(), [&](unsigned c) { return k_.objects.impl_of(c) == to_; });
 }
 
@@ -175,23 +208,46 @@ void Policy::decide(ppc::Hart& h, PolicyWindow& w) {
   d.cycle = h.cycle();
   d.value = w.value;
   d.values = recent_;
-  for (unsigned c : targets_) {
+  const auto add_from = [&](unsigned c) {
     const std::string& impl = manager_.implementation_name(k_.objects.impl_of(c));
     if (std::find(d.from.begin(), d.from.end(), impl) == d.from.end()) d.from.push_back(impl);
+  };
+  if (spec_.update) {
+    if (const os::Factory* f = factory())
+      for (unsigned c : f->instances()) add_from(c);
+  } else {
+    for (unsigned c : targets_) add_from(c);
   }
-  QLOG(Swap, Info, h.cycle(), h.id(), "policy {}: {} {} {} for {} windows (last {:.1f}): swap {} to {} ({}), decision {}",
-       spec_.name, spec_.metric_name, spec_.above ? "above" : "below", spec_.threshold, spec_.windows, w.value,
-       spec_.target, spec_.to, spec_.strategy, d.id);
+  if (spec_.update)
+    QLOG(Swap, Info, h.cycle(), h.id(),
+         "policy {}: {} {} {} for {} windows (last {:.1f}): update {} to version {} ({}, {}), decision {}", spec_.name,
+         spec_.metric_name, spec_.above ? "above" : "below", spec_.threshold, spec_.windows, w.value,
+         spec_.update_class, spec_.to_version, spec_.lazy ? "lazy" : "eager", spec_.strategy, d.id);
+  else
+    QLOG(Swap, Info, h.cycle(), h.id(),
+         "policy {}: {} {} {} for {} windows (last {:.1f}): swap {} to {} ({}), decision {}", spec_.name,
+         spec_.metric_name, spec_.above ? "above" : "below", spec_.threshold, spec_.windows, w.value, spec_.target,
+         spec_.to, spec_.strategy, d.id);
   const auto index = decisions_.size();
   decisions_.push_back(std::move(d));
   w.state = "fired";
   streak_ = 0, recent_.clear();
-  armed_ = false, acting_ = true, acted_ = true, last_action_ = h.cycle();
+  armed_ = false, acted_ = true, last_action_ = h.cycle();
+  const auto done = [this, index](uint64_t end) {
+    acting_ = false;
+    decisions_[index].done = true, decisions_[index].done_cycle = end;
+  };
+  if (spec_.update) {  // a dynamic update of the class, as an update event starts one
+    UpdateEvent u;
+    u.class_name = spec_.update_class, u.to_version = spec_.to_version, u.lazy = spec_.lazy;
+    u.strategy = spec_.strategy, u.cpu = h.id();
+    decisions_[index].update = static_cast<int>(manager_.policy_updates().size());
+    update_ = &manager_.start_policy_update(h, decisions_[index].id, u, to_, done);
+    return;
+  }
+  acting_ = true;
   manager_.start_policy_swaps(h, decisions_[index].id, targets_, to_, spec_.strategy,
-                              [this, index](ppc::Hart&, uint64_t end) {
-                                acting_ = false;
-                                decisions_[index].done = true, decisions_[index].done_cycle = end;
-                              });
+                              [done](ppc::Hart&, uint64_t end) { done(end); });
 }
 
 PolicyEngine::PolicyEngine(os::SwapInterface k, HotSwapManager& manager,
@@ -199,20 +255,21 @@ PolicyEngine::PolicyEngine(os::SwapInterface k, HotSwapManager& manager,
   const auto& groups = k.facts.groups();
   for (const PolicySpec& s : specs) {
     const auto watched = std::find_if(groups.begin(), groups.end(), [&](const os::ObjectGroup& g) { return g.name == s.object; });
-    // The action's target: a group's every instance, or "name[i]".
-    std::string base = s.target;
-    long index = -1;
-    if (const auto open = base.find('['); open != std::string::npos)
-      index = std::stol(base.substr(open + 1)), base.resize(open);
-    const auto target = std::find_if(groups.begin(), groups.end(), [&](const os::ObjectGroup& g) { return g.name == base; });
     const auto to = std::find_if(impls.begin(), impls.end(), [&](const os::ImplementationSpec& i) { return i.name == s.to; });
-    if (watched == groups.end() || target == groups.end() || to == impls.end() ||
-        (index >= 0 && static_cast<unsigned>(index) >= target->count))
-      throw os::BuildError(fmt::format("policy {}: no object {} or {}, or no implementation {}", s.name, s.object,
-                                       s.target, s.to));
-    std::vector<unsigned> coids;
-    for (unsigned i = 0; i < target->count; ++i)
-      if (index < 0 || i == static_cast<unsigned>(index)) coids.push_back(target->first + i);
+    if (watched == groups.end() || to == impls.end())
+      throw os::BuildError(fmt::format("policy {}: no object {} or no implementation {}", s.name, s.object, s.to));
+    std::vector<unsigned> coids;  // the action's target: a group's every instance, or "name[i]" (an update: none)
+    if (!s.update) {
+      std::string base = s.target;
+      long index = -1;
+      if (const auto open = base.find('['); open != std::string::npos)
+        index = std::stol(base.substr(open + 1)), base.resize(open);
+      const auto target = std::find_if(groups.begin(), groups.end(), [&](const os::ObjectGroup& g) { return g.name == base; });
+      if (target == groups.end() || (index >= 0 && static_cast<unsigned>(index) >= target->count))
+        throw os::BuildError(fmt::format("policy {}: no object {}", s.name, s.target));
+      for (unsigned i = 0; i < target->count; ++i)
+        if (index < 0 || i == static_cast<unsigned>(index)) coids.push_back(target->first + i);
+    }
     policies_.push_back(std::make_unique<Policy>(k, manager, s, static_cast<unsigned>(watched - groups.begin()),
                                                  std::move(coids), static_cast<unsigned>(to - impls.begin()),
                                                  next_decision_));

@@ -9,7 +9,8 @@
 // evaluation, and decides: the value past the threshold for N consecutive
 // windows, armed (hysteresis), the last action done and min_interval_us past,
 // the target not already there. A decision starts the swaps through
-// HotSwapManager::start_policy_swaps, as an event would. Every window and every
+// HotSwapManager::start_policy_swaps, as an event would (an update action: a
+// dynamic update of a class, HotSwapManager::start_policy_update). Every window and every
 // decision, with the values that triggered it, is recorded for the results.
 #pragma once
 #include <cstdint>
@@ -24,6 +25,7 @@
 namespace quiesce::hotswap {
 
 class HotSwapManager;
+class DynamicUpdate;
 
 // What one window of a policy's monitor saw and decided.
 struct PolicyWindow {
@@ -47,8 +49,9 @@ struct PolicyDecision {
   double value = 0;
   std::vector<double> values;  // the `windows` values that met the condition, oldest first
   std::vector<std::string> from;  // the target's implementations then (one entry per distinct one)
-  uint64_t done_cycle = 0;        // when the last of its swaps ended (0: not yet)
+  uint64_t done_cycle = 0;        // when the last of its swaps ended (0: not yet); an update: when it completed
   bool done = false;
+  int update = -1;  // an update action: its index in HotSwapManager::policy_updates()
 };
 
 class Policy {
@@ -74,6 +77,7 @@ class Policy {
   void decide(ppc::Hart& h, PolicyWindow& w);
   bool busy() const;
   bool at_target() const;
+  const os::Factory* factory() const;  // an update action's class's factory (null: none)
   uint64_t line(unsigned cpu) const { return base_ + uint64_t{cpu} * stride_; }
   uint64_t buckets(unsigned cpu) const { return line(cpu) + line_bytes_; }
 
@@ -95,6 +99,7 @@ class Policy {
   unsigned streak_ = 0;
   std::vector<double> recent_;  // the current streak's values
   bool acting_ = false;         // its last action's swaps are under way
+  const DynamicUpdate* update_ = nullptr;  // an update action's last update
   bool acted_ = false;
   uint64_t last_action_ = 0;
   std::vector<PolicyWindow> windows_;

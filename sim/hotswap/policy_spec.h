@@ -3,7 +3,7 @@
 // (a metric of one object's calls, counted per CPU by the kernel in guest
 // memory and read by a system thread through its caches), tests a condition
 // with hysteresis, and acts: it swaps an object (or a group) to a named
-// implementation with a strategy. Checked by the scenario reader
+// implementation with a strategy, or updates a class to a version. Checked by the scenario reader
 // (sim/scenario/policies_section.cpp); nothing here knows YAML. Times in µs.
 #pragma once
 #include <cstdint>
@@ -17,6 +17,8 @@ enum class PolicyMetric : uint8_t {
   LatencyPercentile,  // a percentile of their latency, cycles (from log2 buckets, interpolated within one)
   MissesPerMs,        // coherence misses on the object's regions (reps, shared state) per ms, all CPUs
   QueueCyclesPerMs,   // cycles those accesses queued (interconnect, directory, banks) per ms, all CPUs
+  HeldCallsPerMs,     // the object's top-level calls completed per ms that a hot swap of it had held (any strategy)
+  HeldCyclesMean,     // their mean cycles held (summed over the swaps that held each), cycles
 };
 
 struct PolicySpec {
@@ -43,10 +45,16 @@ struct PolicySpec {
   unsigned windows = 1;
   double rearm = 0;
   double min_interval_us = 0;
-  // The action: swap `target` (a group, or one instance "name[i]") to implementation `to` by `strategy`.
+  // The action: swap `target` (a group, or one instance "name[i]") to implementation `to` by `strategy`; or,
+  // with `update`, a dynamic update of class `update_class` to version `to_version` (`to` is then that version's
+  // implementation, `target` empty), eager or `lazy`, its instances swapped by `strategy`: what an update event does.
   std::string target;
   std::string to;
   std::string strategy = "k42_generation";
+  bool update = false;
+  std::string update_class;
+  uint32_t to_version = 0;
+  bool lazy = false;
 };
 
 }  // namespace quiesce::hotswap

@@ -144,8 +144,25 @@ StrategySet::StrategySet(const std::vector<os::ImplementationSpec>& impls, const
   }
   for (const PolicySpec& p : spec.policies)  // autonomic swaps (policy.h): the objects they swap, as events'
     for (unsigned g = 0; g < objects.size(); ++g)
-      if (objects[g].name == p.target.substr(0, p.target.find('['))) use(g, p.strategy);
+      if (!p.update && objects[g].name == p.target.substr(0, p.target.find('['))) use(g, p.strategy);
   auto class_of = [&](const os::ImplementationSpec& i) { return i.class_name.empty() ? i.name : i.class_name; };
+  // A policy's update: every object of the class, its own implementation or one a swap (an event's, a policy's)
+  // gives it.
+  for (const PolicySpec& p : spec.policies) {
+    if (!p.update) continue;
+    const auto of_class = [&](const std::string& impl) {
+      return std::any_of(impls.begin(), impls.end(),
+                         [&](const os::ImplementationSpec& i) { return i.name == impl && class_of(i) == p.update_class; });
+    };
+    for (unsigned g = 0; g < objects.size(); ++g) {
+      bool is = of_class(objects[g].implementation);
+      for (const SwapEvent& e : spec.swaps)
+        is = is || (e.object.substr(0, e.object.find('[')) == objects[g].name && of_class(e.to));
+      for (const PolicySpec& q : spec.policies)
+        is = is || (!q.update && q.target.substr(0, q.target.find('[')) == objects[g].name && of_class(q.to));
+      if (is) use(g, p.strategy);
+    }
+  }
   for (const UpdateEvent& u : spec.updates)
     for (unsigned g = 0; g < objects.size(); ++g)
       for (const auto& i : impls)

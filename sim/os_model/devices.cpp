@@ -120,6 +120,7 @@ HartAction OsKernel::handler_step(ppc::Hart& h) {
     irq.call_coid = g.first + instance;
     irq.call_impl = instance_impl_[irq.call_coid];
     irq.call_start = now;
+    irq.call_holds = 0, irq.call_held_cycles = 0;
     --irq.calls_left;
     if (observer_) observer_->call_begin(h.id(), irq, now);
     // Where a thread's call of it would start: the group's gated call, a direct call site, or the

@@ -733,6 +733,7 @@ uint64_t OsKernel::prepare_call(ppc::Hart& h, Thread& t) {
   t.call_impl = instance_impl_[g.first + choice.instance];
   t.call_coid = g.first + choice.instance;
   t.call_incarnation = incarnation_[t.call_coid];
+  t.call_holds = 0, t.call_held_cycles = 0;
   // Where the call starts: the loop's own DREF, the group's gated call, or a direct call site.
   if (gated_call_[choice.group]) return gated_call_[choice.group];
   if (const auto& sites = direct_sites_[g.first + choice.instance]; !sites.empty()) {

@@ -45,6 +45,10 @@ class SwapDoor final : private ObjectSwap_if, private SwapThreads_if, private Sw
   ppc::HartAction park_current(ppc::Hart& h, bool quiescent) override { return k_.park_current(h, quiescent); }
   void wake(unsigned tid, uint64_t cycle) override { k_.wake(tid, cycle); }
   void redirect(unsigned tid, uint64_t pc, uint64_t r3) override { k_.redirect(tid, pc, r3); }
+  void note_held(unsigned tid, unsigned coid, uint64_t cycles) override {
+    Thread& t = k_.threads_[tid];
+    if (t.in_call && t.call_coid == coid) ++t.call_holds, t.call_held_cycles += cycles;
+  }
   void spawn_system_thread(ppc::Hart& h, unsigned cpu, std::string name, SystemBody body) override {
     k_.spawn_system_thread(h, cpu, std::move(name), std::move(body));
   }

@@ -85,6 +85,9 @@ class SwapThreads_if {
   virtual ppc::HartAction park_current(ppc::Hart& h, bool quiescent) = 0;
   // A parked thread becomes runnable on its CPU at `cycle` (callable from any CPU).
   virtual void wake(unsigned tid, uint64_t cycle) = 0;
+  // A swap of `coid` releases a call it held `cycles`: if the thread's call in flight is a top-level call to
+  // `coid`, the kernel adds the hold to it (Thread::call_holds, call_held_cycles), for the call observers.
+  virtual void note_held(unsigned tid, unsigned coid, uint64_t cycles) = 0;
   // A parked thread resumes at `pc` with `r3` (a held call sent to the new object): the kernel changes its registers.
   virtual void redirect(unsigned tid, uint64_t pc, uint64_t r3) = 0;
   // A kernel thread on `cpu` whose work is host-modelled, one `body` step per pass; never counted in a generation.

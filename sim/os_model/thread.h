@@ -40,6 +40,10 @@ struct Thread {
   uint64_t call_start = 0;
   unsigned call_group = 0, call_method = 0, call_impl = 0, call_coid = 0;
   uint32_t call_incarnation = 0;  // which life of call_coid the call is to (a COID is reused after a destroy)
+  // Hot swaps of call_coid that held this call (parked it until they released it) and the cycles they held it,
+  // summed (a call may be held again by the next swap): set when a swap releases it, zeroed when a call begins.
+  uint32_t call_holds = 0;
+  uint64_t call_held_cycles = 0;
   uint64_t created = 0;
   uint64_t runnable_since = 0;  // when it last became runnable: created, or the due cycle of its wake-up
   // A call under way: begun and not yet complete (a long-lived thread thinking has picked its

@@ -29,6 +29,26 @@ double to_us(const ScenarioRun& r, uint64_t cycles) {
   return static_cast<double>(cycles) / (r.scenario().machine.clock_hz / 1e6);
 }
 
+// An update action's decision: the update it started, as summary.json's updates list an update event's.
+json update_json(const ScenarioRun& r, const hotswap::PolicyDecision& d) {
+  if (d.update < 0) return json::object();
+  const auto& rec = r.hotswap().policy_updates()[static_cast<size_t>(d.update)]->record();
+  json u = {{"class", rec.class_name},
+            {"from_version", rec.from_version},
+            {"to_version", rec.to_version},
+            {"mode", rec.lazy ? "lazy" : "eager"},
+            {"completed", rec.completed},
+            {"instances", rec.instances},
+            {"swapped", rec.swapped},
+            {"start_cycle", rec.start_cycle},
+            {"factory_swapped_cycle", rec.factory_done_cycle},
+            {"marked_cycle", rec.marked_cycle},
+            {"end_cycle", rec.end_cycle}};
+  if (rec.given_up) u["swaps_given_up"] = rec.given_up;
+  if (rec.destroyed) u["destroyed"] = rec.destroyed;
+  return u;
+}
+
 }  // namespace
 
 json policies_scenario_json(const std::vector<hotswap::PolicySpec>& policies) {
@@ -44,7 +64,12 @@ json policies_scenario_json(const std::vector<hotswap::PolicySpec>& policies) {
                      {"windows", p.windows},
                      {"rearm", p.rearm},
                      {"min_interval_us", p.min_interval_us}}},
-                   {"action", {{"object", p.target}, {"to", p.to}, {"strategy", p.strategy}}}};
+                   {"action", p.update ? json{{"update", p.update_class},
+                                              {"to_version", p.to_version},
+                                              {"mode", p.lazy ? "lazy" : "eager"},
+                                              {"to", p.to},
+                                              {"strategy", p.strategy}}
+                                        : json{{"object", p.target}, {"to", p.to}, {"strategy", p.strategy}}}};
   }
   return out;
 }
@@ -59,7 +84,7 @@ json policies_json(const ScenarioRun& r) {
     for (const auto& w : p->windows()) total += w.monitor_cycles, max = std::max(max, w.monitor_cycles);
     const auto n = p->windows().size();
     json decisions = json::array();
-    for (const auto& d : p->decisions())
+    for (const auto& d : p->decisions()) {
       decisions.push_back({{"decision", d.id},
                            {"window", d.window},
                            {"cycle", d.cycle},
@@ -67,12 +92,15 @@ json policies_json(const ScenarioRun& r) {
                            {"value", d.value},
                            {"values", d.values},
                            {"from", d.from},
+                           {"action", s.update ? "update" : "swap"},
                            {"to", s.to},
                            {"strategy", s.strategy},
                            {"swaps", swaps_of(r, d.id)},
                            {"completed", d.done},
                            {"end_cycle", d.done_cycle},
                            {"cycles", d.done ? d.done_cycle - d.cycle : 0}});
+      if (s.update) decisions.back()["update"] = update_json(r, d);
+    }
     out.push_back({{"policy", s.name},
                    {"object", s.object},
                    {"method", s.method >= 0 ? s.method_name : std::string()},
@@ -94,17 +122,20 @@ json policies_json(const ScenarioRun& r) {
 
 std::string decisions_csv(const ScenarioRun& r) {
   std::string s = "decision,policy,window,cycle,us,metric,value,condition,values,object,from,to,strategy,swaps,"
-                  "completed,end_cycle\n";
+                  "completed,end_cycle,action,class,to_version,mode\n";
   const hotswap::PolicyEngine* engine = r.hotswap().policies();
   if (!engine) return s;
   std::vector<std::pair<unsigned, std::string>> rows;  // by decision id: the order they were taken
   for (const auto& p : engine->policies()) {
     const auto& sp = p->spec();
     for (const auto& d : p->decisions())
-      rows.emplace_back(d.id, fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", d.id, sp.name, d.window,
+      rows.emplace_back(d.id, fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", d.id, sp.name, d.window,
                                           d.cycle, to_us(r, d.cycle), sp.metric_name, d.value, condition(sp),
                                           fmt::join(d.values, ";"), sp.target, fmt::join(d.from, ";"), sp.to,
-                                          sp.strategy, fmt::join(swaps_of(r, d.id), ";"), d.done, d.done_cycle));
+                                          sp.strategy, fmt::join(swaps_of(r, d.id), ";"), d.done, d.done_cycle,
+                                          sp.update ? fmt::format("update,{},{},{}", sp.update_class, sp.to_version,
+                                                                  sp.lazy ? "lazy" : "eager")
+                                                    : std::string("swap,,,")));
   }
   std::sort(rows.begin(), rows.end());
   for (const auto& [id, row] : rows) s += row;

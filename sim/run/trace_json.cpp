@@ -135,7 +135,10 @@ std::string TraceWriter::to_json(const ScenarioRun& r) const {
         if (w.has_value) count(swaps_pid, w.end_cycle, name, static_cast<int64_t>(w.value));
       for (const auto& d : p->decisions())
         add(swaps_pid, kCounterTrack, d.cycle,
-            json{{"ph", "i"}, {"name", fmt::format("policy {}: decision {}, {} to {}", sp.name, d.id, sp.target, sp.to)},
+            json{{"ph", "i"},
+                 {"name", sp.update ? fmt::format("policy {}: decision {}, update {} to version {}", sp.name, d.id,
+                                                  sp.update_class, sp.to_version)
+                                    : fmt::format("policy {}: decision {}, {} to {}", sp.name, d.id, sp.target, sp.to)},
                  {"cat", "policy"}, {"s", "p"},
                  {"args", {{"value", d.value}, {"values", d.values}, {"strategy", sp.strategy}}}});
     }

@@ -262,6 +262,48 @@ void add_once(std::vector<size_t>& v, size_t x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
 
+// An update of class `cls` to version `to_version` by `strategy`, the objects of the class having the
+// implementations `in_use` when it happens: the class and the version exist, the strategy may update, and the
+// version can replace each of them. Fails at `class_key` (the class), `to_version` or `strategy`; `never` ends
+// the message when they all have that version already. Returns the version's implementation.
+size_t check_update(const MapReader& e, std::string_view class_key, const std::string& cls, uint32_t to_version,
+                    const std::string& strategy, const std::vector<os::ImplementationSpec>& impls,
+                    const hotswap::HotSwapSpec& out, const std::vector<size_t>& in_use, const std::string& never) {
+  std::vector<std::string> classes;
+  for (const auto& impl : impls)
+    if (std::find(classes.begin(), classes.end(), impl.class_name) == classes.end()) classes.push_back(impl.class_name);
+  if (std::find(classes.begin(), classes.end(), cls) == classes.end())
+    e.fail(class_key, fmt::format("unknown class '{}'{}", shown(cls), hint(cls, classes)));
+  const auto of_class = [&](size_t impl) { return impls[impl].class_name == cls; };
+  if (in_use.empty()) e.fail(class_key, fmt::format("no object is of class {}: there is nothing to update", cls));
+  if (has_constraint(strategy, hotswap::kConstraintNoUpdates))
+    e.fail("strategy", fmt::format("{} is for swap events only (constraint no_updates: an update swaps instances "
+                                   "made at run time)", strategy));
+  std::optional<size_t> target;
+  std::vector<uint32_t> versions;
+  for (size_t k = 0; k < impls.size(); ++k)
+    if (of_class(k)) {
+      versions.push_back(impls[k].version);
+      if (impls[k].version == to_version) target = k;
+    }
+  if (!target) {
+    std::sort(versions.begin(), versions.end());
+    e.fail("to_version", fmt::format("class {} has no version {}; its versions: {}", cls, to_version,
+                                     fmt::join(versions, ", ")));
+  }
+  if (in_use == std::vector<size_t>{*target})
+    e.fail("to_version", fmt::format("every object of class {} already has version {} ({}){}", cls, to_version,
+                                     impls[*target].name, never));
+  for (const size_t from : in_use)
+    if (from != *target) {
+      check_replacement(e, "to_version", impls[from], out.transfer[from], impls[*target], out.transfer[*target],
+                        fmt::format("version {} of class {}, which objects have", impls[from].version, cls));
+      check_by_reference(e, strategy, impls[from], out.transfer[from], impls[*target], out.transfer[*target]);
+      check_same_interface(e, strategy, impls[from], impls[*target]);
+    }
+  return *target;
+}
+
 }  // namespace
 
 hotswap::TransferSpec read_transfer(MapReader m) {
@@ -325,9 +367,6 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
     const size_t impl = std::find(impl_names.begin(), impl_names.end(), o.implementation) - impl_names.begin();
     held.push_back({impl, {}, o.count});
   }
-  std::vector<std::string> classes;
-  for (const auto& impl : impls)
-    if (std::find(classes.begin(), classes.end(), impl.class_name) == classes.end()) classes.push_back(impl.class_name);
   // The latest event so far triggered by time, and by calls: events are listed in the order they happen.
   std::optional<std::pair<size_t, double>> last_at;
   std::map<size_t, std::vector<std::string>> strategy_of;  // per object: the strategies its swaps use so far
@@ -431,45 +470,17 @@ void read_events(ListReader events, const std::vector<os::ImplementationSpec>& i
     }
 
     const std::string& cls = u.class_name;
-    if (std::find(classes.begin(), classes.end(), cls) == classes.end())
-      e.fail("class", fmt::format("unknown class '{}'{}", shown(cls), hint(cls, classes)));
     const auto of_class = [&](size_t impl) { return impls[impl].class_name == cls; };
     std::vector<size_t> in_use;  // the implementations of the class that objects have
     for (const Holder& h : held)
       for (const size_t impl : h.current(std::nullopt))
         if (of_class(impl)) add_once(in_use, impl);
-    if (in_use.empty()) e.fail("class", fmt::format("no object is of class {}: there is nothing to update", cls));
-    if (has_constraint(w.strategy, hotswap::kConstraintNoUpdates))
-      e.fail("strategy", fmt::format("{} is for swap events only (constraint no_updates: an update swaps instances "
-                                     "made at run time)", w.strategy));
-    std::optional<size_t> target;
-    std::vector<uint32_t> versions;
-    for (size_t k = 0; k < impls.size(); ++k)
-      if (of_class(k)) {
-        versions.push_back(impls[k].version);
-        if (impls[k].version == u.to_version) target = k;
-      }
-    if (!target) {
-      std::sort(versions.begin(), versions.end());
-      e.fail("to_version", fmt::format("class {} has no version {}; its versions: {}", cls, u.to_version,
-                                       fmt::join(versions, ", ")));
-    }
-    if (in_use == std::vector<size_t>{*target})
-      e.fail("to_version", fmt::format("every object of class {} already has version {} ({})", cls, u.to_version,
-                                       impls[*target].name));
-    for (const size_t from : in_use)
-      if (from != *target)
-      {
-        check_replacement(e, "to_version", impls[from], out.transfer[from], impls[*target], out.transfer[*target],
-                          fmt::format("version {} of class {}, which objects have", impls[from].version, cls));
-        check_by_reference(e, w.strategy, impls[from], out.transfer[from], impls[*target], out.transfer[*target]);
-        check_same_interface(e, w.strategy, impls[from], impls[*target]);
-      }
+    const size_t target = check_update(e, "class", cls, u.to_version, w.strategy, impls, out, in_use, "");
     for (size_t k = 0; k < held.size(); ++k) {
       const std::vector<size_t> current = held[k].current(std::nullopt);
       if (std::any_of(current.begin(), current.end(), of_class)) {
-        held[k].update(of_class, *target);
-        add_once(swapped_to[objects[k].name], *target);
+        held[k].update(of_class, target);
+        add_once(swapped_to[objects[k].name], target);
         switches.push_back({i, objects[k].name, timed ? std::optional(w.at_us) : std::nullopt,
                             held[k].current(std::nullopt)});
         touched.push_back(k);
@@ -635,6 +646,24 @@ std::string check_swap_action(const MapReader& e, const std::string& object, con
       check_same_interface(e, strategy, impls[from], impls[to_impl]);
     }
   return target.name;
+}
+
+size_t check_update_action(const MapReader& e, std::string_view class_key, const std::string& cls,
+                           uint32_t to_version, const std::string& strategy,
+                           const std::vector<os::ImplementationSpec>& impls, const std::vector<os::ObjectSpec>& objects,
+                           const hotswap::HotSwapSpec& spec, const SwappedTo& swapped_to) {
+  const std::vector<std::string> impl_names = names_of(impls);
+  std::vector<size_t> in_use;  // the implementations of the class that objects may have then
+  for (const auto& o : objects) {
+    std::vector<size_t> has{static_cast<size_t>(std::find(impl_names.begin(), impl_names.end(), o.implementation) -
+                                                impl_names.begin())};
+    if (const auto it = swapped_to.find(o.name); it != swapped_to.end())
+      for (const size_t i : it->second) add_once(has, i);
+    for (const size_t i : has)
+      if (impls[i].class_name == cls) add_once(in_use, i);
+  }
+  return check_update(e, class_key, cls, to_version, strategy, impls, spec, in_use,
+                      ", and nothing gives them another: this update can never happen");
 }
 
 namespace {

@@ -55,6 +55,16 @@ std::string check_swap_action(const MapReader& e, const std::string& object, con
                               const std::vector<os::ObjectSpec>& objects, const hotswap::HotSwapSpec& spec,
                               const SwappedTo& swapped_to, const std::vector<std::string>& used);
 
+// An update asked for by something other than an event (a policy's action, the map `e`): class `cls` (named at
+// `class_key`) has version `to_version`, `strategy` may update, and that version can replace every implementation
+// of the class the objects may have when it happens (their own and each one `swapped_to` gives them), with the
+// checks an update event gets. Fails at the key at fault; returns the version's implementation (an index).
+size_t check_update_action(const MapReader& e, std::string_view class_key, const std::string& cls,
+                           uint32_t to_version, const std::string& strategy,
+                           const std::vector<os::ImplementationSpec>& implementations,
+                           const std::vector<os::ObjectSpec>& objects, const hotswap::HotSwapSpec& spec,
+                           const SwappedTo& swapped_to);
+
 // The `hotswap` section, after the events (out.swaps, out.updates): `timeout_us`,
 // `update_step_cycles`, and the parameters of every strategy the events use or
 // `strategies` names — `strategies.NAME.KEY` for one strategy, `KEY` for every

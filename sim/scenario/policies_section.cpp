@@ -14,12 +14,15 @@ namespace {
 
 constexpr double kMaxUs = 1e9;
 
-// calls_per_ms, latency_mean or latency_pNN (NN 1..99).
+// calls_per_ms, latency_mean, latency_pNN (NN 1..99), misses_per_ms, queue_cycles_per_ms, held_calls_per_ms or
+// held_cycles_mean.
 void read_metric(MapReader& m, hotswap::PolicySpec& p) {
   const std::vector<std::string> known = {"calls_per_ms", "latency_mean", "latency_p50", "latency_p90", "latency_p99",
-                                          "misses_per_ms", "queue_cycles_per_ms"};
+                                          "misses_per_ms", "queue_cycles_per_ms", "held_calls_per_ms",
+                                          "held_cycles_mean"};
   if (!m.has("metric"))
-    m.fail("missing key 'metric' (calls_per_ms, latency_mean, latency_pNN, misses_per_ms or queue_cycles_per_ms)");
+    m.fail("missing key 'metric' (calls_per_ms, latency_mean, latency_pNN, misses_per_ms, queue_cycles_per_ms, "
+           "held_calls_per_ms or held_cycles_mean)");
   p.metric_name = m.string("metric", "");
   if (p.metric_name == "calls_per_ms") {
     p.metric = hotswap::PolicyMetric::CallsPerMs;
@@ -32,6 +35,11 @@ void read_metric(MapReader& m, hotswap::PolicySpec& p) {
   if (p.metric_name == "misses_per_ms" || p.metric_name == "queue_cycles_per_ms") {
     p.metric = p.metric_name == "misses_per_ms" ? hotswap::PolicyMetric::MissesPerMs
                                                 : hotswap::PolicyMetric::QueueCyclesPerMs;
+    return;
+  }
+  if (p.metric_name == "held_calls_per_ms" || p.metric_name == "held_cycles_mean") {
+    p.metric = p.metric_name == "held_calls_per_ms" ? hotswap::PolicyMetric::HeldCallsPerMs
+                                                    : hotswap::PolicyMetric::HeldCyclesMean;
     return;
   }
   const std::string prefix = "latency_p";
@@ -48,7 +56,7 @@ void read_metric(MapReader& m, hotswap::PolicySpec& p) {
     }
   }
   m.fail("metric", fmt::format("unknown metric '{}': expected calls_per_ms, latency_mean, latency_pNN with NN "
-                               "1..99, misses_per_ms or queue_cycles_per_ms{}",
+                               "1..99, misses_per_ms, queue_cycles_per_ms, held_calls_per_ms or held_cycles_mean{}",
                                shown(p.metric_name), hint(p.metric_name, known)));
 }
 
@@ -115,8 +123,21 @@ void read_policies(MapReader policies, const std::vector<os::ImplementationSpec>
     read_when(m.map("when"), p);
     MapReader a = m.map("action");
     m.finish();
-    p.target = a.string("object", p.object);
-    p.to = required_string(a, "to");
+    p.update = a.has("update");
+    if (p.update) {  // a dynamic update of a class (an update event's keys)
+      for (const char* key : {"object", "to"})
+        if (a.has(key)) a.fail_key(key, "an action swaps an object (object, to) or updates a class (update, "
+                                        "to_version, mode), not both");
+      p.update_class = required_string(a, "update");
+      if (!a.has("to_version")) a.fail("missing key 'to_version' (the version the update brings the class to)");
+      p.to_version = a.uint<uint32_t>("to_version", 1, 1, 1'000'000);
+      p.lazy = a.choice("mode", "eager", {"eager", "lazy"}) == "lazy";
+    } else {
+      for (const char* key : {"to_version", "mode"})
+        if (a.has(key)) a.fail_key(key, "only for an update action (update: CLASS)");
+      p.target = a.string("object", p.object);
+      p.to = required_string(a, "to");
+    }
     p.strategy = a.string("strategy", strategies[0]);  // the first registered is the default
     if (std::find(strategies.begin(), strategies.end(), p.strategy) == strategies.end())
       a.fail("strategy", fmt::format("unknown strategy '{}'{}", shown(p.strategy), hint(p.strategy, strategies)));
@@ -125,27 +146,54 @@ void read_policies(MapReader policies, const std::vector<os::ImplementationSpec>
     actions.push_back(std::move(a));
   }
   // Every policy's target may be the implementation another policy finds: each is checked against them all.
+  // An update's target is the version's implementation, on every object that may have a version of its class.
   SwappedTo with_policies = swapped_to;
   const auto base = [](const std::string& target) { return target.substr(0, target.find('[')); };
   const std::vector<std::string> impl_names = names_of(impls);
+  const auto impl_index = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(impl_names.begin(), impl_names.end(), name) - impl_names.begin());
+  };
+  const auto add = [](std::vector<size_t>& v, size_t x) {
+    if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+  };
+  // The objects whose implementation may be of class `cls` (their own or one `given` gives them).
+  const auto of_class = [&](const std::string& cls, const SwappedTo& given) {
+    std::vector<std::string> out_objects;
+    for (const auto& o : objects) {
+      bool is = impls[impl_index(o.implementation)].class_name == cls;
+      if (const auto it = given.find(o.name); it != given.end())
+        for (const size_t i : it->second) is = is || impls[i].class_name == cls;
+      if (is) out_objects.push_back(o.name);
+    }
+    return out_objects;
+  };
   for (const hotswap::PolicySpec& p : out.policies)
-    if (const auto to = std::find(impl_names.begin(), impl_names.end(), p.to); to != impl_names.end()) {
-      auto& v = with_policies[base(p.target)];
-      if (std::find(v.begin(), v.end(), static_cast<size_t>(to - impl_names.begin())) == v.end())
-        v.push_back(static_cast<size_t>(to - impl_names.begin()));
+    if (p.update) {
+      for (const auto& impl : impls)
+        if (impl.class_name == p.update_class && impl.version == p.to_version)
+          for (const std::string& o : of_class(p.update_class, swapped_to)) add(with_policies[o], impl_index(impl.name));
+    } else if (const size_t to = impl_index(p.to); to < impl_names.size()) {
+      add(with_policies[base(p.target)], to);
     }
   for (size_t i = 0; i < out.policies.size(); ++i) {
     hotswap::PolicySpec& p = out.policies[i];
+    if (p.update) {  // the checks an update event gets, from every implementation the class's objects may have
+      p.to = impls[check_update_action(actions[i], "update", p.update_class, p.to_version, p.strategy, impls, objects,
+                                       out, with_policies)].name;
+      continue;
+    }
     std::vector<std::string> used;  // the strategies the other policies swap the same object with
     for (size_t j = 0; j < out.policies.size(); ++j)
-      if (j != i && base(out.policies[j].target) == base(p.target)) used.push_back(out.policies[j].strategy);
+      if (j != i && !out.policies[j].update && base(out.policies[j].target) == base(p.target))
+        used.push_back(out.policies[j].strategy);
     p.target = check_swap_action(actions[i], p.target, p.to, p.strategy, impls, objects, out, with_policies, used);
   }
-  for (const hotswap::PolicySpec& p : out.policies) {
-    auto& v = swapped_to[base(p.target)];
-    const auto to = static_cast<size_t>(std::find(impl_names.begin(), impl_names.end(), p.to) - impl_names.begin());
-    if (std::find(v.begin(), v.end(), to) == v.end()) v.push_back(to);
-  }
+  for (const hotswap::PolicySpec& p : out.policies)
+    if (p.update) {
+      for (const std::string& o : of_class(p.update_class, with_policies)) add(swapped_to[o], impl_index(p.to));
+    } else {
+      add(swapped_to[base(p.target)], impl_index(p.to));
+    }
 }
 
 }  // namespace quiesce::scenario

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -302,3 +303,260 @@ def test_no_policies_no_policy_files(tmp_path):
     summary = json.loads((tmp_path / "k" / "summary.json").read_text())
     assert "policies" not in summary and "policies" not in summary["scenario"]
     assert all("decision" not in s and s["event"] == 0 for s in summary["swaps"])
+
+
+# Calls held by a swap (issue 24's "calls held" monitor): a steady load on `cache` from every CPU, a swap of it
+# at 300 us by STRATEGY; the policy watches the cache's held calls and, when it sees them, swaps `aux` (another
+# object, so its own action holds none of the calls it watches).
+HELD = """
+machine: {cpus: 4}
+implementations:
+  Cache:
+    state_bytes: 256
+    methods: {put: {instructions: 40, state_atomics: 1}}
+  CacheV2:
+    class: Cache
+    version: 2
+    state_bytes: 256
+    methods: {put: {instructions: 30, state_atomics: 1}}
+  Aux:
+    methods: {get: {instructions: 10, state_atomics: 1}}
+  AuxV2:
+    class: Aux
+    version: 2
+    methods: {get: {instructions: 12, state_atomics: 1}}
+objects:
+  cache: {implementation: Cache}
+  aux: {implementation: Aux}
+workloads:
+  load: {kind: closed, cpus: all, threads: 2, think_us: 1, mix: [{object: cache, method: put, weight: 9}, {object: aux, method: get}]}
+events:
+  - {type: swap, object: cache, to: CacheV2, at_us: 300, strategy: STRATEGY}
+policies:
+  held:
+    monitor: {object: cache, metric: held_calls_per_ms, window_us: 20, cpu: 1}
+    when: {above: 0}
+    action: {object: aux, to: AuxV2}
+  held_mean:
+    monitor: {object: cache, metric: held_cycles_mean, window_us: 20, cpu: 2}
+    when: {above: 1000000000}
+    action: {object: aux, to: AuxV2}
+run: {duration_us: 600, seed: 5}
+"""
+
+
+def held_scenario(strategy, event=True):
+    text = HELD.replace("STRATEGY", strategy)
+    if not event:
+        text = text.replace("  - {type: swap, object: cache, to: CacheV2, at_us: 300, strategy: %s}\n" % strategy, "")
+        text = text.replace("events:\n", "")
+    return text
+
+
+@pytest.mark.parametrize("strategy", ["k42_generation", "global_refcount"])
+def test_held_calls_monitor_fires_during_a_swap_that_holds_calls(tmp_path, strategy):
+    """held_calls_per_ms: zero in every window before the swap (no policy acts), above zero in the window where
+    the swap's held calls complete (the policy acts then, once); held_cycles_mean has a value only there, and
+    its mean is within what the swap says it held. Same seed, same decisions, byte for byte."""
+    summary, decisions, windows, out = run(tmp_path, "held", held_scenario(strategy))
+    swap = [s for s in summary["swaps"] if s["event"] == 0]
+    assert len(swap) == 1 and swap[0]["completed"], summary["swaps"]
+    start, end = swap[0]["start_cycle"], swap[0]["end_cycle"]
+    held_rows = [w for w in windows if w["policy"] == "held"]
+    before = [w for w in held_rows if int(w["end_cycle"]) < start]
+    assert before and all(float(w["value"]) == 0 for w in before), before
+    seen = [w for w in held_rows if float(w["value"]) > 0]
+    assert seen, "the swap held calls, the monitor saw none"
+    # Held calls complete after their swap released them: in windows that end after the swap began.
+    assert all(int(w["end_cycle"]) > start for w in seen), seen
+    mine = [d for d in decisions if d["policy"] == "held"]
+    assert len(mine) == 1, decisions
+    d = mine[0]
+    assert (d["action"], d["object"], d["from"], d["to"]) == ("swap", "aux", "Aux", "AuxV2")
+    assert int(d["cycle"]) > start and float(d["value"]) > 0
+    assert held_rows[int(d["window"])]["state"] == "fired"
+    # Held calls the monitor counted: at most those the swap held (the rest completed past a window's end).
+    blocked = swap[0]["blocked"]
+    counted = sum(float(w["value"]) * (int(w["end_cycle"]) - int(w["start_cycle"])) / 2e6 for w in held_rows)
+    assert 0 < round(counted) <= blocked, (counted, blocked)
+    # The mean: only windows with held calls have a value, and it is no more than the longest hold.
+    mean_rows = [w for w in windows if w["policy"] == "held_mean"]
+    valued = [w for w in mean_rows if w["value"]]
+    assert valued and all(w["state"] != "no_data" for w in valued)
+    assert all(w["state"] == "no_data" for w in mean_rows if not w["value"])
+    longest = end - start
+    assert all(0 < float(w["value"]) <= swap[0]["blocked_cycles_max"] <= longest for w in valued), (valued, longest)
+    # The monitor's held cycles are the swap's: summed over its windows (mean x held calls in each, from the
+    # held policy's count when the two monitors' windows agree on which calls) at most the swap's total.
+    if len(valued) == 1 and round(counted) == swap[0]["released"]:
+        assert float(valued[0]["value"]) == pytest.approx(swap[0]["blocked_cycles_total"] / swap[0]["released"])
+    assert not [d for d in decisions if d["policy"] == "held_mean"]
+    assert summary["safety"]["violations"] == 0
+    again = run(tmp_path, "again", held_scenario(strategy))
+    for name in ("decisions.csv", "policy_windows.csv"):
+        assert (out / name).read_bytes() == (again[3] / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("strategy,event", [("rcu", True), ("k42_generation", False)])
+def test_held_calls_monitor_is_silent_without_a_hold(tmp_path, strategy, event):
+    """rcu publishes the new object at once and holds no call; without a swap nothing is held: every window
+    reads zero, the mean has no data, and the policy never acts."""
+    _, decisions, windows, _ = run(tmp_path, "quiet", held_scenario(strategy, event))
+    held_rows = [w for w in windows if w["policy"] == "held"]
+    assert len(held_rows) > 20 and sum(int(w["calls"]) for w in held_rows) > 1000
+    assert all(float(w["value"]) == 0 and w["state"] == "idle" for w in held_rows), held_rows
+    assert all(w["state"] == "no_data" for w in windows if w["policy"] == "held_mean")
+    assert decisions == []
+
+
+# A dynamic update as a policy's action: a group of 4 caches and one more object of the class; the load on
+# them comes in bursts; `up` updates class Cache to version 2 when the load is high, `down` back to version 1
+# when it falls.
+UPDATE = """
+machine: {cpus: 4}
+implementations:
+  Cache:
+    state_bytes: 256
+    methods: {put: {instructions: 40, state_atomics: 1}}
+  CacheV2:
+    class: Cache
+    version: 2
+    state_bytes: 256
+    methods: {put: {instructions: 30, state_atomics: 1}}
+objects:
+  cache: {implementation: Cache, count: 4}
+  spare: {implementation: Cache}
+workloads:
+  base: {kind: closed, cpus: [0], think_us: 10, mix: [{object: cache, method: put}, {object: spare, method: put}]}
+  b1: {kind: closed, cpus: all, threads: 2, think_us: 1, start_us: 100, stop_us: 300, mix: [{object: cache, method: put}]}
+  b2: {kind: closed, cpus: all, threads: 2, think_us: 1, start_us: 600, stop_us: 800, mix: [{object: cache, method: put}]}
+policies:
+  up:
+    monitor: {object: cache, metric: calls_per_ms, window_us: 20}
+    when: {above: 4000, windows: 2}
+    action: {update: Cache, to_version: 2, mode: MODE}
+  down:
+    monitor: {object: cache, metric: calls_per_ms, window_us: 20, cpu: 1}
+    when: {below: 1000, windows: 2}
+    action: {update: Cache, to_version: 1, mode: MODE}
+run: {duration_us: 1100, seed: 7}
+"""
+
+
+def test_update_action_updates_every_instance_and_the_factory(tmp_path):
+    """Eager: each decision updates the factory and all five instances of the class (its swaps are the
+    decision's), the decisions alternate, none while an update of the class is under way, each recorded with
+    its class and version; the states obey the hysteresis rules; same seed, same decisions."""
+    summary, decisions, windows, out = run(tmp_path, "upd", UPDATE.replace("MODE", "eager"))
+    assert [(d["policy"], d["action"], d["class"], d["to_version"], d["to"]) for d in decisions] == [
+        ("up", "update", "Cache", "2", "CacheV2"), ("down", "update", "Cache", "1", "Cache"),
+        ("up", "update", "Cache", "2", "CacheV2"), ("down", "update", "Cache", "1", "Cache")], decisions
+    swaps = summary["swaps"]
+    for d, p in zip(decisions, [p for i in range(2) for p in ("up", "down")]):
+        mine = [s for s in swaps if s.get("decision") == int(d["decision"])]
+        assert len(mine) == 5 and all(s["completed"] and s["event"] == -1 for s in mine), mine
+        assert d["swaps"] == ";".join(str(s["id"]) for s in mine)
+        assert {s["object"] for s in mine} == {"cache[0]", "cache[1]", "cache[2]", "cache[3]", "spare"}
+        assert d["completed"] == "true" and int(d["end_cycle"]) >= max(s["end_cycle"] for s in mine)
+    # summary.json's decisions carry the update's record.
+    recorded = sorted((x for p in summary["policies"] for x in p["decisions"]), key=lambda x: x["decision"])
+    for x, version in zip(recorded, [2, 1, 2, 1]):
+        assert x["action"] == "update" and x["update"]["class"] == "Cache"
+        assert x["update"]["to_version"] == version and x["update"]["from_version"] == 3 - version
+        assert x["update"]["instances"] == 5 and x["update"]["swapped"] == 5 and x["update"]["completed"]
+    assert summary["scenario"]["policies"]["up"]["action"] == {"update": "Cache", "to_version": 2, "mode": "eager",
+                                                               "to": "CacheV2", "strategy": "k42_generation"}
+    # The last decision brought the class back to version 1: the factory and every instance.
+    assert [f["version"] for f in summary["factories"] if f["class"] == "Cache"] == [1]
+    assert {o["name"]: o["implementation_now"] for o in summary["objects"]} == {"cache": "Cache", "spare": "Cache"}
+    # No storm: never a decision while an update of the class is under way.
+    for a, b in zip(decisions, decisions[1:]):
+        assert int(b["cycle"]) >= int(a["end_cycle"]) > int(a["cycle"]), (a, b)
+    check_hysteresis(summary, windows)
+    assert summary["updates"] == [] and summary["safety"]["violations"] == 0
+    again = run(tmp_path, "again", UPDATE.replace("MODE", "eager"))
+    assert (out / "decisions.csv").read_bytes() == (again[3] / "decisions.csv").read_bytes()
+    # Slow workers (15 us a step): each update spans windows; both policies see it `busy` and wait for it.
+    slow, decisions, windows, _ = run(tmp_path, "slow", UPDATE.replace("MODE", "eager"),
+                                      ["hotswap.update_step_cycles=30000"])
+    assert [d["policy"] for d in decisions] == ["up", "down", "up", "down"], decisions
+    for a, b in zip(decisions, decisions[1:]):
+        assert int(b["cycle"]) >= int(a["end_cycle"]) > int(a["cycle"]) + 2 * 30_000, (a, b)
+    for policy in ("up", "down"):
+        busy = [w for w in windows if w["policy"] == policy and w["state"] == "busy"]
+        assert busy, policy
+        for w in busy:  # each inside an update (its end within one window of it, the monitor's lateness)
+            assert any(int(d["cycle"]) <= int(w["end_cycle"]) <= int(d["end_cycle"]) + 2 * 40_000 for d in decisions), w
+    check_hysteresis(slow, windows)
+
+
+def test_update_action_at_target_holds_it(tmp_path):
+    """Without the `down` policy, `up` updates once: in every later window that meets its condition the class
+    is already at version 2 (at_target, or disarmed), never a second update."""
+    text = UPDATE.replace("MODE", "eager")
+    text = text[:text.index("  down:")] + text[text.index("run:"):]
+    text = text.replace("when: {above: 4000, windows: 2}", "when: {above: 4000, windows: 2, rearm: 3000}")
+    summary, decisions, windows, _ = run(tmp_path, "once", text)
+    assert [(d["policy"], d["to_version"]) for d in decisions] == [("up", "2")], decisions
+    states = [w["state"] for w in windows]
+    assert "at_target" in states[int(decisions[0]["window"]) + 1:], states
+    assert [f["version"] for f in summary["factories"] if f["class"] == "Cache"] == [2]
+    assert {o["name"]: o["implementation_now"] for o in summary["objects"]} == {"cache": "CacheV2", "spare": "CacheV2"}
+
+
+def test_lazy_update_action(tmp_path):
+    """Lazy: the factory switches at once and each instance when it is next called; the policy is busy until
+    then; no violation."""
+    text = UPDATE.replace("MODE", "lazy")
+    text = text[:text.index("  down:")] + text[text.index("run:"):]
+    summary, decisions, windows, _ = run(tmp_path, "lazy", text)
+    assert [(d["policy"], d["action"], d["mode"]) for d in decisions] == [("up", "update", "lazy")], decisions
+    x = summary["policies"][0]["decisions"][0]["update"]
+    assert x["mode"] == "lazy" and x["instances"] == 5 and x["marked_cycle"] > 0
+    assert [f["version"] for f in summary["factories"] if f["class"] == "Cache"] == [2]
+    assert summary["safety"]["violations"] == 0
+
+
+@pytest.mark.parametrize("sets,where,message", [
+    (["policies.up.action.update=Cachee"], "policies.up.action.update", "unknown class 'Cachee'; did you mean 'Cache'?"),
+    (["policies.up.action.to_version=3"], "policies.up.action.to_version", "class Cache has no version 3; its versions: 1, 2"),
+    (["policies.up.action.strategy=rcu"], "policies.up.action.strategy",
+     "rcu runs the old and the new implementation on one state (constraint by_reference"),
+    (["policies.up.action.strategy=direct"], "policies.up.action.strategy",
+     "direct is for swap events only (constraint no_updates"),
+    (["policies.down.action.strategy=k42"], "policies.down.action.strategy", "unknown strategy 'k42'"),
+    (["policies.up.action.object=cache"], "policies.up.action.object", "not both"),
+    (["policies.down.action.to=Cache"], "policies.down.action.to", "not both"),
+    (["policies.up.action.mode=sometimes"], "policies.up.action.mode", "sometimes"),
+])
+def test_impossible_update_actions_are_refused(tmp_path, sets, where, message):
+    """The reader refuses an update action with the checks an update event gets (exit code 2, one line naming
+    the place)."""
+    path = tmp_path / "upd.yaml"
+    text = UPDATE.replace("MODE", "eager")
+    # rcu: a layout CacheV2 cannot take by reference (another state size).
+    text = text.replace("    state_bytes: 256\n    methods: {put: {instructions: 30", "    state_bytes: 512\n    methods: {put: {instructions: 30")
+    path.write_text(text)
+    for verb in ("validate", "run"):
+        args = [verb, str(path)] + (["-q", "-o", str(tmp_path / "out")] if verb == "run" else [])
+        for s in sets:
+            args += ["--set", s]
+        p = quiesce(*args)
+        assert p.returncode == 2, p.stderr
+        assert p.stderr.startswith(f"quiesce: --set {sets[-1]}: {where}: ") and p.stderr.count("\n") == 1, p.stderr
+        assert message in p.stderr, p.stderr
+        assert not (tmp_path / "out").exists()
+
+
+def test_an_update_to_the_only_version_is_refused(tmp_path):
+    """Every object of the class already has the version and nothing gives them another: refused at to_version."""
+    text = UPDATE.replace("MODE", "eager")
+    text = text[:text.index("  up:")] + text[text.index("  down:"):]
+    path = tmp_path / "only.yaml"
+    path.write_text(text)
+    p = quiesce("validate", str(path))
+    assert p.returncode == 2, p.stderr
+    # One line naming the place: the file, line and column, and the key.
+    assert re.match(rf"quiesce: {re.escape(str(path))}:\d+:\d+: policies\.down\.action\.to_version: ", p.stderr), p.stderr
+    assert p.stderr.count("\n") == 1, p.stderr
+    assert "every object of class Cache already has version 1 (Cache), and nothing gives them another" in p.stderr

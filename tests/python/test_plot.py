@@ -512,3 +512,36 @@ def test_autonomic_marks_every_decision(tmp_path):
     assert plain.decisions is None and "decisions" not in plain.metrics
     with pytest.raises(ValueError, match="no policies"):
         plot.autonomic(plain)
+
+
+UPDATE_POLICY = """
+machine: {cpus: 4}
+implementations:
+  Cache: {state_bytes: 256, methods: {put: {instructions: 40, state_atomics: 1}}}
+  CacheV2: {class: Cache, version: 2, state_bytes: 256, methods: {put: {instructions: 30, state_atomics: 1}}}
+objects:
+  cache: {implementation: Cache, count: 3}
+workloads:
+  base: {kind: closed, cpus: [0], think_us: 10, mix: [{object: cache, method: put}]}
+  burst: {kind: closed, cpus: all, threads: 2, think_us: 1, start_us: 100, stop_us: 300, mix: [{object: cache, method: put}]}
+policies:
+  up:
+    monitor: {object: cache, metric: calls_per_ms, window_us: 20}
+    when: {above: 4000, windows: 2}
+    action: {update: Cache, to_version: 2}
+run: {duration_us: 500, seed: 7}
+"""
+
+
+def test_update_decisions_load(tmp_path):
+    """A policy's update action: Result.decisions has its action, class, version and mode (a swap's row has
+    none), the headline counts it, plot.autonomic marks it."""
+    path = tmp_path / "upd.yaml"
+    path.write_text(UPDATE_POLICY)
+    r = quiesce.run(str(path), out=tmp_path / "upd")
+    d = r.decisions
+    assert list(d["action"]) == ["update"] and list(d["class"]) == ["Cache"] and list(d["to_version"]) == [2]
+    assert list(d["mode"]) == ["eager"] and list(d["to"]) == ["CacheV2"] and d["swaps"][0] == "0;1;2"
+    assert r.metrics["decisions"] == 1 and r.metrics["decision0_to"] == "CacheV2"
+    fig = plot.autonomic(r)
+    assert any(t.get_text().startswith("up -> CacheV2") for t in fig.axes[0].texts)
