@@ -12,7 +12,7 @@ namespace quiesce::hotswap {
 HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::ImplementationSpec>& impls,
                                const std::vector<os::ObjectSpec>& objects, const HotSwapSpec& spec,
                                StrategySet& strategies)
-    : k_(kernel), impls_(impls), spec_(spec), reclaimer_(kernel, oracle_, impls_), ctx_{kernel, impls_, spec_, oracle_},
+    : k_(kernel), impls_(impls), spec_(spec), reclaimer_(kernel, oracle_, impls_), ctx_{kernel, impls_, spec_, oracle_, nullptr, {}},
       strategies_(strategies) {
   if (spec_.transfer.size() < impls.size()) spec_.transfer.resize(impls.size());
   if (spec_.reclaim) {  // what swaps leave behind goes back to the OS allocator (issue 24)

@@ -163,32 +163,32 @@ class Livepatch final : public QuiescenceStrategy {
     return std::make_unique<LivepatchSwap>(*this, *ctx_, params_, id, coid, to, std::move(label));
   }
   uint64_t walk_code() const { return walk_code_; }
-  // One transition at a time (as Linux's klp_transition_patch): the id of the one begun, or 0 when
-  // another is under way (thread `tid` is woken when its turn comes, with its id set).
+  // One transition at a time in the run (as Linux's klp_transition_patch), whatever livepatch-like
+  // strategy begins it (a test twin too: the threads' patch word is one): the id of the one begun, or 0
+  // when another is under way (thread `tid` is woken when its turn comes, with its id set).
   uint64_t claim(LivepatchSwap* s, unsigned tid) {
-    if (active_) {
-      waiting_.push_back({s, tid});
+    PatchTransitions& x = ctx_->transitions;
+    if (x.active) {
+      x.waiting.push_back({s, tid});
       return 0;
     }
-    active_ = s;
-    return ++transitions_;
+    x.active = s;
+    return ++x.count;
   }
   void release(ppc::Hart& h) {
-    active_ = nullptr;
-    if (waiting_.empty()) return;
-    const auto [next, tid] = waiting_.front();
-    waiting_.erase(waiting_.begin());
-    active_ = next;
-    next->acquired(++transitions_);
+    PatchTransitions& x = ctx_->transitions;
+    x.active = nullptr;
+    if (x.waiting.empty()) return;
+    const auto [next, tid] = x.waiting.front();
+    x.waiting.erase(x.waiting.begin());
+    x.active = next;
+    static_cast<LivepatchSwap*>(next)->acquired(++x.count);  // (only livepatch.cpp's swaps wait here)
     ctx_->k.threads.wake(tid, h.cycle());
   }
 
  private:
   StrategyParams params_;
   uint64_t walk_code_ = 0;
-  LivepatchSwap* active_ = nullptr;
-  std::vector<std::pair<LivepatchSwap*, unsigned>> waiting_;
-  uint64_t transitions_ = 0;
 };
 
 LivepatchSwap::LivepatchSwap(Livepatch& s, SwapContext& ctx, const StrategyParams& p, unsigned id, unsigned coid,

@@ -79,12 +79,22 @@ struct DetailField {
 using DetailRow = std::vector<DetailField>;
 
 // Shared by every swap of a run.
+// Linux's livepatch transition is global (klp_transition_patch): one at a time in the run, its id from one
+// sequence, whichever livepatch-like strategy begins it, since the threads' patch word (kDescPatch) is one.
+// `active` and `waiting` name swaps of such strategies (the waiting with the thread to wake).
+struct PatchTransitions {
+  const void* active = nullptr;
+  std::vector<std::pair<void*, unsigned>> waiting;
+  uint64_t count = 0;
+};
+
 struct SwapContext {
   os::SwapInterface k;  // the kernel, through its swap interface
   const std::vector<os::ImplementationSpec>& impls;
   const HotSwapSpec& spec;
   SafetyOracle& oracle;
   Reclaimer* reclaimer = nullptr;  // frees what swaps leave behind (none: nothing is freed)
+  PatchTransitions transitions;    // livepatch's (livepatch.cpp)
 };
 
 // What one swap's memory came to (issue 24), bytes of OS heap blocks: the old object's (reps and shared

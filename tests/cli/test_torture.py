@@ -241,3 +241,16 @@ def test_a_miss_during_the_swing_waits_for_it(tmp_path):
     assert all(w["completed"] for w in s["swaps"]) and len(s["swaps"]) == 8
     assert next(o for o in s["objects"] if o["name"] == "svca")["lifetimes"]["created"] > 0
     assert all(w["violations"] == 0 for w in s["swaps"] if w["strategy"] != "direct_broken")
+
+
+def test_livepatch_transitions_are_numbered_run_wide(tmp_path):
+    """The mutation batch's run 5000462: a livepatch swap after the twin livepatch_broken's took the twin's
+    transition id, so threads the twin had switched looked patched and one asleep in the old code ran it
+    after the end (a violation of a safe strategy). One sequence for the run now."""
+    p = subprocess.run([TEST_BIN, "run", os.path.join(ROOT, "tests", "torture", "livepatch-twin-ids.yaml"), "-q",
+                        "-o", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert [w["strategy"] for w in s["swaps"]][:3] == ["livepatch_broken", "livepatch", "livepatch"]
+    assert all(w["completed"] for w in s["swaps"])
+    assert s["safety"]["violations"] == 0, s["safety"]["details"][:2]
