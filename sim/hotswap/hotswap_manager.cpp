@@ -21,6 +21,9 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
   // Freed memory handed out again: what the oracle said of it no longer holds. A destroyed instance's reps,
   // freed by the kernel: an instruction of its implementation on one of them is a use after free.
   k_.objects.heap().on_reuse([this](uint64_t addr, uint64_t) { oracle_.forget(addr); });
+  oracle_.set_swap_reps([this](uint64_t rep, unsigned impl) {
+    return std::any_of(swaps_.begin(), swaps_.end(), [&](const auto& s) { return s->holds_rep(rep, impl); });
+  });
   k_.hooks.add_freed_reporter([this](ppc::Hart& h, unsigned coid, unsigned impl, const std::vector<uint64_t>& reps) {
     const os::ObjectGroup& g = k_.facts.groups()[k_.facts.group_of(coid)];
     oracle_.freed(k_, SafetyOracle::kNoSwap, coid, impl, impls_[impl], reps, fmt::format("{}[{}]", g.name, coid - g.first),

@@ -26,6 +26,7 @@
 // before the watch was armed goes unseen — lockstep (quantum 1) sees all.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -74,6 +75,9 @@ class SafetyOracle {
   static constexpr unsigned kNoSwap = ~0u;  // freed() of a destroyed instance's reps: no swap's doing
   // The allocator handed out the block at `addr` again: a hand-over of it no longer holds.
   void forget(uint64_t addr);
+  // Whether `rep` is a rep of implementation `impl` held by a swap under way (its old or new root, out of
+  // the translation tables): the hot-swap layer tells.
+  void set_swap_reps(std::function<bool(uint64_t rep, unsigned impl)> f) { swap_reps_ = std::move(f); }
   // Old-implementation instructions judged so far (host work, for the record).
   uint64_t judged() const { return judged_; }
   // Threads that seem to be inside an activation of `impl` on one of `reps` now, read from their pc and
@@ -104,6 +108,7 @@ class SafetyOracle {
   std::map<unsigned, std::vector<os::SwapHooks_if::WatchId>> watches_;  // impl -> its methods' watches
   std::vector<std::vector<Activation>> activations_;                   // per thread
   std::set<std::tuple<unsigned, unsigned, uint64_t>> reported_;         // (swap, thread, call start)
+  std::function<bool(uint64_t, unsigned)> swap_reps_;
   struct Freed {
     unsigned swap, impl, coid;
     uint32_t incarnation;

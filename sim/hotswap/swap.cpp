@@ -280,6 +280,16 @@ void Swap::abort_joint(ppc::Hart& h) {
   resume_joint(h);
 }
 
+bool Swap::holds_rep(uint64_t rep, unsigned impl) const {
+  if (ended()) return false;
+  const auto in = [&](const os::Root* r) {
+    for (unsigned c = 0; r && c < cpus_; ++c)
+      if (r->rep_if_any(c) == rep) return true;
+    return false;
+  };
+  return (impl == old_impl_ && (is_old_rep(rep) || in(old_root_.get()))) || (impl == new_impl_ && in(new_root_.get()));
+}
+
 uint64_t Swap::work_block(ppc::Hart& h, const std::string& name, uint64_t bytes) {
   const uint64_t b = ctx_.k.objects.heap().allocate_block(&h, h.id(), name, std::max<uint64_t>(8, bytes), false);
   work_blocks_.push_back(b);

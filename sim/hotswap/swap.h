@@ -182,6 +182,12 @@ class Swap {
     if (!is_old_rep(rep)) old_reps_.push_back(rep);
   }
   bool is_old_rep(uint64_t rep) const { return std::find(old_reps_.begin(), old_reps_.end(), rep) != old_reps_.end(); }
+ public:
+  // Under way, `rep` is one of its old object's (of old_impl) or its new one's (of new_impl): the object's
+  // rep while its root is out of the translation tables (the oracle: a reused block in use legitimately).
+  bool holds_rep(uint64_t rep, unsigned impl) const;
+
+ protected:
   // Where a strategy's swap claims its safe point: true when it goes on now (no patch: the safe point is
   // reached here; or this arrival completed its patch's joint point); false when it holds until
   // resume_joint (its patch commits or gives up).

@@ -254,3 +254,16 @@ def test_livepatch_transitions_are_numbered_run_wide(tmp_path):
     assert [w["strategy"] for w in s["swaps"]][:3] == ["livepatch_broken", "livepatch", "livepatch"]
     assert all(w["completed"] for w in s["swaps"])
     assert s["safety"]["violations"] == 0, s["safety"]["details"][:2]
+
+
+def test_a_stale_call_on_a_reused_rep_is_caught(tmp_path):
+    """The mutation batch's run 5000074: the broken twin freed ctr's old rep under a call still in it, and the
+    block was reused before the call ran on: still a use after free (the oracle had forgotten it)."""
+    p = subprocess.run([TEST_BIN, "run", os.path.join(ROOT, "tests", "torture", "reused-rep-stale-call.yaml"), "-q",
+                        "-o", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    twin = next(w for w in s["swaps"] if w["strategy"] == "percpu_refcount_broken")
+    assert twin["violations"] >= 1
+    assert any(d["what"].startswith("use after free") and d["object"] == "ctr" for d in s["safety"]["details"])
+    assert all(w["violations"] == 0 for w in s["swaps"] if not w["strategy"].endswith("_broken"))
