@@ -149,10 +149,11 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
             static_cast<int>(x.swap)});
     return;
   }
-  // Not a hand-over's: a use after free, if the rep was freed and is still free, or has been handed out
-  // again (its hand-over is forgotten then) to anything but a rep of this implementation of the freed
-  // object or of the object the thread's call is to (in the translation tables or a swap's roots) (a swap back, a created instance: in use
-  // legitimately; a stale call there is missed, which errs on the side of no false alarm).
+  // Not a hand-over's: a use after free, if the rep was freed and is still free; or if it has been handed out
+  // again (its hand-over is forgotten then) while this thread is still in the call to that life of the
+  // object it began before the free (a stale reference), unless the block is now a rep of this implementation
+  // of that object or of the one the thread's call is to (a held call re-bound to the new rep, a swap back:
+  // in use legitimately). Nested calls are not judged after a reuse: a miss rather than a false alarm.
   const auto legit = [&](unsigned coid) {
     if (k_->objects.impl_of(coid) != impl) return false;
     const os::Root& root = k_->objects.root(coid);
@@ -160,10 +161,12 @@ void SafetyOracle::judge(ppc::Hart& h, const os::Thread* t, uint64_t pc, unsigne
       if (root.rep_if_any(c) == self) return true;
     return swap_reps_ && swap_reps_(self, impl);  // an object's rep while a swap has its root out
   };
-  if (const auto f = freed_.find(self);
-      f != freed_.end() && f->second.impl == impl && h.cycle() >= f->second.cycle &&
-      (k_->objects.heap().is_free(self) ||
-       (!legit(f->second.coid) && !(t->call_under_way() && legit(t->call_coid))))) {
+  const auto stale = [&](const Freed& x) {
+    return t->call_under_way() && t->call_coid == x.coid && t->call_incarnation == x.incarnation &&
+           t->call_start < x.cycle && !legit(x.coid);
+  };
+  if (const auto f = freed_.find(self); f != freed_.end() && f->second.impl == impl && h.cycle() >= f->second.cycle &&
+                                         (k_->objects.heap().is_free(self) || stale(f->second))) {
     const Freed& x = f->second;
     const bool swap = x.swap != kNoSwap;
     if (!reported_.insert({x.swap, t->id, t->call_start}).second) return;

@@ -267,3 +267,11 @@ def test_a_stale_call_on_a_reused_rep_is_caught(tmp_path):
     assert twin["violations"] >= 1
     assert any(d["what"].startswith("use after free") and d["object"] == "ctr" for d in s["safety"]["details"])
     assert all(w["violations"] == 0 for w in s["swaps"] if not w["strategy"].endswith("_broken"))
+
+
+def test_a_reused_rep_in_its_next_life_is_no_use_after_free(tmp_path):
+    s = run(os.path.join(ROOT, "tests", "torture", "reused-rep-next-life.yaml"), tmp_path)
+    assert next(o for o in s["objects"] if o["name"] == "svca")["lifetimes"]["created"] > 100
+    assert any(w["strategy"] == "rcu" and w["completed"] for w in s["swaps"])
+    assert s["memory"]["reuses"] > 0
+    assert s["safety"]["violations"] == 0, s["safety"]["details"][:2]
