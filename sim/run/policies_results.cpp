@@ -30,23 +30,9 @@ double to_us(const ScenarioRun& r, uint64_t cycles) {
 }
 
 // An update action's decision: the update it started, as summary.json's updates list an update event's.
-json update_json(const ScenarioRun& r, const hotswap::PolicyDecision& d) {
+json decision_update_json(const ScenarioRun& r, const hotswap::PolicyDecision& d) {
   if (d.update < 0) return json::object();
-  const auto& rec = r.hotswap().policy_updates()[static_cast<size_t>(d.update)]->record();
-  json u = {{"class", rec.class_name},
-            {"from_version", rec.from_version},
-            {"to_version", rec.to_version},
-            {"mode", rec.lazy ? "lazy" : "eager"},
-            {"completed", rec.completed},
-            {"instances", rec.instances},
-            {"swapped", rec.swapped},
-            {"start_cycle", rec.start_cycle},
-            {"factory_swapped_cycle", rec.factory_done_cycle},
-            {"marked_cycle", rec.marked_cycle},
-            {"end_cycle", rec.end_cycle}};
-  if (rec.given_up) u["swaps_given_up"] = rec.given_up;
-  if (rec.destroyed) u["destroyed"] = rec.destroyed;
-  return u;
+  return update_json(r.hotswap().policy_updates()[static_cast<size_t>(d.update)]->record());
 }
 
 }  // namespace
@@ -99,7 +85,7 @@ json policies_json(const ScenarioRun& r) {
                            {"completed", d.done},
                            {"end_cycle", d.done_cycle},
                            {"cycles", d.done ? d.done_cycle - d.cycle : 0}});
-      if (s.update) decisions.back()["update"] = update_json(r, d);
+      if (s.update) decisions.back()["update"] = decision_update_json(r, d);
     }
     out.push_back({{"policy", s.name},
                    {"object", s.object},
@@ -153,6 +139,24 @@ std::string policy_windows_csv(const ScenarioRun& r) {
                        w.has_value ? fmt::format("{}", w.value) : std::string(), w.streak, w.state, w.monitor_cycles);
     }
   return s;
+}
+
+json update_json(const hotswap::UpdateRecord& rec) {
+  json u = {{"class", rec.class_name},
+            {"from_version", rec.from_version},
+            {"to_version", rec.to_version},
+            {"mode", rec.lazy ? "lazy" : "eager"},
+            {"completed", rec.completed},
+            {"instances", rec.instances},
+            {"swapped", rec.swapped},
+            {"start_cycle", rec.start_cycle},
+            {"factory_swapped_cycle", rec.factory_done_cycle},
+            {"marked_cycle", rec.marked_cycle},
+            {"end_cycle", rec.end_cycle},
+            {"cycles", rec.completed ? rec.end_cycle - rec.start_cycle : 0}};
+  if (rec.given_up) u["swaps_given_up"] = rec.given_up;  // why it did not complete
+  if (rec.destroyed) u["destroyed"] = rec.destroyed;     // object lifetimes: not swapped, gone
+  return u;
 }
 
 }  // namespace quiesce::run

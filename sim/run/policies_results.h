@@ -10,11 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hotswap/dynamic_update.h"
 #include "hotswap/policy_spec.h"
 #include "run/scenario_run.h"
 
 namespace quiesce::run {
 
+// A dynamic update as summary.json lists it (an update event's, or a policy decision's update).
+nlohmann::ordered_json update_json(const hotswap::UpdateRecord& rec);
 nlohmann::ordered_json policies_scenario_json(const std::vector<hotswap::PolicySpec>& policies);
 nlohmann::ordered_json policies_json(const ScenarioRun& r);
 std::string decisions_csv(const ScenarioRun& r);

@@ -494,23 +494,7 @@ json summary(const ScenarioRun& r) {
   j["factories"] = factories;
   j["swaps"] = swaps_json(r);
   json updates = json::array();
-  for (const auto& u : r.hotswap().updates()) {
-    const auto& rec = u->record();
-    updates.push_back({{"class", rec.class_name},
-                       {"from_version", rec.from_version},
-                       {"to_version", rec.to_version},
-                       {"mode", rec.lazy ? "lazy" : "eager"},
-                       {"completed", rec.completed},
-                       {"instances", rec.instances},
-                       {"swapped", rec.swapped},
-                       {"start_cycle", rec.start_cycle},
-                       {"factory_swapped_cycle", rec.factory_done_cycle},
-                       {"marked_cycle", rec.marked_cycle},
-                       {"end_cycle", rec.end_cycle},
-                       {"cycles", rec.completed ? rec.end_cycle - rec.start_cycle : 0}});
-    if (rec.given_up) updates.back()["swaps_given_up"] = rec.given_up;  // why it did not complete
-    if (rec.destroyed) updates.back()["destroyed"] = rec.destroyed;     // object lifetimes: not swapped, gone
-  }
+  for (const auto& u : r.hotswap().updates()) updates.push_back(update_json(u->record()));
   j["updates"] = updates;
   for (auto& sw : j["swaps"])  // a swap a policy's decision started belongs to no event
     if (const unsigned ev = r.hotswap().event_of(sw["id"].get<unsigned>()); ev >= hotswap::HotSwapManager::kPolicyEvent)
