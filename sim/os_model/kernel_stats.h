@@ -38,7 +38,9 @@ struct LifeStats {
   uint64_t created = 0, destroyed = 0;
   uint64_t create_refused = 0;   // the group was at its capacity
   uint64_t destroy_refused = 0;  // the group's last instance, or one a swap held
-  uint64_t reclaimed = 0;        // destroyed instances whose memory and COID went back (two generation swaps later)
+  uint64_t reclaimed = 0;        // destroyed instances whose memory and COID went back (by the group's rule)
+  uint64_t reclaim_cycles = 0;   // summed over them: from the destruction to the reclamation
+  uint64_t holdouts = 0;         // grace_period: threads found off their CPU in a call, waited for
   uint64_t peak_live = 0;
 };
 

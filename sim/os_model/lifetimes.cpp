@@ -9,8 +9,12 @@
 // takes a live instance (by the workload's popularity, never the group's last one, never one a swap
 // holds): it leaves the factory and its LTT entries go back to the Default Object, so no new call can
 // reach it; the reps, the shared state and the slot are reclaimed once no thread can hold a reference,
-// K42's way: after two generation swaps on every CPU (each CPU swapping at its kernel entries when its
-// previous generation has drained). Every step is paid on the CPU that makes it, through its caches.
+// by the group's rule: K42's, after two generation swaps on every CPU (each CPU swapping at its kernel
+// entries when its previous generation has drained); or an RCU grace period (`reclaim: grace_period`):
+// every CPU passes a quiescent state (a kernel entry with no call under way on it: a call boundary, the
+// idle loop), where it also notes the threads of its own that are off the CPU part-way through a call
+// (preempted, or blocked inside a method), as Linux's preemptible RCU keeps its blocked tasks; those
+// must end that call too. Every step is paid on the CPU that makes it, through its caches.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -93,34 +97,83 @@ void OsKernel::destroy_instance(ppc::Hart& h, unsigned group, unsigned pos) {
   life.live.erase(life.live.begin() + pos);
   live_counts_[group] = static_cast<unsigned>(life.live.size());
   alive_[coid] = 0;
-  Doomed d{coid, {}};
-  for (unsigned c = 0; c < p_.cpus; ++c) d.target.push_back(cpus_[c].gen->swaps() + 2);
+  Doomed d{coid, h.cycle(), {}, g.grace_period, {}, {}};
+  if (d.grace) d.reported.assign(p_.cpus, 0);
+  else
+    for (unsigned c = 0; c < p_.cpus; ++c) d.target.push_back(cpus_[c].gen->swaps() + 2);
   doomed_.push_back(std::move(d));
   ++st.destroyed;
-  QLOG(Scheduler, Debug, h.cycle(), h.id(), "{}[{}] destroyed (reclaimed after two generation swaps on every CPU)",
-       g.name, slot);
+  QLOG(Scheduler, Debug, h.cycle(), h.id(), "{}[{}] destroyed (reclaimed after {})", g.name, slot,
+       g.grace_period ? "a grace period" : "two generation swaps on every CPU");
   factory_of(instance_impl_[coid]).remove(coid, &h);
   for (unsigned c = 0; c < p_.cpus; ++c)
     if (com_->installed(coid, c)) com_->uninstall(h, coid, c);
 }
 
-// At each kernel entry while an instance waits to be reclaimed. Targets only grow in destruction order,
-// so the ready ones are a prefix; they leave the list before any is freed (a free's timed accesses may let
-// other CPUs run meanwhile).
-void OsKernel::reap(ppc::Hart& h) {
-  GenerationCount& gen = *cpus_[h.id()].gen;
-  if (gen.swaps() < doomed_.back().target[h.id()] && gen.previous_drained()) gen.swap(h, os_.generations.swap_cycles);
-  size_t ready = 0;
-  for (; ready < doomed_.size(); ++ready) {
-    bool all = true;
-    for (unsigned c = 0; c < p_.cpus && all; ++c) all = cpus_[c].gen->swaps() >= doomed_[ready].target[c];
-    if (!all) break;
+// A kernel entry of h's CPU with no call under way there is a quiescent state: for each grace-period
+// destruction it has not reported, it walks its threads (each descriptor's first word through its caches)
+// and notes those off the CPU in a call as holdouts, then stores its report in its line.
+void OsKernel::report_quiescent(ppc::Hart& h) {
+  const unsigned cpu = h.id();
+  if (const Thread* t = current(cpu); t && t->in_call) return;
+  // The books first, all of them (a timed access may let other CPUs run and change the list), then the cost.
+  std::vector<uint64_t> loads;
+  unsigned reports = 0;
+  for (Doomed& d : doomed_) {
+    if (!d.grace || d.reported[cpu]) continue;
+    d.reported[cpu] = 1;
+    ++reports;
+    for (const Thread& t : threads_) {
+      if (t.cpu != cpu || t.system || t.state == ThreadState::Free) continue;
+      loads.push_back(t.descriptor);
+      if (t.in_call) d.holdouts.emplace_back(t.id, t.call_start), ++stats_.lifetimes[group_of(d.coid)].holdouts;
+    }
   }
-  if (!ready) return;
-  std::vector<unsigned> now;
-  for (size_t i = 0; i < ready; ++i) now.push_back(doomed_[i].coid);
-  doomed_.erase(doomed_.begin(), doomed_.begin() + static_cast<std::ptrdiff_t>(ready));
-  for (const unsigned coid : now) {
+  if (!reports) return;
+  for (const uint64_t a : loads) host_load(h, a);
+  host_store(h, quiescent_line(cpu), reports);
+}
+
+bool OsKernel::grace_ready(const Doomed& d) const {
+  if (std::find(d.reported.begin(), d.reported.end(), 0) != d.reported.end()) return false;
+  return std::all_of(d.holdouts.begin(), d.holdouts.end(), [&](const auto& ho) {
+    const Thread& t = threads_[ho.first];
+    return t.state == ThreadState::Free || !t.in_call || t.call_start != ho.second;
+  });
+}
+
+// At each kernel entry while an instance waits to be reclaimed: the reports of this CPU, a generation swap
+// when one is owed and may be made, then the destructions whose rule is met are reclaimed, in the order
+// destroyed. They leave the list before any is freed (a free's timed accesses may let other CPUs run).
+void OsKernel::reap(ppc::Hart& h) {
+  report_quiescent(h);
+  GenerationCount& gen = *cpus_[h.id()].gen;
+  uint64_t owed = 0;
+  for (const Doomed& d : doomed_)
+    if (!d.grace) owed = std::max(owed, d.target[h.id()]);
+  if (gen.swaps() < owed && gen.previous_drained()) gen.swap(h, os_.generations.swap_cycles);
+  std::vector<std::pair<unsigned, uint64_t>> now;  // (coid, destroyed at)
+  bool read_reports = false;
+  for (size_t i = 0; i < doomed_.size();) {
+    const Doomed& d = doomed_[i];
+    bool ready = true;
+    if (d.grace) {
+      ready = grace_ready(d);
+      read_reports = true;
+    } else {
+      for (unsigned c = 0; c < p_.cpus && ready; ++c) ready = cpus_[c].gen->swaps() >= d.target[c];
+    }
+    if (!ready) {
+      ++i;
+      continue;
+    }
+    now.emplace_back(d.coid, d.since);
+    doomed_.erase(doomed_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  if (read_reports)  // the CPUs' reports, read through this CPU's caches (after the books: see above)
+    for (unsigned c = 0; c < p_.cpus; ++c) host_load(h, quiescent_line(c));
+  if (now.empty()) return;
+  for (const auto& [coid, since] : now) {
     const unsigned group = group_of(coid);
     Root& root = com_->root(coid);
     std::vector<uint64_t> reps;
@@ -148,6 +201,7 @@ void OsKernel::reap(ppc::Hart& h) {
          coid - groups_[group].first, reps.size());
     life_[group].free.insert(coid - groups_[group].first);  // the slot last: a create may take it from now on
     ++stats_.lifetimes[group].reclaimed;
+    stats_.lifetimes[group].reclaim_cycles += h.cycle() - since;
   }
 }
 

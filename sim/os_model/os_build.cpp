@@ -49,7 +49,8 @@ OsKernel::OsKernel(mem::GuestMemory& memory, mem::RegionMap& regions, const Kern
     unsigned iface = o.interface.empty() ? impl : 0;
     while (iface < impls.size() && impls[iface].name != (o.interface.empty() ? o.implementation : o.interface)) ++iface;
     if (iface == impls.size()) throw BuildError(fmt::format("object {}: no implementation {}", o.name, o.interface));
-    groups_.push_back({o.name, impl, next, o.count, iface, o.initial ? std::min(o.initial, o.count) : o.count});
+    groups_.push_back({o.name, impl, next, o.count, iface, o.initial ? std::min(o.initial, o.count) : o.count,
+                       o.grace_period});
     next += o.count;
   }
   com_ = std::make_unique<ClusteredObjectManager>(heap_, p_.cpus, next + 1024, kMaxMethods, kHostCallBase,
@@ -288,6 +289,8 @@ void OsKernel::build_objects() {
       else life_[g].free.insert(i);
     }
     live_counts_.push_back(grp.initial);
+    if (grp.grace_period && !quiescent_lines_)  // a line per CPU for its quiescent-state reports
+      quiescent_lines_ = heap_.allocate("os.quiescent_states", uint64_t{p_.cpus} * p_.line_bytes, p_.line_bytes);
   }
 }
 

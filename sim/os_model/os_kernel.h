@@ -292,8 +292,17 @@ class OsKernel final : public ppc::Environment_if {
   };
   struct Doomed {
     unsigned coid;
-    std::vector<uint64_t> target;  // per CPU: the generation swaps to reach
+    uint64_t since = 0;            // the destruction's cycle
+    std::vector<uint64_t> target;  // generations: per CPU, the generation swaps to reach
+    // grace_period: per CPU whether it has passed a quiescent state since, and the threads it then found off
+    // their CPU part-way through a call (their call's start: a holdout leaves when that call has ended).
+    bool grace = false;
+    std::vector<uint8_t> reported;
+    std::vector<std::pair<unsigned, uint64_t>> holdouts;
   };
+  bool grace_ready(const Doomed& d) const;
+  uint64_t quiescent_line(unsigned cpu) const { return quiescent_lines_ + uint64_t{cpu} * p_.line_bytes; }
+  void report_quiescent(ppc::Hart& h);
   bool dynamic(unsigned group) const;
   unsigned class_impl(unsigned group) const;  // the implementation of the factory's current version
   Factory& factory_of(unsigned impl);
@@ -307,6 +316,7 @@ class OsKernel final : public ppc::Environment_if {
   std::vector<int32_t> pinned_;       // per COID: swaps of it under way
   std::vector<uint32_t> incarnation_;  // per COID: its lives so far
   std::vector<Doomed> doomed_;        // in destruction order
+  uint64_t quiescent_lines_ = 0;      // grace_period groups: a line per CPU, its quiescent-state reports
   std::vector<SwapHooks_if::FreedFn> freed_reporters_;
   bool lifetimes_ = false;            // some group has a capacity
 

@@ -29,6 +29,7 @@ struct ObjectGroup {
   unsigned first = 0, count = 1;
   unsigned interface = 0;  // the implementation whose methods name its vtable slots (impl, or a version adding methods)
   unsigned initial = ~0u;  // instances live at the start (first .. first + initial - 1); < count: a group with lifetimes
+  bool grace_period = false;  // lifetimes: a destroyed instance is reclaimed after a grace period, not generations
 };
 
 // K42's clustered objects: one rep shared by every CPU, or one rep per CPU
@@ -141,6 +142,10 @@ struct ObjectSpec {
   // Object lifetimes (issue 24): with a `capacity`, `count` is the capacity (COIDs reserved) and `initial`
   // the instances live at the start; workloads' `create` and `destroy` calls make and end the others.
   uint32_t initial = 0;  // 0: all `count` (no lifetimes)
+  // How a destroyed instance waits until no thread can hold it: K42's two generation swaps on every CPU
+  // (false), or an RCU grace period (every CPU past a quiescent state, and the threads it found off their
+  // CPU part-way through a call past their call's end).
+  bool grace_period = false;
 };
 
 // A mix entry's method that is no method: a workload's call creating or destroying an instance of a group

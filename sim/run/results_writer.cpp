@@ -484,7 +484,10 @@ json summary(const ScenarioRun& r) {
                                      {"created", l.created},             {"destroyed", l.destroyed},
                                      {"create_refused", l.create_refused}, {"destroy_refused", l.destroy_refused},
                                      {"reclaimed", l.reclaimed},         {"live_at_end", live},
-                                     {"peak_live", std::max<uint64_t>(l.peak_live, groups[g].initial)}};
+                                     {"peak_live", std::max<uint64_t>(l.peak_live, groups[g].initial)},
+                                     {"reclaim", groups[g].grace_period ? "grace_period" : "generations"},
+                                     {"reclaim_cycles_mean", l.reclaimed ? l.reclaim_cycles / l.reclaimed : 0},
+                                     {"holdouts", l.holdouts}};
     }
   }
   j["objects"] = objects;

@@ -92,6 +92,7 @@ json scenario_json(const scenario::Scenario& s) {
   for (const auto& ob : s.objects) {
     objects[ob.name] = {{"implementation", ob.implementation}, {"count", ob.initial ? ob.initial : ob.count}};
     if (ob.initial) objects[ob.name]["capacity"] = ob.count;  // object lifetimes: the slots, `count` live at the start
+    if (ob.initial) objects[ob.name]["reclaim"] = ob.grace_period ? "grace_period" : "generations";
   }
   j["objects"] = objects;
   json workloads = json::object();

@@ -304,6 +304,14 @@ std::vector<os::ObjectSpec> read_objects(MapReader m, const std::vector<os::Impl
                                        o.count, capacity));
       o.initial = o.count;
       o.count = capacity;
+      if (r.has("reclaim")) {  // how its destroyed instances wait (lifetimes.cpp)
+        const std::string rule = r.string("reclaim", "generations");
+        if (rule != "generations" && rule != "grace_period")
+          r.fail("reclaim", fmt::format("expected generations or grace_period, found '{}'", shown(rule)));
+        o.grace_period = rule == "grace_period";
+      }
+    } else if (r.has("reclaim")) {
+      r.fail("reclaim", "only an object with a capacity destroys instances (give it `capacity: N`)");
     }
     r.finish();
     if ((instances += o.count) > kMaxInstances)
