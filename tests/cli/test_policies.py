@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -560,3 +561,18 @@ def test_an_update_to_the_only_version_is_refused(tmp_path):
     assert re.match(rf"quiesce: {re.escape(str(path))}:\d+:\d+: policies\.down\.action\.to_version: ", p.stderr), p.stderr
     assert p.stderr.count("\n") == 1, p.stderr
     assert "every object of class Cache already has version 1 (Cache), and nothing gives them another" in p.stderr
+
+
+def test_bench_autonomic_reports_the_example(tmp_path):
+    """bench/autonomic (the issue's figure): the example's two decisions, the throughput around them and
+    the monitors' cost per window."""
+    out = tmp_path / "autonomic.json"
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "autonomic"), "--quiesce", QUIESCE, "--out",
+                        str(out)], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    f = json.loads(out.read_text())
+    out_, in_ = f["decisions"]
+    assert (out_["policy"], out_["to"]) == ("scale_out", "FileCachePerCpu")
+    assert (in_["policy"], in_["to"]) == ("scale_in", "FileCache") and in_["at_us"] > out_["swaps_end_us"]
+    assert out_["calls_per_ms_after"] > 2 * out_["calls_per_ms_before"]  # the per-CPU cache serves the ramp
+    assert all(m["windows"] > 10 and 0 < m["min"] <= m["mean"] <= m["max"] for m in f["monitors"].values())
