@@ -52,8 +52,9 @@ void DynamicUpdate::start(ppc::Hart& h) {
   if (!factory_) return;
   rec_.from_version = factory_->version();
   // The factory first: the new version's takes over the instance set.
-  factory_->hot_swap(h, k_.objects.heap(), ev_.to_version);
+  const uint64_t old = factory_->hot_swap(h, k_.objects.heap(), ev_.to_version);
   rec_.factory_done_cycle = h.cycle();
+  if (old_table_) old_table_(h, old);
   for (unsigned coid : factory_->instances())
     if (k_.objects.impl_of(coid) != new_impl_) instances_.push_back(coid);
   rec_.instances = static_cast<unsigned>(instances_.size());
@@ -95,7 +96,8 @@ unsigned DynamicUpdate::prepare(ppc::Hart& h) {
 void DynamicUpdate::start_in_patch(ppc::Hart& h, Patch& patch) {
   if (!factory_) return;
   patch.on_commit([this](ppc::Hart& hh) {
-    factory_->hot_swap(hh, k_.objects.heap(), ev_.to_version);
+    const uint64_t old = factory_->hot_swap(hh, k_.objects.heap(), ev_.to_version);
+    if (old_table_) old_table_(hh, old);
     rec_.factory_done_cycle = hh.cycle();
     if (instances_.empty()) {
       rec_.completed = true, rec_.end_cycle = hh.cycle();

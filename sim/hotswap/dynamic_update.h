@@ -58,6 +58,9 @@ class DynamicUpdate {
   // until each instance has been called. `on_complete(end)` runs once, when it completes (set before start).
   bool running() const;
   void on_complete(std::function<void(uint64_t end_cycle)> f) { on_complete_ = std::move(f); }
+  // The factory's old table, once the new one took over: freed when no thread can still read it (set
+  // before start; unset, it is kept).
+  void on_old_table(std::function<void(ppc::Hart&, uint64_t table)> f) { old_table_ = std::move(f); }
 
  private:
   os::SystemStep eager_worker(ppc::Hart& h, unsigned rank, unsigned workers, size_t& next, bool& waiting,
@@ -73,6 +76,7 @@ class DynamicUpdate {
   StartSwap swap_;
   std::function<bool(unsigned)> swapping_;
   os::Factory* factory_ = nullptr;
+  std::function<void(ppc::Hart&, uint64_t)> old_table_;
   std::vector<unsigned> instances_;  // to swap, factory order
   std::set<unsigned> settled_;       // of those, the ones swapped, given up or destroyed
   size_t marked_ = 0;

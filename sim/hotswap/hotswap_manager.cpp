@@ -76,6 +76,7 @@ HotSwapManager::HotSwapManager(os::SwapInterface kernel, const std::vector<os::I
         },
         [this](unsigned coid) { return swapping(coid); }));
     DynamicUpdate* d = updates_.back().get();
+    retire_old_tables(*d, u.class_name);
     if (u.patch < 0)
       when(u.cpu, u.at_us, u.after_calls, [this, d, e](ppc::Hart& h) {
         if (!fired_[e]) fired_[e] = true, d->start(h);
@@ -138,6 +139,16 @@ void HotSwapManager::start_policy_swaps(ppc::Hart& h, unsigned decision, const s
     });
 }
 
+// With reclaim on, a factory's table replaced by an update goes back to the allocator two generation swaps
+// on every CPU later: a create or destroy that loaded the old table's address before the switch has ended.
+void HotSwapManager::retire_old_tables(DynamicUpdate& d, const std::string& class_name) {
+  if (!spec_.reclaim) return;
+  d.on_old_table([this, class_name](ppc::Hart& h, uint64_t table) {
+    reclaimer_.retire(h, Reclaim::Generations,
+                      Garbage{SafetyOracle::kNoSwap, kNoObject, "factory." + class_name, -1, {}, {table}}, nullptr);
+  });
+}
+
 DynamicUpdate& HotSwapManager::start_policy_update(ppc::Hart& h, unsigned decision, const UpdateEvent& u,
                                                    unsigned to, std::function<void(uint64_t)> done) {
   const unsigned event = kPolicyEvent + decision;
@@ -148,6 +159,7 @@ DynamicUpdate& HotSwapManager::start_policy_update(ppc::Hart& h, unsigned decisi
       },
       [this](unsigned coid) { return swapping(coid); }));
   DynamicUpdate& d = *policy_updates_.back();
+  retire_old_tables(d, u.class_name);
   d.on_complete(std::move(done));
   d.start(h);
   return d;

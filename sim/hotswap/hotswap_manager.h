@@ -68,6 +68,7 @@ class HotSwapManager {
   void start_policy_swaps(ppc::Hart& h, unsigned decision, const std::vector<unsigned>& coids, unsigned to,
                           const std::string& strategy, std::function<void(ppc::Hart&, uint64_t)> done);
   bool swapping_any(const std::vector<unsigned>& coids) const;
+  void retire_old_tables(DynamicUpdate& d, const std::string& class_name);
   // A policy's update action: a dynamic update (`u`: class, version, mode, strategy) to implementation `to`,
   // started from h's CPU as an update event is; its swaps are decision `decision`'s. `done(end)` once it completes.
   DynamicUpdate& start_policy_update(ppc::Hart& h, unsigned decision, const UpdateEvent& u, unsigned to,

@@ -14,7 +14,7 @@ void Reclaimer::free_now(ppc::Hart& h, const Garbage& g) {
   // No translation entry may still lead into what is freed: the next call through it would run on a block
   // that is free or someone else's (a mediator rep a miss installed after the swing, say).
   auto& mem = k_.facts.memory();
-  for (unsigned c = 0; c < k_.facts.cpus(); ++c) {
+  for (unsigned c = 0; g.coid != kNoObject && c < k_.facts.cpus(); ++c) {
     const uint64_t e = mem.load<uint64_t>(k_.objects.ltt_entry(c, g.coid));
     if (std::find(g.reps.begin(), g.reps.end(), e) != g.reps.end() ||
         std::find(g.blocks.begin(), g.blocks.end(), e) != g.blocks.end())

@@ -28,6 +28,8 @@
 
 namespace quiesce::hotswap {
 
+inline constexpr unsigned kNoObject = ~0u;  // Garbage::coid of what is no object's (a factory's old table)
+
 struct Garbage {
   unsigned swap = 0, coid = 0;
   std::string object;

@@ -45,12 +45,15 @@ void Factory::set_version(uint32_t version, ppc::Hart* h) {
   write(table_, version, h);
 }
 
-void Factory::hot_swap(ppc::Hart& h, GuestHeap& heap, uint32_t version) {
-  const uint64_t table = heap.allocate(fmt::format("factory.{}.v{}", class_, version), 16 + 8 * uint64_t{capacity_});
+uint64_t Factory::hot_swap(ppc::Hart& h, GuestHeap& heap, uint32_t version) {
+  const uint64_t table = heap.allocate_block(&h, h.id(), fmt::format("factory.{}.v{}", class_, version),
+                                             16 + 8 * uint64_t{capacity_}, false, false);
+  const uint64_t old = table_;
   for (size_t i = 0; i < live_.size(); ++i) host_store(h, table + 16 + 8 * i, host_load(h, table_ + 16 + 8 * i));
   host_store(h, table + 8, host_load(h, table_ + 8));
   table_ = table;
   set_version(version, &h);
+  return old;
 }
 
 }  // namespace quiesce::os

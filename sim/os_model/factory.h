@@ -31,8 +31,9 @@ class Factory {
   void set_version(uint32_t version, ppc::Hart* h = nullptr);
   // Dynamic update's first step: the factory itself is replaced by the new
   // version's, which takes over the instance set — a new table in guest
-  // memory, every entry read from the old one and written to the new.
-  void hot_swap(ppc::Hart& h, GuestHeap& heap, uint32_t version);
+  // memory (from the OS allocator), every entry read from the old one and written to the new. Returns the
+  // old table: the caller frees it once no thread can still be reading it.
+  uint64_t hot_swap(ppc::Hart& h, GuestHeap& heap, uint32_t version);
 
  private:
   void write(uint64_t addr, uint64_t value, ppc::Hart* h);

@@ -125,7 +125,8 @@ void GuestHeap::lock_global(bool take) {
   else later(mem::AccessKind::Store, global_);
 }
 
-uint64_t GuestHeap::allocate_block(ppc::Hart* h, unsigned cpu, const std::string& name, uint64_t bytes, bool defer) {
+uint64_t GuestHeap::allocate_block(ppc::Hart* h, unsigned cpu, const std::string& name, uint64_t bytes, bool defer,
+                                   bool object) {
   const uint64_t lines = std::max<uint64_t>(1, (bytes + line_bytes_ - 1) / line_bytes_);
   const uint64_t rounded = lines * line_bytes_;
   const unsigned cls = class_of(lines);
@@ -142,16 +143,16 @@ uint64_t GuestHeap::allocate_block(ppc::Hart* h, unsigned cpu, const std::string
     const uint64_t at = allocate(name, bytes);
     next_ = std::max(next_, at + rounded);
     blocks_.at(at).bytes = rounded;
-    blocks_.at(at).object = true;
-    object_bytes_ += rounded;
+    blocks_.at(at).object = object;
+    if (object) object_bytes_ += rounded;
     note(h);
     if (!defer) pay(h);
     return at;
   }
   Block& b = blocks_.at(found);
   b.free = false;
-  b.object = true;
-  object_bytes_ += b.bytes;
+  b.object = object;
+  if (object) object_bytes_ += b.bytes;
   b.region = regions_.add(name, found, b.bytes);
   free_bytes_ -= b.bytes;
   reused_total_ += b.bytes;

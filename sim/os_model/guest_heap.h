@@ -60,7 +60,9 @@ class GuestHeap {
   // and stores; null: at set-up, free. Zeroed and named `name`.
   // defer: its accesses are not paid yet; the caller takes them (take_deferred, before any other allocation)
   // and pays them (pay_list) once its own host state is settled.
-  uint64_t allocate_block(ppc::Hart* h, unsigned cpu, const std::string& name, uint64_t bytes, bool defer = false);
+  // `object` false: an OS table (a factory's), freed and reused like the others but not counted in live_bytes.
+  uint64_t allocate_block(ppc::Hart* h, unsigned cpu, const std::string& name, uint64_t bytes, bool defer = false,
+                          bool object = true);
   // (A value with no heap storage: it lives on a CPU's SystemC thread across timed accesses, and a run may end
   // with that thread suspended, its stack never unwound.)
   struct Deferred {

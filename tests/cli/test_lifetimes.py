@@ -349,3 +349,18 @@ def test_reclaim_rule_is_checked(tmp_path):
     path.write_text(json.dumps(sc))
     p = subprocess.run([QUIESCE, "validate", str(path)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "capacity" in p.stderr, p.stderr
+
+
+def test_an_update_frees_the_factorys_old_table(tmp_path):
+    """The factory's table the update replaced goes back to the allocator (two generation swaps later) with
+    what the swaps left: nothing else is freed, and it is not counted among the objects' live bytes."""
+    s, out = run(tmp_path, scenario("k42_generation", count=100, update=True, duration=1500), "table")
+    assert s["updates"][0]["completed"]
+    regions = {r["region"]: r for r in csv.DictReader(open(out / "regions.csv"))}
+    table = int(regions["factory.Svc"]["bytes"])
+    assert table >= 16 + 8 * 100
+    swaps = sum(x["memory"]["old_bytes"] + x["memory"]["scaffold_bytes"] for x in s["swaps"])
+    assert s["memory"]["freed_bytes"] == swaps + table, (s["memory"], swaps, table)
+    s2, _ = run(tmp_path, scenario("k42_generation", count=100, update=True, duration=1500), "off",
+                "hotswap.reclaim=false")
+    assert s2["memory"]["freed_bytes"] == 0

@@ -238,7 +238,7 @@ def test_a_miss_during_the_swing_waits_for_it(tmp_path):
                         "-o", str(tmp_path / "out"), "--timeout", "120"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     s = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert all(w["completed"] for w in s["swaps"]) and len(s["swaps"]) == 8
+    assert all(w["completed"] for w in s["swaps"]) and len(s["swaps"]) >= 8
     assert next(o for o in s["objects"] if o["name"] == "svca")["lifetimes"]["created"] > 0
     assert all(w["violations"] == 0 for w in s["swaps"] if w["strategy"] != "direct_broken")
 
