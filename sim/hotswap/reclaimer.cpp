@@ -66,7 +66,11 @@ void Reclaimer::poll(ppc::Hart& h) {
     if (!all) break;
   }
   if (!ready) return;
-  std::vector<Wait> now(std::make_move_iterator(waits_.begin()), std::make_move_iterator(waits_.begin() + static_cast<std::ptrdiff_t>(ready)));
+  // Per CPU, not on its stack: the frees' timed accesses may be where the run ends, the CPU's SystemC thread
+  // suspended (a local's heap would leak).
+  if (now_.size() < cpus) now_.resize(cpus);
+  std::vector<Wait>& now = now_[h.id()];
+  now.assign(std::make_move_iterator(waits_.begin()), std::make_move_iterator(waits_.begin() + static_cast<std::ptrdiff_t>(ready)));
   waits_.erase(waits_.begin(), waits_.begin() + static_cast<std::ptrdiff_t>(ready));
   for (Wait& w : now) {
     free_now(h, w.g);

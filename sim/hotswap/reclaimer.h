@@ -59,6 +59,7 @@ class Reclaimer {
   SafetyOracle& oracle_;
   const std::vector<os::ImplementationSpec>& impls_;
   std::vector<Wait> waits_;
+  std::vector<std::vector<Wait>> now_;  // poll's, per CPU
   os::SwapHooks_if::HookId hook_ = 0;
 };
 

@@ -117,7 +117,8 @@ void OsKernel::report_quiescent(ppc::Hart& h) {
   const unsigned cpu = h.id();
   if (const Thread* t = current(cpu); t && t->in_call) return;
   // The books first, all of them (a timed access may let other CPUs run and change the list), then the cost.
-  std::vector<uint64_t> loads;
+  std::vector<uint64_t>& loads = cpus_[cpu].report_loads;
+  loads.clear();
   unsigned reports = 0;
   for (Doomed& d : doomed_) {
     if (!d.grace || d.reported[cpu]) continue;
@@ -152,7 +153,8 @@ void OsKernel::reap(ppc::Hart& h) {
   for (const Doomed& d : doomed_)
     if (!d.grace) owed = std::max(owed, d.target[h.id()]);
   if (gen.swaps() < owed && gen.previous_drained()) gen.swap(h, os_.generations.swap_cycles);
-  std::vector<std::pair<unsigned, uint64_t>> now;  // (coid, destroyed at)
+  std::vector<std::pair<unsigned, uint64_t>>& now = cpus_[h.id()].reaping;  // (coid, destroyed at)
+  now.clear();
   bool read_reports = false;
   for (size_t i = 0; i < doomed_.size();) {
     const Doomed& d = doomed_[i];
@@ -176,12 +178,14 @@ void OsKernel::reap(ppc::Hart& h) {
   for (const auto& [coid, since] : now) {
     const unsigned group = group_of(coid);
     Root& root = com_->root(coid);
-    std::vector<uint64_t> reps;
+    std::vector<uint64_t>& reps = cpus_[h.id()].reap_reps;
+    reps.clear();
     for (unsigned c = 0; c < p_.cpus; ++c)
       if (const uint64_t r = root.rep_if_any(c); r && std::find(reps.begin(), reps.end(), r) == reps.end()) reps.push_back(r);
     // Its shared states: the one its reps point to (word 1: a rep adopted by reference kept its own) and its
     // root's, each once.
-    std::vector<uint64_t> shared;
+    std::vector<uint64_t>& shared = cpus_[h.id()].reap_shared;
+    shared.clear();
     for (uint64_t r : reps)
       if (const uint64_t s = heap_.memory().load<uint64_t>(r + 8); s && std::find(shared.begin(), shared.end(), s) == shared.end())
         shared.push_back(s);

@@ -165,6 +165,10 @@ class OsKernel final : public ppc::Environment_if {
   };
   struct CpuState {
     int current = -1;
+    // lifetimes.cpp's scratch, kept here rather than on the CPU's stack: it lives across timed accesses,
+    // and a run may end with the CPU's SystemC thread suspended in one (a local's heap would leak).
+    std::vector<std::pair<unsigned, uint64_t>> reaping;
+    std::vector<uint64_t> reap_reps, reap_shared, report_loads;
     std::deque<unsigned> runq;  // host mirror of the guest run queue
     uint64_t runq_addr = 0;     // [head][tail][slot...]
     std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events;
